@@ -1,0 +1,33 @@
+// Lint: Next.js core web vitals + TypeScript rules, and the layer rule from the design (components never import the engine).
+import nextVitals from 'eslint-config-next/core-web-vitals';
+import nextTs from 'eslint-config-next/typescript';
+
+const config = [
+  ...nextVitals,
+  ...nextTs,
+  {
+    ignores: ['.next/**', 'node_modules/**', 'public/**', 'test-results/**', 'playwright-report/**', 'next-env.d.ts'],
+  },
+  {
+    files: ['components/**/*.{ts,tsx}', 'app/**/*.{ts,tsx}'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['@tensorflow/*'], message: 'UI code never imports tfjs: it runs in the worker.' },
+            { group: ['**/lib/engine/*', '@/lib/engine/*'], message: 'UI code talks to the engine through lib/worker-client and lib/protocol.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['lib/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['react', 'react-dom', '**/components/*'], message: 'lib/ does not import React.' }] }],
+    },
+  },
+];
+
+export default config;

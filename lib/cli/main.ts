@@ -1,0 +1,35 @@
+// The WebTune command line: `npm run -s cli -- train ...` trains in Node with the same engine, data and export
+// code as the studio, and writes the same files as the studio's download.
+import '@tensorflow/tfjs-backend-wasm';
+
+import { runTrain, TRAIN_USAGE } from './train';
+
+const USAGE = `Usage: npm run -s cli -- <command> [options]
+
+Commands:
+  train   fine-tune a model on a data set and write an adapter or model folder
+
+${TRAIN_USAGE}`;
+
+
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  const json = rest.includes('--json');
+  try {
+    if (command === 'train') return await runTrain(rest);
+    if (!command || command === 'help' || command === '--help') {
+      console.log(USAGE);
+      return;
+    }
+    throw new Error(`Unknown command "${command}".\n\n${USAGE}`);
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    if (json) console.log(JSON.stringify({ event: 'error', message }));
+    else console.error(`error: ${message}`);
+    process.exitCode = 1;
+  }
+}
+
+
+await main(process.argv.slice(2));

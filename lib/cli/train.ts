@@ -1,0 +1,99 @@
+// `cli train`: loads a model folder and a data file, trains on wasm (or cpu), writes the export folder.
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadGpt2Folder } from '../engine/loader';
+import { Trainer } from '../engine/trainer';
+import type { TrainConfig } from '../engine/types';
+import { encodeRecords } from '../data/encode';
+import { parseDataFile } from '../data/parse';
+import { splitRecords } from '../data/split';
+import { defaultTrainConfig } from '../defaults';
+import { exportRun } from '../export/run-export';
+import { fsSource } from './fs-source';
+import { initNodeBackend } from './node-backend';
+
+export const TRAIN_USAGE = `train --model <dir> --data <file> --method lora|full --steps N --out <dir>
+      [--batch B] [--seq-len T] [--lr X] [--lora-r R] [--lora-alpha A] [--seed S]
+      [--val-ratio F] [--backend wasm|cpu] [--json]`;
+
+function num(v: string | undefined, name: string, int = true): number | undefined {
+  if (v === undefined) return undefined;
+  const x = Number(v);
+  if (!Number.isFinite(x) || (int && !Number.isInteger(x)) || x < 0) throw new Error(`--${name} must be a ${int ? 'non-negative integer' : 'number'}, got "${v}"`);
+  return x;
+}
+
+function parse(argv: string[]) {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      model: { type: 'string' }, data: { type: 'string' }, method: { type: 'string', default: 'lora' },
+      steps: { type: 'string' }, batch: { type: 'string' }, 'seq-len': { type: 'string' }, lr: { type: 'string' },
+      'lora-r': { type: 'string' }, 'lora-alpha': { type: 'string' }, seed: { type: 'string' },
+      'val-ratio': { type: 'string' }, backend: { type: 'string', default: 'auto' }, out: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  for (const req of ['model', 'data', 'out'] as const) if (!values[req]) throw new Error(`--${req} is required\n\n${TRAIN_USAGE}`);
+  if (values.method !== 'lora' && values.method !== 'full') throw new Error(`--method must be lora or full, got "${values.method}"`);
+  if (!['auto', 'wasm', 'cpu'].includes(values.backend!)) throw new Error('--backend must be wasm or cpu');
+  const base = defaultTrainConfig(values.method);
+  const cfg: TrainConfig = {
+    ...base,
+    steps: num(values.steps, 'steps') ?? base.steps,
+    batchSize: num(values.batch, 'batch') ?? base.batchSize,
+    seqLen: num(values['seq-len'], 'seq-len') ?? base.seqLen,
+    lr: num(values.lr, 'lr', false) ?? base.lr,
+    seed: num(values.seed, 'seed') ?? base.seed,
+    lora: { ...base.lora, r: num(values['lora-r'], 'lora-r') ?? base.lora.r, alpha: num(values['lora-alpha'], 'lora-alpha', false) ?? base.lora.alpha },
+  };
+  if (cfg.steps < 1 || cfg.batchSize < 1) throw new Error('--steps and --batch must be at least 1');
+  return { values, cfg, valRatio: num(values['val-ratio'], 'val-ratio', false) ?? 0 };
+}
+
+export async function runTrain(argv: string[]): Promise<void> {
+  const { values, cfg, valRatio } = parse(argv);
+  const log = (o: object, text: string) => (values.json ? console.log(JSON.stringify(o)) : console.log(text));
+  const backend = await initNodeBackend(values.backend as 'auto' | 'wasm' | 'cpu');
+  const modelDir = resolve(values.model!);
+  const model = await loadGpt2Folder(basename(modelDir), fsSource(modelDir));
+  const text = await readFile(values.data!, 'utf8').catch(() => {
+    throw new Error(`Cannot read the data file ${values.data}`);
+  });
+  const data = parseDataFile(basename(values.data!), text);
+  if (cfg.seqLen > model.config.n_positions) throw new Error(`--seq-len ${cfg.seqLen} exceeds the model's ${model.config.n_positions} positions`);
+  const { train, validation } = splitRecords(data.records, valRatio, cfg.seed);
+  const enc = encodeRecords(model.tokenizer, train, cfg.seqLen);
+  const val = encodeRecords(model.tokenizer, validation, cfg.seqLen);
+  if (!values.json) {
+    console.log(`${data.format} data: ${data.total} records, ${data.records.length} valid, ${data.errors.length} with errors; ${enc.examples.length} training examples`);
+    for (const e of data.errors.slice(0, 10)) console.log(`  line ${e.line}: ${e.reason}`);
+    console.log(`backend: ${backend.backend} (${backend.adapter})`);
+  }
+  let last = { loss: NaN, tokens: 0, step: 0 };
+  let valLoss: number | undefined;
+  const trainer = new Trainer(model, enc.examples, val.examples, cfg, {
+    onStep: (m) => {
+      last = m;
+      log({ event: 'step', step: m.step, loss: m.loss, lr: m.lr, gradNorm: m.gradNorm, tokensPerSec: m.tokensPerSec },
+        `step ${m.step}/${m.totalSteps}  loss ${m.loss.toFixed(4)}  lr ${m.lr.toExponential(2)}  |g| ${m.gradNorm.toFixed(3)}  ${m.tokensPerSec.toFixed(0)} tok/s`);
+    },
+    onEval: (m) => {
+      valLoss = m.valLoss;
+      log({ event: 'eval', step: m.step, valLoss: m.valLoss, perplexity: m.perplexity }, `eval step ${m.step}: validation loss ${m.valLoss.toFixed(4)} (perplexity ${m.perplexity.toFixed(2)})`);
+    },
+  });
+  const result = await trainer.run();
+  const bundle = await exportRun(trainer, model, cfg, {
+    steps: result.steps, firstLoss: result.firstLoss, lastLoss: result.lastLoss, valLoss, trainExamples: enc.examples.length,
+    tokens: last.tokens, backend: `${backend.backend} (${backend.adapter})`, dataFile: basename(values.data!),
+  });
+  const out = resolve(values.out!);
+  await mkdir(out, { recursive: true });
+  for (const [name, bytes] of Object.entries(bundle.files)) await writeFile(join(out, name), bytes);
+  trainer.dispose();
+  log({ event: 'done', steps: result.steps, firstLoss: result.firstLoss, lastLoss: result.lastLoss, backend: backend.backend, out },
+    `done: ${result.steps} steps, loss ${result.firstLoss.toFixed(4)} -> ${result.lastLoss.toFixed(4)}; wrote ${Object.keys(bundle.files).join(', ')} to ${out}`);
+}

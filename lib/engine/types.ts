@@ -1,0 +1,96 @@
+// Shared engine types: model configs, weight maps, training configs and the events a trainer reports.
+// Everything here is plain data so it can cross the worker boundary and be written to JSON.
+import type * as tf from '@tensorflow/tfjs';
+
+/** Hugging Face GPT-2 `config.json` fields the engine uses (other keys are kept but ignored). */
+export interface Gpt2Config {
+  model_type: 'gpt2';
+  vocab_size: number;
+  n_positions: number; // longest sequence (learned position table)
+  n_embd: number; // C
+  n_layer: number;
+  n_head: number;
+  layer_norm_epsilon: number; // 1e-5 in GPT-2
+  bos_token_id?: number;
+  eos_token_id?: number;
+  [extra: string]: unknown;
+}
+
+/**
+ * Weights keyed by Hugging Face checkpoint names without the `transformer.` prefix,
+ * e.g. `wte.weight` [V, C], `h.0.attn.c_attn.weight` [C, 3C] (Conv1D layout: [in, out]).
+ */
+export type WeightMap = Map<string, tf.Tensor>;
+
+/** A tensor as plain data, for files and messages. */
+export interface HostTensor {
+  shape: number[];
+  data: Float32Array;
+}
+
+export interface LoraConfig {
+  r: number; // rank, 8 by default
+  alpha: number; // scaling = alpha / r (alpha / sqrt(r) with rsLoRA)
+  dropout: number; // on the LoRA branch input only
+  targetModules: string[]; // GPT-2: 'c_attn', 'c_proj', 'c_fc' (c_proj matches attn and mlp)
+  useRslora: boolean;
+}
+
+export type Method = 'lora' | 'full';
+export type ScheduleKind = 'cosine' | 'linear' | 'constant';
+
+export interface TrainConfig {
+  method: Method;
+  steps: number; // optimizer steps
+  batchSize: number; // sequences per micro-batch
+  gradAccum: number; // micro-batches per optimizer step
+  seqLen: number; // tokens per sequence (<= n_positions)
+  lr: number; // peak learning rate
+  weightDecay: number; // decoupled (AdamW); not applied to biases, LayerNorm or LoRA-free params of rank 1
+  beta1: number;
+  beta2: number;
+  epsilon: number; // pass explicitly: webgl's default epsilon differs
+  warmupSteps: number;
+  schedule: ScheduleKind;
+  minLrRatio: number; // final lr = lr * minLrRatio for cosine / linear
+  clipNorm: number; // global gradient norm clip; 0 = off
+  seed: number;
+  evalEvery: number; // steps between validation passes; 0 = off
+  lora: LoraConfig;
+}
+
+/** One training example: token ids and a per-position loss mask (1 = this token is predicted and counts). */
+export interface Example {
+  ids: number[];
+  mask: number[]; // same length as ids; mask[t] = 1 means the loss includes predicting ids[t] from ids[<t]
+}
+
+export interface StepMetrics {
+  step: number; // 1-based optimizer step just finished
+  totalSteps: number;
+  loss: number; // mean over counted tokens of this step
+  lr: number;
+  gradNorm: number; // before clipping
+  tokensPerSec: number;
+  tokens: number; // tokens processed so far
+  elapsedMs: number;
+}
+
+export interface EvalMetrics {
+  step: number;
+  valLoss: number;
+  perplexity: number;
+}
+
+export interface TrainerEvents {
+  onStep?: (m: StepMetrics) => void;
+  onEval?: (m: EvalMetrics) => void;
+  onCheckpoint?: (step: number) => void;
+}
+
+export interface TrainResult {
+  steps: number;
+  firstLoss: number;
+  lastLoss: number;
+  stopped: boolean; // true when stop() ended the run early
+}

@@ -1,0 +1,72 @@
+// Writes the README.md model card that ships inside every download: what was trained, how, and on what.
+export interface RunSummary {
+  baseModel: string;
+  method: 'lora' | 'full';
+  steps: number;
+  firstLoss: number;
+  lastLoss: number;
+  valLoss?: number;
+  trainExamples: number;
+  tokens: number;
+  backend: string;
+  hyperparameters: Record<string, unknown>;
+  dataFile: string;
+  date: string; // ISO date of the export
+}
+
+const fmt = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? 'n/a' : x.toFixed(4));
+
+export function modelCard(run: RunSummary, files: string[]): string {
+  const isLora = run.method === 'lora';
+  const lines = [
+    '---',
+    `base_model: ${run.baseModel}`,
+    isLora ? 'library_name: peft' : 'library_name: transformers',
+    'tags:',
+    '- webtune-studio',
+    isLora ? '- lora' : '- full-fine-tune',
+    '---',
+    '',
+    `# ${run.baseModel} fine-tuned with WebTune Studio`,
+    '',
+    isLora
+      ? `A LoRA adapter for \`${run.baseModel}\`, trained in the browser with WebTune Studio. Load it with PEFT:`
+      : `A fully fine-tuned copy of \`${run.baseModel}\`, trained in the browser with WebTune Studio. Load it with transformers:`,
+    '',
+    '```python',
+    ...(isLora
+      ? [
+          'from peft import PeftModel',
+          'from transformers import AutoModelForCausalLM',
+          `base = AutoModelForCausalLM.from_pretrained("${run.baseModel}")`,
+          'model = PeftModel.from_pretrained(base, "path/to/this/folder")',
+        ]
+      : ['from transformers import AutoModelForCausalLM, AutoTokenizer', 'model = AutoModelForCausalLM.from_pretrained("path/to/this/folder")']),
+    '```',
+    '',
+    '## Training',
+    '',
+    `| | |`,
+    `| --- | --- |`,
+    `| data | ${run.dataFile} (${run.trainExamples} training examples) |`,
+    `| method | ${isLora ? 'LoRA' : 'full fine-tuning'} |`,
+    `| steps | ${run.steps} |`,
+    `| tokens seen | ${run.tokens} |`,
+    `| train loss | ${fmt(run.firstLoss)} at step 1, ${fmt(run.lastLoss)} at the last step |`,
+    `| validation loss | ${fmt(run.valLoss)} |`,
+    `| backend | ${run.backend} |`,
+    `| exported | ${run.date} |`,
+    '',
+    '### Hyperparameters',
+    '',
+    '```json',
+    JSON.stringify(run.hyperparameters, null, 2),
+    '```',
+    '',
+    '## Files',
+    '',
+    ...files.map((f) => `- \`${f}\``),
+    '',
+  ];
+  return lines.join('\n');
+}

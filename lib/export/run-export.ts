@@ -1,0 +1,36 @@
+// Turns a finished (or paused) run into its download: the PEFT adapter for LoRA, the model folder for full.
+// Shared by the studio's worker and the command line so both write the same files.
+import type { LoadedModel } from '../engine/loader';
+import type { Trainer } from '../engine/trainer';
+import type { TrainConfig } from '../engine/types';
+import { adapterBundle, modelFolderBundle, type ExportBundle } from './bundle';
+import type { RunSummary } from './model-card';
+
+export interface RunFacts {
+  steps: number;
+  firstLoss: number;
+  lastLoss: number;
+  valLoss?: number;
+  trainExamples: number;
+  tokens: number;
+  backend: string;
+  dataFile: string;
+}
+
+export function runSummary(model: LoadedModel, config: TrainConfig, facts: RunFacts): RunSummary {
+  const { lora, ...rest } = config;
+  return {
+    ...facts,
+    baseModel: model.name,
+    method: config.method,
+    hyperparameters: config.method === 'lora' ? { ...rest, lora } : rest,
+    date: new Date().toISOString().slice(0, 10),
+  };
+}
+
+export async function exportRun(trainer: Trainer, model: LoadedModel, config: TrainConfig, facts: RunFacts): Promise<ExportBundle> {
+  const summary = runSummary(model, config, facts);
+  return config.method === 'lora'
+    ? adapterBundle(`${model.name}-lora`, await trainer.exportAdapter(model.name), summary)
+    : modelFolderBundle(`${model.name}-finetuned`, model.config, await trainer.exportWeights(), model.tokenizerFiles, summary);
+}

@@ -1,0 +1,99 @@
+// Typed messages between the studio UI and the training worker, checked with zod where they cross.
+// This is the only module both sides import.
+import { z } from 'zod';
+
+const loraSchema = z.object({
+  r: z.number().int().min(1).max(256),
+  alpha: z.number().positive(),
+  dropout: z.number().min(0).max(0.9),
+  targetModules: z.array(z.string()).min(1),
+  useRslora: z.boolean(),
+});
+
+export const trainConfigSchema = z.object({
+  method: z.enum(['lora', 'full']),
+  steps: z.number().int().min(1).max(100_000),
+  batchSize: z.number().int().min(1).max(256),
+  gradAccum: z.number().int().min(1).max(64),
+  seqLen: z.number().int().min(8).max(8192),
+  lr: z.number().positive().max(1),
+  weightDecay: z.number().min(0).max(1),
+  beta1: z.number().min(0).max(1),
+  beta2: z.number().min(0).max(1),
+  epsilon: z.number().positive(),
+  warmupSteps: z.number().int().min(0),
+  schedule: z.enum(['cosine', 'linear', 'constant']),
+  minLrRatio: z.number().min(0).max(1),
+  clipNorm: z.number().min(0),
+  seed: z.number().int(),
+  evalEvery: z.number().int().min(0),
+  lora: loraSchema,
+});
+
+export const backendChoiceSchema = z.enum(['auto', 'webgpu', 'webgl', 'wasm', 'cpu']);
+export type BackendChoice = z.infer<typeof backendChoiceSchema>;
+
+/** Where the worker gets its base model. */
+export const modelSourceSchema = z.discriminatedUnion('kind', [
+  // A Hugging Face folder served over HTTP (the bundled demo model lives at /models/<name>/).
+  z.object({ kind: z.literal('url'), name: z.string(), baseUrl: z.string() }),
+  // A tiny randomly initialised GPT-2 that shares a tokenizer folder: fast runs for tests (test mode).
+  z.object({ kind: z.literal('tiny-random'), name: z.string(), tokenizerUrl: z.string(), seed: z.number().int() }),
+]);
+export type ModelSource = z.infer<typeof modelSourceSchema>;
+
+const trainRecordSchema = z.object({ prompt: z.string(), completion: z.string() });
+
+export const requestSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('load'),
+    model: modelSourceSchema,
+    backend: backendChoiceSchema,
+    allowFallbackAdapter: z.boolean(),
+  }),
+  z.object({
+    type: z.literal('start'),
+    train: z.array(trainRecordSchema).min(1),
+    validation: z.array(trainRecordSchema),
+    config: trainConfigSchema,
+    /** Shown in the exported model card. */
+    dataFile: z.string().optional(),
+  }),
+  z.object({ type: z.literal('pause') }),
+  z.object({ type: z.literal('resume') }),
+  z.object({ type: z.literal('stop') }),
+  z.object({ type: z.literal('export') }),
+]);
+export type WorkerRequest = z.infer<typeof requestSchema>;
+
+export interface ModelInfo {
+  name: string;
+  params: number; // parameter count of the base model
+  config: Record<string, unknown>;
+}
+
+export interface StepEvent {
+  step: number;
+  totalSteps: number;
+  loss: number;
+  lr: number;
+  gradNorm: number;
+  tokensPerSec: number;
+  tokens: number;
+  elapsedMs: number;
+}
+
+export type WorkerEvent =
+  | { type: 'progress'; stage: string; loaded: number; total: number }
+  | { type: 'ready'; backend: string; adapter: string; model: ModelInfo; trainableParams?: number }
+  | { type: 'started'; totalSteps: number; trainableParams: number; trainExamples: number; validationExamples: number }
+  | { type: 'step'; metrics: StepEvent }
+  | { type: 'eval'; step: number; valLoss: number; perplexity: number }
+  | { type: 'state'; state: 'running' | 'paused' }
+  | { type: 'done'; steps: number; firstLoss: number; lastLoss: number; stopped: boolean }
+  | { type: 'exported'; fileName: string; bytes: ArrayBuffer; files: string[] }
+  | { type: 'error'; during: 'load' | 'train' | 'export' | 'message'; message: string };
+
+export function parseRequest(data: unknown): WorkerRequest {
+  return requestSchema.parse(data);
+}

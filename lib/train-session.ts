@@ -1,0 +1,161 @@
+// One studio session inside the training worker: load a model, train it, export the result.
+// Pure lib code (no DOM, no React): the worker file only parses messages and forwards them here.
+import * as tf from '@tensorflow/tfjs';
+import { initBackend, type BackendInfo, type BackendName } from './engine/backend';
+import { httpSource, loadGpt2Folder, loadTokenizer, type LoadedModel } from './engine/loader';
+import { initGpt2Weights } from './engine/gpt2';
+import { countParams } from './engine/params';
+import { Trainer } from './engine/trainer';
+import type { Gpt2Config, StepMetrics, TrainConfig } from './engine/types';
+import { encodeRecords } from './data/encode';
+import type { TrainRecord } from './data/types';
+import { zipBundle } from './export/bundle';
+import { exportRun } from './export/run-export';
+import type { ModelSource, WorkerEvent, WorkerRequest } from './protocol';
+
+type Post = (event: WorkerEvent, transfer?: Transferable[]) => void;
+
+/** The tiny model used by test mode: same tokenizer as the demo model, random weights, trains in seconds. */
+export function tinyRandomConfig(vocabSize: number, eosId: number): Gpt2Config {
+  return { model_type: 'gpt2', vocab_size: vocabSize, n_positions: 128, n_embd: 32, n_layer: 2, n_head: 2, layer_norm_epsilon: 1e-5, bos_token_id: eosId, eos_token_id: eosId };
+}
+
+interface Run {
+  trainer: Trainer;
+  config: TrainConfig;
+  trainExamples: number;
+  last?: StepMetrics;
+  valLoss?: number;
+  firstLoss?: number;
+  dataFile: string;
+}
+
+export class TrainSession {
+  private model: LoadedModel | null = null;
+  private backend: BackendInfo | null = null;
+  private run: Run | null = null;
+  private running = false;
+
+  constructor(private readonly post: Post) {}
+
+  async handle(req: WorkerRequest): Promise<void> {
+    switch (req.type) {
+      case 'load':
+        return this.guard('load', () => this.load(req.model, req.backend === 'auto' ? 'auto' : req.backend, req.allowFallbackAdapter));
+      case 'start':
+        return this.guard('train', () => this.start(req.train, req.validation, req.config, req.dataFile ?? 'uploaded data set'));
+      case 'pause':
+        this.run?.trainer.pause();
+        if (this.running) this.post({ type: 'state', state: 'paused' });
+        return;
+      case 'resume':
+        this.run?.trainer.resume();
+        if (this.running) this.post({ type: 'state', state: 'running' });
+        return;
+      case 'stop':
+        this.run?.trainer.stop();
+        return;
+      case 'export':
+        return this.guard('export', () => this.exportRun());
+    }
+  }
+
+  private async guard(during: 'load' | 'train' | 'export', fn: () => Promise<void>): Promise<void> {
+    try {
+      await fn();
+    } catch (e) {
+      this.post({ type: 'error', during, message: e instanceof Error ? e.message : String(e) });
+    }
+  }
+
+  private async load(source: ModelSource, backend: BackendName | 'auto', allowFallbackAdapter: boolean): Promise<void> {
+    if (this.running) throw new Error('A run is in progress: stop it before loading another model');
+    this.post({ type: 'progress', stage: 'Starting the compute backend', loaded: 0, total: 1 });
+    this.backend = await initBackend(backend, { allowFallbackAdapter });
+    this.disposeModel();
+    const onProgress = (loaded: number, total: number) => this.post({ type: 'progress', stage: 'Downloading weights', loaded, total });
+    if (source.kind === 'url') {
+      this.model = await loadGpt2Folder(source.name, httpSource(source.baseUrl), onProgress);
+    } else {
+      const { tokenizer, files } = await loadTokenizer(httpSource(source.tokenizerUrl));
+      const config = tinyRandomConfig(tokenizer.vocabSize, tokenizer.eosId);
+      this.model = { name: source.name, config, weights: initGpt2Weights(config, source.seed), tokenizer, tokenizerFiles: files };
+    }
+    const { config } = this.model;
+    this.post({
+      type: 'ready',
+      backend: this.backend.backend,
+      adapter: this.backend.adapter,
+      model: { name: this.model.name, params: countParams(config), config: { ...config } },
+    });
+  }
+
+  private async start(train: TrainRecord[], validation: TrainRecord[], config: TrainConfig, dataFile: string): Promise<void> {
+    const model = this.model;
+    if (!model) throw new Error('Load a model before starting a run');
+    if (this.running) throw new Error('A run is already in progress');
+    if (config.seqLen > model.config.n_positions) {
+      throw new Error(`Sequence length ${config.seqLen} is longer than this model's ${model.config.n_positions} positions`);
+    }
+    const enc = encodeRecords(model.tokenizer, train, config.seqLen);
+    const val = encodeRecords(model.tokenizer, validation, config.seqLen);
+    if (enc.examples.length === 0) throw new Error('No training example has a token to learn after tokenization');
+    this.run?.trainer.dispose();
+    const run = { config, trainExamples: enc.examples.length, dataFile } as Run;
+    run.trainer = new Trainer(model, enc.examples, val.examples, config, {
+      onStep: (m) => {
+        run.last = m;
+        run.firstLoss ??= m.loss;
+        this.post({ type: 'step', metrics: m });
+      },
+      onEval: (m) => {
+        run.valLoss = m.valLoss;
+        this.post({ type: 'eval', step: m.step, valLoss: m.valLoss, perplexity: m.perplexity });
+      },
+    });
+    this.run = run;
+    this.running = true;
+    this.post({
+      type: 'started',
+      totalSteps: config.steps,
+      trainableParams: run.trainer.trainableParamCount(),
+      trainExamples: enc.examples.length,
+      validationExamples: val.examples.length,
+    });
+    try {
+      const result = await run.trainer.run();
+      this.post({ type: 'done', ...result });
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async exportRun(): Promise<void> {
+    const { run, model } = this;
+    if (!run || !model) throw new Error('There is no trained model to export yet: start a run first');
+    const bundle = await exportRun(run.trainer, model, run.config, {
+      steps: run.last?.step ?? 0,
+      firstLoss: run.firstLoss ?? NaN,
+      lastLoss: run.last?.loss ?? NaN,
+      valLoss: run.valLoss,
+      trainExamples: run.trainExamples,
+      tokens: run.last?.tokens ?? 0,
+      backend: this.backend ? `${this.backend.backend} (${this.backend.adapter})` : 'unknown',
+      dataFile: run.dataFile,
+    });
+    const zip = zipBundle(bundle);
+    const bytes = zip.buffer.slice(zip.byteOffset, zip.byteOffset + zip.byteLength) as ArrayBuffer;
+    this.post({ type: 'exported', fileName: `${bundle.name}.zip`, bytes, files: Object.keys(bundle.files) }, [bytes]);
+  }
+
+  private disposeModel(): void {
+    this.run?.trainer.dispose();
+    this.run = null;
+    this.model?.weights.forEach((t) => t.dispose());
+    this.model = null;
+  }
+
+  memory(): number {
+    return tf.memory().numTensors;
+  }
+}

@@ -1,0 +1,33 @@
+// The training worker: a thin adapter that checks each message and hands it to TrainSession (lib/).
+import '@tensorflow/tfjs-backend-webgpu';
+import '@tensorflow/tfjs-backend-wasm';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { parseRequest, type WorkerEvent } from '../lib/protocol';
+import { TrainSession } from '../lib/train-session';
+
+// The wasm binaries are copied to public/tfjs-wasm/ by scripts/copy-wasm.mjs before every build.
+setWasmPaths('/tfjs-wasm/');
+
+const scope = self as unknown as {
+  postMessage(message: WorkerEvent, transfer?: Transferable[]): void;
+  onmessage: ((ev: MessageEvent) => void) | null;
+};
+
+const session = new TrainSession((event, transfer) => scope.postMessage(event, transfer ?? []));
+
+scope.onmessage = (ev: MessageEvent) => {
+  let request;
+  try {
+    request = parseRequest(ev.data);
+  } catch (e) {
+    scope.postMessage({ type: 'error', during: 'message', message: `The worker got a malformed request: ${(e as Error).message}` });
+    return;
+  }
+  void session.handle(request);
+};
+
+// Errors nothing else caught still reach the page as an event, not just the console.
+self.addEventListener('unhandledrejection', (ev: PromiseRejectionEvent) => {
+  const reason = ev.reason instanceof Error ? ev.reason.message : String(ev.reason);
+  scope.postMessage({ type: 'error', during: 'train', message: `Unexpected error in the worker: ${reason}` });
+});
