@@ -99,7 +99,12 @@ export class TrainSession {
     }
     const enc = encodeRecords(model.tokenizer, train, config.seqLen);
     const val = encodeRecords(model.tokenizer, validation, config.seqLen);
-    if (enc.examples.length === 0) throw new Error('No training example has a token to learn after tokenization');
+    if (enc.examples.length === 0) {
+      throw new Error(
+        `Every training example lost its response when cut to ${config.seqLen} tokens, so there is nothing to learn. ` +
+          'Raise the sequence length (Alpaca prompts alone take about 70 tokens).',
+      );
+    }
     this.run?.trainer.dispose();
     const run = { config, trainExamples: enc.examples.length, dataFile } as Run;
     run.trainer = new Trainer(model, enc.examples, val.examples, config, {

@@ -30,8 +30,14 @@ async function probeWebGpu(): Promise<GpuAdapterInfoLike | null> {
   if (!gpu) return null;
   const adapter = (await gpu.requestAdapter()) as { info?: GpuAdapterInfoLike; isFallbackAdapter?: boolean } | null;
   if (!adapter) return null;
+  // GPUAdapterInfo's fields are prototype getters: spreading it gives {}, so copy them one by one.
   const info = adapter.info ?? {};
-  return { ...info, isFallbackAdapter: info.isFallbackAdapter ?? adapter.isFallbackAdapter ?? false };
+  return {
+    vendor: info.vendor,
+    architecture: info.architecture,
+    description: info.description,
+    isFallbackAdapter: info.isFallbackAdapter ?? adapter.isFallbackAdapter ?? false,
+  };
 }
 
 export function describeGpuAdapter(info: GpuAdapterInfoLike): string {

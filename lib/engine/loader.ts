@@ -1,6 +1,7 @@
 // Loads a Hugging Face GPT-2 model folder (config.json, model.safetensors, tokenizer files) from any file source:
 // fetch in the browser, the file system in Node. Weights are widened to float32 (tfjs has no f16 tensors).
 import * as tf from '@tensorflow/tfjs';
+import { gpt2ParamShapes } from './params';
 import { readSafetensors, toFloat32 } from './safetensors';
 import { HfTokenizer } from './tokenizer';
 import type { Gpt2Config, WeightMap } from './types';
@@ -52,23 +53,6 @@ export function parseGpt2Config(raw: Record<string, unknown>): Gpt2Config {
   return { ...raw, model_type: 'gpt2', layer_norm_epsilon: (raw.layer_norm_epsilon as number) ?? 1e-5 } as Gpt2Config;
 }
 
-/** Names and shapes every GPT-2 checkpoint must hold, keyed without the `transformer.` prefix. */
-export function gpt2WeightShapes(c: Gpt2Config): Map<string, number[]> {
-  const C = c.n_embd;
-  const m = new Map<string, number[]>([['wte.weight', [c.vocab_size, C]], ['wpe.weight', [c.n_positions, C]]]);
-  for (let i = 0; i < c.n_layer; i++) {
-    const p = `h.${i}.`;
-    m.set(p + 'ln_1.weight', [C]).set(p + 'ln_1.bias', [C]);
-    m.set(p + 'attn.c_attn.weight', [C, 3 * C]).set(p + 'attn.c_attn.bias', [3 * C]);
-    m.set(p + 'attn.c_proj.weight', [C, C]).set(p + 'attn.c_proj.bias', [C]);
-    m.set(p + 'ln_2.weight', [C]).set(p + 'ln_2.bias', [C]);
-    m.set(p + 'mlp.c_fc.weight', [C, 4 * C]).set(p + 'mlp.c_fc.bias', [4 * C]);
-    m.set(p + 'mlp.c_proj.weight', [4 * C, C]).set(p + 'mlp.c_proj.bias', [C]);
-  }
-  m.set('ln_f.weight', [C]).set('ln_f.bias', [C]);
-  return m;
-}
-
 /** Maps checkpoint keys to ours: drops `transformer.`, skips attention mask buffers and the tied lm_head. */
 function ourKey(key: string): string | null {
   const k = key.startsWith('transformer.') ? key.slice('transformer.'.length) : key;
@@ -82,7 +66,7 @@ export async function loadWeights(
   config: Gpt2Config,
 ): Promise<WeightMap> {
   const file = readSafetensors(bytes);
-  const shapes = gpt2WeightShapes(config);
+  const shapes = gpt2ParamShapes(config);
   const weights: WeightMap = new Map();
   try {
     for (const [key, entry] of file.tensors) {

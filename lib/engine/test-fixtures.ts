@@ -1,5 +1,6 @@
 // Test helper: writes tiny Hugging Face GPT-2 folders (config, safetensors, a byte-level tokenizer) in memory.
-import { gpt2WeightShapes, type FileSource } from './loader';
+import type { FileSource } from './loader';
+import { gpt2ParamShapes } from './params';
 import { writeSafetensors } from './safetensors';
 import type { Gpt2Config, HostTensor } from './types';
 
@@ -41,7 +42,7 @@ export function tinyConfig(over: Partial<Gpt2Config> = {}): Gpt2Config {
 export function tinyWeights(config: Gpt2Config): Record<string, HostTensor> {
   const out: Record<string, HostTensor> = {};
   let k = 1;
-  for (const [name, shape] of gpt2WeightShapes(config)) {
+  for (const [name, shape] of gpt2ParamShapes(config)) {
     const n = shape.reduce((a, b) => a * b, 1);
     const data = new Float32Array(n);
     for (let i = 0; i < n; i++) data[i] = Math.sin(k * 0.37 + i * 0.11) * 0.1;

@@ -57,6 +57,8 @@ export interface TrainConfig {
   seed: number;
   evalEvery: number; // steps between validation passes; 0 = off
   lora: LoraConfig;
+  dropout?: number; // model dropout (residual, embedding, attention) while training; 0 when absent
+  checkpointEvery?: number; // onCheckpoint every N steps (and always at the end); 0 or absent = only at the end
 }
 
 /** One training example: token ids and a per-position loss mask (1 = this token is predicted and counts). */

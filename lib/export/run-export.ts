@@ -32,5 +32,5 @@ export async function exportRun(trainer: Trainer, model: LoadedModel, config: Tr
   const summary = runSummary(model, config, facts);
   return config.method === 'lora'
     ? adapterBundle(`${model.name}-lora`, await trainer.exportAdapter(model.name), summary)
-    : modelFolderBundle(`${model.name}-finetuned`, model.config, await trainer.exportWeights(), model.tokenizerFiles, summary);
+    : modelFolderBundle(`${model.name}-finetuned`, model.config, await trainer.exportWeights(''), model.tokenizerFiles, summary);
 }

@@ -1,0 +1,71 @@
+// Page object for the studio: every selector the e2e specs use lives here (data-testid based).
+import { expect, type Download, type Page } from '@playwright/test';
+import { unzipSync } from 'fflate';
+
+export interface RunOptions {
+  steps: number;
+  batch: number;
+  seqLen: number;
+}
+
+export class StudioPage {
+  readonly errors: string[] = [];
+
+  constructor(readonly page: Page) {
+    page.on('console', (msg) => {
+      if (msg.type() === 'error') this.errors.push(msg.text());
+    });
+    page.on('pageerror', (err) => this.errors.push(err.message));
+  }
+
+  async open(run: RunOptions, extra = '') {
+    await this.page.goto(`/?test=1&steps=${run.steps}&batch=${run.batch}&seqLen=${run.seqLen}${extra}`);
+    await expect(this.page.getByRole('heading', { name: 'WebTune Studio' })).toBeVisible();
+  }
+
+  async pickSample(file: string) {
+    await this.page.getByTestId(`sample-${file}`).click();
+    await expect(this.page.getByTestId('record-count')).toBeVisible();
+  }
+
+  async upload(path: string) {
+    await this.page.getByTestId('file-input').setInputFiles(path);
+    await expect(this.page.getByTestId('record-count')).toBeVisible();
+  }
+
+  async chooseModel(name: string) {
+    await this.page.getByTestId(`model-${name}`).check();
+  }
+
+  async chooseMethod(method: 'lora' | 'full') {
+    await this.page.getByTestId(`method-${method}`).check();
+  }
+
+  async train(steps: number, timeout = 240_000) {
+    await this.page.getByTestId('start').click();
+    const status = this.page.getByTestId('train-status');
+    await expect(status).toHaveText(/done|error|stopped/i, { timeout });
+    if (/error/i.test(await status.innerText())) {
+      const alerts = await this.page.getByRole('alert').allInnerTexts();
+      throw new Error(`The run failed: ${alerts.join(' | ')}; console: ${this.errors.join(' | ')}`);
+    }
+    await expect(this.page.getByTestId('step')).toContainText(`${steps} / ${steps}`);
+  }
+
+  async chart() {
+    const el = this.page.getByTestId('loss-chart');
+    return {
+      points: Number(await el.getAttribute('data-points')),
+      firstSmoothed: Number(await el.getAttribute('data-first-smoothed')),
+      lastSmoothed: Number(await el.getAttribute('data-last-smoothed')),
+    };
+  }
+
+  /** Clicks Export and returns the downloaded zip's files, keyed by path inside the zip. */
+  async download(): Promise<{ download: Download; files: Record<string, Uint8Array> }> {
+    const [download] = await Promise.all([this.page.waitForEvent('download', { timeout: 120_000 }), this.page.getByTestId('export').click()]);
+    const path = await download.path();
+    const { readFileSync } = await import('node:fs');
+    return { download, files: unzipSync(new Uint8Array(readFileSync(path))) };
+  }
+}

@@ -1,0 +1,88 @@
+// The core workflow in a real browser: data in, LoRA or full fine-tuning on WebGPU in a worker, live chart, download.
+import { expect, test } from '@playwright/test';
+import path from 'node:path';
+import { strFromU8 } from 'fflate';
+import { readSafetensors } from '../lib/engine/safetensors';
+import { StudioPage } from './studio-page';
+
+const SHARED = path.resolve(import.meta.dirname, '../../shared/data');
+
+/** Reads the tensor shapes from the adapter in a downloaded zip. */
+function adapterShapes(files: Record<string, Uint8Array>, folder: string): Map<string, number[]> {
+  const st = readSafetensors(files[`${folder}/adapter_model.safetensors`]);
+  return new Map([...st.tensors].map(([k, t]) => [k, t.shape]));
+}
+
+test('LoRA on a sample trains 30 steps on WebGPU, charts them, and downloads a PEFT adapter', async ({ page }) => {
+  const studio = new StudioPage(page);
+  await studio.open({ steps: 30, batch: 4, seqLen: 96 });
+  await studio.pickSample('date-format.alpaca.jsonl');
+  await expect(page.getByTestId('data-format')).toHaveText(/alpaca/i);
+  await studio.chooseModel('tiny-random');
+  await studio.chooseMethod('lora');
+  await studio.train(30);
+
+  await expect(page.getByTestId('backend')).toContainText('webgpu');
+  const chart = await studio.chart();
+  expect(chart.points).toBeGreaterThanOrEqual(30);
+  expect(chart.lastSmoothed).toBeLessThan(chart.firstSmoothed);
+  await page.screenshot({ path: 'docs/screenshot.png', fullPage: true });
+
+  const { download, files } = await studio.download();
+  expect(download.suggestedFilename()).toBe('tiny-random-lora.zip');
+  const config = JSON.parse(strFromU8(files['tiny-random-lora/adapter_config.json']));
+  expect(config).toMatchObject({ peft_type: 'LORA', task_type: 'CAUSAL_LM', r: 8, lora_alpha: 16, fan_in_fan_out: true, bias: 'none' });
+  const shapes = adapterShapes(files, 'tiny-random-lora');
+  // tiny-random: n_embd 32, 2 layers; default targets c_attn and c_proj (attention and MLP projections).
+  for (let i = 0; i < 2; i++) {
+    const p = `base_model.model.transformer.h.${i}`;
+    expect(shapes.get(`${p}.attn.c_attn.lora_A.weight`)).toEqual([8, 32]);
+    expect(shapes.get(`${p}.attn.c_attn.lora_B.weight`)).toEqual([96, 8]);
+    expect(shapes.get(`${p}.attn.c_proj.lora_A.weight`)).toEqual([8, 32]);
+    expect(shapes.get(`${p}.mlp.c_proj.lora_A.weight`)).toEqual([8, 128]);
+    expect(shapes.get(`${p}.mlp.c_proj.lora_B.weight`)).toEqual([32, 8]);
+  }
+  expect(shapes.size).toBe(2 * 3 * 2);
+  expect(strFromU8(files['tiny-random-lora/README.md'])).toContain('library_name: peft');
+  expect(studio.errors).toEqual([]);
+});
+
+test('an uploaded Alpaca file (alpaca_en_demo.json) trains a few steps', async ({ page }) => {
+  const studio = new StudioPage(page);
+  await studio.open({ steps: 3, batch: 2, seqLen: 96 });
+  await studio.upload(path.join(SHARED, 'alpaca_en_demo.json'));
+  await expect(page.getByTestId('data-format')).toHaveText(/alpaca/i);
+  await expect(page.getByTestId('record-count')).toContainText('999');
+  await studio.chooseModel('tiny-random');
+  await studio.train(3);
+  expect((await studio.chart()).points).toBe(3);
+  expect(studio.errors).toEqual([]);
+});
+
+test('full fine-tuning a few steps downloads a model folder', async ({ page }) => {
+  const studio = new StudioPage(page);
+  await studio.open({ steps: 3, batch: 2, seqLen: 96 });
+  await studio.pickSample('tiny-stories.text.jsonl');
+  await studio.chooseModel('tiny-random');
+  await studio.chooseMethod('full');
+  await studio.train(3);
+  const { files } = await studio.download();
+  const names = Object.keys(files).map((f) => f.replace(/^[^/]+\//, '')).sort();
+  expect(names).toEqual(['README.md', 'config.json', 'generation_config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json']);
+  const st = readSafetensors(files['tiny-random-finetuned/model.safetensors']);
+  expect(st.tensors.get('transformer.h.0.attn.c_attn.weight')!.shape).toEqual([32, 96]);
+  expect(JSON.parse(strFromU8(files['tiny-random-finetuned/config.json']))).toMatchObject({ model_type: 'gpt2', n_embd: 32 });
+  expect(studio.errors).toEqual([]);
+});
+
+test('the bundled demo model itself trains two LoRA steps on WebGPU', async ({ page }) => {
+  const studio = new StudioPage(page);
+  await studio.open({ steps: 2, batch: 1, seqLen: 96 });
+  await studio.pickSample('date-format.alpaca.jsonl');
+  await studio.chooseModel('webtune-demo');
+  await studio.train(2, 280_000);
+  await expect(page.getByTestId('backend')).toContainText('webgpu');
+  await expect(page.getByTestId('model-params')).toContainText('M parameters');
+  expect((await studio.chart()).points).toBe(2);
+  expect(studio.errors).toEqual([]);
+});

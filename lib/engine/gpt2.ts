@@ -1,0 +1,149 @@
+// GPT-2 as pure functions over a weight map keyed by HF names (without `transformer.`):
+// learned positions, pre-LayerNorm blocks, gelu_new MLP, causal attention, lm_head tied to wte.
+import * as tf from '@tensorflow/tfjs';
+import { embeddingLookup } from './embedding';
+import { loraBranch, type LoraState } from './lora';
+import { gpt2ParamShapes } from './params';
+import { deriveSeed, mulberry32, normalArray } from './random';
+import type { Gpt2Config, WeightMap } from './types';
+
+export interface ForwardOptions {
+  lora?: LoraState;
+  dropout?: number; // residual, embedding and attention dropout while training (GPT-2 pretrained with 0.1); 0 by default
+  seed?: number; // fixes every dropout mask of this call
+  training?: boolean; // dropout (model and LoRA) only applies when true
+}
+
+/** What one forward pass needs; `site` numbers the dropout sites so each gets its own seed. */
+interface Ctx {
+  c: Gpt2Config;
+  w: WeightMap;
+  lora?: LoraState;
+  p: number; // model dropout in effect
+  loraP: number; // LoRA dropout in effect
+  seed: number;
+  site: number;
+}
+
+function weight(ctx: Ctx, key: string): tf.Tensor {
+  const t = ctx.w.get(key);
+  if (!t) throw new Error(`GPT-2 weight ${key} is missing`);
+  return t;
+}
+
+function nextSeed(ctx: Ctx): number {
+  return deriveSeed(ctx.seed, ctx.site++);
+}
+
+function dropout<T extends tf.Tensor>(ctx: Ctx, x: T): T {
+  return ctx.p > 0 ? (tf.dropout(x, ctx.p, undefined, nextSeed(ctx)) as T) : x;
+}
+
+/** Normalises the last axis; biased variance as torch.nn.LayerNorm. x [N, C]. */
+export function layerNorm(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, eps: number): tf.Tensor {
+  const { mean, variance } = tf.moments(x, -1, true);
+  return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps))), w), b);
+}
+
+/** GELU, tanh approximation (HF "gelu_new"), as GPT-2 was trained with. */
+export function geluNew(x: tf.Tensor): tf.Tensor {
+  const inner = tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.mul(x, tf.mul(x, x)))));
+  return tf.mul(tf.mul(0.5, x), tf.add(1, tf.tanh(inner)));
+}
+
+/** Conv1D: x [N, in] @ W [in, out] + b, plus the LoRA branch when this module is adapted. */
+function linear(ctx: Ctx, x: tf.Tensor2D, path: string): tf.Tensor2D {
+  const y = tf.add(tf.matMul(x, weight(ctx, path + '.weight') as tf.Tensor2D), weight(ctx, path + '.bias')) as tf.Tensor2D;
+  const mod = ctx.lora?.modules.get(path);
+  if (!mod) return y;
+  return tf.add(y, loraBranch(x, mod, ctx.lora!.scaling, ctx.loraP, ctx.loraP > 0 ? nextSeed(ctx) : undefined));
+}
+
+/** Additive causal mask [T, T]: 0 where key j <= query i, -1e9 above the diagonal (exp underflows to 0). */
+export function causalMask(T: number): tf.Tensor2D {
+  const m = new Float32Array(T * T);
+  for (let i = 0; i < T; i++) for (let j = i + 1; j < T; j++) m[i * T + j] = -1e9;
+  return tf.tensor2d(m, [T, T]);
+}
+
+/** Multi-head causal self-attention; x [N, C] with N = B*T. */
+function attention(ctx: Ctx, x: tf.Tensor2D, i: number, B: number, T: number, mask: tf.Tensor2D): tf.Tensor2D {
+  const C = ctx.c.n_embd;
+  const H = ctx.c.n_head;
+  const D = C / H;
+  const qkv = linear(ctx, x, `h.${i}.attn.c_attn`); // [N, 3C]
+  const heads = (t: tf.Tensor) => tf.transpose(tf.reshape(t, [B, T, H, D]), [0, 2, 1, 3]); // [B, H, T, D]
+  const [q, k, v] = tf.split(qkv, 3, 1).map(heads);
+  const scores = tf.add(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(D)), mask); // [B, H, T, T]
+  const att = dropout(ctx, tf.softmax(scores, -1));
+  const y: tf.Tensor2D = tf.reshape(tf.transpose(tf.matMul(att, v), [0, 2, 1, 3]), [B * T, C]); // [N, C]
+  return dropout(ctx, linear(ctx, y, `h.${i}.attn.c_proj`));
+}
+
+function mlp(ctx: Ctx, x: tf.Tensor2D, i: number): tf.Tensor2D {
+  const h = geluNew(linear(ctx, x, `h.${i}.mlp.c_fc`)) as tf.Tensor2D; // [N, 4C]
+  return dropout(ctx, linear(ctx, h, `h.${i}.mlp.c_proj`)); // [N, C]
+}
+
+function block(ctx: Ctx, x: tf.Tensor2D, i: number, B: number, T: number, mask: tf.Tensor2D): tf.Tensor2D {
+  const eps = ctx.c.layer_norm_epsilon;
+  const ln = (t: tf.Tensor2D, n: string) => layerNorm(t, weight(ctx, `h.${i}.${n}.weight`), weight(ctx, `h.${i}.${n}.bias`), eps) as tf.Tensor2D;
+  const a = tf.add(x, attention(ctx, ln(x, 'ln_1'), i, B, T, mask)) as tf.Tensor2D;
+  return tf.add(a, mlp(ctx, ln(a, 'ln_2'), i)) as tf.Tensor2D;
+}
+
+/** Final hidden states after ln_f; ids [B, T] int32 -> [B, T, C]. */
+export function gpt2Hidden(config: Gpt2Config, weights: WeightMap, ids: tf.Tensor2D, opts: ForwardOptions = {}): tf.Tensor3D {
+  const [B, T] = ids.shape;
+  const C = config.n_embd;
+  if (T > config.n_positions) throw new Error(`Sequence of ${T} tokens is longer than the model's ${config.n_positions} positions`);
+  const training = opts.training ?? false;
+  const ctx: Ctx = {
+    c: config, w: weights, lora: opts.lora, seed: opts.seed ?? 0, site: 0,
+    p: training ? (opts.dropout ?? 0) : 0,
+    loraP: training && opts.lora ? opts.lora.config.dropout : 0,
+  };
+  const tok = embeddingLookup(weight(ctx, 'wte.weight'), ids); // [B, T, C]
+  const pos = tf.slice(weight(ctx, 'wpe.weight'), [0, 0], [T, C]); // [T, C]
+  let x = dropout(ctx, tf.reshape(tf.add(tok, pos), [B * T, C]) as tf.Tensor2D); // [N, C]
+  const mask = causalMask(T);
+  for (let i = 0; i < config.n_layer; i++) x = block(ctx, x, i, B, T, mask);
+  const h = layerNorm(x, weight(ctx, 'ln_f.weight'), weight(ctx, 'ln_f.bias'), config.layer_norm_epsilon);
+  return tf.reshape(h, [B, T, C]);
+}
+
+/** Tied output head: logits = h @ wte^T; h [B, T, C] -> [B, T, V]. */
+export function lmHead(h: tf.Tensor3D, wte: tf.Tensor): tf.Tensor3D {
+  const [B, T, C] = h.shape;
+  const logits = tf.matMul(tf.reshape(h, [B * T, C]) as tf.Tensor2D, wte as tf.Tensor2D, false, true); // [N, V]
+  return tf.reshape(logits, [B, T, wte.shape[0]]);
+}
+
+/** Logits [B, T, V] for ids [B, T] (int32). */
+export function gpt2Forward(config: Gpt2Config, weights: WeightMap, ids: tf.Tensor2D, opts: ForwardOptions = {}): tf.Tensor3D {
+  return tf.tidy(() => {
+    const wte = weights.get('wte.weight');
+    if (!wte) throw new Error('GPT-2 weight wte.weight is missing');
+    return lmHead(gpt2Hidden(config, weights, ids, opts), wte);
+  });
+}
+
+/** GPT-2's init (HF _init_weights): N(0, 0.02), residual projections N(0, 0.02/sqrt(2*n_layer)), LN 1/0, biases 0. */
+export function initGpt2Weights(config: Gpt2Config, seed: number): WeightMap {
+  const rng = mulberry32(seed);
+  const out: WeightMap = new Map();
+  for (const [key, shape] of gpt2ParamShapes(config)) {
+    const n = shape.reduce((a, b) => a * b, 1);
+    let data: Float32Array;
+    if (/ln_\w+\.weight$/.test(key)) data = new Float32Array(n).fill(1);
+    else if (key.endsWith('.bias')) data = new Float32Array(n);
+    else if (key.endsWith('c_proj.weight')) data = normalArray(n, 0.02 / Math.sqrt(2 * config.n_layer), rng);
+    else data = normalArray(n, 0.02, rng);
+    out.set(key, tf.tensor(data, shape, 'float32'));
+  }
+  return out;
+}
+
+export function disposeWeights(weights: WeightMap): void {
+  for (const t of weights.values()) t.dispose();
+}

@@ -1,0 +1,334 @@
+// The training loop: seeded batches, gradient accumulation, global-norm clipping, AdamW and a schedule,
+// for LoRA (base frozen) or full fine-tuning, reporting through typed events. Each step's compute is one tf.tidy.
+import * as tf from '@tensorflow/tfjs';
+import { AdamW } from './adamw';
+import { gpt2Forward } from './gpt2';
+import { causalLmLoss, countedTargets } from './loss';
+import { createLora, disposeLora, loraToPeft, loraVariables, mergedWeight, readHost, type LoraState } from './lora';
+import { deriveSeed, shuffled } from './random';
+import { learningRateAt } from './schedule';
+import type { Example, Gpt2Config, HostTensor, TrainConfig, TrainerEvents, TrainResult, WeightMap } from './types';
+
+export interface TrainerModel {
+  config: Gpt2Config;
+  weights: WeightMap; // not owned: the trainer never disposes these
+}
+
+/** One padded micro-batch on the host; ids and mask are [B, T] row-major. */
+export interface Batch {
+  ids: Int32Array;
+  mask: Float32Array;
+  B: number;
+  T: number;
+  counted: number; // targets the loss counts
+  tokens: number; // real (unpadded) tokens
+}
+
+/** Sequence lengths are rounded up to a multiple of this: WebGPU compiles shaders per shape (seconds each on a
+ * software adapter), so few distinct lengths matter more than the padding they cost. */
+export const LENGTH_BUCKET = 32;
+
+/** Validation passes read at most this many batches (a fixed subset, so curves stay comparable), as nanoGPT's
+ * eval_iters: a full pass over a large validation set would stall training for minutes in a browser. */
+export const MAX_EVAL_BATCHES = 8;
+
+/** Pads/truncates to the longest example rounded up to LENGTH_BUCKET, capped at seqLen. Padding is on the
+ * right with mask 0, so causal attention never lets it reach real tokens. */
+export function makeBatch(examples: Example[], seqLen: number, padId: number): Batch {
+  const longest = Math.max(2, ...examples.map((e) => e.ids.length));
+  const T = Math.max(2, Math.min(seqLen, Math.ceil(longest / LENGTH_BUCKET) * LENGTH_BUCKET));
+  const B = examples.length;
+  const ids = new Int32Array(B * T).fill(padId);
+  const mask = new Float32Array(B * T);
+  let counted = 0;
+  let tokens = 0;
+  examples.forEach((e, b) => {
+    const n = Math.min(T, e.ids.length);
+    for (let t = 0; t < n; t++) {
+      ids[b * T + t] = e.ids[t];
+      mask[b * T + t] = e.mask[t] ?? 0;
+    }
+    counted += countedTargets(mask.subarray(b * T, b * T + n));
+    tokens += n;
+  });
+  return { ids, mask, B, T, counted, tokens };
+}
+
+/** Endless seeded order over n examples: a fresh shuffle every epoch. */
+export class BatchSampler {
+  private order: number[] = [];
+  private pos = 0;
+  epoch = -1;
+
+  constructor(private readonly n: number, private readonly seed: number) {}
+
+  next(size: number): number[] {
+    const out: number[] = [];
+    while (out.length < size) {
+      if (this.pos >= this.order.length) {
+        this.epoch += 1;
+        this.order = shuffled([...Array(this.n).keys()], deriveSeed(this.seed, 0x5eed, this.epoch));
+        this.pos = 0;
+      }
+      out.push(this.order[this.pos++]);
+    }
+    return out;
+  }
+}
+
+const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
+// A macrotask boundary: `await t.data()` on cpu/wasm resolves as a microtask, which would starve worker messages.
+const yieldToEventLoop = () => new Promise<void>((r) => setTimeout(r, 0));
+
+function validate(cfg: TrainConfig, config: Gpt2Config, train: Example[]): void {
+  const positive = ['steps', 'batchSize', 'gradAccum', 'seqLen'] as const;
+  for (const k of positive) if (!Number.isInteger(cfg[k]) || cfg[k] <= 0) throw new Error(`${k} must be a positive integer`);
+  if (cfg.seqLen < 2) throw new Error('seqLen must be at least 2');
+  if (!(cfg.lr > 0)) throw new Error('lr must be positive');
+  if (train.length === 0) throw new Error('The training set is empty');
+  if (cfg.method !== 'lora' && cfg.method !== 'full') throw new Error(`Unknown method ${String(cfg.method)}`);
+  if (config.n_embd % config.n_head !== 0) throw new Error('n_embd must be divisible by n_head');
+}
+
+export class Trainer {
+  private readonly cfg: TrainConfig;
+  private readonly config: Gpt2Config;
+  private readonly weights: WeightMap; // what the forward pass reads: base tensors, or variables for 'full'
+  private readonly vars: tf.Variable[];
+  private readonly lora: LoraState | null;
+  private readonly opt: AdamW;
+  private readonly sampler: BatchSampler;
+  private readonly seqLen: number;
+  private step = 0;
+  private tokens = 0;
+  private trainMs = 0;
+  private paused = false;
+  private stopped = false;
+  private wake: (() => void) | null = null;
+  private running = false;
+
+  constructor(model: TrainerModel, private readonly train: Example[], private readonly validation: Example[], cfg: TrainConfig, private readonly events: TrainerEvents = {}) {
+    validate(cfg, model.config, train);
+    this.cfg = cfg;
+    this.config = model.config;
+    this.seqLen = Math.min(cfg.seqLen, model.config.n_positions);
+    if (cfg.method === 'lora') {
+      this.lora = createLora(model.config, cfg.lora, deriveSeed(cfg.seed, 0x10a));
+      this.weights = model.weights;
+      this.vars = loraVariables(this.lora);
+    } else {
+      this.lora = null;
+      // tf.variable shares the base tensor's data until the first update, so this costs no copy up front.
+      this.weights = new Map([...model.weights].map(([k, w]) => [k, tf.variable(w, true)]));
+      this.vars = [...this.weights.values()] as tf.Variable[];
+    }
+    this.opt = new AdamW(this.vars, cfg);
+    this.sampler = new BatchSampler(train.length, cfg.seed);
+  }
+
+  private get padId(): number {
+    return this.config.eos_token_id ?? 0;
+  }
+
+  /** Mean loss of one micro-batch (a scalar on the tape). */
+  private microLoss(b: Batch, training: boolean, seed: number): tf.Scalar {
+    const ids = tf.tensor2d(b.ids, [b.B, b.T], 'int32');
+    const mask = tf.tensor2d(b.mask, [b.B, b.T], 'float32');
+    const logits = gpt2Forward(this.config, this.weights, ids, { lora: this.lora ?? undefined, training, dropout: this.cfg.dropout ?? 0, seed });
+    return causalLmLoss(logits, ids, mask);
+  }
+
+  /** Gradients of the token-weighted mean loss over the micro-batches, summed as they come. */
+  private accumulate(batches: Batch[], total: number): { loss: tf.Scalar; grads: tf.Tensor[] } {
+    let loss: tf.Scalar = tf.scalar(0);
+    const acc: (tf.Tensor | null)[] = this.vars.map(() => null);
+    batches.forEach((b, k) => {
+      if (b.counted === 0) return;
+      // Weight by counted targets so the step's loss is the mean over all its tokens, as in types.ts.
+      const w = b.counted / total;
+      const seed = deriveSeed(this.cfg.seed, this.step, k);
+      const { value, grads } = tf.variableGrads(() => tf.mul(this.microLoss(b, true, seed), w) as tf.Scalar, this.vars);
+      this.vars.forEach((v, i) => {
+        const g = grads[v.name];
+        if (!g) return;
+        const prev = acc[i];
+        acc[i] = prev ? tf.add(prev, g) : g;
+        // Free superseded buffers now, not at the end of the tidy: they are model-sized.
+        if (prev) tf.dispose([prev, g]);
+      });
+      const l = tf.add(loss, value) as tf.Scalar;
+      tf.dispose([loss, value]);
+      loss = l;
+    });
+    return { loss, grads: acc.map((g, i) => g ?? tf.zerosLike(this.vars[i])) };
+  }
+
+  /** Sync compute of one optimizer step; returns [loss, pre-clip grad norm]. */
+  private computeStep(batches: Batch[], lr: number): tf.Tensor1D {
+    return tf.tidy(() => {
+      const total = batches.reduce((a, b) => a + b.counted, 0);
+      const { loss, grads } = this.accumulate(batches, Math.max(1, total));
+      const norm = tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g))))); // global L2 norm
+      let clipped = grads;
+      if (this.cfg.clipNorm > 0) {
+        // torch's clip_grad_norm_: scale by min(1, max_norm / (norm + 1e-6)).
+        const coef = tf.minimum(1, tf.div(this.cfg.clipNorm, tf.add(norm, 1e-6)));
+        clipped = grads.map((g) => tf.mul(g, coef));
+        tf.dispose(grads);
+      }
+      this.opt.step(clipped, lr);
+      return tf.stack([loss, norm]) as tf.Tensor1D;
+    });
+  }
+
+  private nextBatches(): Batch[] {
+    const out: Batch[] = [];
+    for (let k = 0; k < this.cfg.gradAccum; k++) {
+      const idx = this.sampler.next(this.cfg.batchSize);
+      out.push(makeBatch(idx.map((i) => this.train[i]), this.seqLen, this.padId));
+    }
+    return out;
+  }
+
+  private async waitWhilePaused(): Promise<void> {
+    while (this.paused && !this.stopped) await new Promise<void>((r) => (this.wake = r));
+  }
+
+  /** Trains cfg.steps optimizer steps (or until stop()); can be called again after stop() to continue. */
+  async run(): Promise<TrainResult> {
+    if (this.running) throw new Error('Trainer.run() is already running');
+    this.running = true;
+    try {
+      return await this.loop();
+    } finally {
+      this.running = false;
+    }
+  }
+
+  /** One optimizer step: sync compute inside tidy, then a single awaited read of [loss, gradNorm]. */
+  private async trainStep(): Promise<{ loss: number; gradNorm: number; lr: number }> {
+    const t0 = now();
+    const batches = this.nextBatches();
+    const lr = learningRateAt(this.step, this.cfg);
+    const out = this.computeStep(batches, lr);
+    const [loss, gradNorm] = await out.data();
+    out.dispose();
+    this.trainMs += now() - t0;
+    this.step += 1;
+    this.tokens += batches.reduce((a, b) => a + b.tokens, 0);
+    return { loss, gradNorm, lr };
+  }
+
+  private async loop(): Promise<TrainResult> {
+    const start = now();
+    let pausedMs = 0;
+    let firstLoss = NaN;
+    let lastLoss = NaN;
+    let lastEval = -1;
+    this.stopped = false;
+    while (this.step < this.cfg.steps) {
+      const pauseStart = now();
+      await this.waitWhilePaused();
+      pausedMs += now() - pauseStart;
+      if (this.stopped) break;
+      const { loss, gradNorm, lr } = await this.trainStep();
+      if (Number.isNaN(firstLoss)) firstLoss = loss;
+      lastLoss = loss;
+      this.events.onStep?.({
+        step: this.step, totalSteps: this.cfg.steps, loss, lr, gradNorm, tokens: this.tokens,
+        tokensPerSec: this.tokens / Math.max(1e-3, this.trainMs / 1000), elapsedMs: now() - start - pausedMs,
+      });
+      if (this.cfg.evalEvery > 0 && this.step % this.cfg.evalEvery === 0) lastEval = await this.reportEval();
+      const ck = this.cfg.checkpointEvery ?? 0;
+      if (ck > 0 && this.step % ck === 0 && this.step < this.cfg.steps) this.events.onCheckpoint?.(this.step);
+      await yieldToEventLoop();
+    }
+    if (lastEval !== this.step && this.step > 0) await this.reportEval();
+    this.events.onCheckpoint?.(this.step);
+    return { steps: this.step, firstLoss, lastLoss, stopped: this.step < this.cfg.steps };
+  }
+
+  private async reportEval(): Promise<number> {
+    if (this.validation.length === 0) return this.step;
+    const valLoss = await this.evaluate();
+    this.events.onEval?.({ step: this.step, valLoss, perplexity: Math.exp(valLoss) });
+    return this.step;
+  }
+
+  /** Mean loss over the counted targets of the first MAX_EVAL_BATCHES validation batches (no dropout);
+   * NaN when nothing is counted. */
+  async evaluate(examples: Example[] = this.validation, maxBatches = MAX_EVAL_BATCHES): Promise<number> {
+    let sum = 0;
+    let n = 0;
+    const end = Math.min(examples.length, maxBatches * this.cfg.batchSize);
+    for (let i = 0; i < end; i += this.cfg.batchSize) {
+      const b = makeBatch(examples.slice(i, i + this.cfg.batchSize), this.seqLen, this.padId);
+      if (b.counted === 0) continue;
+      const l = tf.tidy(() => this.microLoss(b, false, 0));
+      const [v] = await l.data();
+      l.dispose();
+      sum += v * b.counted;
+      n += b.counted;
+    }
+    return n > 0 ? sum / n : NaN;
+  }
+
+  pause(): void {
+    this.paused = true;
+  }
+
+  resume(): void {
+    this.paused = false;
+    this.wake?.();
+  }
+
+  /** Ends run() after the current step (also when paused). */
+  stop(): void {
+    this.stopped = true;
+    this.wake?.();
+  }
+
+  get currentStep(): number {
+    return this.step;
+  }
+
+  loraState(): LoraState | null {
+    return this.lora;
+  }
+
+  exportAdapter(baseModel: string): ReturnType<typeof loraToPeft> {
+    if (!this.lora) throw new Error('exportAdapter needs a LoRA run; use exportWeights for full fine-tuning');
+    return loraToPeft(this.lora, { baseModel });
+  }
+
+  /** Every weight as host data with HF keys (`transformer.` prefix by default, as GPT2LMHeadModel saves):
+   * the trained weights for 'full', the base with the adapter merged for 'lora'. */
+  async exportWeights(prefix = 'transformer.'): Promise<Record<string, HostTensor>> {
+    // Snapshot what training changes synchronously (tf.clone), so a step running meanwhile cannot tear the
+    // export; LoRA's base weights are frozen and are read as they are.
+    const lora = this.lora;
+    const snaps = new Map([...this.weights].map(([k, w]) => [k, lora ? null : tf.clone(w)]));
+    const adapters = new Map<string, { A: tf.Tensor; B: tf.Tensor }>();
+    for (const [path, m] of lora?.modules ?? []) adapters.set(path + '.weight', { A: tf.clone(m.A), B: tf.clone(m.B) });
+    const out: Record<string, HostTensor> = {};
+    for (const [key, snap] of snaps) {
+      const ad = adapters.get(key);
+      // One merged weight at a time keeps the extra memory to a single layer.
+      const t = snap ?? (ad && lora ? mergedWeight(this.weights.get(key)!, ad, lora.scaling) : tf.clone(this.weights.get(key)!));
+      out[prefix + key] = await readHost(t);
+    }
+    for (const { A, B } of adapters.values()) tf.dispose([A, B]);
+    return out;
+  }
+
+  trainableParamCount(): number {
+    return this.vars.reduce((a, v) => a + v.size, 0);
+  }
+
+  /** Frees the trainer's variables and optimizer state (not the model's base weights). */
+  dispose(): void {
+    this.opt.dispose();
+    if (this.lora) disposeLora(this.lora);
+    else for (const v of this.vars) v.dispose();
+  }
+}
