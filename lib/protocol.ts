@@ -86,7 +86,17 @@ export interface StepEvent {
 export type WorkerEvent =
   | { type: 'progress'; stage: string; loaded: number; total: number }
   | { type: 'ready'; backend: string; adapter: string; model: ModelInfo; trainableParams?: number }
-  | { type: 'started'; totalSteps: number; trainableParams: number; trainExamples: number; validationExamples: number }
+  | {
+      type: 'started';
+      totalSteps: number;
+      trainableParams: number;
+      trainExamples: number;
+      validationExamples: number;
+      /** Training records cut at the sequence length (kept, shorter). */
+      truncated: number;
+      /** Training records left out because the cut removed every token that carries loss. */
+      droppedNoLoss: number;
+    }
   | { type: 'step'; metrics: StepEvent }
   | { type: 'eval'; step: number; valLoss: number; perplexity: number }
   | { type: 'state'; state: 'running' | 'paused' }

@@ -126,6 +126,8 @@ export class TrainSession {
       trainableParams: run.trainer.trainableParamCount(),
       trainExamples: enc.examples.length,
       validationExamples: val.examples.length,
+      truncated: enc.truncated,
+      droppedNoLoss: enc.droppedNoLoss,
     });
     try {
       const result = await run.trainer.run();

@@ -30,10 +30,11 @@ async function train(weights: WeightMap, data: Example[], cfg: Partial<TrainConf
 }
 
 describe('batching', () => {
-  it('pads to the longest example rounded up to 8, capped at seqLen; pads get mask 0', () => {
+  it('pads to the longest example rounded up to 32, capped at seqLen; pads get mask 0', () => {
     const ex = [{ ids: [5, 6, 7], mask: [0, 1, 1] }, { ids: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], mask: Array(10).fill(1) }];
-    const b = makeBatch(ex, 32, 0);
-    expect([b.B, b.T]).toEqual([2, 16]);
+    const b = makeBatch(ex, 64, 0);
+    expect([b.B, b.T]).toEqual([2, 32]);
+    expect(makeBatch(ex, 20, 0).T).toBe(20); // the bucket never exceeds seqLen
     expect(Array.from(b.ids.slice(0, 4))).toEqual([5, 6, 7, 0]);
     expect(Array.from(b.mask.slice(0, 4))).toEqual([0, 1, 1, 0]);
     expect(b.counted).toBe(2 + 9);

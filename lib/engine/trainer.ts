@@ -32,6 +32,9 @@ export const LENGTH_BUCKET = 32;
  * eval_iters: a full pass over a large validation set would stall training for minutes in a browser. */
 export const MAX_EVAL_BATCHES = 8;
 
+/** Steps averaged for the reported tokens/s. */
+const SPEED_WINDOW = 10;
+
 /** Pads/truncates to the longest example rounded up to LENGTH_BUCKET, capped at seqLen. Padding is on the
  * right with mask 0, so causal attention never lets it reach real tokens. */
 export function makeBatch(examples: Example[], seqLen: number, padId: number): Batch {
@@ -101,7 +104,7 @@ export class Trainer {
   private readonly seqLen: number;
   private step = 0;
   private tokens = 0;
-  private trainMs = 0;
+  private recent: { tokens: number; ms: number }[] = []; // last steps, for the current speed
   private paused = false;
   private stopped = false;
   private wake: (() => void) | null = null;
@@ -213,9 +216,12 @@ export class Trainer {
     const out = this.computeStep(batches, lr);
     const [loss, gradNorm] = await out.data();
     out.dispose();
-    this.trainMs += now() - t0;
+    const stepTokens = batches.reduce((a, b) => a + b.tokens, 0);
+    // The first step compiles kernels (seconds to a minute on WebGPU): keep it out of the speed once others exist.
+    if (this.recent.length === 1 && this.step === 1) this.recent = [];
+    this.recent = [...this.recent.slice(-(SPEED_WINDOW - 1)), { tokens: stepTokens, ms: now() - t0 }];
     this.step += 1;
-    this.tokens += batches.reduce((a, b) => a + b.tokens, 0);
+    this.tokens += stepTokens;
     return { loss, gradNorm, lr };
   }
 
@@ -236,7 +242,7 @@ export class Trainer {
       lastLoss = loss;
       this.events.onStep?.({
         step: this.step, totalSteps: this.cfg.steps, loss, lr, gradNorm, tokens: this.tokens,
-        tokensPerSec: this.tokens / Math.max(1e-3, this.trainMs / 1000), elapsedMs: now() - start - pausedMs,
+        tokensPerSec: this.tokensPerSec(), elapsedMs: now() - start - pausedMs,
       });
       if (this.cfg.evalEvery > 0 && this.step % this.cfg.evalEvery === 0) lastEval = await this.reportEval();
       const ck = this.cfg.checkpointEvery ?? 0;
@@ -271,6 +277,13 @@ export class Trainer {
       n += b.counted;
     }
     return n > 0 ? sum / n : NaN;
+  }
+
+  /** Tokens per second over the last SPEED_WINDOW steps (the first, compiling step left out once others exist). */
+  private tokensPerSec(): number {
+    const tokens = this.recent.reduce((a, r) => a + r.tokens, 0);
+    const ms = this.recent.reduce((a, r) => a + r.ms, 0);
+    return tokens / Math.max(1e-3, ms / 1000);
   }
 
   pause(): void {
