@@ -1,0 +1,171 @@
+'use client';
+// Section 3, Method: LoRA or full fine-tuning, presets, and every hyperparameter with one line of help.
+import { GPT2_TARGET_MODULES, METHOD_HELP, PRESETS, RSLORA_HELP, SCHEDULE_HELP, TARGET_HELP, type Method, type ScheduleKind } from '@/lib/defaults';
+import { isRunActive } from '@/lib/stores/studio-reducer';
+import { FieldGroup, NumberField } from './method-fields';
+import { useActions, useStudio } from './studio-provider';
+import { Alert, Button, Card, Field, focusRing, inputClass } from './ui';
+
+const METHODS: { value: Method; label: string }[] = [
+  { value: 'lora', label: 'LoRA' },
+  { value: 'full', label: 'Full fine-tuning' },
+];
+const SCHEDULES: ScheduleKind[] = ['cosine', 'linear', 'constant'];
+
+export function MethodPanel() {
+  const method = useStudio((s) => s.form.method);
+  const schedule = useStudio((s) => s.form.schedule);
+  const formError = useStudio((s) => s.configErrors.form);
+  const running = useStudio((s) => isRunActive(s.run.status));
+  const actions = useActions();
+
+  return (
+    <Card
+      step={3}
+      title="Method"
+      description="How to train, and for how long. Defaults suit the demo model."
+      aside={
+        <Button onClick={actions.resetSettings} disabled={running} data-testid="reset-settings">
+          Reset to defaults
+        </Button>
+      }
+    >
+      {/* A run uses the settings it started with; editing waits until it ends. */}
+      <fieldset disabled={running} className="flex flex-col gap-6">
+        <legend className="sr-only">Training method and hyperparameters</legend>
+        <div role="radiogroup" aria-label="Method" className="grid gap-3 sm:grid-cols-2">
+          {METHODS.map((m) => (
+            <label
+              key={m.value}
+              className="flex cursor-pointer items-start gap-3 rounded-lg border border-zinc-200 px-3 py-2 has-checked:border-indigo-500 has-checked:bg-indigo-50/60 dark:border-zinc-800 dark:has-checked:bg-indigo-950/30"
+            >
+              <input
+                type="radio"
+                name="method"
+                value={m.value}
+                checked={method === m.value}
+                onChange={() => actions.setMethod(m.value)}
+                data-testid={`method-${m.value}`}
+                className={`mt-1 accent-indigo-600 ${focusRing}`}
+              />
+              <span>
+                <span className="block text-sm font-medium">{m.label}</span>
+                <span className="block text-xs text-zinc-600 dark:text-zinc-400">{METHOD_HELP[m.value]}</span>
+              </span>
+            </label>
+          ))}
+        </div>
+
+        <div className="flex flex-wrap items-center gap-2">
+          <span className="text-sm font-medium">Presets:</span>
+          {PRESETS.map((p) => (
+            <Button key={p.id} onClick={() => actions.applyPreset(p.id)} title={p.description} data-testid={`preset-${p.id}`} className="py-1 text-xs">
+              {p.label}
+            </Button>
+          ))}
+        </div>
+
+        <FieldGroup title="Run">
+          <NumberField field="steps" />
+          <NumberField field="batchSize" />
+          <NumberField field="seqLen" />
+          <NumberField field="gradAccum" />
+          <NumberField field="evalEvery" />
+          <NumberField field="seed" />
+        </FieldGroup>
+
+        <FieldGroup title="Optimizer">
+          <NumberField field="lr" />
+          <Field id="field-schedule" label="Schedule" help={SCHEDULE_HELP}>
+            <select
+              id="field-schedule"
+              value={schedule}
+              onChange={(e) => actions.setSchedule(e.target.value as ScheduleKind)}
+              data-testid="schedule"
+              aria-describedby="field-schedule-help"
+              className={inputClass}
+            >
+              {SCHEDULES.map((s) => (
+                <option key={s} value={s}>
+                  {s}
+                </option>
+              ))}
+            </select>
+          </Field>
+          <NumberField field="warmupSteps" />
+          <NumberField field="minLrRatio" />
+          <NumberField field="weightDecay" />
+          <NumberField field="clipNorm" />
+        </FieldGroup>
+
+        <details className="group">
+          <summary className={`cursor-pointer rounded text-sm font-medium text-zinc-700 dark:text-zinc-300 ${focusRing}`}>Adam settings</summary>
+          <div className="mt-4 grid grid-cols-1 gap-4 sm:grid-cols-3">
+            <NumberField field="beta1" />
+            <NumberField field="beta2" />
+            <NumberField field="epsilon" />
+          </div>
+        </details>
+
+        {method === 'lora' && <LoraFields />}
+        {formError && <Alert>{formError}</Alert>}
+      </fieldset>
+    </Card>
+  );
+}
+
+function LoraFields() {
+  const targets = useStudio((s) => s.form.targetModules);
+  const rslora = useStudio((s) => s.form.useRslora);
+  const targetError = useStudio((s) => s.configErrors.targetModules);
+  const actions = useActions();
+  return (
+    <FieldGroup title="LoRA">
+      <NumberField field="loraR" />
+      <NumberField field="loraAlpha" />
+      <NumberField field="loraDropout" />
+      <fieldset className="flex flex-col gap-1 sm:col-span-2" aria-describedby="targets-note">
+        <legend className="text-sm font-medium">Target modules</legend>
+        <div className="mt-1 flex flex-wrap gap-4">
+          {GPT2_TARGET_MODULES.map((m) => (
+            <label key={m} className="flex items-center gap-2 font-mono text-sm">
+              <input
+                type="checkbox"
+                checked={targets.includes(m)}
+                onChange={() => actions.toggleTargetModule(m)}
+                data-testid={`target-${m}`}
+                className={`accent-indigo-600 ${focusRing}`}
+              />
+              {m}
+            </label>
+          ))}
+        </div>
+        {targetError ? (
+          <p id="targets-note" role="alert" className="text-xs text-red-700 dark:text-red-400">
+            {targetError}
+          </p>
+        ) : (
+          <p id="targets-note" className="text-xs text-zinc-500 dark:text-zinc-400">
+            {TARGET_HELP}
+          </p>
+        )}
+      </fieldset>
+      <label className="flex items-start gap-2 text-sm">
+        <input
+          type="checkbox"
+          checked={rslora}
+          onChange={(e) => actions.setRslora(e.target.checked)}
+          data-testid="rslora"
+          aria-describedby="rslora-help"
+          className={`mt-0.5 accent-indigo-600 ${focusRing}`}
+        />
+        <span>
+          <span className="font-medium">rsLoRA</span>
+          <span id="rslora-help" className="block text-xs text-zinc-500 dark:text-zinc-400">
+            {RSLORA_HELP}
+          </span>
+        </span>
+      </label>
+    </FieldGroup>
+  );
+}

@@ -1,0 +1,30 @@
+// Tests for the loss chart rows: merging evals by step, skipping non-finite values, thinning long runs.
+import { describe, expect, it } from 'vitest';
+import { chartRows, MAX_DRAWN_POINTS } from './chart-rows';
+import type { LossPoint } from './studio-reducer';
+
+const pt = (step: number, loss: number): LossPoint => ({ step, loss, smoothed: loss, lr: 1e-3, gradNorm: 1 });
+
+describe('chartRows', () => {
+  it('merges validation points into the step rows, and adds rows for evals without a step (step 0)', () => {
+    const rows = chartRows([pt(1, 3), pt(2, 2)], [{ step: 0, valLoss: 3.5, perplexity: 33 }, { step: 2, valLoss: 2.4, perplexity: 11 }]);
+    expect(rows).toEqual([
+      { step: 0, valLoss: 3.5 },
+      { step: 1, loss: 3, smoothed: 3, lr: 1e-3 },
+      { step: 2, loss: 2, smoothed: 2, lr: 1e-3, valLoss: 2.4 },
+    ]);
+  });
+
+  it('leaves non-finite losses out of the drawn line', () => {
+    const rows = chartRows([pt(1, Number.NaN)], [{ step: 1, valLoss: Number.POSITIVE_INFINITY, perplexity: Infinity }]);
+    expect(rows).toEqual([{ step: 1, lr: 1e-3 }]);
+  });
+
+  it('thins long runs but keeps the first and last step', () => {
+    const n = MAX_DRAWN_POINTS * 3 + 7;
+    const rows = chartRows(Array.from({ length: n }, (_, i) => pt(i + 1, 1)), []);
+    expect(rows.length).toBeLessThanOrEqual(MAX_DRAWN_POINTS + 1);
+    expect(rows[0].step).toBe(1);
+    expect(rows[rows.length - 1].step).toBe(n);
+  });
+});

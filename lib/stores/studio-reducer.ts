@@ -1,0 +1,218 @@
+// Pure state transitions for the worker-driven parts of the studio (model, run, export).
+// The store wires these to the WorkerClient; tests drive them with plain events.
+import type { Method } from '../engine/types';
+import type { ModelInfo, StepEvent, WorkerEvent } from '../protocol';
+import { createEma, emaPush, emaValue, type Ema } from './smoothing';
+
+export type ModelStatus = 'idle' | 'loading' | 'ready' | 'error';
+export type RunStatus = 'idle' | 'loading' | 'running' | 'paused' | 'done' | 'stopped' | 'error';
+export type ExportStatus = 'idle' | 'exporting' | 'done' | 'error';
+export type SentJob = 'load' | 'train' | 'export';
+
+export interface ModelState {
+  status: ModelStatus;
+  progress: { stage: string; loaded: number; total: number } | null;
+  info: ModelInfo | null;
+  backend: string | null; // as reported by the worker (tf.getBackend()), never the choice
+  adapter: string | null;
+  trainableParams: number | null;
+  /** Which model/backend combination the worker holds, and which one it is loading. */
+  loadedKey: string | null;
+  requestedKey: string | null;
+  error: string | null;
+}
+
+export interface LossPoint {
+  step: number;
+  loss: number;
+  smoothed: number | null;
+  lr: number;
+  gradNorm: number;
+}
+
+export interface EvalPoint {
+  step: number;
+  valLoss: number;
+  perplexity: number;
+}
+
+export interface RunState {
+  status: RunStatus;
+  /** The method this run trains with (null before the first Start). */
+  method: Method | null;
+  totalSteps: number;
+  points: LossPoint[];
+  evals: EvalPoint[];
+  ema: Ema;
+  last: StepEvent | null;
+  trainableParams: number | null;
+  trainExamples: number | null;
+  validationExamples: number | null;
+  /** Training records cut to the sequence length, and those left with nothing to learn (from 'started'). */
+  truncated: number;
+  droppedNoLoss: number;
+  summary: { steps: number; firstLoss: number; lastLoss: number } | null;
+  /** Set while a pause/resume/stop request waits for the worker's answer. */
+  pending: 'pause' | 'resume' | 'stop' | null;
+  /** The worker has loaded another model since this run, so its weights can no longer be exported. */
+  stale: boolean;
+  error: string | null;
+}
+
+export interface ExportState {
+  status: ExportStatus;
+  fileName: string | null;
+  files: string[];
+  size: number;
+  error: string | null;
+}
+
+export interface WorkerSlices {
+  model: ModelState;
+  run: RunState;
+  exporting: ExportState;
+}
+
+export const initialModel: ModelState = {
+  status: 'idle',
+  progress: null,
+  info: null,
+  backend: null,
+  adapter: null,
+  trainableParams: null,
+  loadedKey: null,
+  requestedKey: null,
+  error: null,
+};
+
+export function initialRun(status: RunStatus = 'idle', totalSteps = 0, method: Method | null = null): RunState {
+  return {
+    status,
+    method,
+    totalSteps,
+    points: [],
+    evals: [],
+    ema: createEma(),
+    last: null,
+    trainableParams: null,
+    trainExamples: null,
+    validationExamples: null,
+    truncated: 0,
+    droppedNoLoss: 0,
+    summary: null,
+    pending: null,
+    stale: false,
+    error: null,
+  };
+}
+
+export const initialExport: ExportState = { status: 'idle', fileName: null, files: [], size: 0, error: null };
+
+/** Appends a batch of step events (one animation frame's worth) in one immutable update. */
+export function appendSteps(run: RunState, steps: StepEvent[]): RunState {
+  if (steps.length === 0) return run;
+  let ema = run.ema;
+  const added: LossPoint[] = steps.map((m) => {
+    ema = emaPush(ema, m.loss);
+    return { step: m.step, loss: m.loss, smoothed: emaValue(ema), lr: m.lr, gradNorm: m.gradNorm };
+  });
+  const last = steps[steps.length - 1];
+  return { ...run, points: run.points.concat(added), ema, last, totalSteps: last.totalSteps || run.totalSteps };
+}
+
+const ACTIVE: RunStatus[] = ['loading', 'running', 'paused'];
+
+export function isRunActive(status: RunStatus): boolean {
+  return ACTIVE.includes(status);
+}
+
+/** Applies every event except `step`, which goes through appendSteps in batches. */
+export function reduceEvent(s: WorkerSlices, e: WorkerEvent, lastJob: SentJob | null = null): WorkerSlices {
+  switch (e.type) {
+    case 'progress':
+      return { ...s, model: { ...s.model, status: 'loading', progress: { stage: e.stage, loaded: e.loaded, total: e.total } } };
+    case 'ready':
+      return {
+        ...s,
+        model: {
+          ...s.model,
+          status: 'ready',
+          progress: null,
+          info: e.model,
+          backend: e.backend,
+          adapter: e.adapter,
+          trainableParams: e.trainableParams ?? null,
+          loadedKey: s.model.requestedKey,
+          error: null,
+        },
+      };
+    case 'started':
+      return {
+        ...s,
+        run: {
+          ...s.run,
+          status: 'running',
+          totalSteps: e.totalSteps,
+          trainableParams: e.trainableParams,
+          trainExamples: e.trainExamples,
+          validationExamples: e.validationExamples,
+          truncated: e.truncated,
+          droppedNoLoss: e.droppedNoLoss,
+        },
+      };
+    case 'step':
+      return { ...s, run: appendSteps(s.run, [e.metrics]) };
+    case 'eval':
+      return { ...s, run: { ...s.run, evals: s.run.evals.concat({ step: e.step, valLoss: e.valLoss, perplexity: e.perplexity }) } };
+    case 'state':
+      if (!isRunActive(s.run.status)) return s;
+      return { ...s, run: { ...s.run, status: e.state, pending: null } };
+    case 'done':
+      return {
+        ...s,
+        run: {
+          ...s.run,
+          status: e.stopped ? 'stopped' : 'done',
+          pending: null,
+          summary: { steps: e.steps, firstLoss: e.firstLoss, lastLoss: e.lastLoss },
+        },
+      };
+    case 'exported':
+      return { ...s, exporting: { status: 'done', fileName: e.fileName, files: e.files, size: e.bytes.byteLength, error: null } };
+    case 'error':
+      return reduceError(s, e.during === 'message' ? (lastJob ?? 'train') : e.during, e.message);
+  }
+}
+
+function reduceError(s: WorkerSlices, where: SentJob, message: string): WorkerSlices {
+  switch (where) {
+    case 'load': {
+      const model: ModelState = { ...s.model, status: 'error', progress: null, loadedKey: null, error: message };
+      // A Start that was waiting for this load cannot go ahead.
+      const run = s.run.status === 'loading' ? { ...s.run, status: 'error' as const, error: `The model did not load: ${message}` } : s.run;
+      return { ...s, model, run };
+    }
+    case 'train':
+      return { ...s, run: { ...s.run, status: 'error', pending: null, error: message } };
+    case 'export':
+      return { ...s, exporting: { ...s.exporting, status: 'error', error: message } };
+  }
+}
+
+/** The worker died: the model is gone, the chart stays, the message goes where the work was. */
+export function reduceCrash(s: WorkerSlices, message: string, jobs: SentJob[]): WorkerSlices {
+  const wasLoading = jobs.includes('load') || s.model.status === 'loading';
+  const model: ModelState = { ...initialModel, status: wasLoading ? 'error' : 'idle', error: wasLoading ? message : null };
+  const runActive = isRunActive(s.run.status);
+  const run: RunState = {
+    ...s.run,
+    status: runActive ? 'error' : s.run.status,
+    pending: null,
+    // Show it in the Train section unless it plainly belongs to a load or an export.
+    error: runActive || (!wasLoading && !jobs.includes('export')) ? message : s.run.error,
+  };
+  const exporting: ExportState = jobs.includes('export') || s.exporting.status === 'exporting'
+    ? { ...s.exporting, status: 'error', error: message }
+    : s.exporting;
+  return { model, run, exporting };
+}

@@ -1,0 +1,323 @@
+// The studio's state and actions: a zustand vanilla store (one per page, made by the provider) that owns
+// the WorkerClient, feeds worker events through the pure reducer, and batches step events per frame.
+import { createStore } from 'zustand/vanilla';
+import { modelOptions, DEFAULT_VALIDATION_PERCENT, PRESETS, type StudioSettings } from '../defaults';
+import { parseDataFile } from '../data/parse';
+import type { StepEvent, WorkerEvent, WorkerRequest } from '../protocol';
+import { WorkerClient, type Job, type WorkerLike } from '../worker-client';
+import { applyValues, initialForm, setDraft, switchMethod, type ConfigForm } from './config-form';
+import { saveBytes } from './download';
+import { frameScheduler } from './frame-scheduler';
+import { hasAcceptedExtension, parseSampleIndex, sampleUrl, SAMPLE_INDEX_URL } from './samples';
+import { appendSteps, initialExport, initialModel, initialRun, isRunActive, reduceCrash, reduceEvent } from './studio-reducer';
+import {
+  formLimits,
+  formState,
+  modelKey,
+  selectCanExport,
+  selectModelOption,
+  selectStartBlocker,
+  slices,
+  splitCounts,
+  splitDataset,
+  type DataState,
+  type StudioActions,
+  type StudioState,
+  type StudioStore,
+} from './studio-state';
+
+export * from './studio-state';
+export { frameScheduler } from './frame-scheduler';
+
+export interface StudioStoreOptions {
+  settings: StudioSettings;
+  createWorker?: () => WorkerLike;
+  fetch?: (url: string) => Promise<Response>;
+  saveFile?: (fileName: string, bytes: ArrayBuffer) => void;
+  /** Runs `flush` soon (default: next animation frame); returns a cancel function. */
+  schedule?: (flush: () => void) => () => void;
+}
+
+export function createStudioStore(options: StudioStoreOptions): StudioStore {
+  const { settings } = options;
+  const doFetch = options.fetch ?? ((url: string) => fetch(url));
+  const saveFile = options.saveFile ?? ((name: string, bytes: ArrayBuffer) => saveBytes(name, bytes));
+  const schedule = options.schedule ?? frameScheduler;
+
+  let pendingSteps: StepEvent[] = [];
+  let cancelFlush: (() => void) | null = null;
+  let pendingStart: Extract<WorkerRequest, { type: 'start' }> | null = null;
+  let lastJob: Job | null = null;
+  let lastExport: { fileName: string; bytes: ArrayBuffer } | null = null;
+  let dataToken = 0;
+
+  const options0 = modelOptions(settings.testMode);
+  const form0 = initialForm(settings.overrides);
+  const read0 = formState(form0, {});
+
+  const store = createStore<StudioState>()((set, get) => {
+    const flushSteps = () => {
+      cancelFlush?.();
+      cancelFlush = null;
+      if (pendingSteps.length === 0) return;
+      const batch = pendingSteps;
+      pendingSteps = [];
+      set({ run: appendSteps(get().run, batch) });
+    };
+
+    const onEvent = (e: WorkerEvent) => {
+      if (e.type === 'step') {
+        pendingSteps.push(e.metrics);
+        cancelFlush ??= schedule(flushSteps);
+        return;
+      }
+      flushSteps(); // keep order: steps before the eval/done that follow them
+      set(reduceEvent(slices(get()), e, lastJob));
+      if (e.type === 'ready') {
+        let s = get();
+        set(formState(s.form, formLimits(s)));
+        s = get();
+        if (pendingStart) {
+          const req = pendingStart;
+          pendingStart = null;
+          if (s.config) send({ ...req, config: s.config });
+          else set({ run: { ...s.run, status: 'error', error: 'This model does not fit the settings: fix the highlighted settings.' } });
+        }
+      } else if (e.type === 'error' && (e.during === 'load' || (e.during === 'message' && lastJob === 'load'))) {
+        pendingStart = null;
+      } else if (e.type === 'started' && get().run.pending === 'stop') {
+        send({ type: 'stop' });
+      } else if (e.type === 'exported') {
+        lastExport = { fileName: e.fileName, bytes: e.bytes };
+        saveFile(e.fileName, e.bytes);
+      }
+      set({ workerAlive: client.alive });
+    };
+
+    const client = new WorkerClient({
+      createWorker: options.createWorker,
+      onEvent,
+      onCrash: (message, jobs) => {
+        flushSteps();
+        pendingStart = null;
+        set({ ...reduceCrash(slices(get()), message, jobs), workerAlive: false });
+      },
+    });
+
+    /** Posts a request; a refusal (busy worker) becomes an error where the job is shown. */
+    const send = (req: WorkerRequest): boolean => {
+      try {
+        client.send(req);
+        if (req.type === 'load') lastJob = 'load';
+        else if (req.type === 'start') lastJob = 'train';
+        else if (req.type === 'export') lastJob = 'export';
+        set({ workerAlive: client.alive });
+        return true;
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        if (req.type === 'load') set({ model: { ...get().model, status: 'error', error: message } });
+        else if (req.type === 'export') set({ exporting: { ...get().exporting, status: 'error', error: message } });
+        else set({ run: { ...get().run, status: 'error', error: message } });
+        return false;
+      }
+    };
+
+    const sendLoad = () => {
+      const s = get();
+      const key = modelKey(s);
+      set({
+        model: { ...initialModel, status: 'loading', requestedKey: key, progress: { stage: 'starting', loaded: 0, total: 0 } },
+        // The finished run's weights go away with the old model.
+        run: s.run.status === 'idle' || s.run.status === 'loading' ? s.run : { ...s.run, stale: true },
+      });
+      send({ type: 'load', model: selectModelOption(s).source, backend: s.backendChoice, allowFallbackAdapter: s.allowFallbackAdapter });
+    };
+
+    const withForm = (form: ConfigForm) => {
+      const s = get();
+      const data = { ...s.data, split: splitCounts(s.data, form) };
+      set({ form, data, ...formState(form, formLimits(s)) });
+    };
+
+    const setDataset = (token: number, fileName: string, text: string) => {
+      if (token !== dataToken) return; // a newer file was chosen meanwhile
+      try {
+        const dataset = parseDataFile(fileName, text);
+        const error = dataset.records.length === 0 ? 'No usable records in this file: see the errors below.' : null;
+        const data: DataState = { ...get().data, status: error ? 'error' : 'ready', dataset, source: fileName, error, split: null };
+        set({ data: { ...data, split: splitCounts(data, get().form) } });
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        set({ data: { ...get().data, status: 'error', dataset: null, source: fileName, error: `Could not read ${fileName}: ${message}`, split: null } });
+      }
+    };
+
+    const readingFailed = (token: number, fileName: string, message: string) => {
+      if (token !== dataToken) return;
+      set({ data: { ...get().data, status: 'error', dataset: null, source: fileName, error: message, split: null } });
+    };
+
+    const actions: StudioActions = {
+      async loadSampleIndex() {
+        if (get().samples.status === 'loading' || get().samples.status === 'ready') return;
+        set({ samples: { status: 'loading', entries: [], error: null } });
+        try {
+          const res = await doFetch(SAMPLE_INDEX_URL);
+          if (!res.ok) throw new Error(`HTTP ${res.status}`);
+          set({ samples: { status: 'ready', entries: parseSampleIndex(await res.json()), error: null } });
+        } catch (err) {
+          const message = err instanceof Error ? err.message : String(err);
+          set({ samples: { status: 'error', entries: [], error: `Could not load the sample list: ${message}` } });
+        }
+      },
+
+      async loadSample(file) {
+        const token = ++dataToken;
+        set({ data: { ...get().data, status: 'reading', source: file, error: null } });
+        try {
+          const res = await doFetch(sampleUrl(file));
+          if (!res.ok) throw new Error(`HTTP ${res.status}`);
+          setDataset(token, file, await res.text());
+        } catch (err) {
+          readingFailed(token, file, `Could not fetch the sample ${file}: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      },
+
+      async loadFile(file) {
+        const token = ++dataToken;
+        if (!hasAcceptedExtension(file.name)) {
+          readingFailed(token, file.name, `${file.name} is not a .jsonl, .json or .txt file.`);
+          return;
+        }
+        set({ data: { ...get().data, status: 'reading', source: file.name, error: null } });
+        try {
+          setDataset(token, file.name, await file.text());
+        } catch (err) {
+          readingFailed(token, file.name, `Could not read ${file.name}: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      },
+
+      setValidationPercent(percent) {
+        if (!Number.isFinite(percent)) return;
+        const p = Math.min(50, Math.max(0, Math.round(percent)));
+        const data = { ...get().data, validationPercent: p };
+        set({ data: { ...data, split: splitCounts(data, get().form) } });
+      },
+
+      selectModel(name) {
+        if (get().modelOptions.some((o) => o.name === name)) set({ modelName: name });
+      },
+      setBackend(choice) {
+        set({ backendChoice: choice });
+      },
+      setAllowFallbackAdapter(allow) {
+        set({ allowFallbackAdapter: allow });
+      },
+      loadModel() {
+        const s = get();
+        if (s.model.status === 'loading' || isRunActive(s.run.status) || s.exporting.status === 'exporting') return;
+        sendLoad();
+      },
+
+      setMethod(method) {
+        withForm(switchMethod(get().form, method));
+      },
+      setField(field, text) {
+        withForm(setDraft(get().form, field, text));
+      },
+      setSchedule(schedule) {
+        withForm({ ...get().form, schedule });
+      },
+      toggleTargetModule(name) {
+        const form = get().form;
+        const has = form.targetModules.includes(name);
+        withForm({ ...form, targetModules: has ? form.targetModules.filter((m) => m !== name) : [...form.targetModules, name] });
+      },
+      setRslora(on) {
+        withForm({ ...get().form, useRslora: on });
+      },
+      applyPreset(id) {
+        const preset = PRESETS.find((p) => p.id === id);
+        if (preset) withForm(applyValues(get().form, preset.values));
+      },
+      resetSettings() {
+        withForm(switchMethod(initialForm(settings.overrides), get().form.method));
+      },
+
+      start() {
+        const s = get();
+        if (selectStartBlocker(s) !== null || !s.data.dataset || !s.config) return;
+        const { train, validation } = splitDataset(s.data.dataset.records, s.data.validationPercent, s.config.seed);
+        const req = { type: 'start' as const, train, validation, config: s.config, dataFile: s.data.dataset.fileName };
+        cancelFlush?.();
+        cancelFlush = null;
+        pendingSteps = [];
+        lastExport = null;
+        set({ run: initialRun('loading', s.config.steps, s.config.method), exporting: initialExport });
+        if (!client.alive || s.model.status !== 'ready' || s.model.loadedKey !== modelKey(s)) {
+          pendingStart = req;
+          sendLoad();
+        } else {
+          send(req);
+        }
+      },
+      pause() {
+        if (get().run.status !== 'running') return;
+        set({ run: { ...get().run, pending: 'pause' } });
+        send({ type: 'pause' });
+      },
+      resume() {
+        if (get().run.status !== 'paused') return;
+        set({ run: { ...get().run, pending: 'resume' } });
+        send({ type: 'resume' });
+      },
+      stop() {
+        const s = get();
+        if (s.run.status === 'loading' && pendingStart) {
+          // Still loading the model: drop the queued start; the load itself finishes in the background.
+          pendingStart = null;
+          set({ run: { ...s.run, status: 'stopped' } });
+          return;
+        }
+        if (!isRunActive(s.run.status)) return;
+        // Before 'started' the worker may not have a trainer to stop yet: stop again once it does.
+        set({ run: { ...s.run, pending: 'stop' } });
+        send({ type: 'stop' });
+      },
+      exportModel() {
+        if (!selectCanExport(get())) return;
+        lastExport = null;
+        set({ exporting: { ...initialExport, status: 'exporting' } });
+        send({ type: 'export' });
+      },
+      saveExportAgain() {
+        if (lastExport) saveFile(lastExport.fileName, lastExport.bytes);
+      },
+      dispose() {
+        cancelFlush?.();
+        cancelFlush = null;
+        pendingStart = null;
+        client.terminate();
+        set({ workerAlive: false, model: { ...get().model, status: get().model.status === 'ready' ? 'idle' : get().model.status, loadedKey: null } });
+      },
+    };
+
+    return {
+      settings,
+      modelOptions: options0,
+      modelName: options0[0].name,
+      backendChoice: 'auto',
+      allowFallbackAdapter: settings.testMode,
+      data: { status: 'empty', dataset: null, source: null, error: null, validationPercent: DEFAULT_VALIDATION_PERCENT, split: null },
+      samples: { status: 'idle', entries: [], error: null },
+      form: form0,
+      ...read0,
+      model: initialModel,
+      run: initialRun(),
+      exporting: initialExport,
+      workerAlive: false,
+      actions,
+    };
+  });
+  return store;
+}

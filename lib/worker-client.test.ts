@@ -1,0 +1,76 @@
+// Tests for the worker client: lazy start, one job at a time, job settling, crash handling.
+import { describe, expect, it } from 'vitest';
+import type { WorkerEvent } from './protocol';
+import { FakeWorker } from './stores/test-helpers';
+import { CRASH_SUFFIX, WorkerClient, type Job } from './worker-client';
+
+const LOAD = { type: 'load', model: { kind: 'tiny-random', name: 't', tokenizerUrl: '/m/', seed: 0 }, backend: 'cpu', allowFallbackAdapter: false } as const;
+
+function setup() {
+  const workers: FakeWorker[] = [];
+  const events: WorkerEvent[] = [];
+  const crashes: { message: string; jobs: Job[] }[] = [];
+  const client = new WorkerClient({
+    createWorker: () => {
+      const w = new FakeWorker();
+      workers.push(w);
+      return w;
+    },
+    onEvent: (e) => events.push(e),
+    onCrash: (message, jobs) => crashes.push({ message, jobs }),
+  });
+  return { client, workers, events, crashes };
+}
+
+describe('WorkerClient', () => {
+  it('starts the worker only when a request needs it', () => {
+    const t = setup();
+    t.client.send({ type: 'pause' }); // nothing to control yet
+    expect(t.workers).toHaveLength(0);
+    t.client.send(LOAD);
+    expect(t.workers).toHaveLength(1);
+    expect(t.client.alive).toBe(true);
+    expect(t.client.activeJobs).toEqual(['load']);
+  });
+
+  it('refuses a second job until the first settles', () => {
+    const t = setup();
+    t.client.send(LOAD);
+    expect(() => t.client.send(LOAD)).toThrow(/busy/);
+    t.workers[0].emit({ type: 'ready', backend: 'cpu', adapter: 'none', model: { name: 't', params: 1, config: {} } });
+    expect(t.client.activeJobs).toEqual([]);
+    expect(t.events.map((e) => e.type)).toEqual(['ready']);
+    t.client.send(LOAD);
+    expect(t.workers[0].types()).toEqual(['load', 'load']);
+  });
+
+  it('settles a job on its error event', () => {
+    const t = setup();
+    t.client.send(LOAD);
+    t.workers[0].emit({ type: 'error', during: 'load', message: 'x' });
+    expect(t.client.activeJobs).toEqual([]);
+  });
+
+  it('turns an error event into a crash with a clear message and terminates', () => {
+    const t = setup();
+    t.client.send(LOAD);
+    t.workers[0].crash('Uncaught TypeError: boom.');
+    expect(t.workers[0].terminated).toBe(true);
+    expect(t.client.alive).toBe(false);
+    expect(t.crashes).toEqual([{ message: `The training worker crashed: Uncaught TypeError: boom. ${CRASH_SUFFIX}`, jobs: ['load'] }]);
+    // Late messages from the dead worker are ignored; the next request starts a new worker.
+    t.workers[0].emit({ type: 'progress', stage: 's', loaded: 0, total: 1 });
+    expect(t.events).toHaveLength(0);
+    t.client.send(LOAD);
+    expect(t.workers).toHaveLength(2);
+  });
+
+  it('terminate ends the worker and forgets jobs', () => {
+    const t = setup();
+    t.client.send(LOAD);
+    t.client.terminate();
+    expect(t.workers[0].terminated).toBe(true);
+    expect(t.client.activeJobs).toEqual([]);
+    expect(t.crashes).toHaveLength(0);
+  });
+});

@@ -1,0 +1,145 @@
+// UI side of the training worker: starts it lazily, tracks the job in flight (one of each kind at a time),
+// posts requests, delivers WorkerEvents, and turns a crash into one clear message.
+import type { WorkerEvent, WorkerRequest } from './protocol';
+
+/** The part of `Worker` the client uses (tests pass a fake). */
+export interface WorkerLike {
+  postMessage(message: unknown): void;
+  terminate(): void;
+  addEventListener(type: string, listener: (ev: Event) => void): void;
+}
+
+export type Job = 'load' | 'train' | 'export';
+
+export interface WorkerClientOptions {
+  onEvent: (event: WorkerEvent) => void;
+  /** The worker died (script error, failed start, unreadable message); it has been terminated. */
+  onCrash: (message: string, jobs: Job[]) => void;
+  createWorker?: () => WorkerLike;
+}
+
+export const CRASH_SUFFIX = 'Your settings and data are kept; press Start to try again.';
+
+export function crashMessage(detail: string): string {
+  const d = detail.trim().replace(/[.\s]+$/, '') || 'unknown error';
+  return `The training worker crashed: ${d}. ${CRASH_SUFFIX}`;
+}
+
+function defaultCreateWorker(): WorkerLike {
+  return new Worker(new URL('../workers/train.worker.ts', import.meta.url), { type: 'module' });
+}
+
+const JOB_OF: Partial<Record<WorkerRequest['type'], Job>> = { load: 'load', start: 'train', export: 'export' };
+
+export class WorkerClient {
+  private worker: WorkerLike | null = null;
+  private readonly jobs = new Set<Job>();
+  private lastJob: Job | null = null;
+
+  constructor(private readonly options: WorkerClientOptions) {}
+
+  /** True while a worker exists (it may be idle). A crashed or terminated worker is gone. */
+  get alive(): boolean {
+    return this.worker !== null;
+  }
+
+  get activeJobs(): Job[] {
+    return [...this.jobs];
+  }
+
+  isBusy(job: Job): boolean {
+    return this.jobs.has(job);
+  }
+
+  /**
+   * Posts a request, starting the worker if needed. Load and start need no other job in flight;
+   * export needs no load or export in flight (a paused run may export). Throws otherwise.
+   */
+  send(request: WorkerRequest): void {
+    const job = JOB_OF[request.type];
+    if (job === 'load' || job === 'train') {
+      if (this.jobs.size > 0) throw new Error(`The worker is busy (${this.activeJobs.join(', ')}).`);
+    } else if (job === 'export') {
+      if (this.jobs.has('load') || this.jobs.has('export')) throw new Error('The worker is busy.');
+    } else if (!this.worker) {
+      return; // pause/resume/stop with no worker: nothing to control
+    }
+    const worker = this.ensureWorker();
+    if (job) {
+      this.jobs.add(job);
+      this.lastJob = job;
+    }
+    worker.postMessage(request);
+  }
+
+  /** Ends the worker at once (abort). Finished jobs' results already delivered stay with the caller. */
+  terminate(): void {
+    this.worker?.terminate();
+    this.worker = null;
+    this.jobs.clear();
+    this.lastJob = null;
+  }
+
+  private ensureWorker(): WorkerLike {
+    if (this.worker) return this.worker;
+    const worker = (this.options.createWorker ?? defaultCreateWorker)();
+    worker.addEventListener('message', (ev) => {
+      if (this.worker !== worker) return; // a terminated worker's late message
+      const data = (ev as MessageEvent).data as unknown;
+      if (!isWorkerEvent(data)) {
+        this.crash(worker, 'it sent a message the studio does not understand');
+        return;
+      }
+      this.settle(data);
+      this.options.onEvent(data);
+    });
+    worker.addEventListener('error', (ev) => {
+      if (this.worker !== worker) return;
+      ev.preventDefault?.();
+      const e = ev as ErrorEvent;
+      const where = e.filename ? ` (${e.filename}${e.lineno ? `:${e.lineno}` : ''})` : '';
+      this.crash(worker, e.message ? `${e.message}${where}` : 'the worker script failed to load or threw');
+    });
+    worker.addEventListener('messageerror', () => {
+      if (this.worker !== worker) return;
+      this.crash(worker, 'a message from the worker could not be read');
+    });
+    this.worker = worker;
+    return worker;
+  }
+
+  /** Marks jobs finished on their closing events, before the caller sees the event. */
+  private settle(event: WorkerEvent): void {
+    switch (event.type) {
+      case 'ready':
+        this.jobs.delete('load');
+        break;
+      case 'done':
+        this.jobs.delete('train');
+        break;
+      case 'exported':
+        this.jobs.delete('export');
+        break;
+      case 'error': {
+        const job: Job | null = event.during === 'message' ? this.lastJob : event.during === 'train' ? 'train' : event.during;
+        if (job) this.jobs.delete(job);
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  private crash(worker: WorkerLike, detail: string): void {
+    const jobs = this.activeJobs;
+    worker.terminate();
+    this.worker = null;
+    this.jobs.clear();
+    this.lastJob = null;
+    this.options.onCrash(crashMessage(detail), jobs);
+  }
+}
+
+function isWorkerEvent(data: unknown): data is WorkerEvent {
+  return typeof data === 'object' && data !== null && typeof (data as { type?: unknown }).type === 'string';
+}

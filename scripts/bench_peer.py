@@ -1,0 +1,74 @@
+"""PyTorch peer for scripts/bench-train.ts: times the same training step (GPT-2 demo model, AdamW, LoRA or full)
+on the CPU and prints one JSON line. Run with /usr/bin/python3 (Debian's python3-torch)."""
+import argparse
+import json
+import os
+import sys
+import time
+
+import torch
+import torch.nn as nn
+
+sys.path.insert(0, os.path.dirname(__file__))
+from pretrain_demo import Config, Conv1D, GPT2LMHead, read_safetensors  # noqa: E402
+
+
+class LoraConv1D(nn.Module):
+    """y = x @ W + b + (x @ A^T @ B^T) * alpha / r, with W frozen (PEFT's LoRA on a fan_in_fan_out layer)."""
+
+    def __init__(self, base: Conv1D, r: int, alpha: float):
+        super().__init__()
+        self.base = base
+        n_in, n_out = base.weight.shape
+        self.A = nn.Parameter(torch.randn(r, n_in) / n_in ** 0.5)
+        self.B = nn.Parameter(torch.zeros(n_out, r))
+        self.scaling = alpha / r
+
+    def forward(self, x):
+        return self.base(x) + (x @ self.A.t() @ self.B.t()) * self.scaling
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--model", required=True)
+    ap.add_argument("--method", choices=["lora", "full"], required=True)
+    ap.add_argument("--batch", type=int, default=4)
+    ap.add_argument("--seq", type=int, default=128)
+    ap.add_argument("--steps", type=int, default=6)
+    ap.add_argument("--r", type=int, default=8)
+    args = ap.parse_args()
+    torch.manual_seed(0)
+    cfg = Config()
+    hf = json.load(open(os.path.join(args.model, "config.json")))
+    for k in ("vocab_size", "n_positions", "n_embd", "n_layer", "n_head"):
+        setattr(cfg, k, hf[k])
+    cfg.pdrop = 0.0
+    model = GPT2LMHead(cfg)
+    model.load_state_dict(read_safetensors(os.path.join(args.model, "model.safetensors")), strict=False)
+    if args.method == "lora":
+        for p in model.parameters():
+            p.requires_grad_(False)
+        for block in model.transformer.h:
+            block.attn.c_attn = LoraConv1D(block.attn.c_attn, args.r, 2 * args.r)
+            block.attn.c_proj = LoraConv1D(block.attn.c_proj, args.r, 2 * args.r)
+            block.mlp.c_proj = LoraConv1D(block.mlp.c_proj, args.r, 2 * args.r)
+    params = [p for p in model.parameters() if p.requires_grad]
+    opt = torch.optim.AdamW(params, lr=1e-4)
+    x = torch.randint(0, cfg.vocab_size, (args.batch, args.seq))
+    times = []
+    for _ in range(args.steps):
+        t0 = time.perf_counter()
+        _, loss = model(x[:, :-1], x[:, 1:])
+        opt.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+        times.append(time.perf_counter() - t0)
+    times = sorted(times[1:])  # the first step warms up
+    median = times[len(times) // 2]
+    print(json.dumps({"peer": f"pytorch {torch.__version__} cpu, {torch.get_num_threads()} threads",
+                      "method": args.method, "tokensPerSec": args.batch * args.seq / median}))
+
+
+if __name__ == "__main__":
+    main()
