@@ -2,22 +2,25 @@
 // code as the studio, and writes the same files as the studio's download.
 import '@tensorflow/tfjs-backend-wasm';
 
+import { GENERATE_USAGE, runGenerate } from './generate';
 import { runTrain, TRAIN_USAGE } from './train';
 
 const USAGE = `Usage: npm run -s cli -- <command> [options]
 
 Commands:
-  train   fine-tune a model on a data set and write an adapter or model folder
+  train      fine-tune a model on a data set and write an adapter or model folder
+  generate   continue a prompt with a model (and optionally a LoRA adapter)
 
-${TRAIN_USAGE}`;
+${TRAIN_USAGE}
 
-
+${GENERATE_USAGE}`;
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   const json = rest.includes('--json');
   try {
     if (command === 'train') return await runTrain(rest);
+    if (command === 'generate') return await runGenerate(rest);
     if (!command || command === 'help' || command === '--help') {
       console.log(USAGE);
       return;

@@ -67,11 +67,13 @@ export async function runTrain(argv: string[]): Promise<void> {
   const { train, validation } = splitRecords(data.records, valRatio, cfg.seed);
   const enc = encodeRecords(model.tokenizer, train, cfg.seqLen);
   const val = encodeRecords(model.tokenizer, validation, cfg.seqLen);
-  if (!values.json) {
-    console.log(`${data.format} data: ${data.total} records, ${data.records.length} valid, ${data.errors.length} with errors; ${enc.examples.length} training examples`);
-    for (const e of data.errors.slice(0, 10)) console.log(`  line ${e.line}: ${e.reason}`);
-    console.log(`backend: ${backend.backend} (${backend.adapter})`);
-  }
+  log(
+    { event: 'data', format: data.format, records: data.total, valid: data.records.length, invalid: data.errors.length, errors: data.errors.slice(0, 50), trainExamples: enc.examples.length, validationExamples: val.examples.length, truncated: enc.truncated, droppedNoLoss: enc.droppedNoLoss },
+    `${data.format} data: ${data.total} records, ${data.records.length} valid, ${data.errors.length} with errors; ` +
+      `${enc.examples.length} training and ${val.examples.length} validation examples (${enc.truncated} cut at ${cfg.seqLen} tokens, ${enc.droppedNoLoss} left out: nothing to learn after the cut)` +
+      data.errors.slice(0, 10).map((e) => `\n  line ${e.line}: ${e.reason}`).join(''),
+  );
+  if (!values.json) console.log(`backend: ${backend.backend} (${backend.adapter})`);
   let last = { loss: NaN, tokens: 0, step: 0 };
   let valLoss: number | undefined;
   const trainer = new Trainer(model, enc.examples, val.examples, cfg, {

@@ -1,0 +1,50 @@
+// `cli generate`: continues a prompt with a model folder, optionally through a PEFT LoRA adapter folder, so a
+// trained adapter can be tried from the command line (greedy by default).
+import { readFile } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { generate } from '../engine/generate';
+import { loadGpt2Folder } from '../engine/loader';
+import { loraFromPeft, type LoraState } from '../engine/lora';
+import { readSafetensors, toFloat32 } from '../engine/safetensors';
+import type { Gpt2Config, HostTensor } from '../engine/types';
+import { fsSource } from './fs-source';
+import { initNodeBackend } from './node-backend';
+
+export const GENERATE_USAGE = `generate --model <dir> --prompt "..." [--adapter <dir>] [--max-tokens N]
+      [--temperature T] [--seed S] [--json]`;
+
+/** Reads a PEFT adapter folder (adapter_config.json + adapter_model.safetensors) as written by the studio or PEFT. */
+export async function loadAdapterFolder(dir: string, model: Gpt2Config): Promise<LoraState> {
+  const config = JSON.parse(await readFile(join(dir, 'adapter_config.json'), 'utf8').catch(() => {
+    throw new Error(`${dir} has no adapter_config.json`);
+  }));
+  const file = readSafetensors(new Uint8Array(await readFile(join(dir, 'adapter_model.safetensors'))));
+  const tensors: Record<string, HostTensor> = {};
+  for (const [k, e] of file.tensors) tensors[k] = { shape: e.shape, data: toFloat32(e) };
+  return loraFromPeft(config, tensors, model);
+}
+
+export async function runGenerate(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      model: { type: 'string' }, adapter: { type: 'string' }, prompt: { type: 'string' },
+      'max-tokens': { type: 'string', default: '40' }, temperature: { type: 'string', default: '0' },
+      seed: { type: 'string', default: '0' }, json: { type: 'boolean', default: false },
+    },
+  });
+  if (!values.model || values.prompt === undefined) throw new Error(`--model and --prompt are required\n\n${GENERATE_USAGE}`);
+  const maxNewTokens = Number(values['max-tokens']);
+  if (!Number.isInteger(maxNewTokens) || maxNewTokens < 1) throw new Error('--max-tokens must be a positive integer');
+  await initNodeBackend();
+  const dir = resolve(values.model);
+  const model = await loadGpt2Folder(basename(dir), fsSource(dir));
+  const lora = values.adapter ? await loadAdapterFolder(resolve(values.adapter), model.config) : undefined;
+  const promptIds = model.tokenizer.encode(values.prompt);
+  const ids = await generate(model.config, model.weights, lora, promptIds, {
+    maxNewTokens, temperature: Number(values.temperature), seed: Number(values.seed), eosId: model.tokenizer.eosId,
+  });
+  const text = model.tokenizer.decode(ids);
+  console.log(values.json ? JSON.stringify({ prompt: values.prompt, ids, text }) : values.prompt + text);
+}
