@@ -18,6 +18,19 @@ export class StudioPage {
     page.on('pageerror', (err) => this.errors.push(err.message));
   }
 
+  /** Records main-thread long tasks (over 50 ms) from page load on, into window.__longTasks. */
+  async watchLongTasks() {
+    await this.page.addInitScript(() => {
+      const w = window as unknown as { __longTasks: number[] };
+      w.__longTasks = [];
+      new PerformanceObserver((list) => list.getEntries().forEach((e) => w.__longTasks.push(e.duration))).observe({ type: 'longtask', buffered: true });
+    });
+  }
+
+  async longTasks(): Promise<number[]> {
+    return this.page.evaluate(() => (window as unknown as { __longTasks: number[] }).__longTasks);
+  }
+
   async open(run: RunOptions, extra = '') {
     await this.page.goto(`/?test=1&steps=${run.steps}&batch=${run.batch}&seqLen=${run.seqLen}${extra}`);
     await expect(this.page.getByRole('heading', { name: 'WebTune Studio' })).toBeVisible();

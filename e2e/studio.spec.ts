@@ -15,13 +15,19 @@ function adapterShapes(files: Record<string, Uint8Array>, folder: string): Map<s
 
 test('LoRA on a sample trains 30 steps on WebGPU, charts them, and downloads a PEFT adapter', async ({ page }) => {
   const studio = new StudioPage(page);
+  await studio.watchLongTasks();
   // The plain-text sample keeps sequences short (one 64-token shape), which matters on a software GPU.
   await studio.open({ steps: 30, batch: 4, seqLen: 64 });
   await studio.pickSample('tiny-stories.text.jsonl');
   await expect(page.getByTestId('data-format')).toHaveText(/text/i);
   await studio.chooseModel('tiny-random');
   await studio.chooseMethod('lora');
+  const before = (await studio.longTasks()).length;
   await studio.train(30);
+  // Training runs in the worker: one step takes seconds on this software GPU, so a step on the main thread
+  // would show up as a task of seconds. Rendering the chart and the page stay well under one.
+  const during = (await studio.longTasks()).slice(before);
+  expect(Math.max(0, ...during)).toBeLessThan(1000);
 
   await expect(page.getByTestId('backend')).toContainText('webgpu');
   const chart = await studio.chart();
@@ -85,5 +91,22 @@ test('the bundled demo model itself trains two LoRA steps on WebGPU', async ({ p
   await expect(page.getByTestId('backend')).toContainText('webgpu');
   await expect(page.getByTestId('model-params')).toContainText('M parameters');
   expect((await studio.chart()).points).toBe(2);
+  expect(studio.errors).toEqual([]);
+});
+
+test('bad records are listed with their line numbers, and the good ones stay usable', async ({ page }, testInfo) => {
+  const studio = new StudioPage(page);
+  await studio.open({ steps: 1, batch: 1, seqLen: 64 });
+  const file = testInfo.outputPath('mixed.jsonl');
+  const { writeFileSync } = await import('node:fs');
+  const good = (i: number) => JSON.stringify({ instruction: 'Say hi.', input: '', output: `hi ${i}` });
+  writeFileSync(file, [good(1), '{"instruction": "x", "output": ', good(3), JSON.stringify({ instruction: 'No answer' }), good(5)].join('\n'));
+  await studio.upload(file);
+  await expect(page.getByTestId('data-format')).toHaveText(/alpaca/i);
+  await expect(page.getByTestId('valid-count')).toContainText('3');
+  await expect(page.getByTestId('invalid-count')).toContainText('2');
+  const errors = page.getByTestId('data-errors');
+  await expect(errors).toContainText(/line 2/i);
+  await expect(errors).toContainText(/line 4.*output/i);
   expect(studio.errors).toEqual([]);
 });
