@@ -24,8 +24,12 @@ export class AdamW {
     return this.t;
   }
 
-  /** One update; grads align with the params (array) or are keyed by variable name (tf.variableGrads). */
-  step(grads: tf.Tensor[] | tf.NamedTensorMap, lr: number): void {
+  /**
+   * One update; grads align with the params (array) or are keyed by variable name (tf.variableGrads).
+   * `apply` (a bool scalar computed on the device) lets the caller skip a bad step without reading it back
+   * first: where it is false, parameters and moments keep their values.
+   */
+  step(grads: tf.Tensor[] | tf.NamedTensorMap, lr: number, apply?: tf.Scalar): void {
     const gs = Array.isArray(grads) ? grads : this.params.map((p) => grads[p.name]);
     if (gs.length !== this.params.length) throw new Error('AdamW.step: one gradient per parameter is needed');
     this.t += 1;
@@ -43,9 +47,10 @@ export class AdamW {
         const v = tf.add(tf.mul(this.v[i], beta2), tf.mul(tf.square(g), 1 - beta2));
         // p <- p - (lr / bc1) * m / (sqrt(v) / sqrt(bc2) + eps)
         const denom = tf.add(tf.div(tf.sqrt(v), Math.sqrt(bc2)), epsilon);
-        p.assign(tf.sub(decayed, tf.mul(tf.div(m, denom), lr / bc1)));
-        this.m[i].assign(m);
-        this.v[i].assign(v);
+        const keep = (next: tf.Tensor, prev: tf.Tensor) => (apply ? tf.where(apply, next, prev) : next);
+        p.assign(keep(tf.sub(decayed, tf.mul(tf.div(m, denom), lr / bc1)), p));
+        this.m[i].assign(keep(m, this.m[i]));
+        this.v[i].assign(keep(v, this.v[i]));
       });
     });
   }

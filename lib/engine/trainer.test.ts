@@ -8,7 +8,7 @@ import { mergeLora } from './lora';
 import { countLoraParams, countParams } from './params';
 import { mulberry32, normalArray } from './random';
 import { randomExamples, relErr, tinyConfig, tinyTrainConfig, useCpu, values } from './test-utils';
-import { BatchSampler, makeBatch, Trainer } from './trainer';
+import { BatchSampler, makeBatch, Trainer, TrainingDivergedError } from './trainer';
 import type { Example, StepMetrics, TrainConfig, WeightMap } from './types';
 
 beforeAll(useCpu);
@@ -135,6 +135,26 @@ describe('Trainer', () => {
       n += e.ids.length - 1;
     }
     expect(evals[2].valLoss).toBeCloseTo(sum / n, 5);
+    trainer.dispose();
+    disposeWeights(weights);
+  });
+
+  it('stops with a clear error on a NaN loss and keeps the last good weights', async () => {
+    const weights = initGpt2Weights(config, 3);
+    const data = randomExamples(4, 8, V, 5);
+    // Poison the embedding row of a token the data uses, so the loss turns NaN at step 1.
+    const wte = weights.get('wte.weight')!;
+    const poisoned = tf.tidy(() => tf.where(tf.equal(tf.range(0, V).reshape([V, 1]), data[0].ids[0]), tf.fill(wte.shape, NaN), wte));
+    weights.set('wte.weight', poisoned);
+    wte.dispose();
+    const before = values(weights.get('h.0.attn.c_attn.weight')!);
+    const trainer = new Trainer({ config, weights }, data, [], tinyTrainConfig({ method: 'full', steps: 3 }));
+    const err = await trainer.run().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TrainingDivergedError);
+    expect((err as Error).message).toMatch(/step 1: the loss became NaN.*Lower the learning rate/);
+    expect(trainer.currentStep).toBe(0);
+    const after = (await trainer.exportWeights(''))['h.0.attn.c_attn.weight'].data;
+    expect(Array.from(after)).toEqual(Array.from(before)); // the bad update never reached the weights
     trainer.dispose();
     disposeWeights(weights);
   });

@@ -93,6 +93,17 @@ function validate(cfg: TrainConfig, config: Gpt2Config, train: Example[]): void 
   if (config.n_embd % config.n_head !== 0) throw new Error('n_embd must be divisible by n_head');
 }
 
+/** The loss or gradient stopped being a finite number; the weights are those of the last good step. */
+export class TrainingDivergedError extends Error {
+  constructor(readonly step: number, loss: number, gradNorm: number, lr: number) {
+    super(
+      `Training stopped at step ${step}: the ${Number.isFinite(loss) ? 'gradient norm' : 'loss'} became ${Number.isFinite(loss) ? gradNorm : loss}. ` +
+        `The model keeps the weights of step ${step - 1}. Lower the learning rate (it was ${lr.toExponential(2)}) or turn on gradient clipping, then start again.`,
+    );
+    this.name = 'TrainingDivergedError';
+  }
+}
+
 export class Trainer {
   private readonly cfg: TrainConfig;
   private readonly config: Gpt2Config;
@@ -179,7 +190,10 @@ export class Trainer {
         clipped = grads.map((g) => tf.mul(g, coef));
         tf.dispose(grads);
       }
-      this.opt.step(clipped, lr);
+      // A NaN or infinite loss or gradient must not reach the weights: the step is skipped on the device and
+      // the loop stops with an error after reading it, so the last good weights stay exportable.
+      const finite = tf.logicalAnd(tf.isFinite(loss), tf.isFinite(norm)) as tf.Scalar;
+      this.opt.step(clipped, lr, finite);
       return tf.stack([loss, norm]) as tf.Tensor1D;
     });
   }
@@ -238,6 +252,10 @@ export class Trainer {
       pausedMs += now() - pauseStart;
       if (this.stopped) break;
       const { loss, gradNorm, lr } = await this.trainStep();
+      if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
+        this.step -= 1; // the update was skipped
+        throw new TrainingDivergedError(this.step + 1, loss, gradNorm, lr);
+      }
       if (Number.isNaN(firstLoss)) firstLoss = loss;
       lastLoss = loss;
       this.events.onStep?.({
