@@ -4,7 +4,7 @@ import { GPT2_TARGET_MODULES, METHOD_HELP, PRESETS, RSLORA_HELP, SCHEDULE_HELP, 
 import { isRunActive } from '@/lib/stores/studio-reducer';
 import { FieldGroup, NumberField } from './method-fields';
 import { useActions, useStudio } from './studio-provider';
-import { Alert, Button, Card, Field, focusRing, inputClass } from './ui';
+import { Alert, Button, Card, Field, focusRing, inputClass, RadioCard } from './ui';
 
 const METHODS: { value: Method; label: string }[] = [
   { value: 'lora', label: 'LoRA' },
@@ -35,24 +35,16 @@ export function MethodPanel() {
         <legend className="sr-only">Training method and hyperparameters</legend>
         <div role="radiogroup" aria-label="Method" className="grid gap-3 sm:grid-cols-2">
           {METHODS.map((m) => (
-            <label
+            <RadioCard
               key={m.value}
-              className="flex cursor-pointer items-start gap-3 rounded-lg border border-zinc-200 px-3 py-2 has-checked:border-indigo-500 has-checked:bg-indigo-50/60 dark:border-zinc-800 dark:has-checked:bg-indigo-950/30"
-            >
-              <input
-                type="radio"
-                name="method"
-                value={m.value}
-                checked={method === m.value}
-                onChange={() => actions.setMethod(m.value)}
-                data-testid={`method-${m.value}`}
-                className={`mt-1 accent-indigo-600 ${focusRing}`}
-              />
-              <span>
-                <span className="block text-sm font-medium">{m.label}</span>
-                <span className="block text-xs text-zinc-600 dark:text-zinc-400">{METHOD_HELP[m.value]}</span>
-              </span>
-            </label>
+              name="method"
+              value={m.value}
+              checked={method === m.value}
+              onSelect={() => actions.setMethod(m.value)}
+              label={m.label}
+              help={METHOD_HELP[m.value]}
+              testId={`method-${m.value}`}
+            />
           ))}
         </div>
 

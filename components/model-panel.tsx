@@ -7,7 +7,7 @@ import { isRunActive } from '@/lib/stores/studio-reducer';
 import { modelKey } from '@/lib/stores/studio-store';
 import { BackendBadge } from './backend-badge';
 import { useActions, useStudio } from './studio-provider';
-import { Alert, Button, Card, focusRing, inputClass, Note, ProgressBar } from './ui';
+import { Alert, Button, Card, focusRing, inputClass, Note, ProgressBar, RadioCard } from './ui';
 
 export function ModelPanel() {
   const options = useStudio((s) => s.modelOptions);
@@ -28,24 +28,16 @@ export function ModelPanel() {
         <fieldset disabled={locked} className="flex flex-col gap-2">
           <legend className="mb-2 text-sm font-medium">Base model</legend>
           {options.map((o) => (
-            <label
+            <RadioCard
               key={o.name}
-              className="flex cursor-pointer items-start gap-3 rounded-lg border border-zinc-200 px-3 py-2 has-checked:border-indigo-500 has-checked:bg-indigo-50/60 dark:border-zinc-800 dark:has-checked:bg-indigo-950/30"
-            >
-              <input
-                type="radio"
-                name="model"
-                value={o.name}
-                checked={modelName === o.name}
-                onChange={() => actions.selectModel(o.name)}
-                data-testid={`model-${o.name}`}
-                className={`mt-1 accent-indigo-600 ${focusRing}`}
-              />
-              <span>
-                <span className="block text-sm font-medium">{o.label}</span>
-                <span className="block text-xs text-zinc-600 dark:text-zinc-400">{o.description}</span>
-              </span>
-            </label>
+              name="model"
+              value={o.name}
+              checked={modelName === o.name}
+              onSelect={() => actions.selectModel(o.name)}
+              label={o.label}
+              help={o.description}
+              testId={`model-${o.name}`}
+            />
           ))}
         </fieldset>
 

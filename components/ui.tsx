@@ -132,3 +132,16 @@ export function Stat({ label, value, testId }: { label: string; value: ReactNode
     </div>
   );
 }
+
+/** A radio button drawn as a selectable card with a label and one line of help. */
+export function RadioCard({ name, value, checked, onSelect, label, help, testId }: { name: string; value: string; checked: boolean; onSelect: () => void; label: string; help: ReactNode; testId: string }) {
+  return (
+    <label className="flex cursor-pointer items-start gap-3 rounded-lg border border-zinc-200 px-3 py-2 has-checked:border-indigo-500 has-checked:bg-indigo-50/60 dark:border-zinc-800 dark:has-checked:bg-indigo-950/30">
+      <input type="radio" name={name} value={value} checked={checked} onChange={onSelect} data-testid={testId} className={`mt-1 accent-indigo-600 ${focusRing}`} />
+      <span>
+        <span className="block text-sm font-medium">{label}</span>
+        <span className="block text-xs text-zinc-600 dark:text-zinc-400">{help}</span>
+      </span>
+    </label>
+  );
+}

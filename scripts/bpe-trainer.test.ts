@@ -5,7 +5,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { EOT, bytesToUnicode, countWords, preTokenize, trainBpe, trainTokenizer } from './bpe-trainer';
-import { loadDocs, mulberry32, splitDocs } from './demo-corpus';
+import { mulberry32 } from '../lib/engine/random';
+import { loadDocs, splitDocs } from './demo-corpus';
 
 describe('bytesToUnicode', () => {
   it('maps 256 bytes to distinct printable characters like GPT-2', () => {

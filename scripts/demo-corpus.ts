@@ -2,21 +2,11 @@
 // validation documents deterministically. The data stays outside the repository; only paths are passed.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { mulberry32 } from '../lib/engine/random';
 
 export const DEFAULT_DATA_DIR = path.resolve(process.cwd(), '../shared/data');
 export const VAL_FRACTION = 0.03;
 
-/** Small seeded PRNG (mulberry32) for reproducible shuffles. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Reads wiki_demo.txt (one article per line) and c4_demo.jsonl ({"text"}) as a list of documents. */
 export function loadDocs(dataDir = DEFAULT_DATA_DIR): string[] {

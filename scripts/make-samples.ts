@@ -3,7 +3,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
-import { mulberry32 } from './demo-corpus';
+import { mulberry32 } from '../lib/engine/random';
 
 const OUT_DIR = path.resolve('public/samples');
 const TOKENIZER_DIR = path.resolve('public/models/webtune-demo');

@@ -1,6 +1,7 @@
 // Tests for the seeded train / validation split.
 import { describe, expect, it } from 'vitest';
-import { mulberry32, splitRecords } from './split';
+import { mulberry32 } from '../engine/random';
+import { splitRecords } from './split';
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 

@@ -1,16 +1,5 @@
-// Seeded train / validation split. Its own small PRNG so lib/data stays independent of lib/engine.
-
-/** mulberry32: a 32-bit seeded PRNG returning floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// Seeded train / validation split (the engine's tfjs-free PRNG, so one seed means the same thing everywhere).
+import { mulberry32 } from '../engine/random';
 
 /**
  * Picks round(n * ratio) items for validation (at least 1 when ratio > 0 and n >= 2, never all of them).

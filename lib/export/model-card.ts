@@ -1,7 +1,6 @@
 // Writes the README.md model card that ships inside every download: what was trained, how, and on what.
-export interface RunSummary {
-  baseModel: string;
-  method: 'lora' | 'full';
+/** What a run measured, as the trainer reports it. */
+export interface RunFacts {
   steps: number;
   firstLoss: number;
   lastLoss: number;
@@ -9,8 +8,14 @@ export interface RunSummary {
   trainExamples: number;
   tokens: number;
   backend: string;
-  hyperparameters: Record<string, unknown>;
   dataFile: string;
+}
+
+/** Everything the model card says about a run. */
+export interface RunSummary extends RunFacts {
+  baseModel: string;
+  method: 'lora' | 'full';
+  hyperparameters: Record<string, unknown>;
   date: string; // ISO date of the export
 }
 

@@ -4,18 +4,9 @@ import type { LoadedModel } from '../engine/loader';
 import type { Trainer } from '../engine/trainer';
 import type { TrainConfig } from '../engine/types';
 import { adapterBundle, modelFolderBundle, type ExportBundle } from './bundle';
-import type { RunSummary } from './model-card';
+import type { RunFacts, RunSummary } from './model-card';
 
-export interface RunFacts {
-  steps: number;
-  firstLoss: number;
-  lastLoss: number;
-  valLoss?: number;
-  trainExamples: number;
-  tokens: number;
-  backend: string;
-  dataFile: string;
-}
+
 
 export function runSummary(model: LoadedModel, config: TrainConfig, facts: RunFacts): RunSummary {
   const { lora, ...rest } = config;
