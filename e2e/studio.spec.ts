@@ -110,3 +110,23 @@ test('bad records are listed with their line numbers, and the good ones stay usa
   await expect(errors).toContainText(/line 4.*output/i);
   expect(studio.errors).toEqual([]);
 });
+
+test('the workflow is keyboard-usable: a sample and the method are chosen without a mouse', async ({ page }) => {
+  const studio = new StudioPage(page);
+  await studio.open({ steps: 1, batch: 1, seqLen: 64 });
+  // Tab until the sample button has focus, then press Enter.
+  const sample = page.getByTestId('sample-tiny-stories.text.jsonl');
+  for (let i = 0; i < 30 && !(await sample.evaluate((el) => el === document.activeElement)); i++) await page.keyboard.press('Tab');
+  await expect(sample).toBeFocused();
+  // Focus is visible: the focused control draws an outline or ring.
+  const ring = await sample.evaluate((el) => {
+    const s = getComputedStyle(el);
+    return s.outlineStyle !== 'none' || s.boxShadow !== 'none';
+  });
+  expect(ring).toBe(true);
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('record-count')).toContainText('300');
+  await page.getByTestId('method-lora').focus();
+  await page.keyboard.press('ArrowRight');
+  await expect(page.getByTestId('method-full')).toBeChecked();
+});
