@@ -84,6 +84,33 @@ export function makeStories(n: number, seed = 7): { text: string }[] {
   return out;
 }
 
+const ITEMS = ['pizza', 'hotel room', 'phone', 'movie', 'coffee', 'book', 'bike', 'concert', 'soup', 'jacket', 'train ride', 'game'];
+const GOOD = ['great', 'wonderful', 'excellent', 'lovely', 'amazing', 'fantastic', 'delightful', 'superb'];
+const BAD = ['awful', 'terrible', 'horrible', 'boring', 'disappointing', 'dreadful', 'useless', 'poor'];
+const REVIEW_TEMPLATES: ((item: string, a: string, b: string) => string)[] = [
+  (item, a) => `The ${item} was ${a}.`,
+  (item, a, b) => `The ${item} was ${a} and the service was ${b}.`,
+  (item, a) => `What a ${a} ${item}!`,
+  (item, a, b) => `I thought the ${item} was ${a}, honestly ${b}.`,
+  (item, a) => `This ${item} is ${a}. I would tell my friends about it.`,
+];
+
+/** Review sentiment: a one-word answer decided by the review's adjectives; learnable in under a hundred steps. */
+export function makeSentimentRecords(n: number, seed = 11): AlpacaRecord[] {
+  const r = mulberry32(seed);
+  const seen = new Set<string>();
+  const out: AlpacaRecord[] = [];
+  while (out.length < n) {
+    const positive = r() < 0.5;
+    const words = positive ? GOOD : BAD;
+    const input = pick(r, REVIEW_TEMPLATES)(pick(r, ITEMS), pick(r, words), pick(r, words));
+    if (seen.has(input)) continue;
+    seen.add(input);
+    out.push({ instruction: 'Is this review positive or negative?', input, output: positive ? 'positive' : 'negative' });
+  }
+  return out;
+}
+
 function writeJsonl(file: string, rows: unknown[]) {
   writeFileSync(path.join(OUT_DIR, file), rows.map((x) => JSON.stringify(x)).join('\n') + '\n');
 }
@@ -101,14 +128,25 @@ function main() {
   mkdirSync(OUT_DIR, { recursive: true });
   const dates = makeDateRecords(600);
   const stories = makeStories(300);
+  const reviews = makeSentimentRecords(400);
+  writeJsonl('review-sentiment.alpaca.jsonl', reviews);
   writeJsonl('date-format.alpaca.jsonl', dates);
   writeJsonl('tiny-stories.text.jsonl', stories);
   const index = [
     {
+      file: 'review-sentiment.alpaca.jsonl',
+      title: 'Review sentiment',
+      description: 'Label short product reviews ("The pizza was awful.") as positive or negative. The demo model ' +
+        'answers with junk before tuning and learns the task with LoRA in about a hundred steps.',
+      format: 'alpaca',
+      records: reviews.length,
+    },
+    {
       file: 'date-format.alpaca.jsonl',
       title: 'Dates to ISO 8601',
       description: 'Rewrite dates such as "March 5, 2021", "5 March 2021", "Mar 5, 2021" or "03/05/2021" ' +
-        '(US month/day/year) as "2021-03-05". A small, exact task a tiny model learns with LoRA in a few hundred steps.',
+        '(US month/day/year) as "2021-03-05". Harder: copying the digits takes many steps; the demo model picks up ' +
+        'the YYYY-MM-DD shape within a hundred LoRA steps.',
       format: 'alpaca',
       records: dates.length,
     },
@@ -121,7 +159,7 @@ function main() {
     },
   ];
   writeFileSync(path.join(OUT_DIR, 'index.json'), JSON.stringify(index, null, 2) + '\n');
-  console.log(`wrote ${dates.length} date records, ${stories.length} stories -> ${OUT_DIR}`);
+  console.log(`wrote ${reviews.length} reviews, ${dates.length} date records, ${stories.length} stories -> ${OUT_DIR}`);
   // Token counts of whole records (instruction + input + output, joined by newlines) and of stories.
   reportTokens('date-format (instruction+input+output)', dates.map((d) => `${d.instruction}\n${d.input}\n${d.output}`));
   reportTokens('date-format (output only)', dates.map((d) => d.output));

@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { renderAlpacaPrompt } from '../data/templates';
 import { generate } from '../engine/generate';
 import { loadGpt2Folder } from '../engine/loader';
 import { loraFromPeft, type LoraState } from '../engine/lora';
@@ -11,8 +12,9 @@ import type { Gpt2Config, HostTensor } from '../engine/types';
 import { fsSource } from './fs-source';
 import { initNodeBackend } from './node-backend';
 
-export const GENERATE_USAGE = `generate --model <dir> --prompt "..." [--adapter <dir>] [--max-tokens N]
-      [--temperature T] [--seed S] [--json]`;
+export const GENERATE_USAGE = `generate --model <dir> (--prompt "..." | --instruction "..." [--input "..."])
+      [--adapter <dir>] [--max-tokens N] [--temperature T] [--seed S] [--json]
+      (--instruction renders the Alpaca template the studio trains Alpaca data with)`;
 
 /** Reads a PEFT adapter folder (adapter_config.json + adapter_model.safetensors) as written by the studio or PEFT. */
 export async function loadAdapterFolder(dir: string, model: Gpt2Config): Promise<LoraState> {
@@ -30,21 +32,23 @@ export async function runGenerate(argv: string[]): Promise<void> {
     args: argv,
     options: {
       model: { type: 'string' }, adapter: { type: 'string' }, prompt: { type: 'string' },
+      instruction: { type: 'string' }, input: { type: 'string', default: '' },
       'max-tokens': { type: 'string', default: '40' }, temperature: { type: 'string', default: '0' },
       seed: { type: 'string', default: '0' }, json: { type: 'boolean', default: false },
     },
   });
-  if (!values.model || values.prompt === undefined) throw new Error(`--model and --prompt are required\n\n${GENERATE_USAGE}`);
+  const prompt = values.instruction !== undefined ? renderAlpacaPrompt({ instruction: values.instruction, input: values.input }) : values.prompt;
+  if (!values.model || prompt === undefined) throw new Error(`--model and --prompt (or --instruction) are required\n\n${GENERATE_USAGE}`);
   const maxNewTokens = Number(values['max-tokens']);
   if (!Number.isInteger(maxNewTokens) || maxNewTokens < 1) throw new Error('--max-tokens must be a positive integer');
   await initNodeBackend();
   const dir = resolve(values.model);
   const model = await loadGpt2Folder(basename(dir), fsSource(dir));
   const lora = values.adapter ? await loadAdapterFolder(resolve(values.adapter), model.config) : undefined;
-  const promptIds = model.tokenizer.encode(values.prompt);
+  const promptIds = model.tokenizer.encode(prompt);
   const ids = await generate(model.config, model.weights, lora, promptIds, {
     maxNewTokens, temperature: Number(values.temperature), seed: Number(values.seed), eosId: model.tokenizer.eosId,
   });
   const text = model.tokenizer.decode(ids);
-  console.log(values.json ? JSON.stringify({ prompt: values.prompt, ids, text }) : values.prompt + text);
+  console.log(values.json ? JSON.stringify({ prompt, ids, text }) : prompt + text);
 }
