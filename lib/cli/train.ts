@@ -14,7 +14,7 @@ import { fsSource } from './fs-source';
 import { initNodeBackend } from './node-backend';
 
 export const TRAIN_USAGE = `train --model <dir> --data <file> --method lora|full --steps N --out <dir>
-      [--batch B] [--seq-len T] [--lr X] [--lora-r R] [--lora-alpha A] [--seed S]
+      [--batch B] [--seq-len T] [--lr X] [--lora-r R] [--lora-alpha A] [--lora-targets c_attn,c_proj] [--seed S]
       [--val-ratio F] [--backend wasm|cpu] [--json]`;
 
 function num(v: string | undefined, name: string, int = true): number | undefined {
@@ -30,7 +30,7 @@ function parse(argv: string[]) {
     options: {
       model: { type: 'string' }, data: { type: 'string' }, method: { type: 'string', default: 'lora' },
       steps: { type: 'string' }, batch: { type: 'string' }, 'seq-len': { type: 'string' }, lr: { type: 'string' },
-      'lora-r': { type: 'string' }, 'lora-alpha': { type: 'string' }, seed: { type: 'string' },
+      'lora-r': { type: 'string' }, 'lora-alpha': { type: 'string' }, 'lora-targets': { type: 'string' }, seed: { type: 'string' },
       'val-ratio': { type: 'string' }, backend: { type: 'string', default: 'auto' }, out: { type: 'string' },
       json: { type: 'boolean', default: false },
     },
@@ -47,7 +47,12 @@ function parse(argv: string[]) {
     seqLen: num(values['seq-len'], 'seq-len') ?? base.seqLen,
     lr: num(values.lr, 'lr', false) ?? base.lr,
     seed: num(values.seed, 'seed') ?? base.seed,
-    lora: { ...base.lora, r: num(values['lora-r'], 'lora-r') ?? base.lora.r, alpha: num(values['lora-alpha'], 'lora-alpha', false) ?? base.lora.alpha },
+    lora: {
+      ...base.lora,
+      r: num(values['lora-r'], 'lora-r') ?? base.lora.r,
+      alpha: num(values['lora-alpha'], 'lora-alpha', false) ?? base.lora.alpha,
+      targetModules: values['lora-targets']?.split(',').map((t) => t.trim()).filter(Boolean) ?? base.lora.targetModules,
+    },
   };
   if (cfg.steps < 1 || cfg.batchSize < 1) throw new Error('--steps and --batch must be at least 1');
   return { values, cfg, valRatio: num(values['val-ratio'], 'val-ratio', false) ?? 0 };
