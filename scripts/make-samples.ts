@@ -95,7 +95,7 @@ const REVIEW_TEMPLATES: ((item: string, a: string, b: string) => string)[] = [
   (item, a) => `This ${item} is ${a}. I would tell my friends about it.`,
 ];
 
-/** Review sentiment: a one-word answer decided by the review's adjectives; learnable in under a hundred steps. */
+/** Review sentiment: a one-word answer decided by the review's adjectives. */
 export function makeSentimentRecords(n: number, seed = 11): AlpacaRecord[] {
   const r = mulberry32(seed);
   const seen = new Set<string>();
@@ -137,7 +137,8 @@ function main() {
       file: 'review-sentiment.alpaca.jsonl',
       title: 'Review sentiment',
       description: 'Label short product reviews ("The pizza was awful.") as positive or negative. The demo model ' +
-        'answers with junk before tuning and learns the task with LoRA in about a hundred steps.',
+        'answers with junk before tuning; full fine-tuning learns the labels in about 20 steps, LoRA learns the ' +
+        'answer format first.',
       format: 'alpaca',
       records: reviews.length,
     },
