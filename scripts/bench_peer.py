@@ -58,7 +58,7 @@ def main():
     times = []
     for _ in range(args.steps):
         t0 = time.perf_counter()
-        _, loss = model(x[:, :-1], x[:, 1:])
+        _, loss = model(x[:, :-1].contiguous(), x[:, 1:].contiguous())
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
