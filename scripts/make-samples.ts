@@ -137,8 +137,8 @@ function main() {
       file: 'review-sentiment.alpaca.jsonl',
       title: 'Review sentiment',
       description: 'Label short product reviews ("The pizza was awful.") as positive or negative. The demo model ' +
-        'answers with junk before tuning; full fine-tuning learns the labels in about 20 steps, LoRA learns the ' +
-        'answer format first.',
+        'answers with junk before tuning and with a valid label after 80 LoRA steps; telling positive from ' +
+        'negative reliably takes longer training.',
       format: 'alpaca',
       records: reviews.length,
     },
