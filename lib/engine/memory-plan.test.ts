@@ -1,0 +1,118 @@
+// The memory planner: exact byte counts worked by hand, limits and suggestions, and the activation estimate
+// against a measured training step (tf.profile on the cpu backend) on shapes the calibration did not use.
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { disposeWeights, initGpt2Weights } from './gpt2';
+import { DEFAULT_LORA } from './lora';
+import { activationBytes, planMemory, type PlanModel } from './memory-plan';
+import { measureStepPeak } from './memory-measure';
+import { countParams } from './params';
+import { useCpu } from './test-utils';
+import type { Gpt2Config } from './types';
+
+const MiB = 1024 ** 2;
+const GiB = 1024 ** 3;
+
+function gpt2Model(c: Gpt2Config): PlanModel {
+  const C = c.n_embd;
+  return {
+    family: 'gpt2', layers: c.n_layer, hidden: C, heads: c.n_head, kvHeads: c.n_head, headDim: C / c.n_head,
+    intermediate: 4 * C, vocab: c.vocab_size, params: countParams(c), largestParam: { name: 'wte.weight', elements: c.vocab_size * C },
+  };
+}
+
+const gpt2Small = gpt2Model({ model_type: 'gpt2', vocab_size: 50257, n_positions: 1024, n_embd: 768, n_layer: 12, n_head: 12, layer_norm_epsilon: 1e-5 });
+
+describe('planMemory: counts', () => {
+  it('full fine-tuning: weights, gradients and two AdamW moments are 4 bytes per parameter each', () => {
+    const p = planMemory(gpt2Small, { method: 'full', trainableParams: gpt2Small.params, batchSize: 1, seqLen: 16 }, { budgetBytes: 64 * GiB });
+    expect(gpt2Small.params).toBe(124_439_808);
+    expect(p.weights).toBe(124_439_808 * 4);
+    expect(p.gradients).toBe(124_439_808 * 4);
+    expect(p.optimizer).toBe(124_439_808 * 8);
+    expect(p.total).toBe(p.weights + p.gradients + p.optimizer + p.activations);
+  });
+
+  it('LoRA: frozen weights plus the adapter, gradients and moments for the adapter only', () => {
+    const lora = 294_912; // r=8 on c_attn in 12 layers: 12 * 8 * (768 + 2304)
+    const p = planMemory(gpt2Small, { method: 'lora', trainableParams: lora, batchSize: 1, seqLen: 16 }, { budgetBytes: 64 * GiB });
+    expect(p.weights).toBe((124_439_808 + lora) * 4);
+    expect(p.gradients).toBe(lora * 4);
+    expect(p.optimizer).toBe(lora * 8);
+  });
+
+  it('activations grow linearly in batch size (attention quadratically in length)', () => {
+    const a1 = activationBytes(gpt2Small, 'lora', 1, 128);
+    expect(activationBytes(gpt2Small, 'lora', 4, 128)).toBeCloseTo(4 * a1, -2);
+    expect(activationBytes(gpt2Small, 'lora', 1, 256)).toBeGreaterThan(2 * a1);
+  });
+});
+
+describe('planMemory: limits', () => {
+  it("flags GPT-2's embedding against WebGPU's default 128 MiB binding, and passes where the adapter allows 1 GiB", () => {
+    const req = { method: 'lora' as const, trainableParams: 294_912, batchSize: 1, seqLen: 16 };
+    const small = planMemory(gpt2Small, req, { budgetBytes: 64 * GiB, maxStorageBufferBindingSize: 128 * MiB, maxBufferSize: 256 * MiB });
+    expect(small.fits).toBe(false);
+    expect(small.largestTensor).toEqual({ name: 'wte.weight', bytes: 50257 * 768 * 4 });
+    expect(small.problems.join(' ')).toMatch(/wte\.weight takes 147\.2 MiB, more than this GPU binds at once \(128\.0 MiB\)/);
+    const big = planMemory(gpt2Small, req, { budgetBytes: 64 * GiB, maxStorageBufferBindingSize: GiB, maxBufferSize: GiB });
+    expect(big.fits).toBe(true);
+    expect(big.problems).toEqual([]);
+  });
+
+  const allFit = (req: Parameters<typeof planMemory>[1], limits: Parameters<typeof planMemory>[2], lora: number) => {
+    for (const s of planMemory(gpt2Small, req, limits, lora).suggestions) {
+      const again = planMemory(gpt2Small, { ...req, ...s.change, ...(s.change.method === 'lora' ? { trainableParams: lora } : {}) }, limits);
+      expect(again.fits, s.label).toBe(true);
+      expect(again.total).toBe(s.total);
+    }
+  };
+
+  it('over budget with long batches: says by how much and suggests a smaller batch and a shorter sequence that fit', () => {
+    const req = { method: 'lora' as const, trainableParams: 294_912, batchSize: 8, seqLen: 512 };
+    const limits = { budgetBytes: planMemory(gpt2Small, req, { budgetBytes: 0 }).total * 0.6 };
+    const p = planMemory(gpt2Small, req, limits);
+    expect(p.fits).toBe(false);
+    expect(p.problems[0]).toMatch(/^Needs about [\d.]+ GiB, more than the [\d.]+ GiB budget\.$/);
+    expect(p.suggestions.map((s) => s.label)).toEqual(['batch 4', 'sequence 256']);
+    allFit(req, limits, 294_912);
+  });
+
+  it('full fine-tuning whose optimizer state does not fit: suggests LoRA', () => {
+    const req = { method: 'full' as const, trainableParams: gpt2Small.params, batchSize: 1, seqLen: 64 };
+    const limits = { budgetBytes: planMemory(gpt2Small, req, { budgetBytes: 0 }).total * 0.6 };
+    const p = planMemory(gpt2Small, req, limits, 294_912);
+    expect(p.fits).toBe(false);
+    expect(p.suggestions.map((s) => s.label)).toEqual(['LoRA instead of full']);
+    allFit(req, limits, 294_912);
+  });
+
+  it('nothing fits: no suggestions, the problem still said', () => {
+    const p = planMemory(gpt2Small, { method: 'lora', trainableParams: 1, batchSize: 1, seqLen: 16 }, { budgetBytes: MiB });
+    expect(p.fits).toBe(false);
+    expect(p.suggestions).toEqual([]);
+  });
+});
+
+describe('activation estimate against a measured training step (cpu backend)', () => {
+  beforeAll(useCpu);
+  // None of these shapes were among the eight the coefficients were fitted on.
+  const shapes: [number, number, number, number, number, number][] = [
+    [80, 3, 4, 700, 2, 40], [40, 2, 5, 1500, 3, 24], [112, 2, 7, 400, 1, 96],
+  ];
+  for (const [C, L, H, V, B, T] of shapes) {
+    for (const method of ['lora', 'full'] as const) {
+      it(`C=${C} L=${L} H=${H} V=${V} batch ${B}x${T}, ${method}: within 15%`, async () => {
+        const c: Gpt2Config = { model_type: 'gpt2', vocab_size: V, n_positions: 128, n_embd: C, n_layer: L, n_head: H, layer_norm_epsilon: 1e-5 };
+        const w = initGpt2Weights(c, 3);
+        const lora = { ...DEFAULT_LORA, targetModules: ['c_attn', 'c_proj'] };
+        const m = await measureStepPeak(c, w, method, B, T, lora);
+        disposeWeights(w);
+        const est = activationBytes(gpt2Model(c), method, B, T) + m.trainableParams * 4;
+        expect(est / m.peakBytes).toBeGreaterThan(0.85);
+        expect(est / m.peakBytes).toBeLessThan(1.15);
+        expect(tf.memory().numTensors).toBeLessThan(10);
+      });
+    }
+  }
+});
