@@ -1,0 +1,75 @@
+'use client';
+// The memory plan beside the method choice: what training will hold (weights, gradients, optimizer state,
+// activations) against the budget and the GPU's binding limit, why it will not fit, and settings that would.
+import type { MemoryPlanView } from '@/lib/stores/memory';
+import { Button, Field, inputClass } from './ui';
+
+const PARTS = [
+  { key: 'weights', label: 'Weights', color: 'bg-sky-500' },
+  { key: 'gradients', label: 'Gradients', color: 'bg-violet-500' },
+  { key: 'optimizer', label: 'Optimizer (AdamW)', color: 'bg-amber-500' },
+  { key: 'activations', label: 'Activations', color: 'bg-emerald-500' },
+] as const;
+
+export function MemoryPlanCard({ plan, budgetGiB, onBudget, onApply }: {
+  plan: MemoryPlanView;
+  budgetGiB: string;
+  onBudget: (value: string) => void;
+  onApply: (index: number) => void;
+}) {
+  const scale = Math.max(plan.total, plan.budget);
+  return (
+    <section aria-labelledby="memory-plan-title" data-testid="memory-plan" data-fits={plan.fits}
+      className="rounded-lg border border-zinc-200 p-4 dark:border-zinc-800">
+      <div className="flex flex-wrap items-baseline justify-between gap-2">
+        <h3 id="memory-plan-title" className="text-sm font-semibold">Memory plan</h3>
+        <p className="text-sm tabular-nums" data-testid="memory-total">
+          <span className={plan.fits ? '' : 'font-semibold text-red-700 dark:text-red-400'}>{plan.totalText}</span>
+          <span className="text-zinc-500"> of {plan.budgetText} budget</span>
+        </p>
+      </div>
+      <div className="mt-3 flex h-3 overflow-hidden rounded-full bg-zinc-100 dark:bg-zinc-800" role="img"
+        aria-label={`Planned memory: ${plan.totalText} of ${plan.budgetText}`}>
+        {PARTS.map((p) => (
+          <div key={p.key} className={p.color} style={{ width: `${(100 * plan[p.key]) / scale}%` }} />
+        ))}
+      </div>
+      <dl className="mt-3 grid grid-cols-2 gap-x-4 gap-y-1 text-xs sm:grid-cols-4">
+        {PARTS.map((p) => (
+          <div key={p.key} className="flex items-center gap-1.5">
+            <span aria-hidden className={`inline-block h-2 w-2 rounded-full ${p.color}`} />
+            <dt className="text-zinc-500">{p.label}</dt>
+            <dd className="ml-auto tabular-nums" data-testid={`memory-${p.key}`}>{plan.text[p.key]}</dd>
+          </div>
+        ))}
+      </dl>
+      <p className="mt-2 text-xs text-zinc-500">
+        Largest tensor: {plan.largestTensor.name} ({plan.largestTensor.text}){plan.bindingText ? `; this GPU binds up to ${plan.bindingText} at once` : ''}.
+      </p>
+      {!plan.fits && (
+        <div role="alert" className="mt-3 rounded-md border border-red-300 bg-red-50 p-3 text-sm text-red-900 dark:border-red-900 dark:bg-red-950 dark:text-red-200" data-testid="memory-problems">
+          <p className="font-medium">This setup will not fit, so training will not start.</p>
+          <ul className="mt-1 list-disc pl-5">{plan.problems.map((p) => <li key={p}>{p}</li>)}</ul>
+          {plan.suggestions.length > 0 ? (
+            <div className="mt-2 flex flex-wrap items-center gap-2">
+              <span>What would fit:</span>
+              {plan.suggestions.map((s, i) => (
+                <Button key={s.label} className="py-1 text-xs" onClick={() => onApply(i)} data-testid={`memory-suggestion-${i}`}>
+                  Use {s.label} ({s.totalText})
+                </Button>
+              ))}
+            </div>
+          ) : (
+            <p className="mt-1">No smaller batch or sequence fits: choose a smaller model or raise the budget.</p>
+          )}
+        </div>
+      )}
+      <div className="mt-3 max-w-48">
+        <Field id="memory-budget" label="Memory budget (GiB)" help="Browsers do not report GPU memory: set what you can spare.">
+          <input id="memory-budget" className={inputClass} inputMode="decimal" value={budgetGiB}
+            onChange={(e) => onBudget(e.target.value)} data-testid="memory-budget" />
+        </Field>
+      </div>
+    </section>
+  );
+}
