@@ -80,17 +80,19 @@ describe('downloadHubModel', () => {
     expect(m).toMatch(/offline.*Hub URL setting/);
   });
 
-  it('stops on cancel during a slow download', async () => {
+  it('stops on cancel during a slow download, and caches nothing of it', async () => {
     const s = await startHubServer({ models: { 'acme/tiny': single }, slowMs: 5 });
+    const cache = await freshCache();
     const abort = new AbortController();
     const seen: DownloadProgress[] = [];
     const onProgress = (p: DownloadProgress) => {
       seen.push(p);
       if (p.file === 'model.safetensors') abort.abort();
     };
-    const [k] = await kindOf(downloadHubModel({ id: 'acme/tiny', baseUrl: s.url }, { signal: abort.signal, onProgress, now: () => seen.length * 1000 }));
+    const [k] = await kindOf(downloadHubModel({ id: 'acme/tiny', baseUrl: s.url }, { signal: abort.signal, onProgress, cache, now: () => seen.length * 1000 }));
     await s.close();
     expect(k).toBe('aborted');
+    expect(await cache.list()).toEqual([]);
     expect(seen[seen.length - 1].loaded).toBeLessThan(size(single));
   });
 
