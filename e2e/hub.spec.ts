@@ -41,6 +41,12 @@ test('a Hub model loads through the form with progress and facts, then trains tw
   await expect(page.getByTestId('cache-entry')).toContainText(ID);
   expect(slowHub.requests.filter((r) => r.startsWith('GET'))).toContain(`GET /${ID}/resolve/main/model.safetensors`);
 
+  // Loading it again reads the browser cache: the Hub server sees no request at all.
+  const requests = slowHub.requests.length;
+  await page.getByTestId('load-model').click();
+  await expect(page.getByTestId('model-config-facts')).toContainText('from browser cache', { timeout: 120_000 });
+  expect(slowHub.requests.length).toBe(requests);
+
   await studio.chooseMethod('lora');
   await studio.train(2);
   expect((await studio.chart()).points).toBe(2);
