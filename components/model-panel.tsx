@@ -1,19 +1,21 @@
 'use client';
-// Section 2, Model: pick the base model and compute backend, load it, and see what actually loaded.
+// Section 2, Model: choose where the base model comes from (bundled, Hub, local folder) and the compute
+// backend, load it with progress and Cancel, and see what actually loaded.
 import { BACKEND_CHOICES, FALLBACK_ADAPTER_HELP } from '@/lib/defaults';
-import { formatCount } from '@/lib/format';
 import type { BackendChoice } from '@/lib/protocol';
 import { isRunActive } from '@/lib/stores/studio-reducer';
 import { modelKey } from '@/lib/stores/studio-store';
-import { BackendBadge } from './backend-badge';
+import { HubCacheList } from './hub-cache-list';
+import { HubForm } from './hub-form';
+import { LoadProgress } from './load-progress';
+import { LocalFolderPicker } from './local-folder-picker';
+import { ModelFacts } from './model-facts';
+import { BundledChoice, SourceChoice } from './source-choice';
 import { useActions, useStudio } from './studio-provider';
-import { Alert, Button, Card, focusRing, inputClass, Note, ProgressBar, RadioCard } from './ui';
+import { Alert, Button, Card, focusRing, inputClass, Note } from './ui';
 
 export function ModelPanel() {
-  const options = useStudio((s) => s.modelOptions);
-  const modelName = useStudio((s) => s.modelName);
-  const backendChoice = useStudio((s) => s.backendChoice);
-  const allowFallback = useStudio((s) => s.allowFallbackAdapter);
+  const kind = useStudio((s) => s.modelSource.kind);
   const model = useStudio((s) => s.model);
   const key = useStudio(modelKey);
   const busy = useStudio((s) => isRunActive(s.run.status) || s.exporting.status === 'exporting');
@@ -24,60 +26,16 @@ export function ModelPanel() {
 
   return (
     <Card step={2} title="Model" description="The base model to fine-tune and the compute backend it runs on.">
-      <div className="grid gap-5 md:grid-cols-2">
-        <fieldset disabled={locked} className="flex flex-col gap-2">
-          <legend className="mb-2 text-sm font-medium">Base model</legend>
-          {options.map((o) => (
-            <RadioCard
-              key={o.name}
-              name="model"
-              value={o.name}
-              checked={modelName === o.name}
-              onSelect={() => actions.selectModel(o.name)}
-              label={o.label}
-              help={o.description}
-              testId={`model-${o.name}`}
-            />
-          ))}
-        </fieldset>
-
-        <fieldset disabled={locked} className="flex flex-col gap-4">
-          <legend className="sr-only">Compute backend</legend>
-          <div className="flex flex-col gap-1">
-            <label htmlFor="backend-choice" className="text-sm font-medium">
-              Backend
-            </label>
-            <select
-              id="backend-choice"
-              value={backendChoice}
-              data-testid="backend-choice"
-              onChange={(e) => actions.setBackend(e.target.value as BackendChoice)}
-              className={inputClass}
-            >
-              {BACKEND_CHOICES.map((b) => (
-                <option key={b} value={b}>
-                  {b === 'auto' ? 'auto (webgpu, then webgl, wasm, cpu)' : b}
-                </option>
-              ))}
-            </select>
+      <div className="flex flex-col gap-5">
+        <SourceChoice disabled={locked} />
+        <div className="grid gap-5 md:grid-cols-[minmax(0,3fr)_minmax(0,2fr)]">
+          <div className="flex flex-col gap-4">
+            {kind === 'bundled' && <BundledChoice disabled={locked} />}
+            {kind === 'hub' && <HubForm disabled={locked} />}
+            {kind === 'files' && <LocalFolderPicker disabled={locked} />}
           </div>
-          <label className="flex items-start gap-2 text-sm">
-            <input
-              type="checkbox"
-              checked={allowFallback}
-              onChange={(e) => actions.setAllowFallbackAdapter(e.target.checked)}
-              data-testid="allow-fallback"
-              aria-describedby="allow-fallback-help"
-              className={`mt-0.5 accent-indigo-600 ${focusRing}`}
-            />
-            <span>
-              <span className="font-medium">Allow software (fallback) GPU adapters</span>
-              <span id="allow-fallback-help" className="block text-xs text-zinc-600 dark:text-zinc-400">
-                {FALLBACK_ADAPTER_HELP}
-              </span>
-            </span>
-          </label>
-        </fieldset>
+          <BackendFields disabled={locked} />
+        </div>
       </div>
 
       <div className="mt-5 flex flex-col gap-4">
@@ -87,48 +45,57 @@ export function ModelPanel() {
           </Button>
           <span className="text-sm text-zinc-600 dark:text-zinc-400">Start also loads it when needed.</span>
         </div>
-        {loading && model.progress && (
-          <ProgressBar label={model.progress.stage} loaded={model.progress.loaded} total={model.progress.total} testId="model-progress" />
-        )}
+        {loading && <LoadProgress />}
         {model.error && <Alert testId="model-error">{model.error}</Alert>}
         {changed && <Note>The choices above differ from the loaded model; Start will load the new choice.</Note>}
-        {model.status === 'ready' && model.info && <ModelFacts />}
+        {model.status === 'ready' && <ModelFacts />}
+        {kind === 'hub' && <HubCacheList disabled={locked} />}
       </div>
     </Card>
   );
 }
 
-function num(config: Record<string, unknown>, key: string): number | null {
-  const v = config[key];
-  return typeof v === 'number' ? v : null;
-}
-
-function ModelFacts() {
-  const model = useStudio((s) => s.model);
-  if (!model.info) return null;
-  const c = model.info.config;
-  const facts: [string, number | null][] = [
-    ['layers', num(c, 'n_layer')],
-    ['width', num(c, 'n_embd')],
-    ['heads', num(c, 'n_head')],
-    ['context', num(c, 'n_positions')],
-    ['vocabulary', num(c, 'vocab_size')],
-  ];
+function BackendFields({ disabled }: { disabled: boolean }) {
+  const backendChoice = useStudio((s) => s.backendChoice);
+  const allowFallback = useStudio((s) => s.allowFallbackAdapter);
+  const actions = useActions();
   return (
-    <div className="flex flex-col gap-2 rounded-lg bg-zinc-50 px-4 py-3 dark:bg-zinc-800/50">
-      <div className="flex flex-wrap items-center gap-x-3 gap-y-2">
-        <span className="font-medium">{model.info.name}</span>
-        <span className="text-sm tabular-nums" data-testid="model-params">
-          {formatCount(model.info.params)} parameters
-        </span>
-        <BackendBadge testId="backend" />
+    <fieldset disabled={disabled} className="flex flex-col gap-4">
+      <legend className="sr-only">Compute backend</legend>
+      <div className="flex flex-col gap-1">
+        <label htmlFor="backend-choice" className="text-sm font-medium">
+          Backend
+        </label>
+        <select
+          id="backend-choice"
+          value={backendChoice}
+          data-testid="backend-choice"
+          onChange={(e) => actions.setBackend(e.target.value as BackendChoice)}
+          className={inputClass}
+        >
+          {BACKEND_CHOICES.map((b) => (
+            <option key={b} value={b}>
+              {b === 'auto' ? 'auto (webgpu, then webgl, wasm, cpu)' : b}
+            </option>
+          ))}
+        </select>
       </div>
-      <p className="text-xs text-zinc-600 tabular-nums dark:text-zinc-400">
-        {facts
-          .filter(([, v]) => v !== null)
-          .map(([k, v]) => `${k} ${v!.toLocaleString('en-US')}`)
-          .join(' · ')}
-      </p>
-    </div>
+      <label className="flex items-start gap-2 text-sm">
+        <input
+          type="checkbox"
+          checked={allowFallback}
+          onChange={(e) => actions.setAllowFallbackAdapter(e.target.checked)}
+          data-testid="allow-fallback"
+          aria-describedby="allow-fallback-help"
+          className={`mt-0.5 accent-indigo-600 ${focusRing}`}
+        />
+        <span>
+          <span className="font-medium">Allow software (fallback) GPU adapters</span>
+          <span id="allow-fallback-help" className="block text-xs text-zinc-600 dark:text-zinc-400">
+            {FALLBACK_ADAPTER_HELP}
+          </span>
+        </span>
+      </label>
+    </fieldset>
   );
 }

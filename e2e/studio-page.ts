@@ -50,6 +50,29 @@ export class StudioPage {
     await this.page.getByTestId(`model-${name}`).check();
   }
 
+  async chooseSource(kind: 'bundled' | 'hub' | 'files') {
+    await this.page.getByTestId(`source-${kind}`).check();
+  }
+
+  /** Fills the Hub form (the Hub URL setting and a model id) and presses Load model. */
+  async loadFromHub(baseUrl: string, id: string) {
+    await this.chooseSource('hub');
+    await this.page.getByTestId('hub-base-url').fill(baseUrl);
+    await this.page.getByTestId('hub-id').fill(id);
+    await this.page.getByTestId('load-model').click();
+  }
+
+  /** Picks a local model folder through the folder input. */
+  async pickFolder(dir: string) {
+    await this.chooseSource('files');
+    await this.page.getByTestId('folder-input').setInputFiles(dir);
+  }
+
+  readonly loadProgress = () => this.page.getByTestId('model-progress-figures');
+  readonly cancelLoad = () => this.page.getByTestId('cancel-load').click();
+  readonly modelFacts = () => this.page.getByTestId('model-facts');
+  readonly modelError = () => this.page.getByTestId('model-error');
+
   async chooseMethod(method: 'lora' | 'full') {
     await this.page.getByTestId(`method-${method}`).check();
   }

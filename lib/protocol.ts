@@ -39,6 +39,10 @@ export const modelSourceSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('url'), name: z.string(), baseUrl: z.string() }),
   // A tiny randomly initialised GPT-2 that shares a tokenizer folder: fast runs for tests (test mode).
   z.object({ kind: z.literal('tiny-random'), name: z.string(), tokenizerUrl: z.string(), seed: z.number().int() }),
+  // A model on the Hugging Face Hub or a mirror (baseUrl), downloaded and cached by the worker.
+  z.object({ kind: z.literal('hub'), id: z.string().min(1), baseUrl: z.string().url(), revision: z.string().min(1).optional() }),
+  // A model folder the person picked or dropped: file name -> bytes, transferred (not copied) to the worker.
+  z.object({ kind: z.literal('files'), name: z.string(), files: z.record(z.string(), z.instanceof(ArrayBuffer)) }),
 ]);
 export type ModelSource = z.infer<typeof modelSourceSchema>;
 
@@ -59,6 +63,8 @@ export const requestSchema = z.discriminatedUnion('type', [
     /** Shown in the exported model card. */
     dataFile: z.string().optional(),
   }),
+  /** Stops a model download in progress; the worker answers 'load-cancelled'. */
+  z.object({ type: z.literal('cancel-load') }),
   z.object({ type: z.literal('pause') }),
   z.object({ type: z.literal('resume') }),
   z.object({ type: z.literal('stop') }),
@@ -70,6 +76,17 @@ export interface ModelInfo {
   name: string;
   params: number; // parameter count of the base model
   config: Record<string, unknown>;
+  /** Where the files came from: a host name, "browser cache", "local files" (Hub and files sources). */
+  origin?: string;
+  /** Something the person should know about the load (e.g. it could not be cached). */
+  note?: string;
+}
+
+/** Download figures on a progress event (Hub downloads): rate in bytes/s, eta in seconds. */
+export interface DownloadFigures {
+  rate?: number;
+  etaSeconds?: number | null;
+  file?: string;
 }
 
 export interface StepEvent {
@@ -84,7 +101,8 @@ export interface StepEvent {
 }
 
 export type WorkerEvent =
-  | { type: 'progress'; stage: string; loaded: number; total: number }
+  | ({ type: 'progress'; stage: string; loaded: number; total: number } & DownloadFigures)
+  | { type: 'load-cancelled' }
   | { type: 'ready'; backend: string; adapter: string; model: ModelInfo; trainableParams?: number }
   | {
       type: 'started';

@@ -11,6 +11,7 @@ import { encodeRecords } from './data/encode';
 import type { TrainRecord } from './data/types';
 import { zipBundle } from './export/bundle';
 import { exportRun } from './export/run-export';
+import { isCancelled, openModelFolder, type FolderSource } from './hub/open-folder';
 import type { ModelSource, WorkerEvent, WorkerRequest } from './protocol';
 
 type Post = (event: WorkerEvent, transfer?: Transferable[]) => void;
@@ -35,15 +36,22 @@ export class TrainSession {
   private backend: BackendInfo | null = null;
   private run: Run | null = null;
   private running = false;
+  private loadAbort: AbortController | null = null;
 
   constructor(private readonly post: Post) {}
 
   async handle(req: WorkerRequest): Promise<void> {
     switch (req.type) {
       case 'load':
-        return this.guard('load', () => this.load(req.model, req.backend === 'auto' ? 'auto' : req.backend, req.allowFallbackAdapter));
+        this.loadAbort = new AbortController();
+        await this.guard('load', () => this.load(req.model, req.backend === 'auto' ? 'auto' : req.backend, req.allowFallbackAdapter));
+        this.loadAbort = null;
+        return;
       case 'start':
         return this.guard('train', () => this.start(req.train, req.validation, req.config, req.dataFile ?? 'uploaded data set'));
+      case 'cancel-load':
+        this.loadAbort?.abort();
+        return;
       case 'pause':
         this.run?.trainer.pause();
         if (this.running) this.post({ type: 'state', state: 'paused' });
@@ -64,6 +72,7 @@ export class TrainSession {
     try {
       await fn();
     } catch (e) {
+      if (during === 'load' && isCancelled(e)) return this.post({ type: 'load-cancelled' });
       this.post({ type: 'error', during, message: e instanceof Error ? e.message : String(e) });
     }
   }
@@ -74,8 +83,13 @@ export class TrainSession {
     this.backend = await initBackend(backend, { allowFallbackAdapter });
     this.disposeModel();
     const onProgress = (loaded: number, total: number) => this.post({ type: 'progress', stage: 'Downloading weights', loaded, total });
+    let extra: { origin?: string; note?: string } = {};
     if (source.kind === 'url') {
       this.model = await loadGpt2Folder(source.name, httpSource(source.baseUrl), onProgress);
+    } else if (source.kind === 'hub' || source.kind === 'files') {
+      const folder = await this.openFolder(source);
+      extra = { origin: folder.origin, note: folder.note };
+      this.model = await loadGpt2Folder(folder.name, folder.source);
     } else {
       const { tokenizer, files } = await loadTokenizer(httpSource(source.tokenizerUrl));
       const config = tinyRandomConfig(tokenizer.vocabSize, tokenizer.eosId);
@@ -86,7 +100,15 @@ export class TrainSession {
       type: 'ready',
       backend: this.backend.backend,
       adapter: this.backend.adapter,
-      model: { name: this.model.name, params: countParams(config), config: { ...config } },
+      model: { name: this.model.name, params: countParams(config), config: { ...config }, ...extra },
+    });
+  }
+
+  /** Downloads a Hub model (cancellable with 'cancel-load') or wraps transferred local files. */
+  private openFolder(source: FolderSource) {
+    return openModelFolder(source, {
+      signal: this.loadAbort?.signal,
+      onProgress: (p) => this.post({ type: 'progress', stage: source.kind === 'hub' ? `Downloading ${source.id}` : 'Reading files', ...p }),
     });
   }
 

@@ -4,7 +4,7 @@ import type { WorkerEvent, WorkerRequest } from './protocol';
 
 /** The part of `Worker` the client uses (tests pass a fake). */
 export interface WorkerLike {
-  postMessage(message: unknown): void;
+  postMessage(message: unknown, transfer?: Transferable[]): void;
   terminate(): void;
   addEventListener(type: string, listener: (ev: Event) => void): void;
 }
@@ -55,7 +55,7 @@ export class WorkerClient {
    * Posts a request, starting the worker if needed. Load and start need no other job in flight;
    * export needs no load or export in flight (a paused run may export). Throws otherwise.
    */
-  send(request: WorkerRequest): void {
+  send(request: WorkerRequest, transfer: Transferable[] = []): void {
     const job = JOB_OF[request.type];
     if (job === 'load' || job === 'train') {
       if (this.jobs.size > 0) throw new Error(`The worker is busy (${this.activeJobs.join(', ')}).`);
@@ -69,7 +69,7 @@ export class WorkerClient {
       this.jobs.add(job);
       this.lastJob = job;
     }
-    worker.postMessage(request);
+    worker.postMessage(request, transfer);
   }
 
   /** Ends the worker at once (abort). Finished jobs' results already delivered stay with the caller. */
@@ -112,6 +112,7 @@ export class WorkerClient {
   private settle(event: WorkerEvent): void {
     switch (event.type) {
       case 'ready':
+      case 'load-cancelled':
         this.jobs.delete('load');
         break;
       case 'done':

@@ -1,7 +1,7 @@
 // Pure state transitions for the worker-driven parts of the studio (model, run, export).
 // The store wires these to the WorkerClient; tests drive them with plain events.
 import type { Method } from '../engine/types';
-import type { ModelInfo, StepEvent, WorkerEvent } from '../protocol';
+import type { DownloadFigures, ModelInfo, StepEvent, WorkerEvent } from '../protocol';
 import { createEma, emaPush, emaValue, type Ema } from './smoothing';
 
 export type ModelStatus = 'idle' | 'loading' | 'ready' | 'error';
@@ -11,7 +11,7 @@ export type SentJob = 'load' | 'train' | 'export';
 
 export interface ModelState {
   status: ModelStatus;
-  progress: { stage: string; loaded: number; total: number } | null;
+  progress: ({ stage: string; loaded: number; total: number } & DownloadFigures) | null;
   info: ModelInfo | null;
   backend: string | null; // as reported by the worker (tf.getBackend()), never the choice
   adapter: string | null;
@@ -129,8 +129,17 @@ export function isRunActive(status: RunStatus): boolean {
 /** Applies every event except `step`, which goes through appendSteps in batches. */
 export function reduceEvent(s: WorkerSlices, e: WorkerEvent, lastJob: SentJob | null = null): WorkerSlices {
   switch (e.type) {
-    case 'progress':
-      return { ...s, model: { ...s.model, status: 'loading', progress: { stage: e.stage, loaded: e.loaded, total: e.total } } };
+    case 'progress': {
+      const progress = { stage: e.stage, loaded: e.loaded, total: e.total, rate: e.rate, etaSeconds: e.etaSeconds, file: e.file };
+      return { ...s, model: { ...s.model, status: 'loading', progress } };
+    }
+    case 'load-cancelled':
+      // Back to where the person was before Load; a Start that waited for this load does not run.
+      return {
+        ...s,
+        model: { ...s.model, status: s.model.info && s.model.loadedKey ? 'ready' : 'idle', progress: null, requestedKey: null, error: null },
+        run: s.run.status === 'loading' ? initialRun() : s.run,
+      };
     case 'ready':
       return {
         ...s,

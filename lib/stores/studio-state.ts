@@ -8,6 +8,8 @@ import type { BackendChoice } from '../protocol';
 import { readForm, type ConfigErrors, type ConfigForm, type FormLimits } from './config-form';
 import type { SampleEntry } from './samples';
 import { isRunActive, type WorkerSlices } from './studio-reducer';
+import type { ModelSourceActions } from './model-source-actions';
+import { sourceKey, type ModelSourceState } from './model-source';
 
 export interface DataState {
   status: 'empty' | 'reading' | 'ready' | 'error';
@@ -26,7 +28,7 @@ export interface SamplesState {
   error: string | null;
 }
 
-export interface StudioActions {
+export interface StudioActions extends ModelSourceActions {
   loadSampleIndex(): Promise<void>;
   loadSample(file: string): Promise<void>;
   loadFile(file: { name: string; text(): Promise<string> }): Promise<void>;
@@ -56,7 +58,10 @@ export interface StudioActions {
 export interface StudioState extends WorkerSlices {
   settings: StudioSettings;
   modelOptions: ModelOption[];
+  /** The bundled model chosen (used when modelSource.kind is 'bundled'). */
   modelName: string;
+  /** Bundled, Hub or local folder, with the Hub form and the picked files. */
+  modelSource: ModelSourceState;
   backendChoice: BackendChoice;
   allowFallbackAdapter: boolean;
   data: DataState;
@@ -82,8 +87,8 @@ export function formLimits(s: Pick<StudioState, 'model'>): FormLimits {
   return typeof n === 'number' ? { maxSeqLen: n } : {};
 }
 
-export function modelKey(s: Pick<StudioState, 'modelName' | 'backendChoice' | 'allowFallbackAdapter'>): string {
-  return `${s.modelName}|${s.backendChoice}|${s.allowFallbackAdapter ? 'fallback' : 'hw'}`;
+export function modelKey(s: Pick<StudioState, 'modelName' | 'modelSource' | 'backendChoice' | 'allowFallbackAdapter'>): string {
+  return `${sourceKey(s.modelSource, s.modelName)}|${s.backendChoice}|${s.allowFallbackAdapter ? 'fallback' : 'hw'}`;
 }
 
 function splitSeed(form: ConfigForm): number {

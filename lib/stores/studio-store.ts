@@ -9,6 +9,8 @@ import { applyValues, initialForm, setDraft, switchMethod, type ConfigForm } fro
 import { saveBytes } from './download';
 import { frameScheduler } from './frame-scheduler';
 import { hasAcceptedExtension, parseSampleIndex, sampleUrl, SAMPLE_INDEX_URL } from './samples';
+import { createModelSourceActions } from './model-source-actions';
+import { hubSource, initialModelSource, readFolder, sourceProblem } from './model-source';
 import { appendSteps, initialExport, initialModel, initialRun, isRunActive, reduceCrash, reduceEvent } from './studio-reducer';
 import {
   formLimits,
@@ -83,7 +85,8 @@ export function createStudioStore(options: StudioStoreOptions): StudioStore {
           if (s.config) send({ ...req, config: s.config });
           else set({ run: { ...s.run, status: 'error', error: 'This model does not fit the settings: fix the highlighted settings.' } });
         }
-      } else if (e.type === 'error' && (e.during === 'load' || (e.during === 'message' && lastJob === 'load'))) {
+        if (s.modelSource.kind === 'hub') void actions.refreshCache();
+      } else if (e.type === 'load-cancelled' || (e.type === 'error' && (e.during === 'load' || (e.during === 'message' && lastJob === 'load')))) {
         pendingStart = null;
       } else if (e.type === 'started' && get().run.pending === 'stop') {
         send({ type: 'stop' });
@@ -105,9 +108,9 @@ export function createStudioStore(options: StudioStoreOptions): StudioStore {
     });
 
     /** Posts a request; a refusal (busy worker) becomes an error where the job is shown. */
-    const send = (req: WorkerRequest): boolean => {
+    const send = (req: WorkerRequest, transfer?: Transferable[]): boolean => {
       try {
-        client.send(req);
+        client.send(req, transfer);
         if (req.type === 'load') lastJob = 'load';
         else if (req.type === 'start') lastJob = 'train';
         else if (req.type === 'export') lastJob = 'export';
@@ -122,15 +125,33 @@ export function createStudioStore(options: StudioStoreOptions): StudioStore {
       }
     };
 
+    /** A load that fails before reaching the worker: shown as the worker's load errors are. */
+    const loadFailed = (message: string) => {
+      pendingStart = null;
+      set(reduceEvent(slices(get()), { type: 'error', during: 'load', message }));
+    };
+
     const sendLoad = () => {
       const s = get();
       const key = modelKey(s);
+      const problem = sourceProblem(s.modelSource);
+      if (problem) return loadFailed(problem);
       set({
         model: { ...initialModel, status: 'loading', requestedKey: key, progress: { stage: 'starting', loaded: 0, total: 0 } },
         // The finished run's weights go away with the old model.
         run: s.run.status === 'idle' || s.run.status === 'loading' ? s.run : { ...s.run, stale: true },
       });
-      send({ type: 'load', model: selectModelOption(s).source, backend: s.backendChoice, allowFallbackAdapter: s.allowFallbackAdapter });
+      const load = { type: 'load' as const, backend: s.backendChoice, allowFallbackAdapter: s.allowFallbackAdapter };
+      const { kind, hub, local } = s.modelSource;
+      if (kind === 'files' && local) {
+        // Read on the page, then transfer (not copy) the buffers; a cancel meanwhile drops the request.
+        readFolder(local).then(
+          ({ source, transfer }) => get().model.requestedKey === key && send({ ...load, model: source }, transfer),
+          (e: unknown) => loadFailed(`Could not read the chosen files: ${e instanceof Error ? e.message : String(e)}`),
+        );
+        return;
+      }
+      send({ ...load, model: kind === 'hub' ? hubSource(hub) : selectModelOption(s).source });
     };
 
     const withForm = (form: ConfigForm) => {
@@ -158,6 +179,7 @@ export function createStudioStore(options: StudioStoreOptions): StudioStore {
     };
 
     const actions: StudioActions = {
+      ...createModelSourceActions({ get, set, send, workerLoading: () => client.isBusy('load') }),
       async loadSampleIndex() {
         if (get().samples.status === 'loading' || get().samples.status === 'ready') return;
         set({ samples: { status: 'loading', entries: [], error: null } });
@@ -205,7 +227,7 @@ export function createStudioStore(options: StudioStoreOptions): StudioStore {
       },
 
       selectModel(name) {
-        if (get().modelOptions.some((o) => o.name === name)) set({ modelName: name });
+        if (get().modelOptions.some((o) => o.name === name)) set({ modelName: name, modelSource: { ...get().modelSource, kind: 'bundled' } });
       },
       setBackend(choice) {
         set({ backendChoice: choice });
@@ -306,6 +328,7 @@ export function createStudioStore(options: StudioStoreOptions): StudioStore {
       settings,
       modelOptions: options0,
       modelName: options0[0].name,
+      modelSource: initialModelSource(),
       backendChoice: 'auto',
       allowFallbackAdapter: settings.testMode,
       data: { status: 'empty', dataset: null, source: null, error: null, validationPercent: DEFAULT_VALIDATION_PERCENT, split: null },

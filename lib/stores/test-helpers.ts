@@ -4,12 +4,15 @@ import type { WorkerLike } from '../worker-client';
 
 export class FakeWorker implements WorkerLike {
   posted: WorkerRequest[] = [];
+  /** Transfer lists, one per posted message. */
+  transfers: Transferable[][] = [];
   terminated = false;
   private listeners = new Map<string, ((ev: Event) => void)[]>();
 
-  postMessage(message: unknown): void {
+  postMessage(message: unknown, transfer: Transferable[] = []): void {
     // Structured clone, as a real worker boundary does.
     this.posted.push(structuredClone(message) as WorkerRequest);
+    this.transfers.push(transfer);
   }
   terminate(): void {
     this.terminated = true;
