@@ -37,8 +37,9 @@ export type BackendChoice = z.infer<typeof backendChoiceSchema>;
 export const modelSourceSchema = z.discriminatedUnion('kind', [
   // A Hugging Face folder served over HTTP (the bundled demo model lives at /models/<name>/).
   z.object({ kind: z.literal('url'), name: z.string(), baseUrl: z.string() }),
-  // A tiny randomly initialised GPT-2 that shares a tokenizer folder: fast runs for tests (test mode).
-  z.object({ kind: z.literal('tiny-random'), name: z.string(), tokenizerUrl: z.string(), seed: z.number().int() }),
+  // A tiny randomly initialised model that shares a tokenizer folder: fast runs for tests (test mode).
+  // `family` picks the architecture (GPT-2 when absent).
+  z.object({ kind: z.literal('tiny-random'), name: z.string(), tokenizerUrl: z.string(), seed: z.number().int(), family: z.enum(['gpt2', 'llama']).optional() }),
 ]);
 export type ModelSource = z.infer<typeof modelSourceSchema>;
 

@@ -2,9 +2,9 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadGpt2Folder } from '../engine/loader';
+import { loadModelFolder } from '../engine/loader';
 import { Trainer } from '../engine/trainer';
-import type { TrainConfig } from '../engine/types';
+import { maxPositions, type TrainConfig } from '../engine/types';
 import { encodeRecords } from '../data/encode';
 import { parseDataFile } from '../data/parse';
 import { splitRecords } from '../data/split';
@@ -63,12 +63,12 @@ export async function runTrain(argv: string[]): Promise<void> {
   const log = (o: object, text: string) => (values.json ? console.log(JSON.stringify(o)) : console.log(text));
   const backend = await initNodeBackend(values.backend as 'auto' | 'wasm' | 'cpu');
   const modelDir = resolve(values.model!);
-  const model = await loadGpt2Folder(basename(modelDir), fsSource(modelDir));
+  const model = await loadModelFolder(basename(modelDir), fsSource(modelDir));
   const text = await readFile(values.data!, 'utf8').catch(() => {
     throw new Error(`Cannot read the data file ${values.data}`);
   });
   const data = parseDataFile(basename(values.data!), text);
-  if (cfg.seqLen > model.config.n_positions) throw new Error(`--seq-len ${cfg.seqLen} exceeds the model's ${model.config.n_positions} positions`);
+  if (cfg.seqLen > maxPositions(model.config)) throw new Error(`--seq-len ${cfg.seqLen} exceeds the model's ${maxPositions(model.config)} positions`);
   const { train, validation } = splitRecords(data.records, valRatio, cfg.seed);
   const enc = encodeRecords(model.tokenizer, train, cfg.seqLen);
   const val = encodeRecords(model.tokenizer, validation, cfg.seqLen);
