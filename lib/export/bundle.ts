@@ -35,8 +35,9 @@ export function hfConfigJson(config: ModelConfig): Record<string, unknown> {
   if (isGpt2(config)) {
     return { architectures: ['GPT2LMHeadModel'], activation_function: 'gelu_new', tie_word_embeddings: true, ...config, n_ctx: config.n_positions, torch_dtype: 'float32' };
   }
-  const { qkv_bias: _qkvBias, ...rest } = config; // qkv_bias is the engine's flag for qwen2, not an HF key
-  return { architectures: [ARCHITECTURES[config.model_type]], hidden_act: 'silu', ...rest, torch_dtype: 'float32' };
+  const out: Record<string, unknown> = { architectures: [ARCHITECTURES[config.model_type]], hidden_act: 'silu', ...config, torch_dtype: 'float32' };
+  delete out.qkv_bias; // the engine's flag for qwen2, not an HF key
+  return out;
 }
 
 /**
