@@ -68,7 +68,7 @@ async function ours(modelDir: string, adapterDir: string, tokens: number[][], ma
   const ids = tf.tensor2d(tokens.flat(), [B, T], 'int32');
   const m = tf.tensor2d(mask.flat(), [B, T]);
   const logits = values(tf.tidy(() => forward(model.config, model.weights, ids, { lora })));
-  const names = [...lora.modules.keys()].flatMap((p) => ['A', 'B'].map((ab) => [p, ab] as const));
+  const names = [...lora.modules.keys()].flatMap((p) => (['A', 'B'] as const).map((ab) => [p, ab] as const));
   const vars = names.map(([p, ab]) => lora.modules.get(p)![ab]);
   const { value, grads } = tf.variableGrads(() => causalLmLoss(forward(model.config, model.weights, ids, { lora }), ids, m), vars);
   const prefix = model.config.model_type === 'gpt2' ? 'transformer.' : '';
