@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { basename, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadModelFolder, type LoadedModel } from '../engine/loader';
+import { loadModelFolder, loadTokenizer, type LoadedModel } from '../engine/loader';
 import { disposeLora } from '../engine/lora';
 import { disposeWeights, forward } from '../engine/model';
 import { fsSource } from './fs-source';
@@ -55,7 +55,6 @@ export async function runLogits(argv: string[]): Promise<void> {
 export async function runTokenize(argv: string[]): Promise<void> {
   const { values } = parseArgs({ args: argv, options: { model: { type: 'string' }, text: { type: 'string' }, json: { type: 'boolean', default: false } } });
   if (!values.model || values.text === undefined) throw new Error(`--model and --text are required\n\n${TOKENIZE_USAGE}`);
-  const model = await loadFolder(values.model);
-  disposeWeights(model.weights);
-  console.log(JSON.stringify({ ids: model.tokenizer.encode(values.text) }));
+  const { tokenizer } = await loadTokenizer(fsSource(resolve(values.model))); // no weights needed
+  console.log(JSON.stringify({ ids: tokenizer.encode(values.text) }));
 }

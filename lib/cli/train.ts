@@ -4,7 +4,8 @@ import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadModelFolder } from '../engine/loader';
 import { Trainer } from '../engine/trainer';
-import { maxPositions, type TrainConfig } from '../engine/types';
+import { loraTargetPresets } from '../engine/params';
+import { isGpt2, maxPositions, type TrainConfig } from '../engine/types';
 import { encodeRecords } from '../data/encode';
 import { parseDataFile } from '../data/parse';
 import { splitRecords } from '../data/split';
@@ -14,7 +15,7 @@ import { fsSource } from './fs-source';
 import { initNodeBackend } from './node-backend';
 
 export const TRAIN_USAGE = `train --model <dir> --data <file> --method lora|full --steps N --out <dir>
-      [--batch B] [--seq-len T] [--lr X] [--lora-r R] [--lora-alpha A] [--lora-targets c_attn,c_proj] [--seed S]
+      [--batch B] [--seq-len T] [--lr X] [--lora-r R] [--lora-alpha A] [--lora-targets c_attn,c_proj | q_proj,v_proj,...] [--seed S]
       [--val-ratio F] [--backend wasm|cpu] [--json]`;
 
 function num(v: string | undefined, name: string, int = true): number | undefined {
@@ -64,6 +65,8 @@ export async function runTrain(argv: string[]): Promise<void> {
   const backend = await initNodeBackend(values.backend as 'auto' | 'wasm' | 'cpu');
   const modelDir = resolve(values.model!);
   const model = await loadModelFolder(basename(modelDir), fsSource(modelDir));
+  // Without --lora-targets, Llama-family models get their attention projections (the defaults name GPT-2's modules).
+  if (!values['lora-targets'] && !isGpt2(model.config)) cfg.lora.targetModules = loraTargetPresets(model.config).presets.attention;
   const text = await readFile(values.data!, 'utf8').catch(() => {
     throw new Error(`Cannot read the data file ${values.data}`);
   });
