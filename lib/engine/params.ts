@@ -122,3 +122,11 @@ export function loraTargetPresets(c: ModelConfig): LoraTargets {
   const all = [...attention, 'gate_proj', 'up_proj', 'down_proj'];
   return { all, presets: { attention, 'all-linear': all } };
 }
+
+/** Bytes of the largest single weight in float32 (GPT-2 small's wte: 147.2 MiB), to compare with WebGPU's
+ * maxStorageBufferBindingSize: a kernel cannot bind a bigger tensor. */
+export function largestTensorBytes(c: ModelConfig): { key: string; bytes: number } {
+  let best = { key: '', bytes: 0 };
+  for (const [key, shape] of paramShapes(c)) if (size(shape) * 4 > best.bytes) best = { key, bytes: size(shape) * 4 };
+  return best;
+}
