@@ -71,6 +71,10 @@ export interface ModelInfo {
   name: string;
   params: number; // parameter count of the base model
   config: Record<string, unknown>;
+  /** Longest sequence the model takes (GPT-2 n_positions, Llama max_position_embeddings). */
+  maxPositions?: number;
+  /** LoRA target-module names of this architecture and named presets ('attention', 'all-linear'). */
+  loraTargets?: { all: string[]; presets: Record<string, string[]> };
 }
 
 export interface StepEvent {

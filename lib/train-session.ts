@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend, type BackendInfo, type BackendName } from './engine/backend';
 import { httpSource, loadModelFolder, loadTokenizer, type LoadedModel } from './engine/loader';
 import { initWeights } from './engine/model';
-import { countParams } from './engine/params';
+import { countParams, loraTargetPresets } from './engine/params';
 import { Trainer } from './engine/trainer';
 import { maxPositions, type Gpt2Config, type LlamaConfig, type ModelConfig, type StepMetrics, type TrainConfig } from './engine/types';
 import { encodeRecords } from './data/encode';
@@ -97,7 +97,7 @@ export class TrainSession {
       type: 'ready',
       backend: this.backend.backend,
       adapter: this.backend.adapter,
-      model: { name: this.model.name, params: countParams(config), config: { ...config } },
+      model: { name: this.model.name, params: countParams(config), config: { ...config }, maxPositions: maxPositions(config), loraTargets: loraTargetPresets(config) },
     });
   }
 
