@@ -103,7 +103,8 @@ def gpt2_logits(c, w, ids, lora):
     for i in range(c['n_layer']):
         q, k, v = conv1d(ln(x, f'h.{i}.ln_1'), f'h.{i}.attn.c_attn').split(C, dim=-1)
         q, k, v = [t.view(B, T, H, D).transpose(1, 2) for t in (q, k, v)]
-        att = torch.softmax(q @ k.transpose(-1, -2) / math.sqrt(D) + causal_mask(T), dim=-1)
+        scale = (1 / math.sqrt(D) if c.get('scale_attn_weights', True) else 1.0) / (i + 1 if c.get('scale_attn_by_inverse_layer_idx') else 1)
+        att = torch.softmax(q @ k.transpose(-1, -2) * scale + causal_mask(T), dim=-1)
         y = (att @ v).transpose(1, 2).reshape(B, T, C)
         x = x + conv1d(y, f'h.{i}.attn.c_proj')
         x = x + conv1d(act(conv1d(ln(x, f'h.{i}.ln_2'), f'h.{i}.mlp.c_fc')), f'h.{i}.mlp.c_proj')

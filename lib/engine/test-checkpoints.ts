@@ -88,6 +88,7 @@ export function checkpointFolder(raw: Record<string, unknown>, weights: Record<s
 export const TINY_VARIANTS: { name: string; family: Family; over: Record<string, unknown> }[] = [
   { name: 'gpt2', family: 'gpt2', over: {} },
   { name: 'gpt2 n_inner + gelu', family: 'gpt2', over: { n_inner: 24, activation_function: 'gelu' } },
+  { name: 'gpt2 relu, scale_attn_by_inverse_layer_idx', family: 'gpt2', over: { activation_function: 'relu', scale_attn_by_inverse_layer_idx: true } },
   { name: 'llama GQA untied', family: 'llama', over: {} },
   { name: 'llama MHA tied, explicit head_dim, attention+mlp bias', family: 'llama', over: { num_key_value_heads: 4, tie_word_embeddings: true, head_dim: 6, attention_bias: true, mlp_bias: true } },
   { name: 'qwen2 q/k/v bias, rope_parameters', family: 'qwen2', over: { rope_theta: undefined, rope_parameters: { rope_type: 'default', rope_theta: 1000000 } } },
