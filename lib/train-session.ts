@@ -25,7 +25,7 @@ export function tinyRandomLlamaConfig(vocabSize: number, eosId: number): LlamaCo
   return {
     model_type: 'llama', vocab_size: vocabSize, hidden_size: 32, intermediate_size: 64, num_hidden_layers: 2,
     num_attention_heads: 4, num_key_value_heads: 2, head_dim: 8, max_position_embeddings: 128, rms_norm_eps: 1e-6,
-    rope_theta: 10000, attention_bias: false, qkv_bias: false, mlp_bias: false, tie_word_embeddings: false,
+    rope_theta: 10000, rope_scaling: null, attention_bias: false, qkv_bias: false, mlp_bias: false, tie_word_embeddings: false,
     bos_token_id: eosId, eos_token_id: eosId,
   };
 }

@@ -112,8 +112,25 @@ def gpt2_logits(c, w, ids, lora):
     return x @ g('wte.weight').t()
 
 
-def rope(q, theta, D, T):
+def inv_frequencies(c, theta, D):
+    """transformers' ROPE_INIT_FUNCTIONS: default, linear (all / factor) and llama3 (long wavelengths / factor)."""
     inv_freq = 1.0 / (theta ** (torch.arange(0, D, 2, dtype=DT) / D))
+    s = c.get('rope_scaling') or c.get('rope_parameters') or {}
+    kind = s.get('rope_type', s.get('type', 'default'))
+    if kind == 'linear':
+        return inv_freq / s['factor']
+    if kind == 'llama3':
+        factor, lo, hi, ctx = s['factor'], s['low_freq_factor'], s['high_freq_factor'], s['original_max_position_embeddings']
+        wavelen = 2 * math.pi / inv_freq
+        scaled = torch.where(wavelen > ctx / lo, inv_freq / factor, inv_freq)
+        smooth = (ctx / wavelen - lo) / (hi - lo)
+        smoothed = (1 - smooth) * scaled / factor + smooth * scaled
+        medium = ~(wavelen < ctx / hi) & ~(wavelen > ctx / lo)
+        return torch.where(medium, smoothed, scaled)
+    return inv_freq
+
+
+def rope(q, inv_freq, D, T):
     freqs = torch.outer(torch.arange(T, dtype=DT), inv_freq)
     emb = torch.cat([freqs, freqs], dim=-1)
     rotate_half = torch.cat([-q[..., D // 2:], q[..., :D // 2]], dim=-1)
@@ -137,6 +154,7 @@ def llama_logits(c, w, ids, lora):
     def rms(x, key):
         return w[key] * (x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + eps))
 
+    inv_freq = inv_frequencies(c, theta, D)
     x = w['model.embed_tokens.weight'][ids]
     for i in range(c['num_hidden_layers']):
         p = f'model.layers.{i}.'
@@ -144,7 +162,7 @@ def llama_logits(c, w, ids, lora):
         q = linear(a, p + 'self_attn.q_proj').view(B, T, H, D).transpose(1, 2)
         k = linear(a, p + 'self_attn.k_proj').view(B, T, KV, D).transpose(1, 2)
         v = linear(a, p + 'self_attn.v_proj').view(B, T, KV, D).transpose(1, 2)
-        q, k = rope(q, theta, D, T), rope(k, theta, D, T)
+        q, k = rope(q, inv_freq, D, T), rope(k, inv_freq, D, T)
         k = k.repeat_interleave(H // KV, dim=1)  # repeat_kv
         v = v.repeat_interleave(H // KV, dim=1)
         att = torch.softmax(q @ k.transpose(-1, -2) / math.sqrt(D) + causal_mask(T), dim=-1)

@@ -1,10 +1,11 @@
 // The Llama family (llama, qwen2, mistral) as pure functions over HF-named weights: RMSNorm, rotary embeddings
-// (rotate_half layout), grouped-query causal attention, SwiGLU MLP, tied or separate lm_head.
+// (rotate_half layout, tables from rope.ts), grouped-query causal attention, SwiGLU MLP, tied or separate lm_head.
 import * as tf from '@tensorflow/tfjs';
 import { embeddingLookup } from './embedding';
 import { addLora, causalMask, dropout, lmHead, makeCtx, weight, type Ctx as FCtx, type ForwardOptions } from './forward-ctx';
 import { llamaParamShapes } from './params';
 import { mulberry32, normalArray } from './random';
+import { ropeTables } from './rope';
 import type { LlamaConfig, WeightMap } from './types';
 
 type Ctx = FCtx<LlamaConfig>;
@@ -13,20 +14,6 @@ type Ctx = FCtx<LlamaConfig>;
 export function rmsNorm(x: tf.Tensor, w: tf.Tensor, eps: number): tf.Tensor {
   const ms = tf.mean(tf.square(x), -1, true); // [N, 1]
   return tf.mul(tf.mul(x, tf.rsqrt(tf.add(ms, eps))), w);
-}
-
-/** cos and sin tables [T, D] for positions 0..T-1: inv_freq[j] = theta^(-2j/D), each half repeated (HF layout). */
-export function ropeTables(T: number, D: number, theta: number): { cos: tf.Tensor2D; sin: tf.Tensor2D } {
-  const cos = new Float32Array(T * D);
-  const sin = new Float32Array(T * D);
-  for (let t = 0; t < T; t++) {
-    for (let j = 0; j < D / 2; j++) {
-      const angle = t * Math.fround(1 / theta ** ((2 * j) / D));
-      cos[t * D + j] = cos[t * D + j + D / 2] = Math.cos(angle);
-      sin[t * D + j] = sin[t * D + j + D / 2] = Math.sin(angle);
-    }
-  }
-  return { cos: tf.tensor2d(cos, [T, D]), sin: tf.tensor2d(sin, [T, D]) };
 }
 
 /** x * cos + rotate_half(x) * sin, rotate_half(x) = [-x2, x1]; x [B, heads, T, D], tables [T, D]. */
@@ -93,7 +80,7 @@ export function llamaHidden(config: LlamaConfig, weights: WeightMap, ids: tf.Ten
   if (T > config.max_position_embeddings) throw new Error(`Sequence of ${T} tokens is longer than the model's ${config.max_position_embeddings} positions`);
   const ctx = makeCtx(config, weights, opts);
   let x = dropout(ctx, tf.reshape(embeddingLookup(weight(ctx, 'model.embed_tokens.weight'), ids), [B * T, C]) as tf.Tensor2D); // [N, C]
-  const s: Shape = { B, T, mask: causalMask(T), ...ropeTables(T, config.head_dim, config.rope_theta) };
+  const s: Shape = { B, T, mask: causalMask(T), ...ropeTables(T, config.head_dim, config.rope_theta, config.rope_scaling) };
   for (let i = 0; i < config.num_hidden_layers; i++) x = block(ctx, x, i, s);
   return tf.reshape(rmsNorm(x, weight(ctx, 'model.norm.weight'), config.rms_norm_eps), [B, T, C]);
 }

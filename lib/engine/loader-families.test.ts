@@ -42,7 +42,8 @@ describe('loadModelFolder', () => {
   const weights = tinyCheckpointWeights(parseModelConfig(llama), 1);
   it.each<[string, Record<string, unknown>, RegExp]>([
     ['an unknown model_type, listing the supported ones', { ...llama, model_type: 'falcon' }, /model_type "falcon" is not supported \(supported: gpt2, llama, qwen2, mistral\)/],
-    ['scaled RoPE', { ...llama, rope_scaling: { rope_type: 'llama3', factor: 8 } }, /RoPE scaling "llama3" is not supported/],
+    ['an unsupported RoPE scaling', { ...llama, rope_scaling: { rope_type: 'yarn', factor: 4 } }, /RoPE scaling "yarn" is not supported yet/],
+    ['llama3 RoPE scaling without its parameters', { ...llama, rope_scaling: { rope_type: 'llama3', factor: 8 } }, /RoPE scaling needs a positive low_freq_factor/],
     ['heads that do not group', { ...llama, num_key_value_heads: 3 }, /num_key_value_heads 3 must divide num_attention_heads 4/],
     ['another activation', { ...llama, hidden_act: 'gelu' }, /hidden_act "gelu" is not supported/],
   ])('refuses %s', async (_name, raw, message) => {

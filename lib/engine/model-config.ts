@@ -1,16 +1,13 @@
 // Parses a Hugging Face config.json into the engine's ModelConfig: picks the architecture from model_type,
 // fills Hugging Face's defaults and refuses what the engine cannot run exactly, with a reason.
 import { GPT2_ACTIVATIONS } from './gpt2';
+import { ModelLoadError } from './model-load-error';
+import { parseRope } from './rope';
 import type { Gpt2Config, LlamaConfig, LlamaModelType, ModelConfig } from './types';
 
-export const SUPPORTED_MODEL_TYPES = ['gpt2', 'llama', 'qwen2', 'mistral'] as const;
+export { ModelLoadError } from './model-load-error';
 
-export class ModelLoadError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ModelLoadError';
-  }
-}
+export const SUPPORTED_MODEL_TYPES = ['gpt2', 'llama', 'qwen2', 'mistral'] as const;
 
 type Raw = Record<string, unknown>;
 
@@ -28,19 +25,6 @@ export function parseGpt2Config(raw: Raw): Gpt2Config {
   if (!GPT2_ACTIVATIONS.includes(act)) throw new ModelLoadError(`config.json: activation_function "${act}" is not supported (${GPT2_ACTIVATIONS.join(', ')})`);
   if (raw.reorder_and_upcast_attn) throw new ModelLoadError('config.json: reorder_and_upcast_attn is not supported');
   return { ...raw, model_type: 'gpt2', layer_norm_epsilon: (raw.layer_norm_epsilon as number) ?? 1e-5, activation_function: act } as Gpt2Config;
-}
-
-/** rope_theta at top level or inside rope_parameters; scaled RoPE variants (llama3, yarn, ...) are refused. */
-function ropeTheta(raw: Raw): number {
-  const params = (raw.rope_parameters ?? null) as Raw | null;
-  const scaling = (raw.rope_scaling ?? null) as Raw | null;
-  for (const s of [params, scaling]) {
-    const type = s ? (s.rope_type ?? s.type ?? 'default') : 'default';
-    if (type !== 'default') throw new ModelLoadError(`config.json: RoPE scaling "${String(type)}" is not supported yet (plain RoPE only)`);
-  }
-  const theta = raw.rope_theta ?? params?.rope_theta ?? 10000;
-  if (typeof theta !== 'number' || !(theta > 0)) throw new ModelLoadError('config.json: rope_theta must be a positive number');
-  return theta;
 }
 
 /** Sizes of the attention heads: GQA needs num_attention_heads divisible by num_key_value_heads. */
@@ -62,6 +46,7 @@ export function parseLlamaConfig(raw: Raw): LlamaConfig {
   const act = raw.hidden_act ?? 'silu';
   if (act !== 'silu') throw new ModelLoadError(`config.json: hidden_act "${String(act)}" is not supported (SwiGLU with silu only)`);
   const { kv, headDim } = heads(raw);
+  const rope = parseRope(raw);
   let maxPos = (raw.max_position_embeddings as number | undefined) ?? 2048;
   // A sliding window only changes attention for longer sequences; capping the length keeps results exact.
   const window = raw.sliding_window as number | null | undefined;
@@ -70,7 +55,8 @@ export function parseLlamaConfig(raw: Raw): LlamaConfig {
   return {
     ...raw, model_type: type, num_key_value_heads: kv, head_dim: headDim, max_position_embeddings: maxPos,
     rms_norm_eps: (raw.rms_norm_eps as number | undefined) ?? 1e-6,
-    rope_theta: ropeTheta(raw),
+    rope_theta: rope.theta,
+    rope_scaling: rope.scaling,
     attention_bias: type !== 'qwen2' && raw.attention_bias === true,
     qkv_bias: type === 'qwen2', // Qwen2Attention: bias on q, k, v always, never on o
     mlp_bias: raw.mlp_bias === true,

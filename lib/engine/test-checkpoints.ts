@@ -93,4 +93,7 @@ export const TINY_VARIANTS: { name: string; family: Family; over: Record<string,
   { name: 'llama MHA tied, explicit head_dim, attention+mlp bias', family: 'llama', over: { num_key_value_heads: 4, tie_word_embeddings: true, head_dim: 6, attention_bias: true, mlp_bias: true } },
   { name: 'qwen2 q/k/v bias, rope_parameters', family: 'qwen2', over: { rope_theta: undefined, rope_parameters: { rope_type: 'default', rope_theta: 1000000 } } },
   { name: 'mistral', family: 'mistral', over: { num_key_value_heads: 1, sliding_window: 4096 } },
+  // head_dim 16 and a short original context put frequencies in all three llama3 bands (kept, smoothed, divided).
+  { name: 'llama3 RoPE scaling', family: 'llama', over: { num_attention_heads: 2, num_key_value_heads: 1, rope_theta: 500000, rope_scaling: { rope_type: 'llama3', factor: 8, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 64 } } },
+  { name: 'llama linear RoPE scaling', family: 'llama', over: { rope_scaling: { type: 'linear', factor: 4 } } },
 ];

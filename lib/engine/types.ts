@@ -1,6 +1,7 @@
 // Shared engine types: model configs, weight maps, training configs and the events a trainer reports.
 // Everything here is plain data so it can cross the worker boundary and be written to JSON.
 import type * as tf from '@tensorflow/tfjs';
+import type { RopeScaling } from './rope';
 
 /** Hugging Face GPT-2 `config.json` fields the engine uses (other keys are kept but ignored). */
 export interface Gpt2Config {
@@ -36,6 +37,7 @@ export interface LlamaConfig {
   max_position_embeddings: number;
   rms_norm_eps: number;
   rope_theta: number;
+  rope_scaling: RopeScaling | null; // 'linear' or 'llama3' frequency scaling; null for plain RoPE
   attention_bias: boolean; // bias on q, k, v and o (llama)
   qkv_bias: boolean; // bias on q, k, v only (qwen2)
   mlp_bias: boolean;
