@@ -37,8 +37,9 @@ export type BackendChoice = z.infer<typeof backendChoiceSchema>;
 export const modelSourceSchema = z.discriminatedUnion('kind', [
   // A Hugging Face folder served over HTTP (the bundled demo model lives at /models/<name>/).
   z.object({ kind: z.literal('url'), name: z.string(), baseUrl: z.string() }),
-  // A tiny randomly initialised GPT-2 that shares a tokenizer folder: fast runs for tests (test mode).
-  z.object({ kind: z.literal('tiny-random'), name: z.string(), tokenizerUrl: z.string(), seed: z.number().int() }),
+  // A tiny randomly initialised model that shares a tokenizer folder: fast runs for tests (test mode).
+  // `family` picks the architecture (GPT-2 when absent).
+  z.object({ kind: z.literal('tiny-random'), name: z.string(), tokenizerUrl: z.string(), seed: z.number().int(), family: z.enum(['gpt2', 'llama']).optional() }),
   // A model on the Hugging Face Hub or a mirror (baseUrl), downloaded and cached by the worker.
   z.object({ kind: z.literal('hub'), id: z.string().min(1), baseUrl: z.string().url(), revision: z.string().min(1).optional() }),
   // A model folder the person picked or dropped: file name -> bytes, transferred (not copied) to the worker.
@@ -76,6 +77,10 @@ export interface ModelInfo {
   name: string;
   params: number; // parameter count of the base model
   config: Record<string, unknown>;
+  /** Longest sequence the model takes (GPT-2 n_positions, Llama max_position_embeddings). */
+  maxPositions?: number;
+  /** LoRA target-module names of this architecture and named presets ('attention', 'all-linear'). */
+  loraTargets?: { all: string[]; presets: Record<string, string[]> };
   /** Where the files came from: a host name, "browser cache", "local files" (Hub and files sources). */
   origin?: string;
   /** Something the person should know about the load (e.g. it could not be cached). */

@@ -2,11 +2,11 @@
 // Pure lib code (no DOM, no React): the worker file only parses messages and forwards them here.
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, type BackendInfo, type BackendName } from './engine/backend';
-import { httpSource, loadGpt2Folder, loadTokenizer, type LoadedModel } from './engine/loader';
-import { initGpt2Weights } from './engine/gpt2';
-import { countParams } from './engine/params';
+import { httpSource, loadModelFolder, loadTokenizer, type LoadedModel } from './engine/loader';
+import { initWeights } from './engine/model';
+import { countParams, loraTargetPresets } from './engine/params';
 import { Trainer } from './engine/trainer';
-import type { Gpt2Config, StepMetrics, TrainConfig } from './engine/types';
+import { maxPositions, type Gpt2Config, type LlamaConfig, type ModelConfig, type StepMetrics, type TrainConfig } from './engine/types';
 import { encodeRecords } from './data/encode';
 import type { TrainRecord } from './data/types';
 import { zipBundle } from './export/bundle';
@@ -19,6 +19,16 @@ type Post = (event: WorkerEvent, transfer?: Transferable[]) => void;
 /** The tiny model used by test mode: same tokenizer as the demo model, random weights, trains in seconds. */
 export function tinyRandomConfig(vocabSize: number, eosId: number): Gpt2Config {
   return { model_type: 'gpt2', vocab_size: vocabSize, n_positions: 128, n_embd: 32, n_layer: 2, n_head: 2, layer_norm_epsilon: 1e-5, bos_token_id: eosId, eos_token_id: eosId };
+}
+
+/** The tiny Llama of test mode: GQA (4 heads, 2 key/value heads), untied head, same tokenizer as the demo. */
+export function tinyRandomLlamaConfig(vocabSize: number, eosId: number): LlamaConfig {
+  return {
+    model_type: 'llama', vocab_size: vocabSize, hidden_size: 32, intermediate_size: 64, num_hidden_layers: 2,
+    num_attention_heads: 4, num_key_value_heads: 2, head_dim: 8, max_position_embeddings: 128, rms_norm_eps: 1e-6,
+    rope_theta: 10000, rope_scaling: null, attention_bias: false, qkv_bias: false, mlp_bias: false, tie_word_embeddings: false,
+    bos_token_id: eosId, eos_token_id: eosId,
+  };
 }
 
 interface Run {
@@ -85,22 +95,26 @@ export class TrainSession {
     const onProgress = (loaded: number, total: number) => this.post({ type: 'progress', stage: 'Downloading weights', loaded, total });
     let extra: { origin?: string; note?: string } = {};
     if (source.kind === 'url') {
-      this.model = await loadGpt2Folder(source.name, httpSource(source.baseUrl), onProgress);
+      this.model = await loadModelFolder(source.name, httpSource(source.baseUrl), onProgress);
     } else if (source.kind === 'hub' || source.kind === 'files') {
       const folder = await this.openFolder(source);
       extra = { origin: folder.origin, note: folder.note };
-      this.model = await loadGpt2Folder(folder.name, folder.source);
+      this.model = await loadModelFolder(folder.name, folder.source);
     } else {
       const { tokenizer, files } = await loadTokenizer(httpSource(source.tokenizerUrl));
-      const config = tinyRandomConfig(tokenizer.vocabSize, tokenizer.eosId);
-      this.model = { name: source.name, config, weights: initGpt2Weights(config, source.seed), tokenizer, tokenizerFiles: files };
+      const make = source.family === 'llama' ? tinyRandomLlamaConfig : tinyRandomConfig;
+      const config: ModelConfig = make(tokenizer.vocabSize, tokenizer.eosId);
+      this.model = { name: source.name, config, weights: initWeights(config, source.seed), tokenizer, tokenizerFiles: files };
     }
     const { config } = this.model;
     this.post({
       type: 'ready',
       backend: this.backend.backend,
       adapter: this.backend.adapter,
-      model: { name: this.model.name, params: countParams(config), config: { ...config }, ...extra },
+      model: {
+        name: this.model.name, params: countParams(config), config: { ...config },
+        maxPositions: maxPositions(config), loraTargets: loraTargetPresets(config), ...extra,
+      },
     });
   }
 
@@ -116,8 +130,8 @@ export class TrainSession {
     const model = this.model;
     if (!model) throw new Error('Load a model before starting a run');
     if (this.running) throw new Error('A run is already in progress');
-    if (config.seqLen > model.config.n_positions) {
-      throw new Error(`Sequence length ${config.seqLen} is longer than this model's ${model.config.n_positions} positions`);
+    if (config.seqLen > maxPositions(model.config)) {
+      throw new Error(`Sequence length ${config.seqLen} is longer than this model's ${maxPositions(model.config)} positions`);
     }
     const enc = encodeRecords(model.tokenizer, train, config.seqLen);
     const val = encodeRecords(model.tokenizer, validation, config.seqLen);

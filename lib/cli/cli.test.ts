@@ -1,12 +1,19 @@
 // The command line end to end: `train --json` streams step events and writes a PEFT adapter that `generate`
-// reads back; user mistakes exit 1 with one JSON error and no stack trace.
+// reads back, for GPT-2 and Llama; `logits` / `tokenize` print JSON; user mistakes exit 1 with one JSON error and no stack trace.
 import { describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import * as tf from '@tensorflow/tfjs';
+import { loadModelFolder } from '../engine/loader';
+import { disposeWeights, forward } from '../engine/model';
+import { parseModelConfig } from '../engine/model-config';
 import { readSafetensors } from '../engine/safetensors';
+import { checkpointFolder, tinyCheckpointWeights, tinyRawConfig } from '../engine/test-checkpoints';
+import { relErr, values } from '../engine/test-utils';
+import { fsSource } from './fs-source';
 import { tinyConfig, tinyFolder, tinyWeights } from '../engine/test-fixtures';
 
 const run = promisify(execFile);
@@ -72,5 +79,54 @@ describe('cli', () => {
     expect(e.event).toBe('error');
     expect(e.message).toMatch(message as RegExp);
     expect(r.stdout + r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  });
+});
+
+describe('cli with a Llama-family model', () => {
+  function llamaSetup(): { dir: string; model: string; data: string } {
+    const dir = mkdtempSync(join(tmpdir(), 'webtune-cli-llama-'));
+    const model = join(dir, 'tiny-llama');
+    mkdirSync(model);
+    const raw = tinyRawConfig('llama');
+    for (const [name, bytes] of checkpointFolder(raw, tinyCheckpointWeights(parseModelConfig(raw), 2))) writeFileSync(join(model, name), bytes);
+    const data = join(dir, 'data.jsonl');
+    writeFileSync(data, ['the cat sat', 'the dog ran', 'the end'].map((t) => JSON.stringify({ text: t })).join('\n'));
+    return { dir, model, data };
+  }
+
+  it('tokenizes, prints logits as the engine computes them, trains a PEFT Llama adapter and reads it back', async () => {
+    const { dir, model, data } = llamaSetup();
+    const tok = await cli(['tokenize', '--model', model, '--text', 'the cat', '--json']);
+    expect(JSON.parse(tok.stdout)).toEqual({ ids: [257, 32, 99, 97, 116] }); // "the" merged; then bytes
+    const lg = await cli(['logits', '--model', model, '--tokens', '257,32,99', '--backend', 'cpu', '--json']);
+    expect(lg.code).toBe(0);
+    const out = JSON.parse(lg.stdout);
+    expect(out.tokens).toEqual([257, 32, 99]);
+    expect(out.logits.map((r: number[]) => r.length)).toEqual([259, 259, 259]);
+    await tf.setBackend('cpu');
+    const m = await loadModelFolder('m', fsSource(model));
+    const want = values(forward(m.config, m.weights, tf.tensor2d([[257, 32, 99]], [1, 3], 'int32')));
+    expect(relErr(out.logits.flat(), want)).toBeLessThan(1e-6);
+    disposeWeights(m.weights);
+
+    const adapter = join(dir, 'adapter');
+    const r = await cli(['train', '--model', model, '--data', data, '--steps', '2', '--batch', '2', '--seq-len', '16', '--lora-r', '4', '--out', adapter, '--json']);
+    expect(r.code).toBe(0);
+    const st = readSafetensors(new Uint8Array(readFileSync(join(adapter, 'adapter_model.safetensors'))));
+    expect(st.tensors.get('base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight')!.shape).toEqual([4, 32]);
+    expect(st.tensors.get('base_model.model.model.layers.1.self_attn.v_proj.lora_B.weight')!.shape).toEqual([16, 4]);
+    expect(JSON.parse(readFileSync(join(adapter, 'adapter_config.json'), 'utf8'))).toMatchObject({ fan_in_fan_out: false, target_modules: ['q_proj', 'k_proj', 'v_proj', 'o_proj'] });
+    const withAdapter = await cli(['logits', '--model', model, '--adapter', adapter, '--tokens', '257,32,99', '--json']);
+    expect(withAdapter.code).toBe(0);
+    expect(relErr(JSON.parse(withAdapter.stdout).logits.flat(), want)).toBeGreaterThan(1e-6); // the adapter changed them
+  });
+
+  it.each([
+    [['logits', '--model', 'm', '--json'], /one of --tokens or --text/],
+    [['tokenize', '--model', 'm', '--json'], /--model and --text are required/],
+  ])('refuses %j', async (args, message) => {
+    const r = await cli(args);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout.trim().split('\n').at(-1)!).message).toMatch(message);
   });
 });

@@ -5,10 +5,10 @@ import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { renderAlpacaPrompt } from '../data/templates';
 import { generate } from '../engine/generate';
-import { loadGpt2Folder } from '../engine/loader';
+import { loadModelFolder } from '../engine/loader';
 import { loraFromPeft, type LoraState } from '../engine/lora';
 import { readSafetensors, toFloat32 } from '../engine/safetensors';
-import type { Gpt2Config, HostTensor } from '../engine/types';
+import type { HostTensor, ModelConfig } from '../engine/types';
 import { fsSource } from './fs-source';
 import { initNodeBackend } from './node-backend';
 
@@ -17,7 +17,7 @@ export const GENERATE_USAGE = `generate --model <dir> (--prompt "..." | --instru
       (--instruction renders the Alpaca template the studio trains Alpaca data with)`;
 
 /** Reads a PEFT adapter folder (adapter_config.json + adapter_model.safetensors) as written by the studio or PEFT. */
-export async function loadAdapterFolder(dir: string, model: Gpt2Config): Promise<LoraState> {
+export async function loadAdapterFolder(dir: string, model: ModelConfig): Promise<LoraState> {
   const config = JSON.parse(await readFile(join(dir, 'adapter_config.json'), 'utf8').catch(() => {
     throw new Error(`${dir} has no adapter_config.json`);
   }));
@@ -43,7 +43,7 @@ export async function runGenerate(argv: string[]): Promise<void> {
   if (!Number.isInteger(maxNewTokens) || maxNewTokens < 1) throw new Error('--max-tokens must be a positive integer');
   await initNodeBackend();
   const dir = resolve(values.model);
-  const model = await loadGpt2Folder(basename(dir), fsSource(dir));
+  const model = await loadModelFolder(basename(dir), fsSource(dir));
   const lora = values.adapter ? await loadAdapterFolder(resolve(values.adapter), model.config) : undefined;
   const promptIds = model.tokenizer.encode(prompt);
   const ids = await generate(model.config, model.weights, lora, promptIds, {

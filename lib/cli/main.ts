@@ -3,6 +3,7 @@
 import '@tensorflow/tfjs-backend-wasm';
 
 import { GENERATE_USAGE, runGenerate } from './generate';
+import { LOGITS_USAGE, runLogits, runTokenize, TOKENIZE_USAGE } from './inspect';
 import { runTrain, TRAIN_USAGE } from './train';
 
 const USAGE = `Usage: npm run -s cli -- <command> [options]
@@ -10,10 +11,16 @@ const USAGE = `Usage: npm run -s cli -- <command> [options]
 Commands:
   train      fine-tune a model on a data set and write an adapter or model folder
   generate   continue a prompt with a model (and optionally a LoRA adapter)
+  logits     print the model's logits for given tokens or text (JSON)
+  tokenize   print the token ids of a text (JSON)
 
 ${TRAIN_USAGE}
 
-${GENERATE_USAGE}`;
+${GENERATE_USAGE}
+
+${LOGITS_USAGE}
+
+${TOKENIZE_USAGE}`;
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
@@ -21,6 +28,8 @@ async function main(argv: string[]): Promise<void> {
   try {
     if (command === 'train') return await runTrain(rest);
     if (command === 'generate') return await runGenerate(rest);
+    if (command === 'logits') return await runLogits(rest);
+    if (command === 'tokenize') return await runTokenize(rest);
     if (!command || command === 'help' || command === '--help') {
       console.log(USAGE);
       return;

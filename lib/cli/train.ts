@@ -2,9 +2,10 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadGpt2Folder } from '../engine/loader';
+import { loadModelFolder } from '../engine/loader';
 import { Trainer } from '../engine/trainer';
-import type { TrainConfig } from '../engine/types';
+import { loraTargetPresets } from '../engine/params';
+import { isGpt2, maxPositions, type TrainConfig } from '../engine/types';
 import { encodeRecords } from '../data/encode';
 import { parseDataFile } from '../data/parse';
 import { splitRecords } from '../data/split';
@@ -14,7 +15,7 @@ import { fsSource } from './fs-source';
 import { initNodeBackend } from './node-backend';
 
 export const TRAIN_USAGE = `train --model <dir> --data <file> --method lora|full --steps N --out <dir>
-      [--batch B] [--seq-len T] [--lr X] [--lora-r R] [--lora-alpha A] [--lora-targets c_attn,c_proj] [--seed S]
+      [--batch B] [--seq-len T] [--lr X] [--lora-r R] [--lora-alpha A] [--lora-targets c_attn,c_proj | q_proj,v_proj,...] [--seed S]
       [--val-ratio F] [--backend wasm|cpu] [--json]`;
 
 function num(v: string | undefined, name: string, int = true): number | undefined {
@@ -63,12 +64,14 @@ export async function runTrain(argv: string[]): Promise<void> {
   const log = (o: object, text: string) => (values.json ? console.log(JSON.stringify(o)) : console.log(text));
   const backend = await initNodeBackend(values.backend as 'auto' | 'wasm' | 'cpu');
   const modelDir = resolve(values.model!);
-  const model = await loadGpt2Folder(basename(modelDir), fsSource(modelDir));
+  const model = await loadModelFolder(basename(modelDir), fsSource(modelDir));
+  // Without --lora-targets, Llama-family models get their attention projections (the defaults name GPT-2's modules).
+  if (!values['lora-targets'] && !isGpt2(model.config)) cfg.lora.targetModules = loraTargetPresets(model.config).presets.attention;
   const text = await readFile(values.data!, 'utf8').catch(() => {
     throw new Error(`Cannot read the data file ${values.data}`);
   });
   const data = parseDataFile(basename(values.data!), text);
-  if (cfg.seqLen > model.config.n_positions) throw new Error(`--seq-len ${cfg.seqLen} exceeds the model's ${model.config.n_positions} positions`);
+  if (cfg.seqLen > maxPositions(model.config)) throw new Error(`--seq-len ${cfg.seqLen} exceeds the model's ${maxPositions(model.config)} positions`);
   const { train, validation } = splitRecords(data.records, valRatio, cfg.seed);
   const enc = encodeRecords(model.tokenizer, train, cfg.seqLen);
   const val = encodeRecords(model.tokenizer, validation, cfg.seqLen);

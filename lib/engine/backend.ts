@@ -84,3 +84,38 @@ export async function initBackend(choice: BackendName | 'auto', opts: BackendOpt
   }
   throw new Error(`No tfjs backend could start (${skipped.join('; ')})`);
 }
+
+/** WebGPU's default limits (spec): what a device gets unless it asks the adapter for more. */
+export const WEBGPU_DEFAULT_LIMITS = { maxBufferSize: 256 * 2 ** 20, maxStorageBufferBindingSize: 128 * 2 ** 20 } as const;
+
+export interface GpuBufferLimits {
+  maxBufferSize: number; // largest GPUBuffer, bytes
+  maxStorageBufferBindingSize: number; // largest buffer one shader can bind: the largest tensor a kernel can read
+  /** 'device': read from the running tfjs webgpu backend; 'adapter': what tfjs will request when it starts. */
+  source: 'device' | 'adapter';
+}
+
+interface LimitsLike {
+  maxBufferSize: number;
+  maxStorageBufferBindingSize: number;
+}
+
+const pick = (l: LimitsLike, source: GpuBufferLimits['source']): GpuBufferLimits => ({
+  maxBufferSize: Number(l.maxBufferSize), maxStorageBufferBindingSize: Number(l.maxStorageBufferBindingSize), source,
+});
+
+/**
+ * The buffer limits a tensor meets on WebGPU, for memory planning; null without WebGPU. tfjs-backend-webgpu 4.22
+ * (base.js) creates its device with requiredLimits set to the adapter's maxBufferSize and maxStorageBufferBindingSize
+ * (and its workgroup limits), so the device gets the adapter's limits, not the 128 MiB binding default: nothing to
+ * re-register. Once webgpu runs, the device's own limits are read back, so a change upstream would show here.
+ */
+export async function webgpuBufferLimits(): Promise<GpuBufferLimits | null> {
+  if (tf.getBackend() === 'webgpu') {
+    const device = (tf.backend() as unknown as { device?: { limits?: LimitsLike } }).device;
+    if (device?.limits) return pick(device.limits, 'device');
+  }
+  const gpu = (globalThis.navigator as unknown as { gpu?: { requestAdapter(): Promise<{ limits: LimitsLike } | null> } } | undefined)?.gpu;
+  const adapter = gpu ? await gpu.requestAdapter().catch(() => null) : null;
+  return adapter ? pick(adapter.limits, 'adapter') : null;
+}

@@ -1,10 +1,10 @@
-// Text generation from a GPT-2 weight map (optionally with a LoRA adapter): greedy or seeded
+// Text generation from any supported model's weight map (optionally with a LoRA adapter): greedy or seeded
 // temperature / top-k sampling, one token at a time. No KV cache yet: each token re-reads the window.
 import * as tf from '@tensorflow/tfjs';
-import { gpt2Hidden, lmHead } from './gpt2';
 import type { LoraState } from './lora';
+import { hiddenStates, lmHead, outputWeight } from './model';
 import { mulberry32, type Rng } from './random';
-import type { Gpt2Config, WeightMap } from './types';
+import { hiddenSize, maxPositions, type ModelConfig, type WeightMap } from './types';
 
 export interface GenerateOptions {
   maxNewTokens: number;
@@ -37,20 +37,20 @@ export function sampleToken(logits: ArrayLike<number>, temperature: number, topK
   return best; // rounding left u >= 0: fall back to the most likely token
 }
 
-/** Logits [V] of the token after `ids` (the last n_positions of them). */
-function nextLogits(config: Gpt2Config, weights: WeightMap, lora: LoraState | undefined, ids: number[]): tf.Tensor1D {
+/** Logits [V] of the token after `ids` (the last maxPositions of them). */
+function nextLogits(config: ModelConfig, weights: WeightMap, lora: LoraState | undefined, ids: number[]): tf.Tensor1D {
   return tf.tidy(() => {
-    const window = ids.slice(-config.n_positions);
+    const window = ids.slice(-maxPositions(config));
     const T = window.length;
-    const h = gpt2Hidden(config, weights, tf.tensor2d(window, [1, T], 'int32'), { lora }); // [1, T, C]
+    const h = hiddenStates(config, weights, tf.tensor2d(window, [1, T], 'int32'), { lora }); // [1, T, C]
     // Only the last position feeds the head: saves a [T, V] matmul per token.
-    const last = tf.slice(h, [0, T - 1, 0], [1, 1, config.n_embd]) as tf.Tensor3D; // [1, 1, C]
-    return tf.reshape(lmHead(last, weights.get('wte.weight')!), [-1]) as tf.Tensor1D; // [V]
+    const last = tf.slice(h, [0, T - 1, 0], [1, 1, hiddenSize(config)]) as tf.Tensor3D; // [1, 1, C]
+    return tf.reshape(lmHead(last, outputWeight(config, weights)), [-1]) as tf.Tensor1D; // [V]
   });
 }
 
 /** Generates up to maxNewTokens ids after promptIds; returns the new ids only. */
-export async function generate(config: Gpt2Config, weights: WeightMap, lora: LoraState | undefined, promptIds: number[], opts: GenerateOptions): Promise<number[]> {
+export async function generate(config: ModelConfig, weights: WeightMap, lora: LoraState | undefined, promptIds: number[], opts: GenerateOptions): Promise<number[]> {
   const ids = promptIds.length > 0 ? [...promptIds] : config.bos_token_id !== undefined ? [config.bos_token_id] : [];
   if (ids.length === 0) throw new Error('generate needs at least one prompt token (the model has no bos_token_id)');
   const rng = mulberry32(opts.seed ?? 0);

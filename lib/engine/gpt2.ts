@@ -2,42 +2,15 @@
 // learned positions, pre-LayerNorm blocks, gelu_new MLP, causal attention, lm_head tied to wte.
 import * as tf from '@tensorflow/tfjs';
 import { embeddingLookup } from './embedding';
-import { loraBranch, type LoraState } from './lora';
+import { addLora, causalMask, dropout, lmHead, makeCtx, weight, type Ctx as FCtx, type ForwardOptions } from './forward-ctx';
 import { gpt2ParamShapes } from './params';
-import { deriveSeed, mulberry32, normalArray } from './random';
+import { mulberry32, normalArray } from './random';
 import type { Gpt2Config, WeightMap } from './types';
 
-export interface ForwardOptions {
-  lora?: LoraState;
-  dropout?: number; // residual, embedding and attention dropout while training (GPT-2 pretrained with 0.1); 0 by default
-  seed?: number; // fixes every dropout mask of this call
-  training?: boolean; // dropout (model and LoRA) only applies when true
-}
+export type { ForwardOptions } from './forward-ctx';
+export { causalMask, lmHead } from './forward-ctx';
 
-/** What one forward pass needs; `site` numbers the dropout sites so each gets its own seed. */
-interface Ctx {
-  c: Gpt2Config;
-  w: WeightMap;
-  lora?: LoraState;
-  p: number; // model dropout in effect
-  loraP: number; // LoRA dropout in effect
-  seed: number;
-  site: number;
-}
-
-function weight(ctx: Ctx, key: string): tf.Tensor {
-  const t = ctx.w.get(key);
-  if (!t) throw new Error(`GPT-2 weight ${key} is missing`);
-  return t;
-}
-
-function nextSeed(ctx: Ctx): number {
-  return deriveSeed(ctx.seed, ctx.site++);
-}
-
-function dropout<T extends tf.Tensor>(ctx: Ctx, x: T): T {
-  return ctx.p > 0 ? (tf.dropout(x, ctx.p, undefined, nextSeed(ctx)) as T) : x;
-}
+type Ctx = FCtx<Gpt2Config>;
 
 /** Normalises the last axis; biased variance as torch.nn.LayerNorm. x [N, C]. */
 export function layerNorm(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, eps: number): tf.Tensor {
@@ -51,19 +24,22 @@ export function geluNew(x: tf.Tensor): tf.Tensor {
   return tf.mul(tf.mul(0.5, x), tf.add(1, tf.tanh(inner)));
 }
 
+/** GELU with erf (HF "gelu"), as torch.nn.functional.gelu. */
+function geluErf(x: tf.Tensor): tf.Tensor {
+  return tf.mul(tf.mul(0.5, x), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2))));
+}
+
+/** HF ACT2FN names GPT-2 configs use; gelu_pytorch_tanh and gelu_fast are the tanh form too. */
+const ACTIVATIONS: Record<string, (x: tf.Tensor) => tf.Tensor> = {
+  gelu_new: geluNew, gelu_pytorch_tanh: geluNew, gelu_fast: geluNew, gelu: geluErf,
+  relu: (x) => tf.relu(x), silu: (x) => tf.mul(x, tf.sigmoid(x)), swish: (x) => tf.mul(x, tf.sigmoid(x)), tanh: (x) => tf.tanh(x),
+};
+export const GPT2_ACTIVATIONS = Object.keys(ACTIVATIONS);
+
 /** Conv1D: x [N, in] @ W [in, out] + b, plus the LoRA branch when this module is adapted. */
 function linear(ctx: Ctx, x: tf.Tensor2D, path: string): tf.Tensor2D {
   const y = tf.add(tf.matMul(x, weight(ctx, path + '.weight') as tf.Tensor2D), weight(ctx, path + '.bias')) as tf.Tensor2D;
-  const mod = ctx.lora?.modules.get(path);
-  if (!mod) return y;
-  return tf.add(y, loraBranch(x, mod, ctx.lora!.scaling, ctx.loraP, ctx.loraP > 0 ? nextSeed(ctx) : undefined));
-}
-
-/** Additive causal mask [T, T]: 0 where key j <= query i, -1e9 above the diagonal (exp underflows to 0). */
-export function causalMask(T: number): tf.Tensor2D {
-  const m = new Float32Array(T * T);
-  for (let i = 0; i < T; i++) for (let j = i + 1; j < T; j++) m[i * T + j] = -1e9;
-  return tf.tensor2d(m, [T, T]);
+  return addLora(ctx, x, y, path);
 }
 
 /** Multi-head causal self-attention; x [N, C] with N = B*T. */
@@ -74,14 +50,18 @@ function attention(ctx: Ctx, x: tf.Tensor2D, i: number, B: number, T: number, ma
   const qkv = linear(ctx, x, `h.${i}.attn.c_attn`); // [N, 3C]
   const heads = (t: tf.Tensor) => tf.transpose(tf.reshape(t, [B, T, H, D]), [0, 2, 1, 3]); // [B, H, T, D]
   const [q, k, v] = tf.split(qkv, 3, 1).map(heads);
-  const scores = tf.add(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(D)), mask); // [B, H, T, T]
+  // HF: scores / sqrt(D) unless scale_attn_weights is false, and / (layer + 1) with scale_attn_by_inverse_layer_idx.
+  const scale = (ctx.c.scale_attn_weights === false ? 1 : 1 / Math.sqrt(D)) / (ctx.c.scale_attn_by_inverse_layer_idx ? i + 1 : 1);
+  const scores = tf.add(tf.mul(tf.matMul(q, k, false, true), scale), mask); // [B, H, T, T]
   const att = dropout(ctx, tf.softmax(scores, -1));
   const y: tf.Tensor2D = tf.reshape(tf.transpose(tf.matMul(att, v), [0, 2, 1, 3]), [B * T, C]); // [N, C]
   return dropout(ctx, linear(ctx, y, `h.${i}.attn.c_proj`));
 }
 
 function mlp(ctx: Ctx, x: tf.Tensor2D, i: number): tf.Tensor2D {
-  const h = geluNew(linear(ctx, x, `h.${i}.mlp.c_fc`)) as tf.Tensor2D; // [N, 4C]
+  const act = ACTIVATIONS[ctx.c.activation_function ?? 'gelu_new'];
+  if (!act) throw new Error(`GPT-2 activation_function "${ctx.c.activation_function}" is not supported (${GPT2_ACTIVATIONS.join(', ')})`);
+  const h = act(linear(ctx, x, `h.${i}.mlp.c_fc`)) as tf.Tensor2D; // [N, I], I = n_inner or 4C
   return dropout(ctx, linear(ctx, h, `h.${i}.mlp.c_proj`)); // [N, C]
 }
 
@@ -97,12 +77,7 @@ export function gpt2Hidden(config: Gpt2Config, weights: WeightMap, ids: tf.Tenso
   const [B, T] = ids.shape;
   const C = config.n_embd;
   if (T > config.n_positions) throw new Error(`Sequence of ${T} tokens is longer than the model's ${config.n_positions} positions`);
-  const training = opts.training ?? false;
-  const ctx: Ctx = {
-    c: config, w: weights, lora: opts.lora, seed: opts.seed ?? 0, site: 0,
-    p: training ? (opts.dropout ?? 0) : 0,
-    loraP: training && opts.lora ? opts.lora.config.dropout : 0,
-  };
+  const ctx: Ctx = makeCtx(config, weights, opts);
   const tok = embeddingLookup(weight(ctx, 'wte.weight'), ids); // [B, T, C]
   const pos = tf.slice(weight(ctx, 'wpe.weight'), [0, 0], [T, C]); // [T, C]
   let x = dropout(ctx, tf.reshape(tf.add(tok, pos), [B * T, C]) as tf.Tensor2D); // [N, C]
@@ -110,13 +85,6 @@ export function gpt2Hidden(config: Gpt2Config, weights: WeightMap, ids: tf.Tenso
   for (let i = 0; i < config.n_layer; i++) x = block(ctx, x, i, B, T, mask);
   const h = layerNorm(x, weight(ctx, 'ln_f.weight'), weight(ctx, 'ln_f.bias'), config.layer_norm_epsilon);
   return tf.reshape(h, [B, T, C]);
-}
-
-/** Tied output head: logits = h @ wte^T; h [B, T, C] -> [B, T, V]. */
-export function lmHead(h: tf.Tensor3D, wte: tf.Tensor): tf.Tensor3D {
-  const [B, T, C] = h.shape;
-  const logits = tf.matMul(tf.reshape(h, [B * T, C]) as tf.Tensor2D, wte as tf.Tensor2D, false, true); // [N, V]
-  return tf.reshape(logits, [B, T, wte.shape[0]]);
 }
 
 /** Logits [B, T, V] for ids [B, T] (int32). */

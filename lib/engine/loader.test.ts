@@ -55,7 +55,8 @@ describe('loadGpt2Folder', () => {
     const files = tinyFolder(config, weights);
     files.set('config.json', new TextEncoder().encode(JSON.stringify({ ...config, model_type: 'bert' })));
     await expect(loadGpt2Folder('tiny', mapSource(files))).rejects.toThrow(/model_type "bert" is not supported/);
-    const pickle = new Map([['pytorch_model.bin', new Uint8Array(4)], ['config.json', files.get('config.json')!]]);
+    await expect(loadGpt2Folder('tiny', mapSource(files))).rejects.toThrow(/supported: gpt2, llama, qwen2, mistral/);
+    const pickle = new Map([['pytorch_model.bin', new Uint8Array(4)], ['config.json', tinyFolder(config, weights).get('config.json')!]]);
     await expect(loadGpt2Folder('tiny', mapSource(pickle))).rejects.toThrow(/safetensors only/);
   });
 });

@@ -1,28 +1,24 @@
-// Loads a Hugging Face GPT-2 model folder (config.json, model.safetensors, tokenizer files) from any file source:
-// fetch in the browser, the file system in Node. Weights are widened to float32 (tfjs has no f16 tensors).
+// Loads a Hugging Face model folder (config.json, model.safetensors or a sharded index, tokenizer files) of any
+// supported family from any file source: fetch in the browser, the file system in Node. Weights become float32.
 import * as tf from '@tensorflow/tfjs';
-import { gpt2ParamShapes } from './params';
+import { ModelLoadError, parseModelConfig } from './model-config';
+import { paramShapes } from './params';
 import { readSafetensors, toFloat32 } from './safetensors';
 import { HfTokenizer } from './tokenizer';
-import type { Gpt2Config, WeightMap } from './types';
+import { isGpt2, type ModelConfig, type WeightMap } from './types';
+
+export { ModelLoadError, parseModelConfig, parseGpt2Config, SUPPORTED_MODEL_TYPES } from './model-config';
 
 /** Returns a file's bytes, or null when the folder has no such file. */
 export type FileSource = (name: string, onProgress?: (loaded: number, total: number) => void) => Promise<Uint8Array | null>;
 
 export interface LoadedModel {
   name: string;
-  config: Gpt2Config;
+  config: ModelConfig;
   weights: WeightMap;
   tokenizer: HfTokenizer;
   /** Raw tokenizer files, copied into exported model folders unchanged. */
   tokenizerFiles: Record<string, Uint8Array>;
-}
-
-export class ModelLoadError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ModelLoadError';
-  }
 }
 
 const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.json', 'merges.txt'];
@@ -42,50 +38,56 @@ export async function readJson(source: FileSource, name: string, required: boole
   }
 }
 
-export function parseGpt2Config(raw: Record<string, unknown>): Gpt2Config {
-  if (raw.model_type !== 'gpt2') {
-    throw new ModelLoadError(`model_type "${String(raw.model_type)}" is not supported yet; this version trains GPT-2 architecture models`);
+/** Maps a checkpoint key to ours, or null to skip it (buffers, a tied head, keys of no known family). */
+export function weightKey(config: ModelConfig, key: string): string | null {
+  if (isGpt2(config)) {
+    const k = key.startsWith('transformer.') ? key.slice('transformer.'.length) : key;
+    if (/^h\.\d+\.attn\.(bias|masked_bias)$/.test(k)) return null; // causal mask buffers
+    if (k === 'lm_head.weight') return null; // GPT-2 ties lm_head to wte
+    return k;
   }
-  for (const key of ['vocab_size', 'n_positions', 'n_embd', 'n_layer', 'n_head']) {
-    if (!Number.isInteger(raw[key]) || (raw[key] as number) <= 0) throw new ModelLoadError(`config.json: ${key} must be a positive integer`);
-  }
-  if ((raw.n_embd as number) % (raw.n_head as number) !== 0) throw new ModelLoadError('config.json: n_embd must be divisible by n_head');
-  return { ...raw, model_type: 'gpt2', layer_norm_epsilon: (raw.layer_norm_epsilon as number) ?? 1e-5 } as Gpt2Config;
+  if (key.endsWith('.rotary_emb.inv_freq')) return null; // a buffer older checkpoints saved
+  if (key === 'lm_head.weight') return config.tie_word_embeddings ? null : key;
+  return key.startsWith('model.') ? key : `model.${key}`; // LlamaModel (no head) saves without `model.`
 }
 
-/** Maps checkpoint keys to ours: drops `transformer.`, skips attention mask buffers and the tied lm_head. */
-function ourKey(key: string): string | null {
-  const k = key.startsWith('transformer.') ? key.slice('transformer.'.length) : key;
-  if (/^h\.\d+\.attn\.(bias|masked_bias)$/.test(k)) return null;
-  if (k === 'lm_head.weight') return null; // GPT-2 ties lm_head to wte
-  return k;
+/** Adds the tensors of one safetensors file to `out`, checking shapes against the config. */
+function addTensors(bytes: Uint8Array, file: string, config: ModelConfig, shapes: Map<string, number[]>, out: WeightMap): void {
+  for (const [key, entry] of readSafetensors(bytes).tensors) {
+    const k = weightKey(config, key);
+    const want = k === null ? undefined : shapes.get(k);
+    if (k === null || !want) continue; // unknown extras are ignored, as transformers does with a warning
+    if (want.join(',') !== entry.shape.join(',')) {
+      throw new ModelLoadError(`${key} has shape [${entry.shape}], config.json implies [${want}] (in ${file})`);
+    }
+    out.set(k, tf.tensor(toFloat32(entry), entry.shape, 'float32'));
+  }
 }
 
-export async function loadWeights(
-  bytes: Uint8Array,
-  config: Gpt2Config,
-): Promise<WeightMap> {
-  const file = readSafetensors(bytes);
-  const shapes = gpt2ParamShapes(config);
+/** Reads every weight from the given safetensors files (one, or a sharded checkpoint's shards) one file at a time. */
+export async function loadWeights(files: string[], read: (file: string) => Promise<Uint8Array>, config: ModelConfig): Promise<WeightMap> {
+  const shapes = paramShapes(config);
   const weights: WeightMap = new Map();
   try {
-    for (const [key, entry] of file.tensors) {
-      const k = ourKey(key);
-      if (k === null) continue;
-      const want = shapes.get(k);
-      if (!want) continue; // unknown extras are ignored, as transformers does with a warning
-      if (want.join(',') !== entry.shape.join(',')) {
-        throw new ModelLoadError(`Tensor ${key} has shape [${entry.shape}], config.json implies [${want}]`);
-      }
-      weights.set(k, tf.tensor(toFloat32(entry), entry.shape, 'float32'));
-    }
+    for (const file of files) addTensors(await read(file), file, config, shapes, weights);
     const missing = [...shapes.keys()].filter((k) => !weights.has(k));
-    if (missing.length) throw new ModelLoadError(`model.safetensors is missing ${missing.length} tensor(s), e.g. ${missing.slice(0, 3).join(', ')}`);
+    if (missing.length) throw new ModelLoadError(`The checkpoint is missing ${missing.length} tensor(s), e.g. ${missing.slice(0, 3).join(', ')}`);
   } catch (e) {
     weights.forEach((t) => t.dispose());
     throw e;
   }
   return weights;
+}
+
+/** The weight files: model.safetensors, or the shards a model.safetensors.index.json weight_map names. */
+async function weightFiles(source: FileSource): Promise<string[]> {
+  const index = await readJson(source, 'model.safetensors.index.json', false);
+  if (!index) return ['model.safetensors'];
+  const map = index.weight_map as Record<string, unknown> | undefined;
+  if (!map || typeof map !== 'object') throw new ModelLoadError('model.safetensors.index.json has no weight_map');
+  const files = [...new Set(Object.values(map).map(String))];
+  for (const f of files) if (!/^[\w.-]+\.safetensors$/.test(f)) throw new ModelLoadError(`model.safetensors.index.json names an unexpected file "${f}"`);
+  return files;
 }
 
 export async function loadTokenizer(source: FileSource): Promise<{ tokenizer: HfTokenizer; files: Record<string, Uint8Array> }> {
@@ -100,24 +102,36 @@ export async function loadTokenizer(source: FileSource): Promise<{ tokenizer: Hf
   return { tokenizer: new HfTokenizer(parse('tokenizer.json'), config), files };
 }
 
-/** Loads config, tokenizer and weights. `onProgress` reports the weight download. */
-export async function loadGpt2Folder(
-  name: string,
-  source: FileSource,
-  onProgress?: (loaded: number, total: number) => void,
-): Promise<LoadedModel> {
-  if (await source('pytorch_model.bin')) {
-    if (!(await source('model.safetensors'))) {
+/** Loads config, tokenizer and weights of any supported family. `onProgress` reports the weight download. */
+export async function loadModelFolder(name: string, source: FileSource, onProgress?: (loaded: number, total: number) => void): Promise<LoadedModel> {
+  const config = parseModelConfig(await readJson(source, 'config.json', true));
+  const files = await weightFiles(source);
+  const first = await source(files[0], progress(0, files.length, onProgress));
+  if (!first) {
+    if (await source('pytorch_model.bin')) {
       throw new ModelLoadError('This model has only pytorch_model.bin. Pickle checkpoints can run code when loaded, so the studio reads safetensors only.');
     }
+    throw new ModelLoadError(`The model folder has no ${files[0]}`);
   }
-  const config = parseGpt2Config(await readJson(source, 'config.json', true));
-  const { tokenizer, files } = await loadTokenizer(source);
-  const bytes = await source('model.safetensors', onProgress);
-  if (!bytes) throw new ModelLoadError('The model folder has no model.safetensors');
-  const weights = await loadWeights(bytes, config);
-  return { name, config, weights, tokenizer, tokenizerFiles: files };
+  const { tokenizer, files: tokenizerFiles } = await loadTokenizer(source);
+  const read = async (file: string) => {
+    const i = files.indexOf(file);
+    const bytes = i === 0 ? first : await source(file, progress(i, files.length, onProgress));
+    if (!bytes) throw new ModelLoadError(`The model folder has no ${file} (named in model.safetensors.index.json)`);
+    return bytes;
+  };
+  const weights = await loadWeights(files, read, config);
+  return { name, config, weights, tokenizer, tokenizerFiles };
 }
+
+/** Progress over n shards: shard i's own fraction, scaled into [i/n, (i+1)/n] of one. */
+function progress(i: number, n: number, onProgress?: (loaded: number, total: number) => void) {
+  if (!onProgress) return undefined;
+  return (loaded: number, total: number) => onProgress(i * total + loaded, n * total);
+}
+
+/** Kept for existing callers: loads any supported family, GPT-2 included. */
+export const loadGpt2Folder = loadModelFolder;
 
 /** A FileSource over HTTP (the demo model under /models/<name>/, or any folder URL). */
 export function httpSource(baseUrl: string): FileSource {

@@ -1,11 +1,16 @@
 // LoRA as in huggingface/peft: config with defaults, the layer change (x@W + b + B(A(dropout(x))) * scaling),
 // one deltaWeight() shared by merge and unmerge, and save/load in PEFT's adapter format.
 import * as tf from '@tensorflow/tfjs';
-import { gpt2LinearModules, matchesTarget } from './params';
+import { fanInFanOut, linearModules, loraTargetPresets, matchesTarget } from './params';
 import { mulberry32, uniformArray } from './random';
-import type { Gpt2Config, HostTensor, LoraConfig, WeightMap } from './types';
+import { isGpt2, type HostTensor, type LoraConfig, type ModelConfig, type WeightMap } from './types';
 
 export const DEFAULT_LORA: LoraConfig = { r: 8, alpha: 16, dropout: 0.05, targetModules: ['c_attn'], useRslora: false };
+
+/** DEFAULT_LORA with the model family's attention targets (GPT-2: c_attn; Llama: q, k, v, o projections). */
+export function defaultLoraFor(config: ModelConfig): LoraConfig {
+  return { ...DEFAULT_LORA, targetModules: loraTargetPresets(config).presets.attention };
+}
 
 /** One wrapped linear: A [r, in] and B [out, r], PEFT's lora_A / lora_B weight layouts. */
 export interface LoraModule {
@@ -16,7 +21,9 @@ export interface LoraModule {
 export interface LoraState {
   config: LoraConfig;
   scaling: number;
-  modules: Map<string, LoraModule>; // keyed by module path, e.g. 'h.0.attn.c_attn'
+  modules: Map<string, LoraModule>; // keyed by module path, e.g. 'h.0.attn.c_attn', 'model.layers.0.self_attn.q_proj'
+  fanInFanOut: boolean; // base weights stored [in, out] (GPT-2's Conv1D) rather than [out, in] (nn.Linear)
+  peftPrefix: string; // between `base_model.model.` and the module path in PEFT keys: 'transformer.' for GPT-2
 }
 
 /** Fills defaults and rejects values PEFT would reject. */
@@ -39,19 +46,26 @@ function hostVariable(data: Float32Array, shape: number[]): tf.Variable {
 }
 
 /** New adapter: A ~ U(+-1/sqrt(in)) (torch's kaiming_uniform_(a=sqrt(5))), B = 0, so it starts as a no-op. */
-export function createLora(config: Gpt2Config, lora: LoraConfig, seed: number): LoraState {
+export function createLora(config: ModelConfig, lora: LoraConfig, seed: number): LoraState {
   const c = loraConfig(lora);
   const rng = mulberry32(seed);
   const modules = new Map<string, LoraModule>();
-  for (const [path, { fanIn, fanOut }] of gpt2LinearModules(config)) {
+  for (const [path, { fanIn, fanOut }] of linearModules(config)) {
     if (!matchesTarget(path, c.targetModules)) continue;
     // kaiming_uniform_ bound = gain * sqrt(3 / fan_in), gain = sqrt(2 / (1 + a^2)) = sqrt(1/3) for a = sqrt(5).
     const A = hostVariable(uniformArray(c.r * fanIn, 1 / Math.sqrt(fanIn), rng), [c.r, fanIn]);
     const B = hostVariable(new Float32Array(fanOut * c.r), [fanOut, c.r]);
     modules.set(path, { A, B });
   }
-  if (modules.size === 0) throw new Error(`LoRA targets ${JSON.stringify(c.targetModules)} match no module of this model`);
-  return { config: c, scaling: loraScaling(c), modules };
+  if (modules.size === 0) {
+    throw new Error(`LoRA targets ${JSON.stringify(c.targetModules)} match no module of this model (it has ${loraTargetPresets(config).all.join(', ')})`);
+  }
+  return { config: c, scaling: loraScaling(c), modules, ...layoutOf(config) };
+}
+
+/** How a family stores linear weights and prefixes PEFT keys. */
+function layoutOf(config: ModelConfig): Pick<LoraState, 'fanInFanOut' | 'peftPrefix'> {
+  return { fanInFanOut: fanInFanOut(config), peftPrefix: isGpt2(config) ? 'transformer.' : '' };
 }
 
 export function loraVariables(state: LoraState): tf.Variable[] {
@@ -77,9 +91,9 @@ export function deltaWeight(A: tf.Tensor, B: tf.Tensor, scaling: number, fanInFa
   });
 }
 
-/** W + sign * deltaWeight: sign 1 merges, -1 unmerges. GPT-2's Conv1D weights are [in, out]. */
-export function mergedWeight(W: tf.Tensor, mod: { A: tf.Tensor; B: tf.Tensor }, scaling: number, sign: 1 | -1 = 1): tf.Tensor {
-  return tf.tidy(() => tf.add(W, tf.mul(deltaWeight(mod.A, mod.B, scaling, true), sign)));
+/** W + sign * deltaWeight: sign 1 merges, -1 unmerges. GPT-2's Conv1D weights are [in, out], nn.Linear [out, in]. */
+export function mergedWeight(W: tf.Tensor, mod: { A: tf.Tensor; B: tf.Tensor }, scaling: number, sign: 1 | -1 = 1, fanInFanOut = true): tf.Tensor {
+  return tf.tidy(() => tf.add(W, tf.mul(deltaWeight(mod.A, mod.B, scaling, fanInFanOut), sign)));
 }
 
 function weightOf(weights: WeightMap, path: string): tf.Tensor {
@@ -93,7 +107,7 @@ function weightOf(weights: WeightMap, path: string): tf.Tensor {
 export async function mergeLora(weights: WeightMap, state: LoraState): Promise<void> {
   for (const path of state.modules.keys()) weightOf(weights, path); // throws before anything is allocated
   const merged = new Map<string, tf.Tensor>();
-  for (const [path, mod] of state.modules) merged.set(path + '.weight', mergedWeight(weightOf(weights, path), mod, state.scaling, 1));
+  for (const [path, mod] of state.modules) merged.set(path + '.weight', mergedWeight(weightOf(weights, path), mod, state.scaling, 1, state.fanInFanOut));
   // 0 * x is 0 for finite x and NaN for Inf/NaN, so one scalar says whether every entry is finite on any backend.
   const probe = tf.tidy(() => tf.addN([...merged.values()].map((t) => tf.sum(tf.mul(t, 0)))));
   const [s] = await probe.data();
@@ -112,7 +126,7 @@ export async function mergeLora(weights: WeightMap, state: LoraState): Promise<v
 export function unmergeLora(weights: WeightMap, state: LoraState): void {
   for (const [path, mod] of state.modules) {
     const W = weightOf(weights, path);
-    weights.set(path + '.weight', mergedWeight(W, mod, state.scaling, -1));
+    weights.set(path + '.weight', mergedWeight(W, mod, state.scaling, -1, state.fanInFanOut));
     W.dispose();
   }
 }
@@ -134,13 +148,13 @@ export async function loraToPeft(state: LoraState, opts: { baseModel: string }):
   const c = state.config;
   const config = {
     peft_type: 'LORA', task_type: 'CAUSAL_LM', r: c.r, lora_alpha: c.alpha, lora_dropout: c.dropout,
-    target_modules: [...c.targetModules], fan_in_fan_out: true, bias: 'none', base_model_name_or_path: opts.baseModel,
+    target_modules: [...c.targetModules], fan_in_fan_out: state.fanInFanOut, bias: 'none', base_model_name_or_path: opts.baseModel,
     use_rslora: c.useRslora, inference_mode: true, init_lora_weights: true, modules_to_save: null,
     layers_to_transform: null, layers_pattern: null, rank_pattern: {}, alpha_pattern: {}, revision: null, use_dora: false,
   };
   const snaps = [...state.modules].flatMap(([path, mod]) => [
-    [`base_model.model.transformer.${path}.lora_A.weight`, tf.clone(mod.A)], // [r, in]
-    [`base_model.model.transformer.${path}.lora_B.weight`, tf.clone(mod.B)], // [out, r]
+    [`base_model.model.${state.peftPrefix}${path}.lora_A.weight`, tf.clone(mod.A)], // [r, in]
+    [`base_model.model.${state.peftPrefix}${path}.lora_B.weight`, tf.clone(mod.B)], // [out, r]
   ] as [string, tf.Tensor][]);
   const tensors: Record<string, HostTensor> = {};
   for (const [key, snap] of snaps) tensors[key] = await readHost(snap);
@@ -162,19 +176,23 @@ function parsePeftConfig(raw: Record<string, unknown>): LoraConfig {
   });
 }
 
-function checkShapes(path: string, A: HostTensor, B: HostTensor, r: number, model?: Gpt2Config): void {
+function checkShapes(path: string, A: HostTensor, B: HostTensor, r: number, model?: ModelConfig): void {
   const ok = A.shape.length === 2 && B.shape.length === 2 && A.shape[0] === r && B.shape[1] === r;
   if (!ok) throw new Error(`${path}: lora_A ${JSON.stringify(A.shape)} / lora_B ${JSON.stringify(B.shape)} do not fit r=${r}`);
-  const lin = model ? gpt2LinearModules(model).get(path) : undefined;
+  const lin = model ? linearModules(model).get(path) : undefined;
   if (model && !lin) throw new Error(`Adapter module ${path} is not in this model`);
   if (lin && (lin.fanIn !== A.shape[1] || lin.fanOut !== B.shape[0])) {
     throw new Error(`${path}: adapter is [${A.shape[1]} -> ${B.shape[0]}] but the model's layer is [${lin.fanIn} -> ${lin.fanOut}]`);
   }
 }
 
-/** Loads a PEFT LoRA adapter; pass the model config to check every module exists with matching sizes. */
-export function loraFromPeft(rawConfig: Record<string, unknown>, tensors: Record<string, HostTensor>, model?: Gpt2Config): LoraState {
+/** Loads a PEFT LoRA adapter; pass the model config to check every module exists with matching sizes (and to
+ * know the weight layout: without it, fan_in_fan_out from the adapter config decides). */
+export function loraFromPeft(rawConfig: Record<string, unknown>, tensors: Record<string, HostTensor>, model?: ModelConfig): LoraState {
   const config = parsePeftConfig(rawConfig);
+  if (model && Boolean(rawConfig.fan_in_fan_out ?? fanInFanOut(model)) !== fanInFanOut(model)) {
+    throw new Error(`The adapter says fan_in_fan_out=${String(rawConfig.fan_in_fan_out)}, but this model stores its linear weights ${fanInFanOut(model) ? '[in, out]' : '[out, in]'}`);
+  }
   const pairs = new Map<string, { A?: HostTensor; B?: HostTensor }>();
   for (const [key, t] of Object.entries(tensors)) {
     const m = PEFT_KEY.exec(key);
@@ -193,5 +211,6 @@ export function loraFromPeft(rawConfig: Record<string, unknown>, tensors: Record
   const modules = new Map<string, LoraModule>();
   for (const [path, A, B] of checked) modules.set(path, { A: hostVariable(A.data, A.shape), B: hostVariable(B.data, B.shape) });
   if (modules.size === 0) throw new Error('The adapter holds no LoRA tensors');
-  return { config, scaling: loraScaling(config), modules };
+  const layout = model ? layoutOf(model) : { fanInFanOut: rawConfig.fan_in_fan_out !== false, peftPrefix: rawConfig.fan_in_fan_out === false ? '' : 'transformer.' };
+  return { config, scaling: loraScaling(config), modules, ...layout };
 }

@@ -1,10 +1,17 @@
-// Parameter shapes and counts for GPT-2, derived from the config alone (no weights needed),
-// so the UI can show model and adapter sizes before anything is loaded.
-import type { Gpt2Config, LoraConfig } from './types';
+// Parameter shapes and counts per architecture, derived from the config alone (no weights needed), so the UI
+// and a memory planner can size models and adapters before anything is loaded.
+import { isGpt2, type Gpt2Config, type LlamaConfig, type LoraConfig, type ModelConfig } from './types';
+
+/** A linear layer LoRA can wrap: in and out features (whatever the stored layout). */
+export interface LinearModule {
+  fanIn: number;
+  fanOut: number;
+}
 
 /** Every GPT-2 weight keyed by its HF name without `transformer.`; the lm_head is tied to wte. */
 export function gpt2ParamShapes(c: Gpt2Config): Map<string, number[]> {
   const C = c.n_embd;
+  const I = c.n_inner ?? 4 * C;
   const m = new Map<string, number[]>([
     ['wte.weight', [c.vocab_size, C]],
     ['wpe.weight', [c.n_positions, C]],
@@ -15,30 +22,75 @@ export function gpt2ParamShapes(c: Gpt2Config): Map<string, number[]> {
     m.set(p + 'attn.c_attn.weight', [C, 3 * C]).set(p + 'attn.c_attn.bias', [3 * C]);
     m.set(p + 'attn.c_proj.weight', [C, C]).set(p + 'attn.c_proj.bias', [C]);
     m.set(p + 'ln_2.weight', [C]).set(p + 'ln_2.bias', [C]);
-    m.set(p + 'mlp.c_fc.weight', [C, 4 * C]).set(p + 'mlp.c_fc.bias', [4 * C]);
-    m.set(p + 'mlp.c_proj.weight', [4 * C, C]).set(p + 'mlp.c_proj.bias', [C]);
+    m.set(p + 'mlp.c_fc.weight', [C, I]).set(p + 'mlp.c_fc.bias', [I]);
+    m.set(p + 'mlp.c_proj.weight', [I, C]).set(p + 'mlp.c_proj.bias', [C]);
   }
   m.set('ln_f.weight', [C]).set('ln_f.bias', [C]);
   return m;
 }
 
-/** The linear (Conv1D) modules LoRA can wrap, by module path, with their [in, out] sizes. */
-export function gpt2LinearModules(c: Gpt2Config): Map<string, { fanIn: number; fanOut: number }> {
-  const m = new Map<string, { fanIn: number; fanOut: number }>();
-  for (const [key, shape] of gpt2ParamShapes(c)) {
-    if (key.startsWith('h.') && key.endsWith('.weight') && shape.length === 2) {
-      m.set(key.slice(0, -'.weight'.length), { fanIn: shape[0], fanOut: shape[1] });
+/** Every Llama-family weight by its full HF name; nn.Linear weights are [out, in]. */
+export function llamaParamShapes(c: LlamaConfig): Map<string, number[]> {
+  const C = c.hidden_size;
+  const q = c.num_attention_heads * c.head_dim;
+  const kv = c.num_key_value_heads * c.head_dim;
+  const I = c.intermediate_size;
+  const m = new Map<string, number[]>([['model.embed_tokens.weight', [c.vocab_size, C]]]);
+  const lin = (path: string, out: number, inp: number, bias: boolean) => {
+    m.set(path + '.weight', [out, inp]);
+    if (bias) m.set(path + '.bias', [out]);
+  };
+  for (let i = 0; i < c.num_hidden_layers; i++) {
+    const p = `model.layers.${i}.`;
+    m.set(p + 'input_layernorm.weight', [C]);
+    lin(p + 'self_attn.q_proj', q, C, c.attention_bias || c.qkv_bias);
+    lin(p + 'self_attn.k_proj', kv, C, c.attention_bias || c.qkv_bias);
+    lin(p + 'self_attn.v_proj', kv, C, c.attention_bias || c.qkv_bias);
+    lin(p + 'self_attn.o_proj', C, q, c.attention_bias);
+    m.set(p + 'post_attention_layernorm.weight', [C]);
+    lin(p + 'mlp.gate_proj', I, C, c.mlp_bias);
+    lin(p + 'mlp.up_proj', I, C, c.mlp_bias);
+    lin(p + 'mlp.down_proj', C, I, c.mlp_bias);
+  }
+  m.set('model.norm.weight', [C]);
+  if (!c.tie_word_embeddings) m.set('lm_head.weight', [c.vocab_size, C]);
+  return m;
+}
+
+/** Every weight of any supported model, keyed as the engine's weight maps are. */
+export function paramShapes(c: ModelConfig): Map<string, number[]> {
+  return isGpt2(c) ? gpt2ParamShapes(c) : llamaParamShapes(c);
+}
+
+/** True when the model stores linear weights [in, out] (GPT-2's Conv1D): PEFT's fan_in_fan_out. */
+export function fanInFanOut(c: ModelConfig): boolean {
+  return isGpt2(c);
+}
+
+/** The linear modules LoRA can wrap (inside the blocks; not embeddings or the head), by module path. */
+export function linearModules(c: ModelConfig): Map<string, LinearModule> {
+  const m = new Map<string, LinearModule>();
+  const prefix = isGpt2(c) ? 'h.' : 'model.layers.';
+  const conv1d = fanInFanOut(c);
+  for (const [key, shape] of paramShapes(c)) {
+    if (key.startsWith(prefix) && key.endsWith('.weight') && shape.length === 2) {
+      m.set(key.slice(0, -'.weight'.length), conv1d ? { fanIn: shape[0], fanOut: shape[1] } : { fanIn: shape[1], fanOut: shape[0] });
     }
   }
   return m;
 }
 
+/** GPT-2's Conv1D modules with their [in, out] sizes (kept for existing callers; same as linearModules). */
+export function gpt2LinearModules(c: Gpt2Config): Map<string, LinearModule> {
+  return linearModules(c);
+}
+
 const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
-/** Total parameters (GPT-2 small: 124,439,808; the tied lm_head is not counted twice). */
-export function countParams(c: Gpt2Config): number {
+/** Total parameters (GPT-2 small: 124,439,808; a tied head is not counted twice). */
+export function countParams(c: ModelConfig): number {
   let n = 0;
-  for (const shape of gpt2ParamShapes(c).values()) n += size(shape);
+  for (const shape of paramShapes(c).values()) n += size(shape);
   return n;
 }
 
@@ -48,10 +100,33 @@ export function matchesTarget(modulePath: string, targets: readonly string[]): b
 }
 
 /** Trainable parameters of a LoRA adapter: r * (in + out) per wrapped module. */
-export function countLoraParams(c: Gpt2Config, lora: Pick<LoraConfig, 'r' | 'targetModules'>): number {
+export function countLoraParams(c: ModelConfig, lora: Pick<LoraConfig, 'r' | 'targetModules'>): number {
   let n = 0;
-  for (const [path, { fanIn, fanOut }] of gpt2LinearModules(c)) {
+  for (const [path, { fanIn, fanOut }] of linearModules(c)) {
     if (matchesTarget(path, lora.targetModules)) n += lora.r * (fanIn + fanOut);
   }
   return n;
+}
+
+export interface LoraTargets {
+  /** Every module name LoRA can target in this architecture (PEFT target_modules entries). */
+  all: string[];
+  /** Named presets: 'attention' (the attention projections) and 'all-linear' (every linear in the blocks). */
+  presets: { attention: string[]; 'all-linear': string[] };
+}
+
+/** Target-module names and presets per architecture. GPT-2's c_proj names both attention and MLP outputs. */
+export function loraTargetPresets(c: ModelConfig): LoraTargets {
+  if (isGpt2(c)) return { all: ['c_attn', 'c_proj', 'c_fc'], presets: { attention: ['c_attn'], 'all-linear': ['c_attn', 'c_proj', 'c_fc'] } };
+  const attention = ['q_proj', 'k_proj', 'v_proj', 'o_proj'];
+  const all = [...attention, 'gate_proj', 'up_proj', 'down_proj'];
+  return { all, presets: { attention, 'all-linear': all } };
+}
+
+/** Bytes of the largest single weight in float32 (GPT-2 small's wte: 147.2 MiB), to compare with WebGPU's
+ * maxStorageBufferBindingSize: a kernel cannot bind a bigger tensor. */
+export function largestTensorBytes(c: ModelConfig): { key: string; bytes: number } {
+  let best = { key: '', bytes: 0 };
+  for (const [key, shape] of paramShapes(c)) if (size(shape) * 4 > best.bytes) best = { key, bytes: size(shape) * 4 };
+  return best;
 }

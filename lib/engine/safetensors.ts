@@ -168,8 +168,16 @@ export function f32ToF16(v: number): number {
   return out;
 }
 
+/** Rounds a float32 to bfloat16 bits (nearest, ties to even), as torch's .to(torch.bfloat16). */
+export function f32ToBf16(v: number): number {
+  f32[0] = v;
+  const x = u32[0];
+  if ((x & 0x7fffffff) > 0x7f800000) return (x >>> 16) | 0x40; // NaN stays NaN
+  return (x + 0x7fff + ((x >>> 16) & 1)) >>> 16;
+}
+
 export interface WriteOptions {
-  dtype?: 'F32' | 'F16';
+  dtype?: 'F32' | 'F16' | 'BF16';
   metadata?: Record<string, string>;
 }
 
@@ -201,7 +209,8 @@ export function writeSafetensors(tensors: Record<string, HostTensor>, opts: Writ
       out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), pos);
     } else {
       const h = new Uint16Array(data.length);
-      for (let i = 0; i < data.length; i++) h[i] = f32ToF16(data[i]);
+      const round = dtype === 'BF16' ? f32ToBf16 : f32ToF16;
+      for (let i = 0; i < data.length; i++) h[i] = round(data[i]);
       out.set(new Uint8Array(h.buffer), pos);
     }
     pos += data.length * bytesPer;

@@ -2,15 +2,15 @@
 // for LoRA (base frozen) or full fine-tuning, reporting through typed events. Each step's compute is one tf.tidy.
 import * as tf from '@tensorflow/tfjs';
 import { AdamW } from './adamw';
-import { gpt2Forward } from './gpt2';
+import { forward } from './model';
 import { causalLmLoss, countedTargets } from './loss';
 import { createLora, disposeLora, loraToPeft, loraVariables, mergedWeight, readHost, type LoraState } from './lora';
 import { deriveSeed, shuffled } from './random';
 import { learningRateAt } from './schedule';
-import type { Example, Gpt2Config, HostTensor, TrainConfig, TrainerEvents, TrainResult, WeightMap } from './types';
+import { isGpt2, maxPositions, type Example, type HostTensor, type ModelConfig, type TrainConfig, type TrainerEvents, type TrainResult, type WeightMap } from './types';
 
 export interface TrainerModel {
-  config: Gpt2Config;
+  config: ModelConfig;
   weights: WeightMap; // not owned: the trainer never disposes these
 }
 
@@ -83,14 +83,14 @@ const now = () => (typeof performance !== 'undefined' ? performance.now() : Date
 // A macrotask boundary: `await t.data()` on cpu/wasm resolves as a microtask, which would starve worker messages.
 const yieldToEventLoop = () => new Promise<void>((r) => setTimeout(r, 0));
 
-function validate(cfg: TrainConfig, config: Gpt2Config, train: Example[]): void {
+function validate(cfg: TrainConfig, config: ModelConfig, train: Example[]): void {
   const positive = ['steps', 'batchSize', 'gradAccum', 'seqLen'] as const;
   for (const k of positive) if (!Number.isInteger(cfg[k]) || cfg[k] <= 0) throw new Error(`${k} must be a positive integer`);
   if (cfg.seqLen < 2) throw new Error('seqLen must be at least 2');
   if (!(cfg.lr > 0)) throw new Error('lr must be positive');
   if (train.length === 0) throw new Error('The training set is empty');
   if (cfg.method !== 'lora' && cfg.method !== 'full') throw new Error(`Unknown method ${String(cfg.method)}`);
-  if (config.n_embd % config.n_head !== 0) throw new Error('n_embd must be divisible by n_head');
+  if (isGpt2(config) && config.n_embd % config.n_head !== 0) throw new Error('n_embd must be divisible by n_head');
 }
 
 /** The loss or gradient stopped being a finite number; the weights are those of the last good step. */
@@ -106,7 +106,7 @@ export class TrainingDivergedError extends Error {
 
 export class Trainer {
   private readonly cfg: TrainConfig;
-  private readonly config: Gpt2Config;
+  private readonly config: ModelConfig;
   private readonly weights: WeightMap; // what the forward pass reads: base tensors, or variables for 'full'
   private readonly vars: tf.Variable[];
   private readonly lora: LoraState | null;
@@ -125,7 +125,7 @@ export class Trainer {
     validate(cfg, model.config, train);
     this.cfg = cfg;
     this.config = model.config;
-    this.seqLen = Math.min(cfg.seqLen, model.config.n_positions);
+    this.seqLen = Math.min(cfg.seqLen, maxPositions(model.config));
     if (cfg.method === 'lora') {
       this.lora = createLora(model.config, cfg.lora, deriveSeed(cfg.seed, 0x10a));
       this.weights = model.weights;
@@ -141,14 +141,16 @@ export class Trainer {
   }
 
   private get padId(): number {
-    return this.config.eos_token_id ?? 0;
+    // Llama 3 style configs list several end tokens: pad with the first.
+    const eos = this.config.eos_token_id as number | number[] | undefined;
+    return (Array.isArray(eos) ? eos[0] : eos) ?? 0;
   }
 
   /** Mean loss of one micro-batch (a scalar on the tape). */
   private microLoss(b: Batch, training: boolean, seed: number): tf.Scalar {
     const ids = tf.tensor2d(b.ids, [b.B, b.T], 'int32');
     const mask = tf.tensor2d(b.mask, [b.B, b.T], 'float32');
-    const logits = gpt2Forward(this.config, this.weights, ids, { lora: this.lora ?? undefined, training, dropout: this.cfg.dropout ?? 0, seed });
+    const logits = forward(this.config, this.weights, ids, { lora: this.lora ?? undefined, training, dropout: this.cfg.dropout ?? 0, seed });
     return causalLmLoss(logits, ids, mask);
   }
 
@@ -332,9 +334,9 @@ export class Trainer {
     return loraToPeft(this.lora, { baseModel });
   }
 
-  /** Every weight as host data with HF keys (`transformer.` prefix by default, as GPT2LMHeadModel saves):
-   * the trained weights for 'full', the base with the adapter merged for 'lora'. */
-  async exportWeights(prefix = 'transformer.'): Promise<Record<string, HostTensor>> {
+  /** Every weight as host data with HF keys (GPT-2: `transformer.` prefix by default, as GPT2LMHeadModel saves;
+   * Llama keys are already full names): the trained weights for 'full', the base with the adapter merged for 'lora'. */
+  async exportWeights(prefix = isGpt2(this.config) ? 'transformer.' : ''): Promise<Record<string, HostTensor>> {
     // Snapshot what training changes synchronously (tf.clone), so a step running meanwhile cannot tear the
     // export; LoRA's base weights are frozen and are read as they are.
     const lora = this.lora;
@@ -345,7 +347,7 @@ export class Trainer {
     for (const [key, snap] of snaps) {
       const ad = adapters.get(key);
       // One merged weight at a time keeps the extra memory to a single layer.
-      const t = snap ?? (ad && lora ? mergedWeight(this.weights.get(key)!, ad, lora.scaling) : tf.clone(this.weights.get(key)!));
+      const t = snap ?? (ad && lora ? mergedWeight(this.weights.get(key)!, ad, lora.scaling, 1, lora.fanInFanOut) : tf.clone(this.weights.get(key)!));
       out[prefix + key] = await readHost(t);
     }
     for (const { A, B } of adapters.values()) tf.dispose([A, B]);

@@ -1,6 +1,7 @@
 // Shared engine types: model configs, weight maps, training configs and the events a trainer reports.
 // Everything here is plain data so it can cross the worker boundary and be written to JSON.
 import type * as tf from '@tensorflow/tfjs';
+import type { RopeScaling } from './rope';
 
 /** Hugging Face GPT-2 `config.json` fields the engine uses (other keys are kept but ignored). */
 export interface Gpt2Config {
@@ -11,14 +12,62 @@ export interface Gpt2Config {
   n_layer: number;
   n_head: number;
   layer_norm_epsilon: number; // 1e-5 in GPT-2
+  n_inner?: number | null; // MLP width; null or absent = 4C
+  activation_function?: string; // 'gelu_new' (GPT-2), 'gelu', 'relu', ...
+  scale_attn_weights?: boolean; // divide scores by sqrt(D); true by default
+  scale_attn_by_inverse_layer_idx?: boolean; // also divide by (layer + 1); false by default
   bos_token_id?: number;
   eos_token_id?: number;
   [extra: string]: unknown;
 }
 
+/** Llama-family model types sharing one architecture (RMSNorm, RoPE, SwiGLU, grouped-query attention). */
+export type LlamaModelType = 'llama' | 'qwen2' | 'mistral';
+
+/** A Llama-family `config.json`, normalised by parseModelConfig: defaults filled, derived sizes explicit. */
+export interface LlamaConfig {
+  model_type: LlamaModelType;
+  vocab_size: number;
+  hidden_size: number; // C
+  intermediate_size: number; // SwiGLU width
+  num_hidden_layers: number;
+  num_attention_heads: number; // H
+  num_key_value_heads: number; // KV heads (GQA when < H)
+  head_dim: number; // D; explicit, or hidden_size / heads
+  max_position_embeddings: number;
+  rms_norm_eps: number;
+  rope_theta: number;
+  rope_scaling: RopeScaling | null; // 'linear' or 'llama3' frequency scaling; null for plain RoPE
+  attention_bias: boolean; // bias on q, k, v and o (llama)
+  qkv_bias: boolean; // bias on q, k, v only (qwen2)
+  mlp_bias: boolean;
+  tie_word_embeddings: boolean;
+  bos_token_id?: number;
+  eos_token_id?: number;
+  [extra: string]: unknown;
+}
+
+/** Every architecture the engine runs, discriminated on model_type. */
+export type ModelConfig = Gpt2Config | LlamaConfig;
+
+export function isGpt2(c: ModelConfig): c is Gpt2Config {
+  return c.model_type === 'gpt2';
+}
+
+/** Longest sequence the model accepts. */
+export function maxPositions(c: ModelConfig): number {
+  return isGpt2(c) ? c.n_positions : c.max_position_embeddings;
+}
+
+/** Width of the residual stream (C). */
+export function hiddenSize(c: ModelConfig): number {
+  return isGpt2(c) ? c.n_embd : c.hidden_size;
+}
+
 /**
- * Weights keyed by Hugging Face checkpoint names without the `transformer.` prefix,
- * e.g. `wte.weight` [V, C], `h.0.attn.c_attn.weight` [C, 3C] (Conv1D layout: [in, out]).
+ * Weights keyed by Hugging Face checkpoint names. GPT-2: without the `transformer.` prefix, e.g. `wte.weight`
+ * [V, C], `h.0.attn.c_attn.weight` [C, 3C] (Conv1D layout: [in, out]). Llama family: the full HF name, e.g.
+ * `model.layers.0.self_attn.q_proj.weight` [H*D, C] (nn.Linear layout: [out, in]).
  */
 export type WeightMap = Map<string, tf.Tensor>;
 
@@ -32,7 +81,7 @@ export interface LoraConfig {
   r: number; // rank, 8 by default
   alpha: number; // scaling = alpha / r (alpha / sqrt(r) with rsLoRA)
   dropout: number; // on the LoRA branch input only
-  targetModules: string[]; // GPT-2: 'c_attn', 'c_proj', 'c_fc' (c_proj matches attn and mlp)
+  targetModules: string[]; // GPT-2: 'c_attn', 'c_proj', 'c_fc'; Llama: 'q_proj', ..., 'down_proj' (see loraTargetPresets)
   useRslora: boolean;
 }
 

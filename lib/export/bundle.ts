@@ -1,7 +1,7 @@
 // Builds the downloads: a PEFT LoRA adapter folder or a full Hugging Face model folder, zipped with fflate.
 import { zipSync, strToU8 } from 'fflate';
 import { writeSafetensors } from '../engine/safetensors';
-import type { Gpt2Config, HostTensor } from '../engine/types';
+import { isGpt2, type ModelConfig, type HostTensor } from '../engine/types';
 import { modelCard, type RunSummary } from './model-card';
 
 export interface ExportBundle {
@@ -26,29 +26,36 @@ export function adapterBundle(
   return { name, files };
 }
 
+const ARCHITECTURES: Record<string, string> = {
+  llama: 'LlamaForCausalLM', qwen2: 'Qwen2ForCausalLM', mistral: 'MistralForCausalLM',
+};
+
+/** config.json as transformers writes it for this family. */
+export function hfConfigJson(config: ModelConfig): Record<string, unknown> {
+  if (isGpt2(config)) {
+    return { architectures: ['GPT2LMHeadModel'], activation_function: 'gelu_new', tie_word_embeddings: true, ...config, n_ctx: config.n_positions, torch_dtype: 'float32' };
+  }
+  const out: Record<string, unknown> = { architectures: [ARCHITECTURES[config.model_type]], hidden_act: 'silu', ...config, torch_dtype: 'float32' };
+  delete out.qkv_bias; // the engine's flag for qwen2, not an HF key
+  return out;
+}
+
 /**
- * A transformers-loadable GPT-2 folder. Keys get the `transformer.` prefix that GPT2LMHeadModel.save_pretrained
- * writes; lm_head is tied to wte and so not stored.
+ * A transformers-loadable model folder. GPT-2 keys get the `transformer.` prefix that GPT2LMHeadModel.save_pretrained
+ * writes (lm_head is tied to wte and so not stored); Llama-family keys are already full HF names.
  */
 export function modelFolderBundle(
   name: string,
-  config: Gpt2Config,
+  config: ModelConfig,
   weights: Record<string, HostTensor>,
   tokenizerFiles: Record<string, Uint8Array>,
   run: RunSummary,
 ): ExportBundle {
+  const prefix = isGpt2(config) ? 'transformer.' : '';
   const prefixed: Record<string, HostTensor> = {};
-  for (const [k, t] of Object.entries(weights)) prefixed[`transformer.${k}`] = t;
-  const fullConfig = {
-    architectures: ['GPT2LMHeadModel'],
-    activation_function: 'gelu_new',
-    tie_word_embeddings: true,
-    ...config,
-    n_ctx: config.n_positions,
-    torch_dtype: 'float32',
-  };
+  for (const [k, t] of Object.entries(weights)) prefixed[prefix + k] = t;
   const files: Record<string, Uint8Array> = {
-    'config.json': json(fullConfig),
+    'config.json': json(hfConfigJson(config)),
     'model.safetensors': writeSafetensors(prefixed, { metadata: { format: 'pt' } }),
     ...tokenizerFiles,
   };

@@ -83,7 +83,7 @@ export function formState(form: ConfigForm, limits: FormLimits): Pick<StudioStat
 }
 
 export function formLimits(s: Pick<StudioState, 'model'>): FormLimits {
-  const n = s.model.info?.config.n_positions;
+  const n = s.model.info?.config.n_positions ?? s.model.info?.config.max_position_embeddings; // GPT-2 ?? Llama family
   return typeof n === 'number' ? { maxSeqLen: n } : {};
 }
 

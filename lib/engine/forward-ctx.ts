@@ -1,0 +1,68 @@
+// What one forward pass carries through any architecture (weights, LoRA, dropout in effect, a counter that gives
+// every dropout site its own seed), and the small pieces gpt2.ts and llama.ts share: weight lookup, dropout, masks.
+import * as tf from '@tensorflow/tfjs';
+import { loraBranch, type LoraState } from './lora';
+import { deriveSeed } from './random';
+import type { WeightMap } from './types';
+
+export interface ForwardOptions {
+  lora?: LoraState;
+  dropout?: number; // residual, embedding and attention dropout while training (GPT-2 pretrained with 0.1); 0 by default
+  seed?: number; // fixes every dropout mask of this call
+  training?: boolean; // dropout (model and LoRA) only applies when true
+}
+
+/** What one forward pass needs; `site` numbers the dropout sites so each gets its own seed. */
+export interface Ctx<C> {
+  c: C;
+  w: WeightMap;
+  lora?: LoraState;
+  p: number; // model dropout in effect
+  loraP: number; // LoRA dropout in effect
+  seed: number;
+  site: number;
+}
+
+export function makeCtx<C>(c: C, w: WeightMap, opts: ForwardOptions): Ctx<C> {
+  const training = opts.training ?? false;
+  return {
+    c, w, lora: opts.lora, seed: opts.seed ?? 0, site: 0,
+    p: training ? (opts.dropout ?? 0) : 0,
+    loraP: training && opts.lora ? opts.lora.config.dropout : 0,
+  };
+}
+
+export function weight<C>(ctx: Ctx<C>, key: string): tf.Tensor {
+  const t = ctx.w.get(key);
+  if (!t) throw new Error(`Model weight ${key} is missing`);
+  return t;
+}
+
+export function nextSeed<C>(ctx: Ctx<C>): number {
+  return deriveSeed(ctx.seed, ctx.site++);
+}
+
+export function dropout<C, T extends tf.Tensor>(ctx: Ctx<C>, x: T): T {
+  return ctx.p > 0 ? (tf.dropout(x, ctx.p, undefined, nextSeed(ctx)) as T) : x;
+}
+
+/** y plus the LoRA branch of x when module `path` is adapted; x [N, in], y [N, out]. */
+export function addLora<C>(ctx: Ctx<C>, x: tf.Tensor2D, y: tf.Tensor2D, path: string): tf.Tensor2D {
+  const mod = ctx.lora?.modules.get(path);
+  if (!mod) return y;
+  return tf.add(y, loraBranch(x, mod, ctx.lora!.scaling, ctx.loraP, ctx.loraP > 0 ? nextSeed(ctx) : undefined));
+}
+
+/** Additive causal mask [T, T]: 0 where key j <= query i, -1e9 above the diagonal (exp underflows to 0). */
+export function causalMask(T: number): tf.Tensor2D {
+  const m = new Float32Array(T * T);
+  for (let i = 0; i < T; i++) for (let j = i + 1; j < T; j++) m[i * T + j] = -1e9;
+  return tf.tensor2d(m, [T, T]);
+}
+
+/** logits = h @ W^T for an output embedding W [V, C]; h [B, T, C] -> [B, T, V]. */
+export function lmHead(h: tf.Tensor3D, W: tf.Tensor): tf.Tensor3D {
+  const [B, T, C] = h.shape;
+  const logits = tf.matMul(tf.reshape(h, [B * T, C]) as tf.Tensor2D, W as tf.Tensor2D, false, true); // [N, V]
+  return tf.reshape(logits, [B, T, W.shape[0]]);
+}

@@ -1,0 +1,115 @@
+// The Llama family (llama, qwen2, mistral) as pure functions over HF-named weights: RMSNorm, rotary embeddings
+// (rotate_half layout, tables from rope.ts), grouped-query causal attention, SwiGLU MLP, tied or separate lm_head.
+import * as tf from '@tensorflow/tfjs';
+import { embeddingLookup } from './embedding';
+import { addLora, causalMask, dropout, lmHead, makeCtx, weight, type Ctx as FCtx, type ForwardOptions } from './forward-ctx';
+import { llamaParamShapes } from './params';
+import { mulberry32, normalArray } from './random';
+import { ropeTables } from './rope';
+import type { LlamaConfig, WeightMap } from './types';
+
+type Ctx = FCtx<LlamaConfig>;
+
+/** RMSNorm as HF LlamaRMSNorm: x * rsqrt(mean(x^2) + eps) * w; x [N, C]. */
+export function rmsNorm(x: tf.Tensor, w: tf.Tensor, eps: number): tf.Tensor {
+  const ms = tf.mean(tf.square(x), -1, true); // [N, 1]
+  return tf.mul(tf.mul(x, tf.rsqrt(tf.add(ms, eps))), w);
+}
+
+/** x * cos + rotate_half(x) * sin, rotate_half(x) = [-x2, x1]; x [B, heads, T, D], tables [T, D]. */
+export function applyRope(x: tf.Tensor4D, cos: tf.Tensor2D, sin: tf.Tensor2D): tf.Tensor4D {
+  const [x1, x2] = tf.split(x, 2, 3);
+  const rotated = tf.concat([tf.neg(x2), x1], 3);
+  return tf.add(tf.mul(x, cos), tf.mul(rotated, sin));
+}
+
+/** nn.Linear: x [N, in] @ W^T with W [out, in], optional bias, plus the LoRA branch when adapted. */
+function linear(ctx: Ctx, x: tf.Tensor2D, path: string): tf.Tensor2D {
+  let y: tf.Tensor2D = tf.matMul(x, weight(ctx, path + '.weight') as tf.Tensor2D, false, true); // [N, out]
+  const b = ctx.w.get(path + '.bias');
+  if (b) y = tf.add(y, b) as tf.Tensor2D;
+  return addLora(ctx, x, y, path);
+}
+
+interface Shape {
+  B: number;
+  T: number;
+  mask: tf.Tensor2D; // [T, T] additive causal mask
+  cos: tf.Tensor2D; // [T, D]
+  sin: tf.Tensor2D;
+}
+
+/** Grouped-query causal attention; x [N, C]. Query heads h*rep..h*rep+rep-1 share key/value head h. */
+function attention(ctx: Ctx, x: tf.Tensor2D, i: number, s: Shape): tf.Tensor2D {
+  const { B, T } = s;
+  const H = ctx.c.num_attention_heads, KV = ctx.c.num_key_value_heads, D = ctx.c.head_dim;
+  const rep = H / KV;
+  const p = `model.layers.${i}.self_attn.`;
+  const heads = (t: tf.Tensor, n: number) => tf.transpose(tf.reshape(t, [B, T, n, D]), [0, 2, 1, 3]) as tf.Tensor4D;
+  const q = applyRope(heads(linear(ctx, x, p + 'q_proj'), H), s.cos, s.sin); // [B, H, T, D]
+  const k = applyRope(heads(linear(ctx, x, p + 'k_proj'), KV), s.cos, s.sin); // [B, KV, T, D]
+  const v = heads(linear(ctx, x, p + 'v_proj'), KV); // [B, KV, T, D]
+  // Fold each group's query heads into the time axis so one batched matmul serves them without repeating k, v.
+  const qg = tf.reshape(q, [B, KV, rep * T, D]);
+  const raw = tf.reshape(tf.matMul(qg, k, false, true), [B, H, T, T]); // [B, H, T, T]
+  const att = dropout(ctx, tf.softmax(tf.add(tf.mul(raw, 1 / Math.sqrt(D)), s.mask), -1));
+  const y = tf.matMul(tf.reshape(att, [B, KV, rep * T, T]), v); // [B, KV, rep*T, D]
+  const merged = tf.reshape(tf.transpose(tf.reshape(y, [B, H, T, D]), [0, 2, 1, 3]), [B * T, H * D]) as tf.Tensor2D;
+  return dropout(ctx, linear(ctx, merged, p + 'o_proj')); // [N, C]
+}
+
+/** SwiGLU: down(silu(gate(x)) * up(x)); x [N, C] -> [N, C]. */
+function mlp(ctx: Ctx, x: tf.Tensor2D, i: number): tf.Tensor2D {
+  const p = `model.layers.${i}.mlp.`;
+  const g = linear(ctx, x, p + 'gate_proj'); // [N, I]
+  const h = tf.mul(tf.mul(g, tf.sigmoid(g)), linear(ctx, x, p + 'up_proj')) as tf.Tensor2D;
+  return dropout(ctx, linear(ctx, h, p + 'down_proj'));
+}
+
+function block(ctx: Ctx, x: tf.Tensor2D, i: number, s: Shape): tf.Tensor2D {
+  const eps = ctx.c.rms_norm_eps;
+  const p = `model.layers.${i}.`;
+  const a = tf.add(x, attention(ctx, rmsNorm(x, weight(ctx, p + 'input_layernorm.weight'), eps) as tf.Tensor2D, i, s)) as tf.Tensor2D;
+  return tf.add(a, mlp(ctx, rmsNorm(a, weight(ctx, p + 'post_attention_layernorm.weight'), eps) as tf.Tensor2D, i)) as tf.Tensor2D;
+}
+
+/** Final hidden states after model.norm; ids [B, T] int32 -> [B, T, C]. */
+export function llamaHidden(config: LlamaConfig, weights: WeightMap, ids: tf.Tensor2D, opts: ForwardOptions = {}): tf.Tensor3D {
+  const [B, T] = ids.shape;
+  const C = config.hidden_size;
+  if (T > config.max_position_embeddings) throw new Error(`Sequence of ${T} tokens is longer than the model's ${config.max_position_embeddings} positions`);
+  const ctx = makeCtx(config, weights, opts);
+  let x = dropout(ctx, tf.reshape(embeddingLookup(weight(ctx, 'model.embed_tokens.weight'), ids), [B * T, C]) as tf.Tensor2D); // [N, C]
+  const s: Shape = { B, T, mask: causalMask(T), ...ropeTables(T, config.head_dim, config.rope_theta, config.rope_scaling) };
+  for (let i = 0; i < config.num_hidden_layers; i++) x = block(ctx, x, i, s);
+  return tf.reshape(rmsNorm(x, weight(ctx, 'model.norm.weight'), config.rms_norm_eps), [B, T, C]);
+}
+
+/** The output embedding [V, C]: lm_head, or embed_tokens when tied. */
+export function llamaOutputWeight(config: LlamaConfig, weights: WeightMap): tf.Tensor {
+  const key = config.tie_word_embeddings ? 'model.embed_tokens.weight' : 'lm_head.weight';
+  const W = weights.get(key);
+  if (!W) throw new Error(`Model weight ${key} is missing`);
+  return W;
+}
+
+/** Logits [B, T, V] for ids [B, T] (int32). */
+export function llamaForward(config: LlamaConfig, weights: WeightMap, ids: tf.Tensor2D, opts: ForwardOptions = {}): tf.Tensor3D {
+  return tf.tidy(() => lmHead(llamaHidden(config, weights, ids, opts), llamaOutputWeight(config, weights)));
+}
+
+/** HF _init_weights: linear and embedding N(0, initializer_range = 0.02), biases 0, norms 1. */
+export function initLlamaWeights(config: LlamaConfig, seed: number): WeightMap {
+  const rng = mulberry32(seed);
+  const std = typeof config.initializer_range === 'number' ? config.initializer_range : 0.02;
+  const out: WeightMap = new Map();
+  for (const [key, shape] of llamaParamShapes(config)) {
+    const n = shape.reduce((a, b) => a * b, 1);
+    let data: Float32Array;
+    if (/norm\.weight$/.test(key)) data = new Float32Array(n).fill(1);
+    else if (key.endsWith('.bias')) data = new Float32Array(n);
+    else data = normalArray(n, std, rng);
+    out.set(key, tf.tensor(data, shape, 'float32'));
+  }
+  return out;
+}

@@ -1,0 +1,202 @@
+#!/usr/bin/python3
+"""Independent reference for the engine's parity test: GPT-2 and Llama-family (llama, qwen2, mistral) forward
+passes written from the Hugging Face modeling equations in plain PyTorch (no transformers, no safetensors
+package), in float64, plus one LoRA loss and its gradients with respect to every lora_A / lora_B.
+
+usage: /usr/bin/python3 scripts/parity_ref.py spec.json   (spec: model_dir, tokens [[...]], mask [[...]],
+       optional adapter_dir) -> prints JSON {"logits": [...flat], "loss": x, "grads": {peft_key: [...flat]}}
+"""
+import json
+import math
+import os
+import struct
+import sys
+
+import numpy as np
+import torch
+
+DT = torch.float64
+
+
+def read_safetensors(path):
+    """Parses the format by hand: u64 header length, JSON header, raw little-endian data."""
+    with open(path, 'rb') as f:
+        buf = f.read()
+    n = struct.unpack('<Q', buf[:8])[0]
+    header = json.loads(buf[8:8 + n])
+    out = {}
+    for name, e in header.items():
+        if name == '__metadata__':
+            continue
+        b, end = e['data_offsets']
+        raw = buf[8 + n + b:8 + n + end]
+        if e['dtype'] == 'F32':
+            a = np.frombuffer(raw, dtype='<f4')
+        elif e['dtype'] == 'F16':
+            a = np.frombuffer(raw, dtype='<f2').astype(np.float32)
+        elif e['dtype'] == 'BF16':
+            a = (np.frombuffer(raw, dtype='<u2').astype(np.uint32) << 16).view(np.float32)
+        else:
+            raise ValueError('unsupported dtype ' + e['dtype'])
+        out[name] = torch.tensor(a.astype(np.float64)).reshape(e['shape'])
+    return out
+
+
+def read_folder(d):
+    if os.path.exists(os.path.join(d, 'model.safetensors.index.json')):
+        with open(os.path.join(d, 'model.safetensors.index.json')) as f:
+            files = sorted(set(json.load(f)['weight_map'].values()))
+    else:
+        files = ['model.safetensors']
+    w = {}
+    for f in files:
+        w.update(read_safetensors(os.path.join(d, f)))
+    return w
+
+
+class Lora:
+    """PEFT LoRA: y = base(x) + (x @ A^T @ B^T) * scaling, keyed by module path as in the checkpoint."""
+
+    def __init__(self, adapter_dir):
+        self.mods, self.scaling = {}, 0.0
+        if not adapter_dir:
+            return
+        with open(os.path.join(adapter_dir, 'adapter_config.json')) as f:
+            c = json.load(f)
+        r, alpha = c['r'], c['lora_alpha']
+        self.scaling = alpha / math.sqrt(r) if c.get('use_rslora') else alpha / r
+        for k, t in read_safetensors(os.path.join(adapter_dir, 'adapter_model.safetensors')).items():
+            path, ab = k[len('base_model.model.'):].rsplit('.lora_', 1)
+            self.mods.setdefault(path, {})[ab[0]] = t.clone().requires_grad_(True)
+
+    def add(self, path, x, y):
+        m = self.mods.get(path)
+        return y if m is None else y + (x @ m['A'].t() @ m['B'].t()) * self.scaling
+
+
+def causal_mask(T):
+    return torch.triu(torch.full((T, T), float('-inf'), dtype=DT), diagonal=1)
+
+
+def gpt2_act(name):
+    return {
+        'gelu_new': lambda x: 0.5 * x * (1 + torch.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x ** 3))),
+        'gelu': lambda x: 0.5 * x * (1 + torch.erf(x / math.sqrt(2))),
+        'relu': torch.relu,
+    }[name]
+
+
+def gpt2_logits(c, w, ids, lora):
+    B, T = ids.shape
+    C, H = c['n_embd'], c['n_head']
+    D = C // H
+    g = lambda k: w['transformer.' + k]
+
+    def conv1d(x, p):  # Conv1D: x @ W[in, out] + b
+        return lora.add('transformer.' + p, x, x @ g(p + '.weight') + g(p + '.bias'))
+
+    def ln(x, p):
+        return torch.nn.functional.layer_norm(x, (C,), g(p + '.weight'), g(p + '.bias'), c.get('layer_norm_epsilon', 1e-5))
+
+    x = g('wte.weight')[ids] + g('wpe.weight')[:T]
+    act = gpt2_act(c.get('activation_function', 'gelu_new'))
+    for i in range(c['n_layer']):
+        q, k, v = conv1d(ln(x, f'h.{i}.ln_1'), f'h.{i}.attn.c_attn').split(C, dim=-1)
+        q, k, v = [t.view(B, T, H, D).transpose(1, 2) for t in (q, k, v)]
+        scale = (1 / math.sqrt(D) if c.get('scale_attn_weights', True) else 1.0) / (i + 1 if c.get('scale_attn_by_inverse_layer_idx') else 1)
+        att = torch.softmax(q @ k.transpose(-1, -2) * scale + causal_mask(T), dim=-1)
+        y = (att @ v).transpose(1, 2).reshape(B, T, C)
+        x = x + conv1d(y, f'h.{i}.attn.c_proj')
+        x = x + conv1d(act(conv1d(ln(x, f'h.{i}.ln_2'), f'h.{i}.mlp.c_fc')), f'h.{i}.mlp.c_proj')
+    x = ln(x, 'ln_f')
+    return x @ g('wte.weight').t()
+
+
+def inv_frequencies(c, theta, D):
+    """transformers' ROPE_INIT_FUNCTIONS: default, linear (all / factor) and llama3 (long wavelengths / factor)."""
+    inv_freq = 1.0 / (theta ** (torch.arange(0, D, 2, dtype=DT) / D))
+    s = c.get('rope_scaling') or c.get('rope_parameters') or {}
+    kind = s.get('rope_type', s.get('type', 'default'))
+    if kind == 'linear':
+        return inv_freq / s['factor']
+    if kind == 'llama3':
+        factor, lo, hi, ctx = s['factor'], s['low_freq_factor'], s['high_freq_factor'], s['original_max_position_embeddings']
+        wavelen = 2 * math.pi / inv_freq
+        scaled = torch.where(wavelen > ctx / lo, inv_freq / factor, inv_freq)
+        smooth = (ctx / wavelen - lo) / (hi - lo)
+        smoothed = (1 - smooth) * scaled / factor + smooth * scaled
+        medium = ~(wavelen < ctx / hi) & ~(wavelen > ctx / lo)
+        return torch.where(medium, smoothed, scaled)
+    return inv_freq
+
+
+def rope(q, inv_freq, D, T):
+    freqs = torch.outer(torch.arange(T, dtype=DT), inv_freq)
+    emb = torch.cat([freqs, freqs], dim=-1)
+    rotate_half = torch.cat([-q[..., D // 2:], q[..., :D // 2]], dim=-1)
+    return q * emb.cos() + rotate_half * emb.sin()
+
+
+def llama_logits(c, w, ids, lora):
+    B, T = ids.shape
+    C, H = c['hidden_size'], c['num_attention_heads']
+    KV = c.get('num_key_value_heads') or H
+    D = c.get('head_dim') or C // H
+    eps = c.get('rms_norm_eps', 1e-6)
+    theta = c.get('rope_theta') or (c.get('rope_parameters') or {}).get('rope_theta', 10000.0)
+
+    def linear(x, p):
+        y = x @ w[p + '.weight'].t()
+        if p + '.bias' in w:
+            y = y + w[p + '.bias']
+        return lora.add(p, x, y)
+
+    def rms(x, key):
+        return w[key] * (x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + eps))
+
+    inv_freq = inv_frequencies(c, theta, D)
+    x = w['model.embed_tokens.weight'][ids]
+    for i in range(c['num_hidden_layers']):
+        p = f'model.layers.{i}.'
+        a = rms(x, p + 'input_layernorm.weight')
+        q = linear(a, p + 'self_attn.q_proj').view(B, T, H, D).transpose(1, 2)
+        k = linear(a, p + 'self_attn.k_proj').view(B, T, KV, D).transpose(1, 2)
+        v = linear(a, p + 'self_attn.v_proj').view(B, T, KV, D).transpose(1, 2)
+        q, k = rope(q, inv_freq, D, T), rope(k, inv_freq, D, T)
+        k = k.repeat_interleave(H // KV, dim=1)  # repeat_kv
+        v = v.repeat_interleave(H // KV, dim=1)
+        att = torch.softmax(q @ k.transpose(-1, -2) / math.sqrt(D) + causal_mask(T), dim=-1)
+        y = (att @ v).transpose(1, 2).reshape(B, T, H * D)
+        x = x + linear(y, p + 'self_attn.o_proj')
+        m = rms(x, p + 'post_attention_layernorm.weight')
+        x = x + linear(torch.nn.functional.silu(linear(m, p + 'mlp.gate_proj')) * linear(m, p + 'mlp.up_proj'), p + 'mlp.down_proj')
+    x = rms(x, 'model.norm.weight')
+    head = w['model.embed_tokens.weight'] if c.get('tie_word_embeddings', False) else w['lm_head.weight']
+    return x @ head.t()
+
+
+def main():
+    with open(sys.argv[1]) as f:
+        spec = json.load(f)
+    with open(os.path.join(spec['model_dir'], 'config.json')) as f:
+        c = json.load(f)
+    w = read_folder(spec['model_dir'])
+    lora = Lora(spec.get('adapter_dir'))
+    ids = torch.tensor(spec['tokens'])
+    mask = torch.tensor(spec['mask'], dtype=DT)
+    logits = (gpt2_logits if c['model_type'] == 'gpt2' else llama_logits)(c, w, ids, lora)
+    # Causal LM loss: position t predicts ids[t+1]; mean over targets whose mask is 1.
+    logp = torch.log_softmax(logits[:, :-1], dim=-1).gather(-1, ids[:, 1:, None])[..., 0]
+    m = mask[:, 1:]
+    loss = -(logp * m).sum() / m.sum().clamp(min=1)
+    grads = {}
+    if lora.mods:
+        loss.backward()
+        for path, ab in lora.mods.items():
+            for name, t in ab.items():
+                grads[f'base_model.model.{path}.lora_{name}.weight'] = t.grad.flatten().tolist()
+    print(json.dumps({'logits': logits.detach().flatten().tolist(), 'loss': loss.item(), 'grads': grads}))
+
+
+if __name__ == '__main__':
+    main()
