@@ -154,6 +154,8 @@ function fromAlpaca(obj: Record<string, unknown>, f: (k: keyof ColumnMapping) =>
 
 function fromChat(obj: Record<string, unknown>, f: (k: keyof ColumnMapping) => string, tags: MessageTags): Omit<Conversation, 'line'> {
   const turns = messagesOf(obj, f('messages'), tags);
+  const system = str(obj, f('system'), false); // a separate system column (LLaMA-Factory `columns.system`)
+  if (system && system.trim() !== '' && turns[0]?.role !== 'system') turns.unshift({ role: 'system', content: system });
   checkTurns(turns, false);
   return { kind: 'chat', turns, tools: toolsOf(obj, f('tools')) };
 }

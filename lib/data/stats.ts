@@ -1,6 +1,6 @@
 // Data-set statistics for the data step: record and token counts, a length histogram, tokens per role,
 // the share cut at the chosen sequence length, and a training-time estimate from a measured speed.
-import type { Conversation, Role, TextTokenizer } from './types';
+import type { Conversation, RecordIssue, Role, TextTokenizer } from './types';
 import { encodeConversation, withoutRejected, type EncodeOptions } from './encode-chat';
 
 export interface HistogramBin {
@@ -84,4 +84,20 @@ export function datasetStats(tok: TextTokenizer, records: Conversation[], opts: 
     stats.estimate = { tokensPerSec: opts.tokensPerSec, epochs, seconds: (kept * epochs) / opts.tokensPerSec };
   }
   return stats;
+}
+
+/** Validation after tokenization: one `too_long` issue per record longer than seqLen (it would be cut). */
+export function tooLongIssues(tok: TextTokenizer, records: Conversation[], opts: EncodeOptions & { seqLen: number }): RecordIssue[] {
+  const issues: RecordIssue[] = [];
+  for (const rec of records) {
+    const { length } = encodeConversation(tok, withoutRejected(rec), { ...opts, seqLen: undefined });
+    if (length > opts.seqLen) {
+      issues.push({
+        line: rec.line,
+        class: 'too_long',
+        reason: `${length} tokens, longer than the sequence length ${opts.seqLen}: it will be cut (raise the sequence length, or drop or truncate long records)`,
+      });
+    }
+  }
+  return issues;
 }

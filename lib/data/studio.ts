@@ -9,7 +9,7 @@ export { toConversation } from './normalize';
 export { readDatasetInfo, datasetInfoOptions, type DatasetInfoEntry } from './dataset-info';
 export { cleanRecords, recordText, type CleanOptions, type CleanReport } from './clean';
 export { nearDuplicateOf, type MinHashOptions } from './minhash';
-export { datasetStats, histogram, type DatasetStats, type HistogramBin, type StatsOptions } from './stats';
+export { datasetStats, histogram, tooLongIssues, type DatasetStats, type HistogramBin, type StatsOptions } from './stats';
 export { splitDataset, withValidationFile, type SplitRatios, type ThreeWaySplit } from './split3';
 export {
   BUILTIN_TEMPLATES,
