@@ -140,3 +140,21 @@ describe('preview with the demo model tokenizer', () => {
     expect(tokens.findIndex((t) => t.carriesLoss)).toBe(tokens.length - learned.length);
   });
 });
+
+describe('one encoding path for the older records', () => {
+  it('encodes {prompt, completion} records exactly as encodeRecord did (alpaca_en_demo, demo tokenizer)', async () => {
+    const { parseDataFile } = await import('./parse');
+    const { encodeRecord } = await import('./encode');
+    const { fromTrainRecord } = await import('./normalize');
+    const dir = path.resolve(__dirname, '../../public/models/webtune-demo');
+    const tok = new HfTokenizer(JSON.parse(fs.readFileSync(path.join(dir, 'tokenizer.json'), 'utf8')), JSON.parse(fs.readFileSync(path.join(dir, 'tokenizer_config.json'), 'utf8')));
+    const ds = parseDataFile('alpaca_en_demo.json', fs.readFileSync(path.resolve(__dirname, '../../../shared/data/alpaca_en_demo.json'), 'utf8'));
+    const records = [...ds.records.slice(0, 40), { prompt: '', completion: 'plain text record' }];
+    for (const [i, r] of records.entries()) {
+      const old = encodeRecord(tok, r, 128);
+      const now = encodeConversation(tok, fromTrainRecord(r, i + 1), { seqLen: 128 });
+      expect(now.example).toEqual(old.example);
+      expect(now.truncated).toBe(old.truncated);
+    }
+  });
+});
