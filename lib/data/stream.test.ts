@@ -46,8 +46,11 @@ describe('streamDataset', () => {
     expect(progress).toEqual([...progress].sort((a, b) => a - b));
   });
 
-  it('refuses an empty stream', async () => {
+  it('refuses an empty stream and a binary one', async () => {
     await expect(streamDataset('e.jsonl', chunked(new Uint8Array(0), 8))).rejects.toThrow(/The file is empty/);
+    const png = new Uint8Array(4096).map((_, i) => (i * 97 + 13) & 0xff);
+    png.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0]);
+    await expect(streamDataset('image.jsonl', chunked(png, 1000))).rejects.toThrow('This does not look like a text file (found binary data)');
   });
 
   it('parses ~50 MB of JSON Lines with bounded heap growth', async () => {
