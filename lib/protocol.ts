@@ -48,6 +48,7 @@ const trainRecordSchema = z.object({ prompt: z.string(), completion: z.string() 
 const turnSchema = z.object({
   role: z.enum(['system', 'user', 'assistant', 'function_call', 'observation']),
   content: z.string(),
+  input: z.string().optional(),
 });
 const conversationSchema = z.object({
   kind: z.enum(['text', 'completion', 'chat']),

@@ -31,11 +31,13 @@ const turnsOf = (c: Conversation): Turn[] => (c.rejected ? [...c.turns, c.reject
 
 /** All of a record's text, for duplicate detection. */
 export function recordText(c: Conversation): string {
-  return turnsOf(c).map((t) => t.content).join('\n');
+  return turnsOf(c).map((t) => (t.input ? `${t.content}\n${t.input}` : t.content)).join('\n');
 }
 
 function normalizeTurn(t: Turn): Turn {
-  return { role: t.role, content: t.content.normalize('NFC').trim() };
+  const out: Turn = { role: t.role, content: t.content.normalize('NFC').trim() };
+  if (t.input !== undefined) out.input = t.input.normalize('NFC').trim();
+  return out;
 }
 
 function normalizeRecord(c: Conversation): Conversation {

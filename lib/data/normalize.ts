@@ -128,7 +128,7 @@ function fromPromptCompletion(obj: Record<string, unknown>, f: (k: keyof ColumnM
   return { kind: 'completion', turns: [{ role: 'user', content: prompt }, { role: 'assistant', content: completion }] };
 }
 
-/** Alpaca (LLaMA-Factory's reading): system, history pairs, then instruction + "\n" + input as the user turn. */
+/** Alpaca: system, history pairs, then the instruction as the user turn, carrying a non-empty input apart. */
 function alpacaPrompt(obj: Record<string, unknown>, f: (k: keyof ColumnMapping) => string): Turn[] {
   const turns: Turn[] = [];
   const system = str(obj, f('system'), false);
@@ -141,7 +141,7 @@ function alpacaPrompt(obj: Record<string, unknown>, f: (k: keyof ColumnMapping) 
   }
   const instruction = nonEmpty(str(obj, f('instruction'), true)!, `field "${f('instruction')}"`);
   const input = str(obj, f('input'), false);
-  turns.push({ role: 'user', content: input && input.trim() !== '' ? `${instruction}\n${input}` : instruction });
+  turns.push(input && input.trim() !== '' ? { role: 'user', content: instruction, input } : { role: 'user', content: instruction });
   return turns;
 }
 
