@@ -35,6 +35,16 @@ describe('layouts', () => {
     expect(ds.issues).toEqual([{ line: 6, class: 'missing_field', reason: expect.stringMatching(/^row has 1 fields but the header names 2/) }]);
   });
 
+  it('reads CSV with a BOM and CRLF line ends the same way', async () => {
+    const crlf = '\uFEFF' + fs.readFileSync(fixturePath('pc.csv'), 'utf8').replace(/\n/g, '\r\n');
+    const ds = parseDatasetText('pc.csv', crlf);
+    expect(ds.records.map((r) => [r.line, r.turns[0].content, r.turns[1].content])).toEqual([
+      [2, 'Q: capital of France?\r\nA:', ' Paris'],
+      [4, 'Q: 2+2?', '4, of course'],
+    ]);
+    expect(ds.issues.map((i) => i.line)).toEqual([6]);
+  });
+
   it('reads TSV through a column mapping', async () => {
     const ds = await fixture('mapped.tsv', { mapping: { instruction: 'question', output: 'answer', input: 'context' } });
     expect([ds.container, ds.shape]).toEqual(['tsv', 'alpaca']);
