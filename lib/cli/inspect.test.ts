@@ -57,10 +57,11 @@ describe('cli train on chat and preference data', () => {
     const config = tinyConfig({ n_positions: 512 });
     for (const [name, bytes] of tinyFolder(config, tinyWeights(config))) writeFileSync(join(model, name), bytes);
     for (const data of [fixture('sharegpt.json'), fixture('preference.jsonl')]) {
-      const r = await cli(['train', '--model', model, '--data', data, '--steps', '2', '--batch', '2', '--seq-len', '512', '--lora-r', '2', '--out', join(dir, 'out'), '--json']);
+      const valData = data.endsWith('.json') ? ['--val-data', fixture('errors.jsonl')] : [];
+      const r = await cli(['train', '--model', model, '--data', data, ...valData, '--steps', '2', '--batch', '2', '--seq-len', '512', '--lora-r', '2', '--out', join(dir, 'out'), '--json']);
       expect(r.code).toBe(0);
       const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
-      expect(events[0]).toMatchObject({ event: 'data', invalid: 0, droppedNoLoss: 0 });
+      expect(events[0]).toMatchObject({ event: 'data', invalid: 0, droppedNoLoss: 0, validationExamples: valData.length ? 2 : 0, validationInvalid: valData.length ? 8 : 0 });
       expect(events.at(-1)).toMatchObject({ event: 'done', steps: 2 });
     }
   }, 120_000);

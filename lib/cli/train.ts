@@ -16,7 +16,7 @@ import { initNodeBackend } from './node-backend';
 
 export const TRAIN_USAGE = `train --model <dir> --data <file> --method lora|full --steps N --out <dir>
       [--batch B] [--seq-len T] [--lr X] [--lora-r R] [--lora-alpha A] [--lora-targets c_attn,c_proj] [--seed S]
-      [--val-ratio F] [--backend wasm|cpu] [--format auto|text|alpaca|prompt-completion|chat|preference]
+      [--val-ratio F | --val-data <file>] [--backend wasm|cpu] [--format auto|text|alpaca|prompt-completion|chat|preference]
       [--template auto|model|chatml|alpaca|llama3] [--json]
       Any data layout (JSONL, JSON, CSV, TSV, Parquet, txt); chat data is templated and learns assistant turns;
       preference pairs train on the chosen answer.`;
@@ -35,7 +35,7 @@ function parse(argv: string[]) {
       model: { type: 'string' }, data: { type: 'string' }, method: { type: 'string', default: 'lora' },
       steps: { type: 'string' }, batch: { type: 'string' }, 'seq-len': { type: 'string' }, lr: { type: 'string' },
       'lora-r': { type: 'string' }, 'lora-alpha': { type: 'string' }, 'lora-targets': { type: 'string' }, seed: { type: 'string' },
-      'val-ratio': { type: 'string' }, backend: { type: 'string', default: 'auto' }, out: { type: 'string' },
+      'val-ratio': { type: 'string' }, 'val-data': { type: 'string' }, backend: { type: 'string', default: 'auto' }, out: { type: 'string' },
       format: { type: 'string' }, template: { type: 'string' }, json: { type: 'boolean', default: false },
     },
     strict: true,
@@ -78,11 +78,13 @@ export async function runTrain(argv: string[]): Promise<void> {
   const data = await readDataFile(values.data!, dataOpts.format);
   const template = chooseTemplate(dataOpts.template, tokenizerConfig(model.tokenizerFiles), data.shape);
   if (cfg.seqLen > model.config.n_positions) throw new Error(`--seq-len ${cfg.seqLen} exceeds the model's ${model.config.n_positions} positions`);
-  const { train, validation } = splitRecords(data.records, valRatio, cfg.seed);
+  if (values['val-data'] && valRatio > 0) throw new Error('Use --val-ratio or --val-data, not both');
+  const valData = values['val-data'] ? await readDataFile(values['val-data'], dataOpts.format) : null;
+  const { train, validation } = valData ? { train: data.records, validation: valData.records } : splitRecords(data.records, valRatio, cfg.seed);
   const enc = encodeConversations(model.tokenizer, train, { template, seqLen: cfg.seqLen });
   const val = encodeConversations(model.tokenizer, validation, { template, seqLen: cfg.seqLen });
   log(
-    { event: 'data', format: data.shape, container: data.container, template: template.name, records: data.total, valid: data.records.length, invalid: data.issues.length, errors: data.issues.slice(0, 50), trainExamples: enc.examples.length, validationExamples: val.examples.length, truncated: enc.truncated, droppedNoLoss: enc.droppedNoLoss },
+    { event: 'data', format: data.shape, container: data.container, template: template.name, records: data.total, valid: data.records.length, invalid: data.issues.length, errors: data.issues.slice(0, 50), validationInvalid: valData?.issues.length ?? 0, trainExamples: enc.examples.length, validationExamples: val.examples.length, truncated: enc.truncated, droppedNoLoss: enc.droppedNoLoss },
     `${data.shape} data (${data.container}, ${template.name} template): ${data.total} records, ${data.records.length} valid, ${data.issues.length} with errors; ` +
       `${enc.examples.length} training and ${val.examples.length} validation examples (${enc.truncated} cut at ${cfg.seqLen} tokens, ${enc.droppedNoLoss} left out: nothing to learn after the cut)` +
       data.issues.slice(0, 10).map((e) => `\n  line ${e.line} [${e.class}]: ${e.reason}`).join(''),
