@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { streamDataset, streamLines } from './stream';
+import { parseBlob, STREAM_THRESHOLD, streamDataset, streamLines } from './stream';
 import { parseDatasetText } from './dataset';
 
 /** A ReadableStream over bytes in chunks of `size`. */
@@ -44,6 +44,19 @@ describe('streamDataset', () => {
     expect({ ...ds, container: 'jsonl' }).toEqual(whole);
     expect(progress.at(-1)).toBe(1);
     expect(progress).toEqual([...progress].sort((a, b) => a - b));
+  });
+
+  it('parseBlob streams large JSON Lines and reads other files whole, with the same result', async () => {
+    const line = JSON.stringify({ prompt: 'Q', completion: 'A'.repeat(1000) }) + '\n';
+    const bytes = new TextEncoder().encode(line.repeat(Math.ceil(STREAM_THRESHOLD / line.length)));
+    // A Blob that can only be streamed (in 64 KB chunks, as browsers do): reading it whole would throw.
+    const big = { size: bytes.length, stream: () => chunked(bytes, 1 << 16), arrayBuffer: () => Promise.reject(new Error('read whole')) } as unknown as Blob;
+    const progress: number[] = [];
+    const streamed = await parseBlob('big.jsonl', big, { onProgress: (d) => progress.push(d) });
+    expect(progress.length).toBe(Math.ceil(bytes.length / (1 << 16)));
+    expect(progress.at(-1)).toBe(bytes.length);
+    const small = await parseBlob('pc.csv', new Blob([fs.readFileSync(path.resolve(__dirname, 'fixtures/studio/pc.csv'))]));
+    expect([streamed.shape, streamed.records.length, small.container, small.records.length]).toEqual(['prompt-completion', Math.ceil(STREAM_THRESHOLD / line.length), 'csv', 2]);
   });
 
   it('refuses an empty stream and a binary one', async () => {

@@ -4,7 +4,7 @@
 import type { Dataset, RecordIssue, Conversation } from './types';
 import type { RawRow } from './read';
 import { assertText, tryParse } from './parse';
-import { resolveShape, type DatasetOptions } from './dataset';
+import { parseDataset, resolveShape, type DatasetOptions } from './dataset';
 import { DETECT_SAMPLE } from './detect';
 import { toConversation } from './normalize';
 
@@ -90,4 +90,21 @@ export async function streamDataset(fileName: string, stream: ReadableStream<Uin
     resolveNow();
   }
   return { fileName, container, shape: resolved!.shape, records, issues, total };
+}
+
+/** Files at least this big, in JSON Lines, are streamed rather than read whole. */
+export const STREAM_THRESHOLD = 16 << 20;
+
+/**
+ * The one call for a dropped file (File or Blob with a name), in the page or a worker: large JSON Lines stream
+ * with progress; everything else (CSV, Parquet, JSON arrays, small files) is read whole.
+ */
+export async function parseBlob(fileName: string, blob: Blob, opts: StreamOptions = {}): Promise<Dataset> {
+  const ext = fileName.slice(fileName.lastIndexOf('.') + 1).toLowerCase();
+  if (blob.size >= STREAM_THRESHOLD && (ext === 'jsonl' || ext === 'ndjson')) {
+    return streamDataset(fileName, blob.stream(), { ...opts, totalBytes: blob.size, container: 'jsonl' });
+  }
+  const bytes = new Uint8Array(await blob.arrayBuffer());
+  opts.onProgress?.(blob.size, blob.size);
+  return parseDataset(fileName, bytes, opts);
 }
