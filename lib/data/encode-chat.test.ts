@@ -128,6 +128,16 @@ describe("the model's own chat template", () => {
     expect(charTok.decode(example.ids.filter((_, i) => example.mask[i] === 1))).toBe(' Hello </s> Ciao </s>');
   });
 
+  it("Meta's Llama-3 Instruct template (bos from tokenizer_config) renders like the built-in llama3", () => {
+    const src =
+      "{% set loop_messages = messages %}{% for message in loop_messages %}{% set content = '<|start_header_id|>' + message['role'] + '<|end_header_id|>\n\n'+ message['content'] | trim + '<|eot_id|>' %}" +
+      "{% if loop.index0 == 0 %}{% set content = bos_token + content %}{% endif %}{{ content }}{% endfor %}" +
+      "{% if add_generation_prompt %}{{ '<|start_header_id|>assistant<|end_header_id|>\n\n' }}{% endif %}";
+    const tpl = modelTemplate({ chat_template: src, bos_token: '<|begin_of_text|>', eos_token: '<|eot_id|>' })!;
+    const llama3 = builtinTemplate('llama3', special);
+    expect(encodeConversation(charTok, twoAnswers, { template: tpl })).toEqual(encodeConversation(charTok, twoAnswers, { template: llama3 }));
+  });
+
   it('chooseTemplate: the model template when present, else Alpaca for Alpaca data, else ChatML', () => {
     expect(chooseTemplate('auto', { chat_template: chatmlJinja }).name).toBe('model');
     expect(chooseTemplate('auto', {}, 'alpaca').name).toBe('alpaca');
