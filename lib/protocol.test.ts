@@ -1,7 +1,8 @@
-// The worker's request schema for model sources: Hub and local-files loads and cancel-load are accepted,
-// malformed ones are refused before they reach the session.
+// The worker's request schema: Hub and local-files loads and cancel-load; start with the older {prompt, completion}
+// records or the data studio's Conversations and a template. Malformed requests are refused before the session.
 import { describe, expect, it } from 'vitest';
 import { parseRequest } from './protocol';
+import { defaultTrainConfig } from './defaults';
 
 const load = (model: unknown) => ({ type: 'load', model, backend: 'auto', allowFallbackAdapter: false });
 
@@ -20,5 +21,20 @@ describe('load requests', () => {
     ['files that are not buffers', { kind: 'files', name: 'm', files: { 'config.json': 'text' } }],
   ])('refuses %s', (_name, model) => {
     expect(() => parseRequest(load(model))).toThrow();
+  });
+});
+
+const start = (train: unknown[], extra: object = {}) => ({ type: 'start', train, validation: [], config: defaultTrainConfig('lora'), ...extra });
+
+describe('start request', () => {
+  it('accepts both record kinds and a template', () => {
+    const chat = { kind: 'chat', line: 3, turns: [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Hello' }], rejected: { role: 'assistant', content: 'No' } };
+    const req = parseRequest(start([{ prompt: 'P', completion: 'C' }, chat], { template: 'chatml', trainOnAll: false }));
+    expect(req.type === 'start' && req.train).toEqual([{ prompt: 'P', completion: 'C' }, chat]);
+  });
+
+  it('refuses an unknown role or template', () => {
+    expect(() => parseRequest(start([{ kind: 'chat', line: 1, turns: [{ role: 'wizard', content: 'x' }] }]))).toThrow();
+    expect(() => parseRequest(start([{ prompt: 'P', completion: 'C' }], { template: 'vicuna' }))).toThrow();
   });
 });

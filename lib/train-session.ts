@@ -7,14 +7,33 @@ import { initWeights } from './engine/model';
 import { countParams, loraTargetPresets } from './engine/params';
 import { Trainer } from './engine/trainer';
 import { maxPositions, type Gpt2Config, type LlamaConfig, type ModelConfig, type StepMetrics, type TrainConfig } from './engine/types';
-import { encodeRecords } from './data/encode';
-import type { TrainRecord } from './data/types';
+import { chooseTemplate, type TemplateName } from './data/chat-template';
+import { encodeConversations } from './data/encode-chat';
+import { fromTrainRecord } from './data/normalize';
+import type { Conversation, TrainRecord } from './data/types';
 import { zipBundle } from './export/bundle';
 import { exportRun } from './export/run-export';
 import { isCancelled, openModelFolder, type FolderSource } from './hub/open-folder';
 import type { ModelSource, WorkerEvent, WorkerRequest } from './protocol';
 
 type Post = (event: WorkerEvent, transfer?: Transferable[]) => void;
+
+/** What a start request brings: records of either kind, and how to template them. */
+interface StartData {
+  train: (TrainRecord | Conversation)[];
+  validation: (TrainRecord | Conversation)[];
+  template?: TemplateName | 'auto';
+  trainOnAll?: boolean;
+}
+
+function asConversations(records: (TrainRecord | Conversation)[]): Conversation[] {
+  return records.map((r, i) => ('turns' in r ? r : fromTrainRecord(r, i + 1)));
+}
+
+function tokenizerConfig(files: Record<string, Uint8Array>): Record<string, unknown> {
+  const raw = files['tokenizer_config.json'];
+  return raw ? JSON.parse(new TextDecoder().decode(raw)) : {};
+}
 
 /** The tiny model used by test mode: same tokenizer as the demo model, random weights, trains in seconds. */
 export function tinyRandomConfig(vocabSize: number, eosId: number): Gpt2Config {
@@ -58,7 +77,7 @@ export class TrainSession {
         this.loadAbort = null;
         return;
       case 'start':
-        return this.guard('train', () => this.start(req.train, req.validation, req.config, req.dataFile ?? 'uploaded data set'));
+        return this.guard('train', () => this.start(req, req.config, req.dataFile ?? 'uploaded data set'));
       case 'cancel-load':
         this.loadAbort?.abort();
         return;
@@ -126,15 +145,16 @@ export class TrainSession {
     });
   }
 
-  private async start(train: TrainRecord[], validation: TrainRecord[], config: TrainConfig, dataFile: string): Promise<void> {
+  private async start(data: StartData, config: TrainConfig, dataFile: string): Promise<void> {
     const model = this.model;
     if (!model) throw new Error('Load a model before starting a run');
     if (this.running) throw new Error('A run is already in progress');
     if (config.seqLen > maxPositions(model.config)) {
       throw new Error(`Sequence length ${config.seqLen} is longer than this model's ${maxPositions(model.config)} positions`);
     }
-    const enc = encodeRecords(model.tokenizer, train, config.seqLen);
-    const val = encodeRecords(model.tokenizer, validation, config.seqLen);
+    const opts = { template: chooseTemplate(data.template ?? 'auto', tokenizerConfig(model.tokenizerFiles)), seqLen: config.seqLen, trainOnAll: data.trainOnAll };
+    const enc = encodeConversations(model.tokenizer, asConversations(data.train), opts);
+    const val = encodeConversations(model.tokenizer, asConversations(data.validation), opts);
     if (enc.examples.length === 0) {
       throw new Error(
         `Every training example lost its response when cut to ${config.seqLen} tokens, so there is nothing to learn. ` +

@@ -3,7 +3,8 @@
 import '@tensorflow/tfjs-backend-wasm';
 
 import { GENERATE_USAGE, runGenerate } from './generate';
-import { LOGITS_USAGE, runLogits, runTokenize, TOKENIZE_USAGE } from './inspect';
+import { INSPECT_USAGE, runInspect } from './inspect';
+import { LOGITS_USAGE, runLogits, runTokenize, TOKENIZE_USAGE } from './logits';
 import { runTrain, TRAIN_USAGE } from './train';
 
 const USAGE = `Usage: npm run -s cli -- <command> [options]
@@ -13,6 +14,7 @@ Commands:
   generate   continue a prompt with a model (and optionally a LoRA adapter)
   logits     print the model's logits for given tokens or text (JSON)
   tokenize   print the token ids of a text (JSON)
+  inspect    check a data file: layout, shape, invalid records with their lines, duplicates, tokens
 
 ${TRAIN_USAGE}
 
@@ -20,7 +22,9 @@ ${GENERATE_USAGE}
 
 ${LOGITS_USAGE}
 
-${TOKENIZE_USAGE}`;
+${TOKENIZE_USAGE}
+
+${INSPECT_USAGE}`;
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
@@ -30,6 +34,7 @@ async function main(argv: string[]): Promise<void> {
     if (command === 'generate') return await runGenerate(rest);
     if (command === 'logits') return await runLogits(rest);
     if (command === 'tokenize') return await runTokenize(rest);
+    if (command === 'inspect') return await runInspect(rest);
     if (!command || command === 'help' || command === '--help') {
       console.log(USAGE);
       return;

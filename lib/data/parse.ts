@@ -12,7 +12,7 @@ export interface ParseOptions {
 }
 
 /** One record as found in the file: an object, or the reason it is not one. */
-interface Item {
+export interface Item {
   line: number;
   obj?: Record<string, unknown>;
   reason?: string;
@@ -69,7 +69,7 @@ function firstProblems(items: { line: number; reason?: string }[], n = 3): strin
 }
 
 /** Throws when NUL bytes, U+FFFD (invalid UTF-8) or other control characters dominate the start of the file. */
-function assertText(body: string): void {
+export function assertText(body: string): void {
   const sample = body.slice(0, BINARY_SAMPLE);
   let nul = 0;
   let bad = 0;
@@ -85,12 +85,12 @@ function assertText(body: string): void {
   throw new Error(`This does not look like a text file (found binary data)${hint}`);
 }
 
-function extensionOf(fileName: string): string {
+export function extensionOf(fileName: string): string {
   const dot = fileName.lastIndexOf('.');
   return dot < 0 ? '' : fileName.slice(dot + 1).toLowerCase();
 }
 
-function readItems(
+export function readItems(
   fileName: string,
   body: string,
   txtMode: 'blocks' | 'lines',
@@ -109,7 +109,7 @@ function readItems(
   return { container: 'txt', items: readText(body, txtMode) };
 }
 
-function tryParse(s: string): { ok: true; value: unknown } | { ok: false; message: string } {
+export function tryParse(s: string): { ok: true; value: unknown } | { ok: false; message: string } {
   try {
     return { ok: true, value: JSON.parse(s) };
   } catch (e) {
