@@ -1,10 +1,10 @@
 // Measures the memory one training step really takes (forward + backward on tfjs), for calibrating and checking
 // the memory planner. Used by scripts/calibrate-memory.ts and memory-plan.test.ts, on the cpu backend.
 import * as tf from '@tensorflow/tfjs';
-import { gpt2Forward } from './gpt2';
+import { forward } from './model';
 import { causalLmLoss } from './loss';
 import { createLora, disposeLora, loraVariables } from './lora';
-import type { Gpt2Config, LoraConfig, WeightMap } from './types';
+import type { LoraConfig, ModelConfig, WeightMap } from './types';
 
 export interface StepMeasurement {
   /** Peak bytes above what was allocated before the step (activations, gradients, temporaries). */
@@ -14,7 +14,7 @@ export interface StepMeasurement {
 
 /** One forward + backward pass of the causal LM loss on a [B, T] batch; weights are not changed or kept. */
 export async function measureStepPeak(
-  config: Gpt2Config, weights: WeightMap, method: 'lora' | 'full', B: number, T: number, lora: LoraConfig,
+  config: ModelConfig, weights: WeightMap, method: 'lora' | 'full', B: number, T: number, lora: LoraConfig,
 ): Promise<StepMeasurement> {
   const state = method === 'lora' ? createLora(config, { ...lora, dropout: 0 }, 1) : undefined;
   const vars = state ? loraVariables(state) : [...weights.values()].map((t) => tf.variable(t, true));
@@ -25,7 +25,7 @@ export async function measureStepPeak(
   const start = tf.memory().numBytes;
   const profile = await tf.profile(() => {
     const { value, grads } = tf.variableGrads(
-      () => causalLmLoss(gpt2Forward(config, model, ids, { lora: state, training: true }), ids, mask), vars);
+      () => causalLmLoss(forward(config, model, ids, { lora: state, training: true }), ids, mask), vars);
     tf.dispose([value, ...Object.values(grads)]);
   });
   const trainableParams = vars.reduce((n, v) => n + v.size, 0);

@@ -2,11 +2,12 @@
 // against a measured training step (tf.profile on the cpu backend) on shapes the calibration did not use.
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { disposeWeights, initGpt2Weights } from './gpt2';
+import { parseModelConfig } from './loader';
+import { disposeWeights, initWeights } from './model';
 import { DEFAULT_LORA } from './lora';
-import { activationBytes, planMemory, type PlanModel } from './memory-plan';
+import { activationBytes, planMemory, planModelFor, type PlanModel } from './memory-plan';
 import { measureStepPeak } from './memory-measure';
-import { countParams } from './params';
+import { countParams, loraTargetPresets } from './params';
 import { useCpu } from './test-utils';
 import type { Gpt2Config } from './types';
 
@@ -97,18 +98,25 @@ describe('planMemory: limits', () => {
 describe('activation estimate against a measured training step (cpu backend)', () => {
   beforeAll(useCpu);
   // None of these shapes were among the eight the coefficients were fitted on.
-  const shapes: [number, number, number, number, number, number][] = [
-    [80, 3, 4, 700, 2, 40], [40, 2, 5, 1500, 3, 24], [112, 2, 7, 400, 1, 96],
+  const raw = {
+    gpt2: (C: number, L: number, H: number, V: number) => ({ model_type: 'gpt2', vocab_size: V, n_positions: 128, n_embd: C, n_layer: L, n_head: H }),
+    llama: (C: number, L: number, H: number, V: number) => ({
+      model_type: 'qwen2', vocab_size: V, hidden_size: C, intermediate_size: 3 * C, num_hidden_layers: L, num_attention_heads: H,
+      num_key_value_heads: H / 2, max_position_embeddings: 128, tie_word_embeddings: true }),
+  };
+  const shapes: ['gpt2' | 'llama', number, number, number, number, number, number][] = [
+    ['gpt2', 80, 3, 4, 700, 2, 40], ['gpt2', 40, 2, 5, 1500, 3, 24], ['gpt2', 112, 2, 7, 400, 1, 96],
+    ['llama', 72, 3, 6, 900, 2, 40], ['llama', 48, 2, 4, 1500, 3, 24], ['llama', 112, 2, 8, 400, 1, 96],
   ];
-  for (const [C, L, H, V, B, T] of shapes) {
+  for (const [family, C, L, H, V, B, T] of shapes) {
     for (const method of ['lora', 'full'] as const) {
-      it(`C=${C} L=${L} H=${H} V=${V} batch ${B}x${T}, ${method}: within 15%`, async () => {
-        const c: Gpt2Config = { model_type: 'gpt2', vocab_size: V, n_positions: 128, n_embd: C, n_layer: L, n_head: H, layer_norm_epsilon: 1e-5 };
-        const w = initGpt2Weights(c, 3);
-        const lora = { ...DEFAULT_LORA, targetModules: ['c_attn', 'c_proj'] };
+      it(`${family} C=${C} L=${L} H=${H} V=${V} batch ${B}x${T}, ${method}: within 15%`, async () => {
+        const c = parseModelConfig(raw[family](C, L, H, V));
+        const w = initWeights(c, 3);
+        const lora = { ...DEFAULT_LORA, targetModules: loraTargetPresets(c).presets.attention };
         const m = await measureStepPeak(c, w, method, B, T, lora);
         disposeWeights(w);
-        const est = activationBytes(gpt2Model(c), method, B, T) + m.trainableParams * 4;
+        const est = activationBytes(planModelFor(c), method, B, T) + m.trainableParams * 4;
         expect(est / m.peakBytes).toBeGreaterThan(0.85);
         expect(est / m.peakBytes).toBeLessThan(1.15);
         expect(tf.memory().numTensors).toBeLessThan(10);

@@ -4,6 +4,8 @@
 // Written by hand: no library models tfjs's memory use. Weights, gradients and AdamW moments are exact counts;
 // activations come from coefficients measured on real training steps (see ACTIVATION_COEFFICIENTS), and
 // memory-plan.test.ts checks the estimate against measured steps on shapes the fit did not see.
+import { countParams, largestTensorBytes } from './params';
+import { isGpt2, type ModelConfig } from './types';
 
 /** The model facts a plan needs; both families reduce to these. */
 export interface PlanModel {
@@ -17,6 +19,21 @@ export interface PlanModel {
   vocab: number; // V
   params: number; // every weight, tied ones once
   largestParam: { name: string; elements: number };
+}
+
+/** The plan's view of a loaded (or configured) model. */
+export function planModelFor(c: ModelConfig): PlanModel {
+  const largest = largestTensorBytes(c);
+  const largestParam = { name: largest.key, elements: largest.bytes / F32 };
+  if (isGpt2(c)) {
+    const C = c.n_embd;
+    const I = typeof c.n_inner === 'number' ? c.n_inner : 4 * C;
+    return { family: 'gpt2', layers: c.n_layer, hidden: C, heads: c.n_head, kvHeads: c.n_head, headDim: C / c.n_head,
+      intermediate: I, vocab: c.vocab_size, params: countParams(c), largestParam };
+  }
+  return { family: 'llama', layers: c.num_hidden_layers, hidden: c.hidden_size, heads: c.num_attention_heads,
+    kvHeads: c.num_key_value_heads, headDim: c.head_dim, intermediate: c.intermediate_size, vocab: c.vocab_size,
+    params: countParams(c), largestParam };
 }
 
 export interface PlanRequest {
@@ -57,8 +74,8 @@ const F32 = 4; // tfjs computes in float32 only: F16/BF16 checkpoints are widene
 
 /**
  * Float32 values alive at the peak of one forward + backward pass, per unit of each size term. Fitted by least
- * squares to `tf.profile(...).peakBytes` of real training steps on tfjs's cpu backend over eight tiny shapes
- * (`npx tsx scripts/calibrate-memory.ts` reprints them); the fit is within 5% on every shape it saw. tfjs keeps each
+ * squares to `tf.profile(...).peakBytes` of real training steps on tfjs's cpu backend over eight or nine tiny shapes per family, LoRA on the attention projections
+ * (`npx tsx scripts/calibrate-memory.ts` reprints them); the fit is within 7% on every shape it saw. tfjs keeps each
  * op's output for the backward pass and frees gradients late, hence the large per-layer term.
  */
 interface ActivationCoefficients {
@@ -71,12 +88,12 @@ interface ActivationCoefficients {
 
 export const ACTIVATION_COEFFICIENTS: Record<PlanModel['family'], Record<PlanRequest['method'], ActivationCoefficients>> = {
   gpt2: {
-    lora: { layerTokenHidden: 249.05 / 5, layerTokenMlp: 249.05 / 5, layerScores: 6.78, tokenVocab: 13.72, tokenHidden: 40.1 },
-    full: { layerTokenHidden: 202.5 / 5, layerTokenMlp: 202.5 / 5, layerScores: 5.52, tokenVocab: 14.74, tokenHidden: 82.08 },
+    lora: { layerTokenHidden: 45.293, layerTokenMlp: 45.293, layerScores: 6.73, tokenVocab: 13.692, tokenHidden: 40.457 },
+    full: { layerTokenHidden: 40.496, layerTokenMlp: 40.496, layerScores: 5.474, tokenVocab: 14.741, tokenHidden: 82.939 },
   },
   llama: {
-    lora: { layerTokenHidden: 249.05 / 5, layerTokenMlp: 249.05 / 5, layerScores: 6.78, tokenVocab: 13.72, tokenHidden: 40.1 },
-    full: { layerTokenHidden: 202.5 / 5, layerTokenMlp: 202.5 / 5, layerScores: 5.52, tokenVocab: 14.74, tokenHidden: 82.08 },
+    lora: { layerTokenHidden: 88.516, layerTokenMlp: 13.731, layerScores: 8.984, tokenVocab: 14.033, tokenHidden: 73.979 },
+    full: { layerTokenHidden: 65.788, layerTokenMlp: 13.519, layerScores: 9.731, tokenVocab: 13.956, tokenHidden: 72.568 },
   },
 };
 
