@@ -137,8 +137,9 @@ function main() {
       file: 'review-sentiment.alpaca.jsonl',
       title: 'Review sentiment',
       description: 'Label short product reviews ("The pizza was awful.") as positive or negative. The demo model ' +
-        'answers with junk before tuning and with a valid label after 80 LoRA steps; telling positive from ' +
-        'negative reliably takes longer training.',
+        'answers with junk before tuning. LoRA learns the answer format within 80 steps and the labels in a few ' +
+        'hundred: 37 of 40 held-out reviews right after 300 steps (r 16 on c_attn, c_proj, c_fc, lr 3e-3, batch 8); ' +
+        'full fine-tuning (lr 1e-3) gets all 40 right after 100 steps.',
       format: 'alpaca',
       records: reviews.length,
     },
