@@ -2,6 +2,7 @@
 // Section 3, Method: LoRA or full fine-tuning, presets, and every hyperparameter with one line of help.
 import { GPT2_TARGET_MODULES, METHOD_HELP, PRESETS, RSLORA_HELP, SCHEDULE_HELP, TARGET_HELP, type Method, type ScheduleKind } from '@/lib/defaults';
 import { isRunActive } from '@/lib/stores/studio-reducer';
+import { MemoryPlanSection } from './memory-plan-section';
 import { FieldGroup, NumberField } from './method-fields';
 import { useActions, useStudio } from './studio-provider';
 import { Alert, Button, Card, Field, focusRing, inputClass, RadioCard } from './ui';
@@ -47,6 +48,8 @@ export function MethodPanel() {
             />
           ))}
         </div>
+
+        <MemoryPlanSection />
 
         <div className="flex flex-wrap items-center gap-2">
           <span className="text-sm font-medium">Presets:</span>
@@ -108,6 +111,8 @@ export function MethodPanel() {
 
 function LoraFields() {
   const targets = useStudio((s) => s.form.targetModules);
+  const modelTargets = useStudio((s) => s.model.info?.loraTargets);
+  const modules = modelTargets?.all ?? GPT2_TARGET_MODULES;
   const rslora = useStudio((s) => s.form.useRslora);
   const targetError = useStudio((s) => s.configErrors.targetModules);
   const actions = useActions();
@@ -119,7 +124,7 @@ function LoraFields() {
       <fieldset className="flex flex-col gap-1 sm:col-span-2" aria-describedby="targets-note">
         <legend className="text-sm font-medium">Target modules</legend>
         <div className="mt-1 flex flex-wrap gap-4">
-          {GPT2_TARGET_MODULES.map((m) => (
+          {modules.map((m) => (
             <label key={m} className="flex items-center gap-2 font-mono text-sm">
               <input
                 type="checkbox"
@@ -132,6 +137,15 @@ function LoraFields() {
             </label>
           ))}
         </div>
+        {modelTargets && (
+          <div className="mt-1 flex flex-wrap gap-2">
+            {Object.entries(modelTargets.presets).map(([name, list]) => (
+              <Button key={name} className="py-0.5 text-xs" onClick={() => actions.setTargetModules(list)} data-testid={`targets-${name}`}>
+                {name === 'attention' ? 'Attention only' : name === 'all-linear' ? 'All linear layers' : name}
+              </Button>
+            ))}
+          </div>
+        )}
         {targetError ? (
           <p id="targets-note" role="alert" className="text-xs text-red-700 dark:text-red-400">
             {targetError}

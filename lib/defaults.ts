@@ -93,7 +93,7 @@ export const FIELD_SPECS: Record<NumericField, FieldSpec> = {
 };
 
 export const SCHEDULE_HELP = 'How the learning rate moves after warmup.';
-export const TARGET_HELP = 'GPT-2 layers that get an adapter (c_proj covers attention and MLP outputs).';
+export const TARGET_HELP = 'Layers that get an adapter (GPT-2: c_proj covers attention and MLP outputs; Llama: q, k, v, o and the MLP projections).';
 export const RSLORA_HELP = 'Rank-stabilised scaling: alpha / √r, steadier at high rank.';
 export const METHOD_HELP: Record<Method, string> = {
   lora: 'Trains small low-rank adapters; the base model stays frozen. Fast, light, exports a PEFT adapter.',

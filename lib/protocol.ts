@@ -93,6 +93,12 @@ export const requestSchema = z.discriminatedUnion('type', [
 ]);
 export type WorkerRequest = z.infer<typeof requestSchema>;
 
+/** WebGPU buffer limits of the device training runs on (bytes); absent on other backends. */
+export interface GpuLimits {
+  maxBufferSize: number;
+  maxStorageBufferBindingSize: number;
+}
+
 export interface ModelInfo {
   name: string;
   params: number; // parameter count of the base model
@@ -128,7 +134,7 @@ export interface StepEvent {
 export type WorkerEvent =
   | ({ type: 'progress'; stage: string; loaded: number; total: number } & DownloadFigures)
   | { type: 'load-cancelled' }
-  | { type: 'ready'; backend: string; adapter: string; model: ModelInfo; trainableParams?: number }
+  | { type: 'ready'; backend: string; adapter: string; model: ModelInfo; trainableParams?: number; limits?: GpuLimits | null }
   | {
       type: 'started';
       totalSteps: number;

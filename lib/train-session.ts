@@ -1,7 +1,7 @@
 // One studio session inside the training worker: load a model, train it, export the result.
 // Pure lib code (no DOM, no React): the worker file only parses messages and forwards them here.
 import * as tf from '@tensorflow/tfjs';
-import { initBackend, type BackendInfo, type BackendName } from './engine/backend';
+import { initBackend, webgpuBufferLimits, type BackendInfo, type BackendName } from './engine/backend';
 import { httpSource, loadModelFolder, loadTokenizer, type LoadedModel } from './engine/loader';
 import { initWeights } from './engine/model';
 import { countParams, loraTargetPresets } from './engine/params';
@@ -126,10 +126,12 @@ export class TrainSession {
       this.model = { name: source.name, config, weights: initWeights(config, source.seed), tokenizer, tokenizerFiles: files };
     }
     const { config } = this.model;
+    const gpu = this.backend.backend === 'webgpu' ? await webgpuBufferLimits() : null;
     this.post({
       type: 'ready',
       backend: this.backend.backend,
       adapter: this.backend.adapter,
+      limits: gpu && { maxBufferSize: gpu.maxBufferSize, maxStorageBufferBindingSize: gpu.maxStorageBufferBindingSize },
       model: {
         name: this.model.name, params: countParams(config), config: { ...config },
         maxPositions: maxPositions(config), loraTargets: loraTargetPresets(config), ...extra,

@@ -1,6 +1,10 @@
 // The memory plan as the Method step shows it: the planner's numbers with their text, for the current model,
 // method, batch, sequence length, device limits and the user's budget.
-import { formatBytes, type DeviceLimits, type MemoryPlan, type PlanSuggestion } from '../engine/memory-plan';
+import { formatBytes, planMemory, planModelFor, type DeviceLimits, type MemoryPlan, type PlanSuggestion } from '../engine/memory-plan';
+import { countLoraParams, countParams } from '../engine/params';
+import type { ModelConfig, TrainConfig } from '../engine/types';
+import type { GpuLimits, ModelInfo } from '../protocol';
+import type { ConfigForm } from './config-form';
 
 export const DEFAULT_BUDGET_GIB = 4;
 
@@ -37,4 +41,71 @@ export function memoryPlanView(plan: MemoryPlan, limits: DeviceLimits): MemoryPl
 export function parseBudgetGiB(text: string): number | null {
   const v = Number(text.trim());
   return Number.isFinite(v) && v > 0 ? Math.round(v * 1024 ** 3) : null;
+}
+
+interface PlanInputs {
+  info: ModelInfo | null;
+  config: TrainConfig | null;
+  budgetText: string;
+  limits: GpuLimits | null;
+}
+
+/** The plan for the loaded model and the current settings; null until both exist. */
+export function computeMemoryPlan({ info, config, budgetText, limits }: PlanInputs): MemoryPlanView | null {
+  if (!info || !config || !isPlannable(info.config)) return null;
+  const model = info.config as unknown as ModelConfig; // the worker posts the parsed ModelConfig
+  const lora = countLoraParams(model, config.lora);
+  const trainableParams = config.method === 'lora' ? lora : countParams(model);
+  const device: DeviceLimits = {
+    budgetBytes: parseBudgetGiB(budgetText) ?? DEFAULT_BUDGET_GIB * 1024 ** 3,
+    ...(limits ?? {}),
+  };
+  const plan = planMemory(planModelFor(model), { method: config.method, trainableParams, batchSize: config.batchSize, seqLen: config.seqLen }, device, lora);
+  return memoryPlanView(plan, device);
+}
+
+/** A parsed config of a family the planner knows (the worker posts parsed configs; anything else gets no plan). */
+function isPlannable(c: Record<string, unknown>): boolean {
+  const num = (k: string) => typeof c[k] === 'number';
+  if (c.model_type === 'gpt2') return ['vocab_size', 'n_embd', 'n_layer', 'n_head', 'n_positions'].every(num);
+  return ['llama', 'qwen2', 'mistral'].includes(String(c.model_type)) &&
+    ['vocab_size', 'hidden_size', 'intermediate_size', 'num_hidden_layers', 'num_attention_heads', 'num_key_value_heads', 'head_dim'].every(num);
+}
+
+let last: { inputs: PlanInputs; view: MemoryPlanView | null } | null = null;
+
+/** computeMemoryPlan, memoised on its inputs' identity so React selectors get a stable object. */
+export function memoryPlanFor(inputs: PlanInputs): MemoryPlanView | null {
+  const same = last && last.inputs.info === inputs.info && last.inputs.config === inputs.config &&
+    last.inputs.budgetText === inputs.budgetText && last.inputs.limits === inputs.limits;
+  if (!same) last = { inputs, view: computeMemoryPlan(inputs) };
+  return last!.view;
+}
+
+const BUDGET_KEY = 'webtune.memoryBudgetGiB';
+
+export function loadBudget(): string {
+  try {
+    return globalThis.localStorage?.getItem(BUDGET_KEY) || String(DEFAULT_BUDGET_GIB);
+  } catch {
+    return String(DEFAULT_BUDGET_GIB); // storage blocked: the default still works
+  }
+}
+
+export function saveBudget(text: string): void {
+  try {
+    if (parseBudgetGiB(text) !== null) globalThis.localStorage?.setItem(BUDGET_KEY, text);
+  } catch {
+    // storage blocked or full: the budget still applies to this page
+  }
+}
+
+/** LoRA targets the loaded model has; when the form names none of them (a GPT-2 default on a Llama model, say),
+ * the model's attention projections. */
+export function fitTargetsToModel(form: ConfigForm, info: ModelInfo | null): ConfigForm {
+  const targets = info?.loraTargets;
+  if (!targets) return form;
+  const kept = form.targetModules.filter((t) => targets.all.includes(t));
+  if (kept.length === form.targetModules.length && kept.length > 0) return form;
+  return { ...form, targetModules: kept.length > 0 ? kept : [...targets.presets.attention] };
 }

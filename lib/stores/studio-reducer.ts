@@ -1,7 +1,7 @@
 // Pure state transitions for the worker-driven parts of the studio (model, run, export).
 // The store wires these to the WorkerClient; tests drive them with plain events.
 import type { Method } from '../engine/types';
-import type { DownloadFigures, ModelInfo, StepEvent, WorkerEvent } from '../protocol';
+import type { DownloadFigures, GpuLimits, ModelInfo, StepEvent, WorkerEvent } from '../protocol';
 import { createEma, emaPush, emaValue, type Ema } from './smoothing';
 
 export type ModelStatus = 'idle' | 'loading' | 'ready' | 'error';
@@ -16,6 +16,8 @@ export interface ModelState {
   backend: string | null; // as reported by the worker (tf.getBackend()), never the choice
   adapter: string | null;
   trainableParams: number | null;
+  /** The WebGPU device's buffer limits (null on other backends or before a load). */
+  limits: GpuLimits | null;
   /** Which model/backend combination the worker holds, and which one it is loading. */
   loadedKey: string | null;
   requestedKey: string | null;
@@ -80,6 +82,7 @@ export const initialModel: ModelState = {
   backend: null,
   adapter: null,
   trainableParams: null,
+  limits: null,
   loadedKey: null,
   requestedKey: null,
   error: null,
@@ -151,6 +154,7 @@ export function reduceEvent(s: WorkerSlices, e: WorkerEvent, lastJob: SentJob | 
           backend: e.backend,
           adapter: e.adapter,
           trainableParams: e.trainableParams ?? null,
+          limits: e.limits ?? null,
           loadedKey: s.model.requestedKey,
           error: null,
         },

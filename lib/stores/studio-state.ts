@@ -10,6 +10,7 @@ import type { SampleEntry } from './samples';
 import { isRunActive, type WorkerSlices } from './studio-reducer';
 import type { ModelSourceActions } from './model-source-actions';
 import { sourceKey, type ModelSourceState } from './model-source';
+import { memoryPlanFor, type MemoryPlanView } from './memory';
 
 export interface DataState {
   status: 'empty' | 'reading' | 'ready' | 'error';
@@ -41,7 +42,12 @@ export interface StudioActions extends ModelSourceActions {
   setField(field: NumericField, text: string): void;
   setSchedule(schedule: ScheduleKind): void;
   toggleTargetModule(name: string): void;
+  setTargetModules(names: string[]): void;
   setRslora(on: boolean): void;
+  /** The memory budget field (GiB, as typed); kept in the browser. */
+  setMemoryBudget(text: string): void;
+  /** Applies the memory plan's suggestion number `index` (smaller batch, shorter sequence or LoRA). */
+  applyMemorySuggestion(index: number): void;
   applyPreset(id: string): void;
   resetSettings(): void;
   start(): void;
@@ -64,6 +70,8 @@ export interface StudioState extends WorkerSlices {
   modelSource: ModelSourceState;
   backendChoice: BackendChoice;
   allowFallbackAdapter: boolean;
+  /** Memory budget for the plan, in GiB as typed. */
+  memoryBudgetGiB: string;
   data: DataState;
   samples: SamplesState;
   form: ConfigForm;
@@ -115,7 +123,14 @@ export function selectStartBlocker(s: StudioState): string | null {
   if (!s.data.dataset || s.data.dataset.records.length === 0) return 'Load a data set with at least one valid record.';
   if (!s.config) return 'Fix the highlighted settings.';
   if (s.data.split && s.data.split.train === 0) return 'No training records left after the validation split.';
+  const plan = selectMemoryPlan(s);
+  if (plan && !plan.fits) return 'This setup does not fit in memory: see the memory plan in Method.';
   return null;
+}
+
+/** The memory plan for the loaded model and current settings (stable object while its inputs are unchanged). */
+export function selectMemoryPlan(s: StudioState): MemoryPlanView | null {
+  return memoryPlanFor({ info: s.model.info, config: s.config, budgetText: s.memoryBudgetGiB, limits: s.model.limits });
 }
 
 export function selectCanExport(s: StudioState): boolean {

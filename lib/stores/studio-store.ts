@@ -7,6 +7,7 @@ import type { StepEvent, WorkerEvent, WorkerRequest } from '../protocol';
 import { WorkerClient, type Job, type WorkerLike } from '../worker-client';
 import { applyValues, initialForm, setDraft, switchMethod, type ConfigForm } from './config-form';
 import { saveBytes } from './download';
+import { fitTargetsToModel, loadBudget, saveBudget } from './memory';
 import { frameScheduler } from './frame-scheduler';
 import { hasAcceptedExtension, parseSampleIndex, sampleUrl, SAMPLE_INDEX_URL } from './samples';
 import { createModelSourceActions } from './model-source-actions';
@@ -18,6 +19,7 @@ import {
   modelKey,
   selectCanExport,
   selectModelOption,
+  selectMemoryPlan,
   selectStartBlocker,
   slices,
   splitCounts,
@@ -77,7 +79,8 @@ export function createStudioStore(options: StudioStoreOptions): StudioStore {
       set(reduceEvent(slices(get()), e, lastJob));
       if (e.type === 'ready') {
         let s = get();
-        set(formState(s.form, formLimits(s)));
+        const form = fitTargetsToModel(s.form, s.model.info);
+        set({ form, ...formState(form, formLimits(s)) });
         s = get();
         if (pendingStart) {
           const req = pendingStart;
@@ -255,6 +258,23 @@ export function createStudioStore(options: StudioStoreOptions): StudioStore {
         const has = form.targetModules.includes(name);
         withForm({ ...form, targetModules: has ? form.targetModules.filter((m) => m !== name) : [...form.targetModules, name] });
       },
+      setTargetModules(names) {
+        withForm({ ...get().form, targetModules: [...names] });
+      },
+      setMemoryBudget(text) {
+        set({ memoryBudgetGiB: text });
+        saveBudget(text);
+      },
+      applyMemorySuggestion(index) {
+        const s = get();
+        const plan = selectMemoryPlan(s);
+        const change = plan?.suggestions[index]?.change;
+        if (!change) return;
+        let form = change.method ? switchMethod(s.form, change.method) : s.form;
+        if (change.batchSize !== undefined) form = setDraft(form, 'batchSize', String(change.batchSize));
+        if (change.seqLen !== undefined) form = setDraft(form, 'seqLen', String(change.seqLen));
+        withForm(form);
+      },
       setRslora(on) {
         withForm({ ...get().form, useRslora: on });
       },
@@ -331,6 +351,7 @@ export function createStudioStore(options: StudioStoreOptions): StudioStore {
       modelSource: initialModelSource(),
       backendChoice: 'auto',
       allowFallbackAdapter: settings.testMode,
+      memoryBudgetGiB: loadBudget(),
       data: { status: 'empty', dataset: null, source: null, error: null, validationPercent: DEFAULT_VALIDATION_PERCENT, split: null },
       samples: { status: 'idle', entries: [], error: null },
       form: form0,

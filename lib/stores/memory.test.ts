@@ -1,0 +1,79 @@
+// The memory plan in the store: shown for a loaded model, blocking Start when it does not fit, suggestions that
+// change the settings, the budget kept as typed, and LoRA targets fitted to the loaded architecture.
+import { describe, expect, it } from 'vitest';
+import { settingsFromSearchParams } from '../defaults';
+import { FakeWorker, ManualScheduler } from './test-helpers';
+import { fitTargetsToModel, parseBudgetGiB } from './memory';
+import { initialForm } from './config-form';
+import { createStudioStore, selectMemoryPlan, selectStartBlocker } from './studio-store';
+
+const GPT2_SMALL = { model_type: 'gpt2', vocab_size: 50257, n_positions: 1024, n_embd: 768, n_layer: 12, n_head: 12, layer_norm_epsilon: 1e-5 };
+const READY = {
+  type: 'ready' as const, backend: 'webgpu', adapter: 'SwiftShader (software)',
+  limits: { maxBufferSize: 2 ** 30, maxStorageBufferBindingSize: 2 ** 30 },
+  model: { name: 'gpt2', params: 124_439_808, config: GPT2_SMALL, loraTargets: { all: ['c_attn', 'c_proj', 'c_fc'], presets: { attention: ['c_attn'], 'all-linear': ['c_attn', 'c_proj', 'c_fc'] } } },
+};
+
+function setup() {
+  const workers: FakeWorker[] = [];
+  const store = createStudioStore({
+    settings: settingsFromSearchParams({}),
+    createWorker: () => { const w = new FakeWorker(); workers.push(w); return w; },
+    saveFile: () => {},
+    schedule: new ManualScheduler().schedule,
+  });
+  store.getState().actions.loadModel();
+  workers[0].emit(READY);
+  return store;
+}
+
+describe('memory plan in the store', () => {
+  it('is null before a model is loaded, then counts the loaded model', () => {
+    const store = setup();
+    const plan = selectMemoryPlan(store.getState())!;
+    expect(plan).not.toBeNull();
+    expect(plan.weights).toBeGreaterThan(124_439_808 * 4); // base weights plus the adapter
+    expect(plan.bindingText).toBe('1.00 GiB');
+    expect(selectMemoryPlan(store.getState())).toBe(plan); // stable for React selectors
+  });
+
+  it('blocks Start when the budget is too small, and a suggestion makes it fit', async () => {
+    const store = setup();
+    const a = store.getState().actions;
+    const jsonl = Array.from({ length: 20 }, (_, i) => JSON.stringify({ prompt: `Q${i}?`, completion: ` A${i}.` })).join('\n');
+    await a.loadFile({ name: 'qa.jsonl', text: async () => jsonl });
+    a.setMemoryBudget('64');
+    expect(selectStartBlocker(store.getState())).toBeNull();
+    a.setMethod('full');
+    a.setField('batchSize', '8');
+    a.setField('seqLen', '512');
+    const needed = selectMemoryPlan(store.getState())!.total;
+    a.setMemoryBudget(String((needed * 0.5) / 1024 ** 3));
+    const plan = selectMemoryPlan(store.getState())!;
+    expect(plan.fits).toBe(false);
+    expect(selectStartBlocker(store.getState())).toMatch(/does not fit in memory/);
+    expect(plan.suggestions.length).toBeGreaterThan(0);
+    a.applyMemorySuggestion(0);
+    expect(selectMemoryPlan(store.getState())!.fits).toBe(true);
+    expect(selectStartBlocker(store.getState())).toBeNull();
+  });
+
+  it('reads the budget field as GiB and refuses nonsense', () => {
+    expect(parseBudgetGiB('2')).toBe(2 * 1024 ** 3);
+    expect(parseBudgetGiB(' 0.5 ')).toBe(1024 ** 3 / 2);
+    expect(parseBudgetGiB('0')).toBeNull();
+    expect(parseBudgetGiB('lots')).toBeNull();
+  });
+});
+
+describe('LoRA targets follow the loaded architecture', () => {
+  const llama = { name: 'smol', params: 1, config: {}, loraTargets: { all: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'], presets: { attention: ['q_proj', 'k_proj', 'v_proj', 'o_proj'], 'all-linear': [] } } };
+  it("replaces GPT-2's module names with the model's attention projections", () => {
+    const form = { ...initialForm(), targetModules: ['c_attn', 'c_proj'] };
+    expect(fitTargetsToModel(form, llama).targetModules).toEqual(['q_proj', 'k_proj', 'v_proj', 'o_proj']);
+  });
+  it('keeps a choice that the model has', () => {
+    const form = { ...initialForm(), targetModules: ['v_proj'] };
+    expect(fitTargetsToModel(form, llama)).toBe(form);
+  });
+});
