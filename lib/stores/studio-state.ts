@@ -2,23 +2,12 @@
 import type { StoreApi } from 'zustand/vanilla';
 import type { ModelOption, NumericField, StudioSettings } from '../defaults';
 import type { Method, ScheduleKind, TrainConfig } from '../engine/types';
-import type { ParsedDataset, TrainRecord } from '../data/types';
-import { splitRecords } from '../data/split';
+import type { DataActions } from './data-actions';
+import type { DataState } from './data-state';
 import type { BackendChoice } from '../protocol';
 import { readForm, type ConfigErrors, type ConfigForm, type FormLimits } from './config-form';
 import type { SampleEntry } from './samples';
 import { isRunActive, type WorkerSlices } from './studio-reducer';
-
-export interface DataState {
-  status: 'empty' | 'reading' | 'ready' | 'error';
-  dataset: ParsedDataset | null;
-  /** Name of the file being read or last read. */
-  source: string | null;
-  error: string | null;
-  validationPercent: number;
-  /** Train / validation sizes for the current data, percentage and seed. */
-  split: { train: number; validation: number } | null;
-}
 
 export interface SamplesState {
   status: 'idle' | 'loading' | 'ready' | 'error';
@@ -26,11 +15,10 @@ export interface SamplesState {
   error: string | null;
 }
 
-export interface StudioActions {
+export type { DataState } from './data-state';
+
+export interface StudioActions extends DataActions {
   loadSampleIndex(): Promise<void>;
-  loadSample(file: string): Promise<void>;
-  loadFile(file: { name: string; text(): Promise<string> }): Promise<void>;
-  setValidationPercent(percent: number): void;
   selectModel(name: string): void;
   setBackend(choice: BackendChoice): void;
   setAllowFallbackAdapter(allow: boolean): void;
@@ -86,20 +74,10 @@ export function modelKey(s: Pick<StudioState, 'modelName' | 'backendChoice' | 'a
   return `${s.modelName}|${s.backendChoice}|${s.allowFallbackAdapter ? 'fallback' : 'hw'}`;
 }
 
-function splitSeed(form: ConfigForm): number {
+/** The seed as typed (the split uses it even while another field is invalid). */
+export function splitSeed(form: ConfigForm): number {
   const n = Number(form.drafts.seed);
   return Number.isInteger(n) ? n : 0;
-}
-
-/** Splits records with the run's seed, as Start will. */
-export function splitDataset(records: TrainRecord[], percent: number, seed: number): { train: TrainRecord[]; validation: TrainRecord[] } {
-  return splitRecords(records, percent / 100, seed);
-}
-
-export function splitCounts(data: DataState, form: ConfigForm): DataState['split'] {
-  if (!data.dataset) return null;
-  const { train, validation } = splitDataset(data.dataset.records, data.validationPercent, splitSeed(form));
-  return { train: train.length, validation: validation.length };
 }
 
 /** Why Start is unavailable right now, or null when it can go. */
@@ -107,9 +85,15 @@ export function selectStartBlocker(s: StudioState): string | null {
   if (isRunActive(s.run.status)) return 'A run is in progress.';
   if (s.model.status === 'loading') return 'The model is loading.';
   if (s.exporting.status === 'exporting') return 'An export is in progress.';
-  if (!s.data.dataset || s.data.dataset.records.length === 0) return 'Load a data set with at least one valid record.';
+  const d = s.data;
+  if (d.status !== 'ready' || !d.summary || d.summary.valid === 0) return 'Load a data set with at least one valid record.';
+  if (d.summary.issues.length > 0 && !d.excluded) {
+    return `${d.summary.issues.length.toLocaleString('en-US')} records have problems: exclude them in the Data step (or fix the file and load it again).`;
+  }
   if (!s.config) return 'Fix the highlighted settings.';
-  if (s.data.split && s.data.split.train === 0) return 'No training records left after the validation split.';
+  if (d.reportError) return `Fix the data settings: ${d.reportError}`;
+  if (!d.report || d.preparing) return 'The Data step is still preparing the data.';
+  if (d.report.split.train === 0) return 'No training records are left after cleaning and the split.';
   return null;
 }
 
