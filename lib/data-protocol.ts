@@ -48,7 +48,6 @@ export const prepareSettingsSchema = z.object({
   split: z.object({ validation: z.number().min(0).max(0.9), test: z.number().min(0).max(0.9), seed: z.number().int() }),
   /** Validate on the separately loaded validation file instead of a split. */
   useValidationFile: z.boolean(),
-  packing: z.boolean(),
   /** Measured training speed, for the time estimate (0: not measured yet). */
   tokensPerSec: z.number().min(0),
 });

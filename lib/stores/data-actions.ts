@@ -21,7 +21,6 @@ export interface DataActions {
   setClean(patch: Partial<CleanChoices>): void;
   setTemplate(template: TemplateChoice): void;
   setTrainOnAll(on: boolean): void;
-  setPacking(on: boolean): void;
   setValidationPercent(percent: number): void;
   setTestPercent(percent: number): void;
   setUseValidationFile(on: boolean): void;
@@ -184,9 +183,6 @@ export function createDataActions(d: Deps): DataActions & { refresh(): void } {
     setTrainOnAll(trainOnAll) {
       choose({ trainOnAll });
       refresh();
-    },
-    setPacking(packing) {
-      choose({ packing });
     },
     setValidationPercent(percent) {
       if (!Number.isFinite(percent)) return;

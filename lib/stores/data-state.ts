@@ -29,7 +29,6 @@ export interface DataChoices {
   validationPercent: number;
   testPercent: number;
   useValidationFile: boolean;
-  packing: boolean;
 }
 
 export interface FileSlot {
@@ -83,7 +82,6 @@ export function initialData(validationPercent: number): DataState {
       validationPercent,
       testPercent: 0,
       useValidationFile: false,
-      packing: false,
     },
     report: null,
     preparing: false,
@@ -121,7 +119,6 @@ export function prepareSettings(data: DataState, tokenizerUrl: string | null, se
     clean: c.clean,
     split: { validation: c.validationPercent / 100, test: c.testPercent / 100, seed },
     useValidationFile: c.useValidationFile && data.validationFile.status === 'ready',
-    packing: c.packing,
     tokensPerSec: data.measuredTokensPerSec,
   };
 }
