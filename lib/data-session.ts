@@ -28,7 +28,7 @@ type Post = (event: DataEvent, transfer?: Transferable[]) => void;
 const MAX_REMOVED_SHOWN = 500;
 const STREAMED = /\.(jsonl|ndjson)$/i;
 
-interface Loaded {
+export interface Loaded {
   tokenizer: TextTokenizer;
   config: Record<string, unknown>;
 }
@@ -53,7 +53,11 @@ export class DataSession {
   private validationFile: Dataset | null = null;
   private tokenizers = new Map<string, Promise<Loaded>>();
 
-  constructor(private readonly post: Post) {}
+  /** `loadTokenizer` reads a model folder's tokenizer files (fetch by default; tests read the disk). */
+  constructor(
+    private readonly post: Post,
+    private readonly loadTokenizer: (url: string) => Promise<Loaded> = loadTokenizerFiles,
+  ) {}
 
   async parse(id: number, slot: 'main' | 'validation', file: Blob, fileName: string, options: ParseOptions): Promise<void> {
     const total = file.size;
@@ -75,7 +79,7 @@ export class DataSession {
   private tokenizer(url: string): Promise<Loaded> {
     let p = this.tokenizers.get(url);
     if (!p) {
-      p = loadTokenizerFiles(url);
+      p = this.loadTokenizer(url);
       p.catch(() => this.tokenizers.delete(url));
       this.tokenizers.set(url, p);
     }
