@@ -46,6 +46,21 @@ const trainRecordSchema = z.object({ prompt: z.string(), completion: z.string() 
 
 /** One example the Data step encoded with the model's tokenizer: ids and a loss mask (1 = learned). */
 const tokenExampleSchema = z.object({ ids: z.array(z.number().int().min(0)), mask: z.array(z.number().int().min(0).max(1)) });
+// The data studio's normalised record (lib/data/types.ts Conversation): chat, text or prompt/completion.
+const turnSchema = z.object({
+  role: z.enum(['system', 'user', 'assistant', 'function_call', 'observation']),
+  content: z.string(),
+  input: z.string().optional(),
+});
+const conversationSchema = z.object({
+  kind: z.enum(['text', 'completion', 'chat']),
+  turns: z.array(turnSchema).min(1),
+  rejected: turnSchema.optional(),
+  tools: z.string().optional(),
+  line: z.number().int(),
+});
+/** Either the older {prompt, completion} records or Conversations; both encode through one path. */
+const dataRecordSchema = z.union([trainRecordSchema, conversationSchema]);
 
 export const requestSchema = z.discriminatedUnion('type', [
   z.object({
@@ -56,9 +71,13 @@ export const requestSchema = z.discriminatedUnion('type', [
   }),
   z.object({
     type: z.literal('start'),
-    train: z.array(trainRecordSchema).min(1),
-    validation: z.array(trainRecordSchema),
+    train: z.array(dataRecordSchema).min(1),
+    validation: z.array(dataRecordSchema),
     config: trainConfigSchema,
+    /** Chat template for chat records: 'auto' (default) is the model's own, else ChatML. */
+    template: z.enum(['auto', 'model', 'chatml', 'alpaca', 'llama3']).optional(),
+    /** Learn every token, prompts included (default: answers only). */
+    trainOnAll: z.boolean().optional(),
     /** Shown in the exported model card. */
     dataFile: z.string().optional(),
   }),

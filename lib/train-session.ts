@@ -7,13 +7,32 @@ import { initGpt2Weights } from './engine/gpt2';
 import { countParams } from './engine/params';
 import { Trainer } from './engine/trainer';
 import type { Example, Gpt2Config, StepMetrics, TrainConfig } from './engine/types';
-import { encodeRecords } from './data/encode';
-import type { TrainRecord } from './data/types';
+import { chooseTemplate, type TemplateName } from './data/chat-template';
+import { encodeConversations } from './data/encode-chat';
+import { fromTrainRecord } from './data/normalize';
+import type { Conversation, TrainRecord } from './data/types';
 import { zipBundle } from './export/bundle';
 import { exportRun } from './export/run-export';
 import type { ModelSource, WorkerEvent, WorkerRequest } from './protocol';
 
 type Post = (event: WorkerEvent, transfer?: Transferable[]) => void;
+
+/** What a start request brings: records of either kind, and how to template them. */
+interface StartData {
+  train: (TrainRecord | Conversation)[];
+  validation: (TrainRecord | Conversation)[];
+  template?: TemplateName | 'auto';
+  trainOnAll?: boolean;
+}
+
+function asConversations(records: (TrainRecord | Conversation)[]): Conversation[] {
+  return records.map((r, i) => ('turns' in r ? r : fromTrainRecord(r, i + 1)));
+}
+
+function tokenizerConfig(files: Record<string, Uint8Array>): Record<string, unknown> {
+  const raw = files['tokenizer_config.json'];
+  return raw ? JSON.parse(new TextDecoder().decode(raw)) : {};
+}
 
 /** The tiny model used by test mode: same tokenizer as the demo model, random weights, trains in seconds. */
 export function tinyRandomConfig(vocabSize: number, eosId: number): Gpt2Config {
@@ -43,7 +62,7 @@ export class TrainSession {
       case 'load':
         return this.guard('load', () => this.load(req.model, req.backend === 'auto' ? 'auto' : req.backend, req.allowFallbackAdapter));
       case 'start':
-        return this.guard('train', () => this.start(req.train, req.validation, req.config, req.dataFile ?? 'uploaded data set'));
+        return this.guard('train', () => this.start(req, req.config, req.dataFile ?? 'uploaded data set'));
       case 'start-examples':
         return this.guard('train', () => this.startExamples(req, req.dataFile ?? 'uploaded data set'));
       case 'pause':
@@ -92,12 +111,13 @@ export class TrainSession {
     });
   }
 
-  private async start(train: TrainRecord[], validation: TrainRecord[], config: TrainConfig, dataFile: string): Promise<void> {
+  private async start(data: StartData, config: TrainConfig, dataFile: string): Promise<void> {
     const model = this.model;
     if (!model) throw new Error('Load a model before starting a run');
     if (this.running) throw new Error('A run is already in progress');
-    const enc = encodeRecords(model.tokenizer, train, config.seqLen);
-    const val = encodeRecords(model.tokenizer, validation, config.seqLen);
+    const opts = { template: chooseTemplate(data.template ?? 'auto', tokenizerConfig(model.tokenizerFiles)), seqLen: config.seqLen, trainOnAll: data.trainOnAll };
+    const enc = encodeConversations(model.tokenizer, asConversations(data.train), opts);
+    const val = encodeConversations(model.tokenizer, asConversations(data.validation), opts);
     if (enc.examples.length === 0) {
       throw new Error(
         `Every training example lost its response when cut to ${config.seqLen} tokens, so there is nothing to learn. ` +

@@ -3,6 +3,7 @@
 import '@tensorflow/tfjs-backend-wasm';
 
 import { GENERATE_USAGE, runGenerate } from './generate';
+import { INSPECT_USAGE, runInspect } from './inspect';
 import { runTrain, TRAIN_USAGE } from './train';
 
 const USAGE = `Usage: npm run -s cli -- <command> [options]
@@ -10,10 +11,13 @@ const USAGE = `Usage: npm run -s cli -- <command> [options]
 Commands:
   train      fine-tune a model on a data set and write an adapter or model folder
   generate   continue a prompt with a model (and optionally a LoRA adapter)
+  inspect    check a data file: layout, shape, invalid records with their lines, duplicates, tokens
 
 ${TRAIN_USAGE}
 
-${GENERATE_USAGE}`;
+${GENERATE_USAGE}
+
+${INSPECT_USAGE}`;
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
@@ -21,6 +25,7 @@ async function main(argv: string[]): Promise<void> {
   try {
     if (command === 'train') return await runTrain(rest);
     if (command === 'generate') return await runGenerate(rest);
+    if (command === 'inspect') return await runInspect(rest);
     if (!command || command === 'help' || command === '--help') {
       console.log(USAGE);
       return;

@@ -1,21 +1,25 @@
 // `cli train`: loads a model folder and a data file, trains on wasm (or cpu), writes the export folder.
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadGpt2Folder } from '../engine/loader';
 import { Trainer } from '../engine/trainer';
 import type { TrainConfig } from '../engine/types';
-import { encodeRecords } from '../data/encode';
-import { parseDataFile } from '../data/parse';
+import { chooseTemplate } from '../data/chat-template';
+import { encodeConversations } from '../data/encode-chat';
 import { splitRecords } from '../data/split';
 import { defaultTrainConfig } from '../defaults';
 import { exportRun } from '../export/run-export';
+import { checkChoice, readDataFile, SHAPES, TEMPLATES } from './data-args';
 import { fsSource } from './fs-source';
 import { initNodeBackend } from './node-backend';
 
 export const TRAIN_USAGE = `train --model <dir> --data <file> --method lora|full --steps N --out <dir>
       [--batch B] [--seq-len T] [--lr X] [--lora-r R] [--lora-alpha A] [--lora-targets c_attn,c_proj] [--seed S]
-      [--val-ratio F] [--backend wasm|cpu] [--json]`;
+      [--val-ratio F | --val-data <file>] [--backend wasm|cpu] [--format auto|text|alpaca|prompt-completion|chat|preference]
+      [--template auto|model|chatml|alpaca|llama3] [--json]
+      Any data layout (JSONL, JSON, CSV, TSV, Parquet, txt); chat data is templated and learns assistant turns;
+      preference pairs train on the chosen answer.`;
 
 function num(v: string | undefined, name: string, int = true): number | undefined {
   if (v === undefined) return undefined;
@@ -31,8 +35,8 @@ function parse(argv: string[]) {
       model: { type: 'string' }, data: { type: 'string' }, method: { type: 'string', default: 'lora' },
       steps: { type: 'string' }, batch: { type: 'string' }, 'seq-len': { type: 'string' }, lr: { type: 'string' },
       'lora-r': { type: 'string' }, 'lora-alpha': { type: 'string' }, 'lora-targets': { type: 'string' }, seed: { type: 'string' },
-      'val-ratio': { type: 'string' }, backend: { type: 'string', default: 'auto' }, out: { type: 'string' },
-      json: { type: 'boolean', default: false },
+      'val-ratio': { type: 'string' }, 'val-data': { type: 'string' }, backend: { type: 'string', default: 'auto' }, out: { type: 'string' },
+      format: { type: 'string' }, template: { type: 'string' }, json: { type: 'boolean', default: false },
     },
     strict: true,
   });
@@ -55,28 +59,35 @@ function parse(argv: string[]) {
     },
   };
   if (cfg.steps < 1 || cfg.batchSize < 1) throw new Error('--steps and --batch must be at least 1');
-  return { values, cfg, valRatio: num(values['val-ratio'], 'val-ratio', false) ?? 0 };
+  const data = { format: checkChoice(values.format, SHAPES, 'format'), template: checkChoice(values.template, TEMPLATES, 'template') };
+  return { values, cfg, data, valRatio: num(values['val-ratio'], 'val-ratio', false) ?? 0 };
+}
+
+/** tokenizer_config.json of the loaded model folder ({} when absent). */
+function tokenizerConfig(files: Record<string, Uint8Array>): Record<string, unknown> {
+  const raw = files['tokenizer_config.json'];
+  return raw ? JSON.parse(new TextDecoder().decode(raw)) : {};
 }
 
 export async function runTrain(argv: string[]): Promise<void> {
-  const { values, cfg, valRatio } = parse(argv);
+  const { values, cfg, data: dataOpts, valRatio } = parse(argv);
   const log = (o: object, text: string) => (values.json ? console.log(JSON.stringify(o)) : console.log(text));
   const backend = await initNodeBackend(values.backend as 'auto' | 'wasm' | 'cpu');
   const modelDir = resolve(values.model!);
   const model = await loadGpt2Folder(basename(modelDir), fsSource(modelDir));
-  const text = await readFile(values.data!, 'utf8').catch(() => {
-    throw new Error(`Cannot read the data file ${values.data}`);
-  });
-  const data = parseDataFile(basename(values.data!), text);
+  const data = await readDataFile(values.data!, dataOpts.format);
+  const template = chooseTemplate(dataOpts.template, tokenizerConfig(model.tokenizerFiles), data.shape);
   if (cfg.seqLen > model.config.n_positions) throw new Error(`--seq-len ${cfg.seqLen} exceeds the model's ${model.config.n_positions} positions`);
-  const { train, validation } = splitRecords(data.records, valRatio, cfg.seed);
-  const enc = encodeRecords(model.tokenizer, train, cfg.seqLen);
-  const val = encodeRecords(model.tokenizer, validation, cfg.seqLen);
+  if (values['val-data'] && valRatio > 0) throw new Error('Use --val-ratio or --val-data, not both');
+  const valData = values['val-data'] ? await readDataFile(values['val-data'], dataOpts.format) : null;
+  const { train, validation } = valData ? { train: data.records, validation: valData.records } : splitRecords(data.records, valRatio, cfg.seed);
+  const enc = encodeConversations(model.tokenizer, train, { template, seqLen: cfg.seqLen });
+  const val = encodeConversations(model.tokenizer, validation, { template, seqLen: cfg.seqLen });
   log(
-    { event: 'data', format: data.format, records: data.total, valid: data.records.length, invalid: data.errors.length, errors: data.errors.slice(0, 50), trainExamples: enc.examples.length, validationExamples: val.examples.length, truncated: enc.truncated, droppedNoLoss: enc.droppedNoLoss },
-    `${data.format} data: ${data.total} records, ${data.records.length} valid, ${data.errors.length} with errors; ` +
+    { event: 'data', format: data.shape, container: data.container, template: template.name, records: data.total, valid: data.records.length, invalid: data.issues.length, errors: data.issues.slice(0, 50), validationInvalid: valData?.issues.length ?? 0, trainExamples: enc.examples.length, validationExamples: val.examples.length, truncated: enc.truncated, droppedNoLoss: enc.droppedNoLoss },
+    `${data.shape} data (${data.container}, ${template.name} template): ${data.total} records, ${data.records.length} valid, ${data.issues.length} with errors; ` +
       `${enc.examples.length} training and ${val.examples.length} validation examples (${enc.truncated} cut at ${cfg.seqLen} tokens, ${enc.droppedNoLoss} left out: nothing to learn after the cut)` +
-      data.errors.slice(0, 10).map((e) => `\n  line ${e.line}: ${e.reason}`).join(''),
+      data.issues.slice(0, 10).map((e) => `\n  line ${e.line} [${e.class}]: ${e.reason}`).join(''),
   );
   if (!values.json) console.log(`backend: ${backend.backend} (${backend.adapter})`);
   let last = { loss: NaN, tokens: 0, step: 0 };

@@ -3,6 +3,7 @@
 // ChatML, Alpaca or Llama-3 layouts (as LLaMA-Factory's templates write them).
 import { Template } from '@huggingface/jinja';
 import type { Role, Turn } from './types';
+import { renderAlpacaPrompt } from './templates';
 
 export type BuiltinTemplateName = 'chatml' | 'alpaca' | 'llama3';
 export type TemplateName = BuiltinTemplateName | 'model';
@@ -27,9 +28,10 @@ export interface SpecialTokens {
 
 export const BUILTIN_TEMPLATES: BuiltinTemplateName[] = ['chatml', 'alpaca', 'llama3'];
 
-/** LLaMA-Factory's default Alpaca system text. */
-export const ALPACA_DEFAULT_SYSTEM =
-  'Below is an instruction that describes a task. Write a response that appropriately completes the request.';
+/** A turn's text for chat templates: an Alpaca input follows the instruction after a newline (LLaMA-Factory). */
+export function turnText(t: Turn): string {
+  return t.input !== undefined && t.input.trim() !== '' ? `${t.content}\n${t.input}` : t.content;
+}
 
 /** ChatML and Llama-3 names for our roles (tool results as "tool" / "ipython"; calls written by the assistant). */
 const CHATML_ROLE: Record<Role, string> = { system: 'system', user: 'user', assistant: 'assistant', function_call: 'assistant', observation: 'tool' };
@@ -37,7 +39,7 @@ const LLAMA3_ROLE: Record<Role, string> = { ...CHATML_ROLE, observation: 'ipytho
 
 function chatml(turns: Turn[], o: RenderOptions): string {
   let s = o.tools ? `<|im_start|>system\nTools:\n${o.tools}<|im_end|>\n` : '';
-  for (const t of turns) s += `<|im_start|>${CHATML_ROLE[t.role]}\n${t.content}<|im_end|>\n`;
+  for (const t of turns) s += `<|im_start|>${CHATML_ROLE[t.role]}\n${turnText(t)}<|im_end|>\n`;
   return o.addGenerationPrompt ? s + '<|im_start|>assistant\n' : s;
 }
 
@@ -45,21 +47,26 @@ function llama3(turns: Turn[], o: RenderOptions): string {
   const head = (r: string) => `<|start_header_id|>${r}<|end_header_id|>\n\n`;
   let s = '<|begin_of_text|>';
   if (o.tools) s += `${head('system')}Tools:\n${o.tools}<|eot_id|>`;
-  for (const t of turns) s += `${head(LLAMA3_ROLE[t.role])}${t.content}<|eot_id|>`;
+  for (const t of turns) s += `${head(LLAMA3_ROLE[t.role])}${turnText(t)}<|eot_id|>`;
   return o.addGenerationPrompt ? s + head('assistant') : s;
 }
 
-/** "### Instruction:" / "### Response:" turns; the answer ends with the tokenizer's eos. */
+/**
+ * Stanford Alpaca's prompt (templates.ts, the one `cli generate --instruction` writes) for the first exchange;
+ * later exchanges continue "\n\n### Instruction:...". Each answer ends with the tokenizer's eos.
+ */
 function alpaca(eos: string) {
   return (turns: Turn[]): string => {
-    const system = turns[0]?.role === 'system' ? turns[0].content : ALPACA_DEFAULT_SYSTEM;
-    let s = `${system}\n\n`;
+    const system = turns[0]?.role === 'system' ? turns[0].content : undefined;
+    let s = '';
     for (const t of turns) {
       if (t.role === 'system') continue;
-      if (t.role === 'user' || t.role === 'observation') s += `### Instruction:\n${t.content}\n\n### Response:\n`;
-      else s += `${t.content}${eos}\n\n`;
+      if (t.role === 'user' || t.role === 'observation') {
+        const prompt = renderAlpacaPrompt({ instruction: t.content, input: t.input, system });
+        s += s === '' ? prompt : `\n\n${prompt.slice(prompt.indexOf('### Instruction:'))}`;
+      } else s += `${t.content}${eos}`;
     }
-    return s; // the "### Response:\n" header is already written after each instruction
+    return s; // "### Response:\n" already ends each instruction: the generation prompt adds nothing
   };
 }
 
@@ -107,7 +114,7 @@ export function modelTemplate(tokenizerConfig: Record<string, unknown>): ChatTem
     name: 'model',
     render: (turns, o) =>
       tpl.render({
-        messages: turns.map((t) => ({ role: CHATML_ROLE[t.role], content: t.content })),
+        messages: turns.map((t) => ({ role: CHATML_ROLE[t.role], content: turnText(t) })),
         add_generation_prompt: o.addGenerationPrompt,
         tools: o.tools ? parseTools(o.tools) : undefined,
         bos_token: special.bos,

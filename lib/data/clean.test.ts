@@ -19,9 +19,9 @@ const base = 'the quick brown fox jumps over the lazy dog while the cat sleeps o
 
 describe('cleanRecords', () => {
   it('normalises to NFC and trims, then removes empty records and exact duplicates, keeping them viewable', () => {
-    const r = cleanRecords([text('cafe\u0301 ', 1), text('   ', 2), text('café', 3), text('other', 4)]);
-    expect(r.records.map((c) => [c.line, c.turns[0].content])).toEqual([[1, 'café'], [4, 'other']]);
-    expect(r.normalized).toBe(2);
+    const r = cleanRecords([text('cafe\u0301 ', 1), text('   ', 2), text('café', 3), text('other\r\nline', 4)]);
+    expect(r.records.map((c) => [c.line, c.turns[0].content])).toEqual([[1, 'café'], [4, 'other\nline']]);
+    expect(r.normalized).toBe(3);
     expect(r.removedCounts).toEqual({ empty: 1, duplicate: 1, near_duplicate: 0, too_long: 0 });
     expect(r.removed.map((x) => [x.step, x.record.line, x.keptLine])).toEqual([['empty', 2, undefined], ['duplicate', 3, 1]]);
   });

@@ -4,7 +4,7 @@ import type { CleanStep, Conversation, RemovedRecord, Turn } from './types';
 import { nearDuplicateOf, type MinHashOptions } from './minhash';
 
 export interface CleanOptions {
-  /** NFC-normalise and trim every turn (default true). */
+  /** NFC-normalise, turn CRLF inside fields into LF, and trim every turn (default true). */
   normalize?: boolean;
   /** Remove records whose every turn is empty after trimming (default true). */
   dropEmpty?: boolean;
@@ -31,11 +31,18 @@ const turnsOf = (c: Conversation): Turn[] => (c.rejected ? [...c.turns, c.reject
 
 /** All of a record's text, for duplicate detection. */
 export function recordText(c: Conversation): string {
-  return turnsOf(c).map((t) => t.content).join('\n');
+  return turnsOf(c).map((t) => (t.input ? `${t.content}\n${t.input}` : t.content)).join('\n');
+}
+
+/** NFC, CRLF/CR line ends inside a field (CSV from spreadsheets) to LF, and trimmed ends. */
+function normalizeText(s: string): string {
+  return s.normalize('NFC').replace(/\r\n?/g, '\n').trim();
 }
 
 function normalizeTurn(t: Turn): Turn {
-  return { role: t.role, content: t.content.normalize('NFC').trim() };
+  const out: Turn = { role: t.role, content: normalizeText(t.content) };
+  if (t.input !== undefined) out.input = normalizeText(t.input);
+  return out;
 }
 
 function normalizeRecord(c: Conversation): Conversation {

@@ -18,7 +18,7 @@ describe('layouts', () => {
     const ds = await fixture('alpaca.parquet');
     expect([ds.container, ds.shape, ds.total, ds.issues]).toEqual(['parquet', 'alpaca', 3, []]);
     expect(ds.records.map((r) => r.turns)).toEqual([
-      [{ role: 'user', content: 'Add the numbers.\n2 and 3' }, { role: 'assistant', content: '5' }],
+      [{ role: 'user', content: 'Add the numbers.', input: '2 and 3' }, { role: 'assistant', content: '5' }],
       [{ role: 'user', content: 'Name a colour.' }, { role: 'assistant', content: 'Red.' }],
       [{ role: 'user', content: 'Say hi in French.' }, { role: 'assistant', content: 'Bonjour !' }],
     ]);
@@ -35,10 +35,20 @@ describe('layouts', () => {
     expect(ds.issues).toEqual([{ line: 6, class: 'missing_field', reason: expect.stringMatching(/^row has 1 fields but the header names 2/) }]);
   });
 
+  it('reads CSV with a BOM and CRLF line ends the same way', async () => {
+    const crlf = '\uFEFF' + fs.readFileSync(fixturePath('pc.csv'), 'utf8').replace(/\n/g, '\r\n');
+    const ds = parseDatasetText('pc.csv', crlf);
+    expect(ds.records.map((r) => [r.line, r.turns[0].content, r.turns[1].content])).toEqual([
+      [2, 'Q: capital of France?\r\nA:', ' Paris'],
+      [4, 'Q: 2+2?', '4, of course'],
+    ]);
+    expect(ds.issues.map((i) => i.line)).toEqual([6]);
+  });
+
   it('reads TSV through a column mapping', async () => {
     const ds = await fixture('mapped.tsv', { mapping: { instruction: 'question', output: 'answer', input: 'context' } });
     expect([ds.container, ds.shape]).toEqual(['tsv', 'alpaca']);
-    expect(ds.records.map((r) => r.turns[0].content)).toEqual(['Name a colour.', 'Add them.\n2 and 3']);
+    expect(ds.records.map((r) => r.turns[0])).toEqual([{ role: 'user', content: 'Name a colour.' }, { role: 'user', content: 'Add them.', input: '2 and 3' }]);
     await expect(fixture('mapped.tsv')).rejects.toThrow(/first record has fields question, answer, context: map them/);
   });
 

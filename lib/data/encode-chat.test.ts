@@ -64,13 +64,29 @@ describe('chat loss masks', () => {
     expect(pc.example).toEqual({ ids: [81, 65, 0], mask: [0, 1, 1] });
   });
 
-  it('Alpaca template: the answer ends with the eos text, the default system comes first', () => {
+  it("Alpaca template: Stanford Alpaca's prompt (with the input section), answers end with eos, turns continue", () => {
     const alpaca = builtinTemplate('alpaca', special);
-    const conv: Conversation = { kind: 'chat', line: 1, turns: [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Yo' }] };
+    const conv: Conversation = {
+      kind: 'chat',
+      line: 1,
+      turns: [
+        { role: 'user', content: 'Add.', input: '2 and 3' },
+        { role: 'assistant', content: '5' },
+        { role: 'user', content: 'Times 2?' },
+        { role: 'assistant', content: '10' },
+      ],
+    };
     const { example } = encodeConversation(charTok, conv, { template: alpaca });
-    const learned = example.ids.filter((_, i) => example.mask[i] === 1);
-    expect(charTok.decode(learned)).toBe('Yo</s>\n\n');
-    expect(charTok.decode(example.ids)).toMatch(/^Below is an instruction[^]*### Instruction:\nHi\n\n### Response:\nYo<\/s>\n\n$/);
+    const text = charTok.decode(example.ids);
+    expect(text).toBe(
+      'Below is an instruction that describes a task, paired with an input that provides further context. ' +
+        'Write a response that appropriately completes the request.\n\n### Instruction:\nAdd.\n\n### Input:\n2 and 3\n\n### Response:\n5</s>' +
+        '\n\n### Instruction:\nTimes 2?\n\n### Response:\n10</s>',
+    );
+    const expected = Array.from(text, (_, i) => (['5</s>', '10</s>'].some((span) => i >= text.indexOf(span) && i < text.indexOf(span) + span.length) ? 1 : 0));
+    expect(example.mask).toEqual(expected);
+    // Chat templates put the input after the instruction on a new line.
+    expect(chatml.render(conv.turns.slice(0, 1), { addGenerationPrompt: false })).toBe('<|im_start|>user\nAdd.\n2 and 3<|im_end|>\n');
   });
 
   it('cuts at seqLen, counts it, and drops (listing the line) records left with nothing to learn', () => {
@@ -112,6 +128,16 @@ describe("the model's own chat template", () => {
     expect(charTok.decode(example.ids.filter((_, i) => example.mask[i] === 1))).toBe(' Hello </s> Ciao </s>');
   });
 
+  it("Meta's Llama-3 Instruct template (bos from tokenizer_config) renders like the built-in llama3", () => {
+    const src =
+      "{% set loop_messages = messages %}{% for message in loop_messages %}{% set content = '<|start_header_id|>' + message['role'] + '<|end_header_id|>\n\n'+ message['content'] | trim + '<|eot_id|>' %}" +
+      "{% if loop.index0 == 0 %}{% set content = bos_token + content %}{% endif %}{{ content }}{% endfor %}" +
+      "{% if add_generation_prompt %}{{ '<|start_header_id|>assistant<|end_header_id|>\n\n' }}{% endif %}";
+    const tpl = modelTemplate({ chat_template: src, bos_token: '<|begin_of_text|>', eos_token: '<|eot_id|>' })!;
+    const llama3 = builtinTemplate('llama3', special);
+    expect(encodeConversation(charTok, twoAnswers, { template: tpl })).toEqual(encodeConversation(charTok, twoAnswers, { template: llama3 }));
+  });
+
   it('chooseTemplate: the model template when present, else Alpaca for Alpaca data, else ChatML', () => {
     expect(chooseTemplate('auto', { chat_template: chatmlJinja }).name).toBe('model');
     expect(chooseTemplate('auto', {}, 'alpaca').name).toBe('alpaca');
@@ -132,11 +158,46 @@ describe('preview with the demo model tokenizer', () => {
     const conv: Conversation = { kind: 'chat', line: 1, turns: [{ role: 'user', content: 'Say hi.' }, { role: 'assistant', content: 'Hi there!' }] };
     const tokens = previewTokens(tok, conv, { template: chooseTemplate('auto', config, 'alpaca') });
     expect(tokens.map((t) => t.text).join('')).toBe(
-      `${'Below is an instruction that describes a task. Write a response that appropriately completes the request.'}\n\n### Instruction:\nSay hi.\n\n### Response:\nHi there!<|endoftext|>\n\n`,
+      `${'Below is an instruction that describes a task. Write a response that appropriately completes the request.'}\n\n### Instruction:\nSay hi.\n\n### Response:\nHi there!<|endoftext|>`,
     );
     const learned = tokens.filter((t) => t.carriesLoss);
-    expect(learned.map((t) => t.text).join('')).toBe('Hi there!<|endoftext|>\n\n');
+    expect(learned.map((t) => t.text).join('')).toBe('Hi there!<|endoftext|>');
     expect(learned.some((t) => t.id === tok.eosId)).toBe(true);
     expect(tokens.findIndex((t) => t.carriesLoss)).toBe(tokens.length - learned.length);
+  });
+});
+
+describe('one encoding path for the older records', () => {
+  it('Alpaca data through the Alpaca template gives the ids and masks of the older Stanford path (all 999 demo records)', async () => {
+    const { parseDataFile } = await import('./parse');
+    const { encodeRecord } = await import('./encode');
+    const { parseDataset } = await import('./dataset');
+    const dir = path.resolve(__dirname, '../../public/models/webtune-demo');
+    const config = JSON.parse(fs.readFileSync(path.join(dir, 'tokenizer_config.json'), 'utf8'));
+    const tok = new HfTokenizer(JSON.parse(fs.readFileSync(path.join(dir, 'tokenizer.json'), 'utf8')), config);
+    const bytes = fs.readFileSync(path.resolve(__dirname, '../../../shared/data/alpaca_en_demo.json'));
+    const old = parseDataFile('alpaca_en_demo.json', bytes.toString('utf8')).records;
+    const now = (await parseDataset('alpaca_en_demo.json', new Uint8Array(bytes))).records;
+    const template = chooseTemplate('auto', config, 'alpaca');
+    expect(now).toHaveLength(old.length);
+    for (let i = 0; i < old.length; i++) {
+      expect(encodeConversation(tok, now[i], { template, seqLen: 256 }).example).toEqual(encodeRecord(tok, old[i], 256).example);
+    }
+  }, 60_000);
+
+  it('encodes {prompt, completion} records exactly as encodeRecord did (alpaca_en_demo, demo tokenizer)', async () => {
+    const { parseDataFile } = await import('./parse');
+    const { encodeRecord } = await import('./encode');
+    const { fromTrainRecord } = await import('./normalize');
+    const dir = path.resolve(__dirname, '../../public/models/webtune-demo');
+    const tok = new HfTokenizer(JSON.parse(fs.readFileSync(path.join(dir, 'tokenizer.json'), 'utf8')), JSON.parse(fs.readFileSync(path.join(dir, 'tokenizer_config.json'), 'utf8')));
+    const ds = parseDataFile('alpaca_en_demo.json', fs.readFileSync(path.resolve(__dirname, '../../../shared/data/alpaca_en_demo.json'), 'utf8'));
+    const records = [...ds.records.slice(0, 40), { prompt: '', completion: 'plain text record' }];
+    for (const [i, r] of records.entries()) {
+      const old = encodeRecord(tok, r, 128);
+      const now = encodeConversation(tok, fromTrainRecord(r, i + 1), { seqLen: 128 });
+      expect(now.example).toEqual(old.example);
+      expect(now.truncated).toBe(old.truncated);
+    }
   });
 });

@@ -1,7 +1,7 @@
 // Turns one raw object of any shape into the internal Conversation, or a located, classified issue saying
 // what is wrong with it. Chat rules follow LLaMA-Factory's ShareGPT converter (optional system first, then
 // user/observation and assistant/function_call turns alternating).
-import type { ColumnMapping, Conversation, IssueClass, MessageTags, RecordIssue, RecordShape, Role, Turn } from './types';
+import type { ColumnMapping, Conversation, TrainRecord, IssueClass, MessageTags, RecordIssue, RecordShape, Role, Turn } from './types';
 import { DEFAULT_TAGS, fieldName } from './detect';
 
 export interface NormalizeOptions {
@@ -128,7 +128,7 @@ function fromPromptCompletion(obj: Record<string, unknown>, f: (k: keyof ColumnM
   return { kind: 'completion', turns: [{ role: 'user', content: prompt }, { role: 'assistant', content: completion }] };
 }
 
-/** Alpaca (LLaMA-Factory's reading): system, history pairs, then instruction + "\n" + input as the user turn. */
+/** Alpaca: system, history pairs, then the instruction as the user turn, carrying a non-empty input apart. */
 function alpacaPrompt(obj: Record<string, unknown>, f: (k: keyof ColumnMapping) => string): Turn[] {
   const turns: Turn[] = [];
   const system = str(obj, f('system'), false);
@@ -141,7 +141,7 @@ function alpacaPrompt(obj: Record<string, unknown>, f: (k: keyof ColumnMapping) 
   }
   const instruction = nonEmpty(str(obj, f('instruction'), true)!, `field "${f('instruction')}"`);
   const input = str(obj, f('input'), false);
-  turns.push({ role: 'user', content: input && input.trim() !== '' ? `${instruction}\n${input}` : instruction });
+  turns.push(input && input.trim() !== '' ? { role: 'user', content: instruction, input } : { role: 'user', content: instruction });
   return turns;
 }
 
@@ -212,4 +212,10 @@ export function toConversation(obj: Record<string, unknown>, line: number, shape
     if (e instanceof Problem) return { issue: { line, class: e.cls, reason: e.message } };
     throw e;
   }
+}
+
+/** The older {prompt, completion} record as a Conversation (an empty prompt is plain text). */
+export function fromTrainRecord(r: TrainRecord, line: number): Conversation {
+  if (r.prompt === '') return { kind: 'text', line, turns: [{ role: 'assistant', content: r.completion }] };
+  return { kind: 'completion', line, turns: [{ role: 'user', content: r.prompt }, { role: 'assistant', content: r.completion }] };
 }

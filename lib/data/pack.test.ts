@@ -32,13 +32,13 @@ describe('blockCausalMask', () => {
     for (let trial = 0; trial < 20; trial++) {
       const lengths = Array.from({ length: 1 + Math.floor(rand() * 5) }, () => 1 + Math.floor(rand() * 6));
       const { rows } = packExamples(lengths.map((n, k) => ex(n, 100 * k)), 16, 0);
-      for (const { segments } of rows) {
+      for (const { segments = [] } of rows) {
         const T = segments.length;
-        const m = blockCausalMask(segments!);
+        const m = blockCausalMask(segments);
         for (let i = 0; i < T; i++) {
           for (let j = 0; j < T; j++) {
-            const sameExample = segments![i] === segments![j] && segments![i] !== PAD_SEGMENT;
-            const want = (j <= i && sameExample) || (i === j && segments![i] === PAD_SEGMENT) ? 1 : 0;
+            const sameExample = segments[i] === segments[j] && segments[i] !== PAD_SEGMENT;
+            const want = (j <= i && sameExample) || (i === j && segments[i] === PAD_SEGMENT) ? 1 : 0;
             expect(m[i * T + j], `trial ${trial} i=${i} j=${j}`).toBe(want);
           }
         }

@@ -61,7 +61,7 @@ export function datasetStats(tok: TextTokenizer, records: Conversation[], opts: 
     lossTokens += enc.example.mask.slice(0, opts.seqLen).reduce((a, b) => a + b, 0);
     let content = 0;
     for (const t of conv.turns) {
-      const n = tok.encode(t.content).length;
+      const n = tok.encode(t.content).length + (t.input ? tok.encode(t.input).length : 0);
       perRole[t.role] += n;
       content += n;
     }

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { streamDataset, streamLines } from './stream';
+import { parseBlob, STREAM_THRESHOLD, streamDataset, streamLines } from './stream';
 import { parseDatasetText } from './dataset';
 
 /** A ReadableStream over bytes in chunks of `size`. */
@@ -46,8 +46,24 @@ describe('streamDataset', () => {
     expect(progress).toEqual([...progress].sort((a, b) => a - b));
   });
 
-  it('refuses an empty stream', async () => {
+  it('parseBlob streams large JSON Lines and reads other files whole, with the same result', async () => {
+    const line = JSON.stringify({ prompt: 'Q', completion: 'A'.repeat(1000) }) + '\n';
+    const bytes = new TextEncoder().encode(line.repeat(Math.ceil(STREAM_THRESHOLD / line.length)));
+    // A Blob that can only be streamed (in 64 KB chunks, as browsers do): reading it whole would throw.
+    const big = { size: bytes.length, stream: () => chunked(bytes, 1 << 16), arrayBuffer: () => Promise.reject(new Error('read whole')) } as unknown as Blob;
+    const progress: number[] = [];
+    const streamed = await parseBlob('big.jsonl', big, { onProgress: (d) => progress.push(d) });
+    expect(progress.length).toBe(Math.ceil(bytes.length / (1 << 16)));
+    expect(progress.at(-1)).toBe(bytes.length);
+    const small = await parseBlob('pc.csv', new Blob([fs.readFileSync(path.resolve(__dirname, 'fixtures/studio/pc.csv'))]));
+    expect([streamed.shape, streamed.records.length, small.container, small.records.length]).toEqual(['prompt-completion', Math.ceil(STREAM_THRESHOLD / line.length), 'csv', 2]);
+  });
+
+  it('refuses an empty stream and a binary one', async () => {
     await expect(streamDataset('e.jsonl', chunked(new Uint8Array(0), 8))).rejects.toThrow(/The file is empty/);
+    const png = new Uint8Array(4096).map((_, i) => (i * 97 + 13) & 0xff);
+    png.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0]);
+    await expect(streamDataset('image.jsonl', chunked(png, 1000))).rejects.toThrow('This does not look like a text file (found binary data)');
   });
 
   it('parses ~50 MB of JSON Lines with bounded heap growth', async () => {

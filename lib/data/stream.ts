@@ -3,10 +3,12 @@
 // and normalises records as they come, so the whole file is never held as one string.
 import type { Dataset, RecordIssue, Conversation } from './types';
 import type { RawRow } from './read';
-import { tryParse } from './parse';
-import { resolveShape, type DatasetOptions } from './dataset';
+import { assertText, tryParse } from './parse';
+import { parseDataset, resolveShape, type DatasetOptions } from './dataset';
 import { DETECT_SAMPLE } from './detect';
 import { toConversation } from './normalize';
+
+const BINARY_SAMPLE = 65536;
 
 export type ProgressCallback = (bytesDone: number, bytesTotal: number) => void;
 
@@ -46,7 +48,6 @@ export async function* streamLines(
 function rowOf(line: number, text: string, container: 'jsonl' | 'txt'): RawRow | null {
   if (text.trim() === '') return null;
   if (container === 'txt') return { line, obj: { text } };
-  if (line <= 2 && text.indexOf('\u0000') >= 0) throw new Error('This does not look like a text file (found binary data)');
   const r = tryParse(text);
   if (!r.ok) return { line, class: 'invalid_json', reason: `invalid JSON: ${r.message}` };
   if (!r.value || typeof r.value !== 'object' || Array.isArray(r.value)) {
@@ -73,17 +74,37 @@ export async function streamDataset(fileName: string, stream: ReadableStream<Uin
     resolved = resolveShape(pending.filter((r) => r.obj).map((r) => r.obj!), opts);
     pending.splice(0).forEach(take);
   };
+  let sample = ''; // the first 64 KB, checked once for binary data as the in-memory reader does
   for await (const { line, text } of streamLines(stream, opts.onProgress, opts.totalBytes)) {
+    if (sample.length < BINARY_SAMPLE && (sample += text + '\n').length >= BINARY_SAMPLE) assertText(sample);
     const row = rowOf(line, text, container);
     if (!row) continue;
     total++;
     if (resolved) take(row);
     else if (pending.push(row) && pending.filter((r) => r.obj).length >= DETECT_SAMPLE) resolveNow();
   }
+  if (sample.length < BINARY_SAMPLE && sample.trim() !== '') assertText(sample);
   if (total === 0) throw new Error('The file is empty: choose a file with at least one record');
   if (!resolved) {
     if (!pending.some((r) => r.obj)) throw new Error(`No usable records in the file: line ${pending[0].line}: ${pending[0].reason}`);
     resolveNow();
   }
   return { fileName, container, shape: resolved!.shape, records, issues, total };
+}
+
+/** Files at least this big, in JSON Lines, are streamed rather than read whole. */
+export const STREAM_THRESHOLD = 16 << 20;
+
+/**
+ * The one call for a dropped file (File or Blob with a name), in the page or a worker: large JSON Lines stream
+ * with progress; everything else (CSV, Parquet, JSON arrays, small files) is read whole.
+ */
+export async function parseBlob(fileName: string, blob: Blob, opts: StreamOptions = {}): Promise<Dataset> {
+  const ext = fileName.slice(fileName.lastIndexOf('.') + 1).toLowerCase();
+  if (blob.size >= STREAM_THRESHOLD && (ext === 'jsonl' || ext === 'ndjson')) {
+    return streamDataset(fileName, blob.stream(), { ...opts, totalBytes: blob.size, container: 'jsonl' });
+  }
+  const bytes = new Uint8Array(await blob.arrayBuffer());
+  opts.onProgress?.(blob.size, blob.size);
+  return parseDataset(fileName, bytes, opts);
 }

@@ -29,4 +29,4 @@ export {
   type EncodedSet,
 } from './encode-chat';
 export { packExamples, blockCausalMask, segmentPositions, PAD_SEGMENT, type PackResult } from './pack';
-export { streamDataset, streamLines, type StreamOptions, type ProgressCallback } from './stream';
+export { parseBlob, streamDataset, streamLines, STREAM_THRESHOLD, type StreamOptions, type ProgressCallback } from './stream';

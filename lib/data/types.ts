@@ -59,6 +59,11 @@ export type Role = 'system' | 'user' | 'assistant' | 'function_call' | 'observat
 export interface Turn {
   role: Role;
   content: string;
+  /**
+   * Alpaca's `input` (context) on a user turn, kept apart so the Alpaca template writes Stanford Alpaca's
+   * "### Input:" section; other templates append it to the content after a newline (as LLaMA-Factory does).
+   */
+  input?: string;
 }
 
 /**

@@ -1,0 +1,38 @@
+// Shared data options of `cli inspect` and `cli train`: read a data file of any layout and shape, and load a
+// model folder's tokenizer with the chat template that goes with the data.
+import { readFile } from 'node:fs/promises';
+import { basename, resolve } from 'node:path';
+import { loadTokenizer } from '../engine/loader';
+import { parseDataset } from '../data/dataset';
+import { chooseTemplate, type ChatTemplate, type TemplateName } from '../data/chat-template';
+import type { Dataset, RecordShape, TextTokenizer } from '../data/types';
+import { fsSource } from './fs-source';
+
+export const SHAPES = ['auto', 'text', 'alpaca', 'prompt-completion', 'chat', 'preference'] as const;
+export const TEMPLATES = ['auto', 'model', 'chatml', 'alpaca', 'llama3'] as const;
+
+export function checkChoice<T extends string>(value: string | undefined, allowed: readonly T[], flag: string): T {
+  const v = value ?? allowed[0];
+  if (!allowed.includes(v as T)) throw new Error(`--${flag} must be one of ${allowed.join(', ')}, got "${v}"`);
+  return v as T;
+}
+
+/** Reads and normalises a data file (JSONL, JSON, CSV, TSV, Parquet, txt). */
+export async function readDataFile(file: string, format: RecordShape | 'auto'): Promise<Dataset> {
+  const bytes = await readFile(file).catch(() => {
+    throw new Error(`Cannot read the data file ${file}: check the path`);
+  });
+  return parseDataset(basename(file), new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), { shape: format });
+}
+
+/** The tokenizer of a model folder and the template for this data (the model's own when it has one). */
+export async function modelTokenizer(
+  dir: string,
+  template: TemplateName | 'auto',
+  shape: RecordShape,
+): Promise<{ tokenizer: TextTokenizer; template: ChatTemplate }> {
+  const { tokenizer, files } = await loadTokenizer(fsSource(resolve(dir)));
+  const raw = files['tokenizer_config.json'];
+  const config = raw ? (JSON.parse(new TextDecoder().decode(raw)) as Record<string, unknown>) : {};
+  return { tokenizer, template: chooseTemplate(template, config, shape) };
+}
