@@ -4,6 +4,7 @@
 import { useRef } from 'react';
 import { plural } from '@/lib/format';
 import { SHAPE_CHOICES, type ShapeChoice } from '@/lib/data-protocol';
+import { mappingText } from '@/lib/stores/data-state';
 import { DataCleaning } from './data-cleaning';
 import { DataIssues } from './data-issues';
 import { DataSplit } from './data-split';
@@ -71,6 +72,7 @@ function ReadOptions() {
   const choices = useStudio((s) => s.data.choices);
   const container = useStudio((s) => s.data.summary?.container);
   const info = useStudio((s) => s.data.datasetInfo);
+  const mappingError = useStudio((s) => s.data.mappingError);
   const actions = useActions();
   const infoRef = useRef<HTMLInputElement>(null);
   return (
@@ -130,11 +132,20 @@ function ReadOptions() {
             </select>
           )}
         </div>
-        {choices.mapping && (
-          <span className="font-mono text-xs text-zinc-600 dark:text-zinc-400" data-testid="column-mapping">
-            {Object.entries(choices.mapping)
-              .map(([k, v]) => `${k}→${v}`)
-              .join(', ')}
+        <input
+          key={mappingText(choices.mapping)}
+          defaultValue={mappingText(choices.mapping)}
+          placeholder="detected; or e.g. instruction=question, output=answer"
+          aria-label="Column mapping: field=column pairs, separated by commas"
+          aria-invalid={mappingError ? true : undefined}
+          onBlur={(e) => e.target.value !== mappingText(choices.mapping) && actions.setMappingText(e.target.value)}
+          onKeyDown={(e) => e.key === 'Enter' && actions.setMappingText(e.currentTarget.value)}
+          data-testid="column-mapping"
+          className={`${inputClass} w-80 max-w-full font-mono`}
+        />
+        {mappingError && (
+          <span role="alert" className="text-xs text-red-700 dark:text-red-400">
+            {mappingError}
           </span>
         )}
       </div>

@@ -5,7 +5,7 @@ import { datasetInfoOptions, readDatasetInfo } from '../data/dataset-info';
 import type { DataClient } from '../data-client';
 import type { ParseOptions, PrepareSettings, ShapeChoice, TemplateChoice } from '../data-protocol';
 import { hasAcceptedExtension, sampleUrl } from './samples';
-import { emptySlot, type CleanChoices, type DataChoices, type DataState, type FileSlot } from './data-state';
+import { emptySlot, parseMappingText, type CleanChoices, type DataChoices, type DataState, type FileSlot } from './data-state';
 
 export type DataClientLike = Pick<DataClient, 'parse' | 'prepare' | 'preview' | 'encode' | 'terminate'>;
 
@@ -17,6 +17,8 @@ export interface DataActions {
   setTxtMode(mode: 'blocks' | 'lines'): void;
   loadDatasetInfo(file: File): Promise<void>;
   chooseInfoEntry(name: string | null): void;
+  /** Column names typed by hand ("instruction=question, output=answer"); re-reads the file. */
+  setMappingText(text: string): void;
   setExcluded(on: boolean): void;
   setClean(patch: Partial<CleanChoices>): void;
   setTemplate(template: TemplateChoice): void;
@@ -167,6 +169,16 @@ export function createDataActions(d: Deps): DataActions & { refresh(): void } {
       const o = datasetInfoOptions(entry);
       const mapping = Object.fromEntries(Object.entries(o.mapping ?? {}).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
       choose({ infoEntry: entry.name, mapping, tags: o.tags, shape: o.shape ?? 'auto', txtMode: o.txtMode ?? d.getData().choices.txtMode });
+      reparse();
+    },
+    setMappingText(text) {
+      const r = parseMappingText(text);
+      if ('error' in r) {
+        patch({ mappingError: r.error });
+        return;
+      }
+      patch({ mappingError: null });
+      choose({ mapping: r.mapping, infoEntry: null });
       reparse();
     },
     setExcluded(excluded) {

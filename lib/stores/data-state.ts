@@ -52,6 +52,8 @@ export interface DataState extends FileSlot {
   previewError: string | null;
   validationFile: FileSlot;
   datasetInfo: { entries: DatasetInfoEntry[]; fileName: string | null; error: string | null };
+  /** Why the typed column mapping was not applied. */
+  mappingError: string | null;
   /** Tokens per second of the last finished run (0 before one), for the time estimate. */
   measuredTokensPerSec: number;
 }
@@ -91,6 +93,7 @@ export function initialData(validationPercent: number): DataState {
     previewError: null,
     validationFile: emptySlot,
     datasetInfo: { entries: [], fileName: null, error: null },
+    mappingError: null,
     measuredTokensPerSec: 0,
   };
 }
@@ -121,4 +124,25 @@ export function prepareSettings(data: DataState, tokenizerUrl: string | null, se
     useValidationFile: c.useValidationFile && data.validationFile.status === 'ready',
     tokensPerSec: data.measuredTokensPerSec,
   };
+}
+
+const MAPPING_FIELDS = ['text', 'instruction', 'input', 'output', 'system', 'history', 'prompt', 'completion', 'messages', 'tools', 'chosen', 'rejected'];
+
+/** "instruction=question, output=answer" -> { instruction: 'question', output: 'answer' }; empty text -> undefined. */
+export function parseMappingText(text: string): { mapping: Record<string, string> | undefined } | { error: string } {
+  const mapping: Record<string, string> = {};
+  for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const [field, column, extra] = part.split('=').map((x) => x.trim());
+    if (!field || !column || extra !== undefined) return { error: `"${part}" is not field=column (e.g. instruction=question)` };
+    if (!MAPPING_FIELDS.includes(field)) return { error: `"${field}" is not a field the studio maps: use one of ${MAPPING_FIELDS.join(', ')}` };
+    mapping[field] = column;
+  }
+  return { mapping: Object.keys(mapping).length > 0 ? mapping : undefined };
+}
+
+/** The mapping as the text parseMappingText reads. */
+export function mappingText(mapping: Record<string, string> | undefined): string {
+  return Object.entries(mapping ?? {})
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ');
 }

@@ -3,7 +3,7 @@ import type { StoreApi } from 'zustand/vanilla';
 import type { ModelOption, NumericField, StudioSettings } from '../defaults';
 import type { Method, ScheduleKind, TrainConfig } from '../engine/types';
 import type { DataActions } from './data-actions';
-import type { DataState } from './data-state';
+import { tokenizerUrlOf, type DataState } from './data-state';
 import type { BackendChoice } from '../protocol';
 import { readForm, type ConfigErrors, type ConfigForm, type FormLimits } from './config-form';
 import type { SampleEntry } from './samples';
@@ -91,6 +91,7 @@ export function selectStartBlocker(s: StudioState): string | null {
     return `${d.summary.issues.length.toLocaleString('en-US')} records have problems: exclude them in the Data step (or fix the file and load it again).`;
   }
   if (!s.config) return 'Fix the highlighted settings.';
+  if (tokenizerUrlOf(selectModelOption(s).source) === null) return "The Data step cannot read this model's tokenizer yet: choose another model.";
   if (d.reportError) return `Fix the data settings: ${d.reportError}`;
   if (!d.report || d.preparing) return 'The Data step is still preparing the data.';
   if (d.report.split.train === 0) return 'No training records are left after cleaning and the split.';
