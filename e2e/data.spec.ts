@@ -73,9 +73,17 @@ test('a chat file with bad records: located issues, exclude, loss preview, split
   await expect(page.getByTestId('split-counts')).toContainText('3 train · 1 validation · 0 test');
   await expect(page.getByTestId('packing-stats')).toContainText('later version');
 
+  // For review: the Data step in light and dark.
+  await page.screenshot({ path: testInfo.outputPath('data-step-light.png'), fullPage: true });
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.screenshot({ path: testInfo.outputPath('data-step-dark.png'), fullPage: true });
+  await page.emulateMedia({ colorScheme: 'light' });
+
   await studio.chooseModel('tiny-random');
   await studio.train(2);
   await expect(page.getByTestId('run-facts')).toContainText('3 train examples · 1 validation examples');
   expect((await studio.chart()).points).toBe(2);
+  // The finished run measured this machine's speed: the Data step now estimates the time of one pass.
+  await expect(page.getByTestId('stat-estimate')).toContainText('tokens/s');
   expect(studio.errors).toEqual([]);
 });
