@@ -164,6 +164,31 @@ describe('studio store: a run', () => {
     expect(t.store.getState().model).toMatchObject({ status: 'ready', backend: 'webgpu', adapter: 'SwiftShader (software)' });
   });
 
+  it('an encoding failure in the data worker ends the queued run with the reason', async () => {
+    const failing = new FakeDataClient();
+    failing.encode = async () => {
+      throw new Error('No training example keeps a token to learn at 8 tokens');
+    };
+    const t = setup(undefined, { dataClient: failing });
+    await withData(t);
+    t.a().start();
+    await tick();
+    t.worker().emit(READY);
+    expect(t.worker().types()).toEqual(['load']);
+    expect(t.store.getState().run).toMatchObject({ status: 'error', error: expect.stringMatching(/could not encode the data: No training example/) });
+  });
+
+  it('stop while the data worker encodes drops the start', async () => {
+    const t = setup();
+    await withData(t);
+    t.a().start();
+    t.a().stop();
+    await tick();
+    t.worker().emit(READY);
+    expect(t.worker().types()).toEqual(['load']);
+    expect(t.store.getState().run.status).toBe('stopped');
+  });
+
   it('skips the load when the same model is already loaded', async () => {
     const t = setup();
     await running(t);
