@@ -87,3 +87,27 @@ test('a chat file with bad records: located issues, exclude, loss preview, split
   await expect(page.getByTestId('stat-estimate')).toContainText('tokens/s');
   expect(studio.errors).toEqual([]);
 });
+
+test('a 10,000-record file is read, cleaned and measured in the data worker without long main-thread tasks', async ({ page }, testInfo) => {
+  const studio = new StudioPage(page);
+  await studio.watchLongTasks();
+  await studio.open({ steps: 1, batch: 1, seqLen: 64 });
+  const file = testInfo.outputPath('large.jsonl');
+  const lines = Array.from({ length: 10_000 }, (_, i) => chat(['user', `Question number ${i}: what is ${i} plus ${i}?`], ['assistant', `${i} plus ${i} is ${2 * i}.`]));
+  lines[4_999] = '{"messages": '; // one broken line in the middle
+  writeFileSync(file, lines.join('\n'));
+  const before = (await studio.longTasks()).length;
+  await studio.upload(file);
+  await expect(page.getByTestId('record-count')).toHaveText('10,000 records');
+  await expect(page.getByTestId('valid-count')).toHaveText('9,999 valid');
+  expect(await studio.issueRows()).toEqual([expect.stringMatching(/^line 5000 invalid JSON/)]);
+  await studio.excludeIssues();
+  await expect(page.getByTestId('stat-records')).toHaveText('9,999', { timeout: 120_000 });
+  await studio.dataReport();
+  const during = (await studio.longTasks()).slice(before);
+  console.log(`main-thread long tasks while reading and measuring 10,000 records: ${during.length}, longest ${Math.round(Math.max(0, ...during))} ms`);
+  // Parsing and tokenizing 10,000 records takes about 10 s here, all in the worker. The longest main-thread task
+  // is the first render of the report (charts included): 0.45 to 0.65 s measured on this 2-core machine.
+  expect(Math.max(0, ...during)).toBeLessThan(1000);
+  expect(studio.errors).toEqual([]);
+});
