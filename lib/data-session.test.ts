@@ -95,6 +95,23 @@ describe('DataSession', () => {
     }
   });
 
+  it('a second report over the same records reuses the encodings', async () => {
+    const { events, s } = session();
+    const many = Array.from({ length: 2000 }, (_, i) => chat(`Question ${i}: what is ${i} plus one?`, `It is ${i + 1}.`)).join('\n');
+    await s.parse(1, 'main', new Blob([many]), 'many.jsonl', OPTIONS);
+    let t = performance.now();
+    await s.prepare(2, SETTINGS);
+    const first = performance.now() - t;
+    t = performance.now();
+    await s.prepare(3, { ...SETTINGS, split: { ...SETTINGS.split, validation: 0.5 } });
+    const second = performance.now() - t;
+    const reports = events.filter((e) => e.type === 'prepared');
+    if (reports[0]?.type !== 'prepared' || reports[1]?.type !== 'prepared') throw new Error('no reports');
+    expect(reports[1].report.stats).toEqual(reports[0].report.stats); // same tokens either way
+    expect(reports[1].report.split.validation).toBe(1000);
+    console.log(`2,000 records: first report ${first.toFixed(0)} ms, second ${second.toFixed(0)} ms`);
+  });
+
   it('says what to do when asked before a file is loaded', async () => {
     const { s } = session();
     await expect(s.prepare(1, SETTINGS)).rejects.toThrow(/Load a data file first/);

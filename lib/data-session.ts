@@ -28,6 +28,36 @@ type Post = (event: DataEvent, transfer?: Transferable[]) => void;
 const MAX_REMOVED_SHOWN = 500;
 const STREAMED = /\.(jsonl|ndjson)$/i;
 
+/**
+ * Remembers encodings by text: every settings change re-encodes the same turns and template pieces, so after
+ * the first report the later ones (split, cleaning, preview, Start) cost little. Cleared when it grows large.
+ */
+export class CachingTokenizer implements TextTokenizer {
+  private cache = new Map<string, number[]>();
+  constructor(
+    private readonly inner: TextTokenizer,
+    private readonly maxEntries = 500_000,
+  ) {}
+  get vocabSize() {
+    return this.inner.vocabSize;
+  }
+  get eosId() {
+    return this.inner.eosId;
+  }
+  encode(text: string): number[] {
+    let ids = this.cache.get(text);
+    if (!ids) {
+      if (this.cache.size >= this.maxEntries) this.cache.clear();
+      ids = this.inner.encode(text);
+      this.cache.set(text, ids);
+    }
+    return ids.slice(); // callers may change their copy
+  }
+  decode(ids: number[]): string {
+    return this.inner.decode(ids);
+  }
+}
+
 export interface Loaded {
   tokenizer: TextTokenizer;
   config: Record<string, unknown>;
@@ -79,7 +109,7 @@ export class DataSession {
   private tokenizer(url: string): Promise<Loaded> {
     let p = this.tokenizers.get(url);
     if (!p) {
-      p = this.loadTokenizer(url);
+      p = this.loadTokenizer(url).then((l) => ({ ...l, tokenizer: new CachingTokenizer(l.tokenizer) }));
       p.catch(() => this.tokenizers.delete(url));
       this.tokenizers.set(url, p);
     }
