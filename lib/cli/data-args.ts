@@ -1,9 +1,10 @@
 // Shared data options of `cli inspect` and `cli train`: read a data file of any layout and shape, and load a
 // model folder's tokenizer with the chat template that goes with the data.
 import { readFile } from 'node:fs/promises';
-import { basename, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { loadTokenizer } from '../engine/loader';
-import { parseDataset } from '../data/dataset';
+import { parseDataset, type DatasetOptions } from '../data/dataset';
+import { datasetInfoOptions, readDatasetInfo } from '../data/dataset-info';
 import { chooseTemplate, type ChatTemplate, type TemplateName } from '../data/chat-template';
 import type { Dataset, RecordShape, TextTokenizer } from '../data/types';
 import { fsSource } from './fs-source';
@@ -17,12 +18,29 @@ export function checkChoice<T extends string>(value: string | undefined, allowed
   return v as T;
 }
 
-/** Reads and normalises a data file (JSONL, JSON, CSV, TSV, Parquet, txt). */
-export async function readDataFile(file: string, format: RecordShape | 'auto'): Promise<Dataset> {
+async function readBytes(file: string, what: string): Promise<Uint8Array> {
   const bytes = await readFile(file).catch(() => {
-    throw new Error(`Cannot read the data file ${file}: check the path`);
+    throw new Error(`Cannot read the ${what} ${file}: check the path`);
   });
-  return parseDataset(basename(file), new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), { shape: format });
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/**
+ * Reads and normalises a data file (JSONL, JSON, CSV, TSV, Parquet, txt). With `entry`, `file` is a
+ * LLaMA-Factory dataset_info.json and the entry's file (beside it) is read with the entry's shape and columns.
+ */
+export async function readDataFile(file: string, format: RecordShape | 'auto', entry?: string): Promise<Dataset> {
+  let path = file;
+  let opts: DatasetOptions = { shape: format };
+  if (entry) {
+    const entries = readDatasetInfo(new TextDecoder().decode(await readBytes(file, 'dataset_info.json')));
+    const found = entries.find((e) => e.name === entry);
+    if (!found) throw new Error(`No entry "${entry}" in ${file}; it has ${entries.slice(0, 8).map((e) => e.name).join(', ')}${entries.length > 8 ? ', ...' : ''}`);
+    const info = datasetInfoOptions(found);
+    path = join(dirname(file), info.fileName);
+    opts = format === 'auto' ? info : { ...info, shape: format };
+  }
+  return parseDataset(basename(path), await readBytes(path, 'data file'), opts);
 }
 
 /** The tokenizer of a model folder and the template for this data (the model's own when it has one). */

@@ -42,6 +42,12 @@ describe('cli inspect', () => {
     expect(out).toMatchObject({ format: 'preference', container: 'json', records: 300, valid: 300, invalid: 0, duplicates: 5, tokens: null, truncated: null });
   });
 
+  it('reads an entry of dataset_info.json its way (wiki_demo: one record per line)', async () => {
+    const info = join(root, '../shared/data/dataset_info.json');
+    expect(await inspectFile([info, '--entry', 'wiki_demo'])).toMatchObject({ format: 'text', container: 'txt', records: 30, valid: 30 });
+    await expect(inspectFile([info, '--entry', 'nope'])).rejects.toThrow(/No entry "nope" in .*dataset_info.json; it has identity, /);
+  });
+
   it('overrides the format and counts near duplicates on request', async () => {
     const out = await inspectFile([fixture('pc.csv'), '--format', 'prompt-completion', '--near-dup', '0.9']);
     expect(out).toMatchObject({ format: 'prompt-completion', container: 'csv', records: 3, valid: 2, nearDuplicates: 0 });

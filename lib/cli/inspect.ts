@@ -7,7 +7,8 @@ import { defaultTrainConfig } from '../defaults';
 import { checkChoice, modelTokenizer, readDataFile, SHAPES, TEMPLATES } from './data-args';
 
 export const INSPECT_USAGE = `inspect <file> [--format auto|text|alpaca|prompt-completion|chat|preference] [--model <dir>]
-      [--seq-len T] [--template auto|model|chatml|alpaca|llama3] [--near-dup J] [--json]`;
+      [--seq-len T] [--template auto|model|chatml|alpaca|llama3] [--near-dup J] [--entry <name>] [--json]
+      With --entry, <file> is a LLaMA-Factory dataset_info.json and the named entry's file is read its way.`;
 
 export interface InspectReport {
   format: string;
@@ -30,7 +31,7 @@ function parse(argv: string[]) {
     allowPositionals: true,
     options: {
       format: { type: 'string' }, model: { type: 'string' }, 'seq-len': { type: 'string' },
-      template: { type: 'string' }, 'near-dup': { type: 'string' }, json: { type: 'boolean', default: false },
+      template: { type: 'string' }, 'near-dup': { type: 'string' }, entry: { type: 'string' }, json: { type: 'boolean', default: false },
     },
     strict: true,
   });
@@ -44,6 +45,7 @@ function parse(argv: string[]) {
     format: checkChoice(values.format, SHAPES, 'format'),
     template: checkChoice(values.template, TEMPLATES, 'template'),
     model: values.model,
+    entry: values.entry,
     seqLen,
     nearDup,
     json: values.json!,
@@ -52,7 +54,7 @@ function parse(argv: string[]) {
 
 export async function inspectFile(argv: string[]): Promise<InspectReport> {
   const o = parse(argv);
-  const ds = await readDataFile(o.file, o.format);
+  const ds = await readDataFile(o.file, o.format, o.entry);
   const cleaned = cleanRecords(ds.records, { nearDuplicates: o.nearDup === undefined ? false : { threshold: o.nearDup } });
   const report: InspectReport = {
     format: ds.shape,

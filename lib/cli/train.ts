@@ -17,7 +17,7 @@ import { initNodeBackend } from './node-backend';
 export const TRAIN_USAGE = `train --model <dir> --data <file> --method lora|full --steps N --out <dir>
       [--batch B] [--seq-len T] [--lr X] [--lora-r R] [--lora-alpha A] [--lora-targets c_attn,c_proj] [--seed S]
       [--val-ratio F | --val-data <file>] [--backend wasm|cpu] [--format auto|text|alpaca|prompt-completion|chat|preference]
-      [--template auto|model|chatml|alpaca|llama3] [--json]
+      [--template auto|model|chatml|alpaca|llama3] [--entry <name> (--data is a dataset_info.json)] [--json]
       Any data layout (JSONL, JSON, CSV, TSV, Parquet, txt); chat data is templated and learns assistant turns;
       preference pairs train on the chosen answer.`;
 
@@ -36,7 +36,7 @@ function parse(argv: string[]) {
       steps: { type: 'string' }, batch: { type: 'string' }, 'seq-len': { type: 'string' }, lr: { type: 'string' },
       'lora-r': { type: 'string' }, 'lora-alpha': { type: 'string' }, 'lora-targets': { type: 'string' }, seed: { type: 'string' },
       'val-ratio': { type: 'string' }, 'val-data': { type: 'string' }, backend: { type: 'string', default: 'auto' }, out: { type: 'string' },
-      format: { type: 'string' }, template: { type: 'string' }, json: { type: 'boolean', default: false },
+      format: { type: 'string' }, template: { type: 'string' }, entry: { type: 'string' }, json: { type: 'boolean', default: false },
     },
     strict: true,
   });
@@ -75,7 +75,7 @@ export async function runTrain(argv: string[]): Promise<void> {
   const backend = await initNodeBackend(values.backend as 'auto' | 'wasm' | 'cpu');
   const modelDir = resolve(values.model!);
   const model = await loadGpt2Folder(basename(modelDir), fsSource(modelDir));
-  const data = await readDataFile(values.data!, dataOpts.format);
+  const data = await readDataFile(values.data!, dataOpts.format, values.entry);
   const template = chooseTemplate(dataOpts.template, tokenizerConfig(model.tokenizerFiles), data.shape);
   if (cfg.seqLen > model.config.n_positions) throw new Error(`--seq-len ${cfg.seqLen} exceeds the model's ${model.config.n_positions} positions`);
   if (values['val-data'] && valRatio > 0) throw new Error('Use --val-ratio or --val-data, not both');

@@ -136,6 +136,7 @@ describe('whole-file problems', () => {
     png.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0]);
     await expect(parseDataset('image.jsonl', png)).rejects.toThrow('This does not look like a text file (found binary data)');
     await expect(parseDataset('x.parquet', new TextEncoder().encode('not parquet at all'))).rejects.toThrow(/Cannot read this Parquet file/);
+    await expect(parseDataset('x.parquet', new Uint8Array(0))).rejects.toThrow(/The file is empty/);
   });
 
   it('names the fields of an unknown shape and suggests a mapping', () => {

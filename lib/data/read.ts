@@ -34,6 +34,7 @@ export function isParquet(bytes: Uint8Array): boolean {
 /** Reads any supported file. Parquet needs the bytes (its index is at the end); the rest is decoded as UTF-8. */
 export async function readRows(fileName: string, bytes: Uint8Array, opts: ReadOptions = {}): Promise<ReadResult> {
   const ext = extensionOf(fileName);
+  if (bytes.length === 0) throw new Error('The file is empty: choose a file with at least one record');
   if (opts.container === 'parquet' || (!opts.container && (ext === 'parquet' || isParquet(bytes)))) {
     return { container: 'parquet', rows: await readParquet(bytes) };
   }
