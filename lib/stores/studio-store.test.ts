@@ -1,5 +1,7 @@
 // Store tests over a fake worker: the Start flow (load, then start), step batching, pause/stop,
 // export, crash recovery, and the data and settings actions.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { settingsFromSearchParams } from '../defaults';
 import { CRASH_SUFFIX } from '../worker-client';
@@ -126,6 +128,24 @@ describe('studio store: data', () => {
     expect(selectStartBlocker(t.store.getState())).toMatch(/1 records have problems: exclude them/);
     t.a().setExcluded(true);
     expect(selectStartBlocker(t.store.getState())).toBeNull();
+  });
+
+  it("a dataset_info.json entry sets the shape and columns and re-reads the file that way", async () => {
+    const t = setup();
+    await withData(t);
+    const info = readFileSync(path.resolve(import.meta.dirname, '../../../shared/data/dataset_info.json'));
+    await t.a().loadDatasetInfo(new File([info], 'dataset_info.json'));
+    expect(t.store.getState().data.datasetInfo.entries.map((e) => e.name)).toContain('alpaca_en_demo');
+    t.a().chooseInfoEntry('dpo_en_demo');
+    await tick();
+    expect(t.dataClient.calls.filter((c) => c === 'parse')).toHaveLength(2);
+    expect(t.dataClient.lastParseOptions).toMatchObject({ shape: 'preference', mapping: { messages: 'conversations', chosen: 'chosen', rejected: 'rejected' }, tags: { roleTag: 'from' } });
+    t.a().setMappingText('prompt=question, completion=answer');
+    await tick();
+    expect(t.dataClient.lastParseOptions).toMatchObject({ mapping: { prompt: 'question', completion: 'answer' } });
+    expect(t.store.getState().data.choices.infoEntry).toBeNull();
+    t.a().setMappingText('question');
+    expect(t.store.getState().data.mappingError).toMatch(/field=column/);
   });
 
   it('fetches the sample list and a sample', async () => {

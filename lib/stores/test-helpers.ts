@@ -1,7 +1,7 @@
 // Test doubles for the store tests: a scriptable fake worker, a manual frame scheduler and a fake data client.
 import type { WorkerEvent, WorkerRequest } from '../protocol';
 import type { WorkerLike } from '../worker-client';
-import type { ParsedSummary, PrepareSettings, PreparedReport, PreviewView } from '../data-protocol';
+import type { ParseOptions, ParsedSummary, PrepareSettings, PreparedReport, PreviewView } from '../data-protocol';
 import type { RecordIssue } from '../data/types';
 import { datasetStats } from '../data/stats';
 import { splitDataset } from '../data/split3';
@@ -70,13 +70,15 @@ export function stepEvent(step: number, loss: number, totalSteps = 10): WorkerEv
 export class FakeDataClient implements DataClientLike {
   calls: string[] = [];
   lastSettings: PrepareSettings | null = null;
+  lastParseOptions: ParseOptions | null = null;
   private records = 0;
   private fileName = '';
 
   constructor(private readonly issues: RecordIssue[] = []) {}
 
-  async parse(_slot: 'main' | 'validation', file: Blob, fileName: string): Promise<ParsedSummary> {
+  async parse(_slot: 'main' | 'validation', file: Blob, fileName: string, options: ParseOptions): Promise<ParsedSummary> {
     this.calls.push('parse');
+    this.lastParseOptions = options;
     const lines = (await file.text()).split('\n').filter((l) => l.trim() !== '');
     if (lines.length === 0) throw new Error('The file is empty: choose a file with at least one record');
     this.records = lines.length - this.issues.length;
