@@ -1,11 +1,13 @@
 'use client';
-// Section 1, Data: drop or pick a file, or choose a bundled sample; then the summary and preview.
+// Section 1, Data: drop or pick a file, or choose a bundled sample; the file is read in the data worker
+// with a progress bar, then the summary, issues, cleaning, statistics, split and template preview follow.
 import { useEffect, useRef, useState, type DragEvent } from 'react';
 import { plural } from '@/lib/format';
 import { ACCEPTED_EXTENSIONS } from '@/lib/stores/samples';
 import { DataSummary } from './data-summary';
 import { useActions, useStudio } from './studio-provider';
-import { Alert, Badge, Card, focusRing, Note } from './ui';
+import { Alert, Badge, Card, focusRing, Note, ProgressBar } from './ui';
+import { formatBytes } from '@/lib/format';
 
 export function DataPanel() {
   const data = useStudio((s) => s.data);
@@ -24,7 +26,7 @@ export function DataPanel() {
   };
 
   return (
-    <Card step={1} title="Data" description="Your training examples: JSON Lines, a JSON array, or plain text. Read here, never uploaded.">
+    <Card step={1} title="Data" description="Your training examples: JSON Lines, JSON, CSV/TSV, Parquet or plain text. Read on this machine, never uploaded.">
       <div className="grid gap-5 lg:grid-cols-[minmax(0,1fr)_minmax(0,1fr)]">
         <div className="flex flex-col gap-2">
           <button
@@ -53,7 +55,7 @@ export function DataPanel() {
             </svg>
             <span className="font-medium">{dragging ? 'Drop to load' : 'Drop a data file here, or choose one'}</span>
             <span id="drop-zone-help" className="text-xs text-zinc-500 dark:text-zinc-400">
-              {ACCEPTED_EXTENSIONS.join(', ')}: prompt/completion, Alpaca (instruction/input/output) or plain text
+              {ACCEPTED_EXTENSIONS.join(', ')}: chat messages, Alpaca, prompt/completion, preference pairs or plain text
             </span>
           </button>
           <input
@@ -74,9 +76,16 @@ export function DataPanel() {
       </div>
 
       <div className="mt-5 flex flex-col gap-4" aria-live="polite">
-        {data.status === 'reading' && <Note>Reading {data.source}…</Note>}
+        {data.status === 'reading' && data.progress && (
+          <ProgressBar
+            testId="data-progress"
+            label={`Reading ${data.source}: ${formatBytes(data.progress.loaded)} of ${formatBytes(data.progress.total)}`}
+            loaded={data.progress.loaded}
+            total={data.progress.total}
+          />
+        )}
         {data.error && <Alert testId="data-error">{data.error}</Alert>}
-        {data.dataset && data.status !== 'reading' && <DataSummary />}
+        {data.summary && data.status === 'ready' && <DataSummary />}
       </div>
     </Card>
   );

@@ -1,135 +1,155 @@
 'use client';
-// The loaded data set: name, format, counts, located errors, a five-record preview and the validation split.
+// The loaded data set: file, layout and record shape (overridable), the record counts, the reading options
+// (plain-text mode, a LLaMA-Factory dataset_info.json entry), then the Data step's sub-sections.
+import { useRef } from 'react';
 import { plural } from '@/lib/format';
-import type { ParsedDataset } from '@/lib/data/types';
+import { SHAPE_CHOICES, type ShapeChoice } from '@/lib/data-protocol';
+import { mappingText } from '@/lib/stores/data-state';
+import { DataCleaning } from './data-cleaning';
+import { DataIssues } from './data-issues';
+import { DataSplit } from './data-split';
+import { DataStats } from './data-stats';
+import { DataTemplate } from './data-template';
 import { useActions, useStudio } from './studio-provider';
-import { Badge, focusRing, inputClass } from './ui';
+import { Alert, Badge, Button, inputClass, Note } from './ui';
 
-const MAX_ERRORS_SHOWN = 20;
-const PREVIEW_ROWS = 5;
+const SHAPE_LABEL: Record<ShapeChoice, string> = {
+  auto: 'detect',
+  text: 'plain text',
+  alpaca: 'Alpaca',
+  'prompt-completion': 'prompt / completion',
+  chat: 'chat messages',
+  preference: 'preference pairs',
+};
 
 export function DataSummary() {
-  const dataset = useStudio((s) => s.data.dataset);
-  if (!dataset) return null;
-  const invalid = dataset.errors.length;
+  const summary = useStudio((s) => s.data.summary);
+  const excluded = useStudio((s) => s.data.excluded);
+  const reportError = useStudio((s) => s.data.reportError);
+  const preparing = useStudio((s) => s.data.preparing);
+  if (!summary) return null;
+  const bad = summary.issues.length;
   return (
     <div className="flex flex-col gap-4">
       <div className="flex flex-wrap items-center gap-x-3 gap-y-2">
         <span className="font-mono text-sm font-medium break-all" data-testid="data-file">
-          {dataset.fileName}
+          {summary.fileName}
         </span>
+        <Badge>{summary.container}</Badge>
         <Badge tone="accent" testId="data-format">
-          {dataset.format}
+          {summary.shape}
         </Badge>
-        <span className="text-sm" data-testid="record-count">
-          {plural(dataset.total, 'record')}
-        </span>
-        <span className="text-sm text-zinc-600 dark:text-zinc-400" data-testid="valid-count">
-          {dataset.records.length.toLocaleString('en-US')} valid
-        </span>
-        <span className={`text-sm ${invalid > 0 ? 'text-red-700 dark:text-red-400' : 'text-zinc-600 dark:text-zinc-400'}`} data-testid="invalid-count">
-          {invalid.toLocaleString('en-US')} invalid
-        </span>
       </div>
-      {invalid > 0 && <ErrorList dataset={dataset} />}
-      <Preview dataset={dataset} />
-      <SplitControl />
-    </div>
-  );
-}
-
-function ErrorList({ dataset }: { dataset: ParsedDataset }) {
-  const shown = dataset.errors.slice(0, MAX_ERRORS_SHOWN);
-  const more = dataset.errors.length - shown.length;
-  return (
-    <div className="rounded-md border border-red-200 bg-red-50/60 px-3 py-2 dark:border-red-900 dark:bg-red-950/30">
-      <p className="text-sm font-medium text-red-800 dark:text-red-300">Skipped records (training uses the valid ones):</p>
-      <ul className="mt-1 max-h-40 overflow-y-auto font-mono text-xs text-red-800 dark:text-red-300" data-testid="data-errors">
-        {shown.map((e, i) => (
-          <li key={`${e.line}-${i}`}>
-            line {e.line}: {e.reason}
-          </li>
-        ))}
-      </ul>
-      {more > 0 && <p className="mt-1 text-xs text-red-800 dark:text-red-300">…and {plural(more, 'more error')}.</p>}
-    </div>
-  );
-}
-
-function Preview({ dataset }: { dataset: ParsedDataset }) {
-  const rows = dataset.records.slice(0, PREVIEW_ROWS);
-  return (
-    <div className="overflow-x-auto rounded-lg border border-zinc-200 dark:border-zinc-800">
-      <table className="w-full table-fixed text-left text-sm" data-testid="data-preview">
-        <caption className="sr-only">The first {rows.length} records as the model will read them</caption>
-        <thead className="bg-zinc-50 text-xs text-zinc-600 uppercase dark:bg-zinc-800/60 dark:text-zinc-400">
-          <tr>
-            <th scope="col" className="w-1/2 px-3 py-2 font-medium">Prompt</th>
-            <th scope="col" className="w-1/2 px-3 py-2 font-medium">Completion (learned)</th>
-          </tr>
-        </thead>
-        <tbody className="divide-y divide-zinc-200 dark:divide-zinc-800">
-          {rows.map((r, i) => (
-            <tr key={i} className="align-top">
-              <td className="px-3 py-2">
-                {r.prompt ? <Clamp text={r.prompt} /> : <span className="text-zinc-400 italic">(none: plain text)</span>}
-              </td>
-              <td className="px-3 py-2">
-                <Clamp text={r.completion} />
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
-  );
-}
-
-function Clamp({ text }: { text: string }) {
-  return <p className="line-clamp-3 font-mono text-xs break-words whitespace-pre-wrap">{text}</p>;
-}
-
-function SplitControl() {
-  const percent = useStudio((s) => s.data.validationPercent);
-  const split = useStudio((s) => s.data.split);
-  const actions = useActions();
-  return (
-    <div className="flex flex-col gap-1">
-      <label htmlFor="validation-split" className="text-sm font-medium">
-        Validation split
-      </label>
-      <div className="flex flex-wrap items-center gap-3">
-        <input
-          id="validation-split"
-          type="range"
-          min={0}
-          max={50}
-          step={1}
-          value={percent}
-          data-testid="validation-split"
-          onChange={(e) => actions.setValidationPercent(Number(e.target.value))}
-          className={`w-48 ${focusRing}`}
-        />
-        <span className="flex items-center gap-1">
-          <input
-            type="number"
-            min={0}
-            max={50}
-            value={percent}
-            aria-label="Validation split, percent"
-            data-testid="validation-percent"
-            onChange={(e) => actions.setValidationPercent(e.target.valueAsNumber)}
-            className={`${inputClass} w-20`}
-          />
-          <span className="text-sm">%</span>
+      <p className="text-sm" data-testid="data-counts">
+        <span data-testid="record-count">{plural(summary.total, 'record')}</span>:{' '}
+        <span data-testid="valid-count">{summary.valid.toLocaleString('en-US')} valid</span>,{' '}
+        <span className={bad > 0 ? 'font-medium text-red-700 dark:text-red-400' : 'text-zinc-600 dark:text-zinc-400'} data-testid="invalid-count">
+          {bad.toLocaleString('en-US')} {excluded ? 'excluded' : 'with problems'}
         </span>
-        {split && (
-          <span className="text-sm text-zinc-600 dark:text-zinc-400" data-testid="split-counts">
-            {split.train.toLocaleString('en-US')} train · {split.validation.toLocaleString('en-US')} validation (shuffled with the seed)
+        {bad > 0 && (
+          <>
+            {' '}
+            —{' '}
+            <a href="#data-issues" className="underline underline-offset-2">
+              see why
+            </a>
+          </>
+        )}
+      </p>
+      <ReadOptions />
+      {bad > 0 && <DataIssues />}
+      {reportError && <Alert testId="data-report-error">{reportError}</Alert>}
+      {preparing && <Note>Updating the statistics…</Note>}
+      <DataCleaning />
+      <DataStats />
+      <DataSplit />
+      <DataTemplate />
+    </div>
+  );
+}
+
+function ReadOptions() {
+  const choices = useStudio((s) => s.data.choices);
+  const container = useStudio((s) => s.data.summary?.container);
+  const info = useStudio((s) => s.data.datasetInfo);
+  const mappingError = useStudio((s) => s.data.mappingError);
+  const actions = useActions();
+  const infoRef = useRef<HTMLInputElement>(null);
+  return (
+    <div className="flex flex-wrap items-end gap-4">
+      <label className="flex flex-col gap-1 text-sm font-medium">
+        Record shape
+        <select value={choices.shape} onChange={(e) => actions.setShape(e.target.value as ShapeChoice)} data-testid="shape-select" className={`${inputClass} w-48`}>
+          {SHAPE_CHOICES.map((s) => (
+            <option key={s} value={s}>
+              {SHAPE_LABEL[s]}
+            </option>
+          ))}
+        </select>
+      </label>
+      {container === 'txt' && (
+        <label className="flex flex-col gap-1 text-sm font-medium">
+          Plain text records
+          <select value={choices.txtMode} onChange={(e) => actions.setTxtMode(e.target.value as 'blocks' | 'lines')} data-testid="txt-mode" className={`${inputClass} w-56`}>
+            <option value="blocks">one per blank-line-separated block</option>
+            <option value="lines">one per line</option>
+          </select>
+        </label>
+      )}
+      <div className="flex flex-col gap-1">
+        <span className="text-sm font-medium">Column mapping</span>
+        <div className="flex flex-wrap items-center gap-2">
+          <Button onClick={() => infoRef.current?.click()} data-testid="dataset-info-button">
+            Use a dataset_info.json
+          </Button>
+          <input
+            ref={infoRef}
+            type="file"
+            hidden
+            tabIndex={-1}
+            accept=".json"
+            data-testid="dataset-info-input"
+            onChange={(e) => {
+              const f = e.target.files?.[0];
+              e.target.value = '';
+              if (f) void actions.loadDatasetInfo(f);
+            }}
+          />
+          {info.entries.length > 0 && (
+            <select
+              aria-label="dataset_info.json entry"
+              value={choices.infoEntry ?? ''}
+              onChange={(e) => actions.chooseInfoEntry(e.target.value || null)}
+              data-testid="dataset-info-entry"
+              className={`${inputClass} w-56`}
+            >
+              <option value="">(no entry: detect the columns)</option>
+              {info.entries.map((e) => (
+                <option key={e.name} value={e.name}>
+                  {e.name} ({e.fileName})
+                </option>
+              ))}
+            </select>
+          )}
+        </div>
+        <input
+          key={mappingText(choices.mapping)}
+          defaultValue={mappingText(choices.mapping)}
+          placeholder="detected; or e.g. instruction=question, output=answer"
+          aria-label="Column mapping: field=column pairs, separated by commas"
+          aria-invalid={mappingError ? true : undefined}
+          onBlur={(e) => e.target.value !== mappingText(choices.mapping) && actions.setMappingText(e.target.value)}
+          onKeyDown={(e) => e.key === 'Enter' && actions.setMappingText(e.currentTarget.value)}
+          data-testid="column-mapping"
+          className={`${inputClass} w-80 max-w-full font-mono`}
+        />
+        {mappingError && (
+          <span role="alert" className="text-xs text-red-700 dark:text-red-400">
+            {mappingError}
           </span>
         )}
       </div>
-      <p className="text-xs text-zinc-500 dark:text-zinc-400">Held-out records measure loss on text the model did not train on; 0% turns validation off.</p>
+      {info.error && <Alert>{info.error}</Alert>}
     </div>
   );
 }

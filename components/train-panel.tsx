@@ -61,7 +61,7 @@ export function TrainPanel() {
             {pending === 'stop' ? 'Stopping…' : 'Stop'}
           </Button>
           {blocker && status !== 'running' && status !== 'paused' && status !== 'loading' && (
-            <span id="start-blocker" className="text-sm text-zinc-600 dark:text-zinc-400">
+            <span id="start-blocker" data-testid="start-blocker" className="text-sm text-zinc-600 dark:text-zinc-400">
               {blocker}
             </span>
           )}

@@ -145,3 +145,29 @@ export function RadioCard({ name, value, checked, onSelect, label, help, testId 
     </label>
   );
 }
+
+/** A labelled checkbox with optional help text. */
+export function Checkbox({ checked, onChange, label, help, testId, disabled }: { checked: boolean; onChange: (on: boolean) => void; label: ReactNode; help?: ReactNode; testId?: string; disabled?: boolean }) {
+  return (
+    <label className="flex cursor-pointer items-start gap-2 text-sm has-disabled:cursor-not-allowed has-disabled:opacity-60">
+      <input type="checkbox" checked={checked} disabled={disabled} onChange={(e) => onChange(e.target.checked)} data-testid={testId} className={`mt-0.5 accent-indigo-600 ${focusRing}`} />
+      <span>
+        <span className="block">{label}</span>
+        {help && <span className="block text-xs text-zinc-600 dark:text-zinc-400">{help}</span>}
+      </span>
+    </label>
+  );
+}
+
+/** A titled sub-section inside a card. */
+export function SubSection({ title, children, testId, aside }: { title: string; children: ReactNode; testId?: string; aside?: ReactNode }) {
+  return (
+    <section className="flex flex-col gap-3 rounded-lg border border-zinc-200 p-4 dark:border-zinc-800" data-testid={testId}>
+      <header className="flex flex-wrap items-center justify-between gap-2">
+        <h3 className="text-sm font-semibold">{title}</h3>
+        {aside}
+      </header>
+      {children}
+    </section>
+  );
+}

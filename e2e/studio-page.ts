@@ -46,6 +46,33 @@ export class StudioPage {
     await expect(this.page.getByTestId('record-count')).toBeVisible();
   }
 
+  /** The Data step: the located issue rows, as their text. */
+  async issueRows(): Promise<string[]> {
+    return this.page.getByTestId('issue-row').allInnerTexts();
+  }
+
+  async excludeIssues() {
+    await this.page.getByTestId('exclude-issues').click();
+    await expect(this.page.getByTestId('issues-excluded')).toBeVisible();
+  }
+
+  /** Waits for the data worker's report (statistics and split) to be shown. */
+  async dataReport() {
+    await expect(this.page.getByTestId('split-counts')).toBeVisible();
+    await expect(this.page.getByTestId('token-preview')).toBeVisible();
+  }
+
+  /** The previewed record's tokens: text and whether each carries loss. */
+  async previewTokens(): Promise<{ text: string; loss: boolean }[]> {
+    await expect(this.page.getByTestId('token').first()).toBeVisible();
+    return this.page.getByTestId('token').evaluateAll((els) => els.map((el) => ({ text: el.textContent ?? '', loss: el.getAttribute('data-loss') === '1' })));
+  }
+
+  async setSplit(validationPercent: number, testPercent: number) {
+    await this.page.getByTestId('validation-percent').fill(String(validationPercent));
+    await this.page.getByTestId('test-percent').fill(String(testPercent));
+  }
+
   async chooseModel(name: string) {
     await this.page.getByTestId(`model-${name}`).check();
   }

@@ -49,6 +49,8 @@ export type ModelSource = z.infer<typeof modelSourceSchema>;
 
 const trainRecordSchema = z.object({ prompt: z.string(), completion: z.string() });
 
+/** One example the Data step encoded with the model's tokenizer: ids and a loss mask (1 = learned). */
+const tokenExampleSchema = z.object({ ids: z.array(z.number().int().min(0)), mask: z.array(z.number().int().min(0).max(1)) });
 // The data studio's normalised record (lib/data/types.ts Conversation): chat, text or prompt/completion.
 const turnSchema = z.object({
   role: z.enum(['system', 'user', 'assistant', 'function_call', 'observation']),
@@ -86,6 +88,18 @@ export const requestSchema = z.discriminatedUnion('type', [
   }),
   /** Stops a model download in progress; the worker answers 'load-cancelled'. */
   z.object({ type: z.literal('cancel-load') }),
+  // Train on what the Data step produced (cleaned, split, templated and encoded in the data worker).
+  z.object({
+    type: z.literal('start-examples'),
+    train: z.array(tokenExampleSchema).min(1),
+    validation: z.array(tokenExampleSchema),
+    config: trainConfigSchema,
+    /** Shown in the exported model card. */
+    dataFile: z.string().optional(),
+    /** Training records cut at the sequence length, and left out for lack of loss tokens, by the Data step. */
+    truncated: z.number().int().min(0),
+    droppedNoLoss: z.number().int().min(0),
+  }),
   z.object({ type: z.literal('pause') }),
   z.object({ type: z.literal('resume') }),
   z.object({ type: z.literal('stop') }),

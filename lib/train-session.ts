@@ -6,7 +6,7 @@ import { httpSource, loadModelFolder, loadTokenizer, type LoadedModel } from './
 import { initWeights } from './engine/model';
 import { countParams, loraTargetPresets } from './engine/params';
 import { Trainer } from './engine/trainer';
-import { maxPositions, type Gpt2Config, type LlamaConfig, type ModelConfig, type StepMetrics, type TrainConfig } from './engine/types';
+import { maxPositions, type Example, type Gpt2Config, type LlamaConfig, type ModelConfig, type StepMetrics, type TrainConfig } from './engine/types';
 import { chooseTemplate, type TemplateName } from './data/chat-template';
 import { encodeConversations } from './data/encode-chat';
 import { fromTrainRecord } from './data/normalize';
@@ -81,6 +81,8 @@ export class TrainSession {
       case 'cancel-load':
         this.loadAbort?.abort();
         return;
+      case 'start-examples':
+        return this.guard('train', () => this.startExamples(req, req.dataFile ?? 'uploaded data set'));
       case 'pause':
         this.run?.trainer.pause();
         if (this.running) this.post({ type: 'state', state: 'paused' });
@@ -163,9 +165,41 @@ export class TrainSession {
           'Raise the sequence length (Alpaca prompts alone take about 70 tokens).',
       );
     }
+    await this.trainOn(model, enc, val.examples, config, dataFile);
+  }
+
+  /** Examples encoded by the Data step: checked against this model, cut to the run's sequence length. */
+  private async startExamples(req: Extract<WorkerRequest, { type: 'start-examples' }>, dataFile: string): Promise<void> {
+    const model = this.model;
+    if (!model) throw new Error('Load a model before starting a run');
+    if (this.running) throw new Error('A run is already in progress');
+    const vocab = model.config.vocab_size;
+    const cut = (examples: Example[]) =>
+      examples.map((e) => {
+        if (e.ids.some((id) => id >= vocab)) {
+          throw new Error(`The Data step encoded token ids beyond this model's vocabulary (${vocab}): it used another tokenizer; reload the data after choosing the model`);
+        }
+        return e.ids.length > req.config.seqLen ? { ids: e.ids.slice(0, req.config.seqLen), mask: e.mask.slice(0, req.config.seqLen) } : e;
+      });
+    const train = cut(req.train).filter((e) => e.mask.includes(1));
+    const enc = { examples: train, truncated: req.truncated, droppedNoLoss: req.droppedNoLoss + req.train.length - train.length };
+    if (train.length === 0) throw new Error(`No training example keeps a token to learn at ${req.config.seqLen} tokens: raise the sequence length`);
+    await this.trainOn(model, enc, cut(req.validation), req.config, dataFile);
+  }
+
+  private async trainOn(
+    model: LoadedModel,
+    enc: { examples: Example[]; truncated: number; droppedNoLoss: number },
+    validation: Example[],
+    config: TrainConfig,
+    dataFile: string,
+  ): Promise<void> {
+    if (config.seqLen > maxPositions(model.config)) {
+      throw new Error(`Sequence length ${config.seqLen} is longer than this model's ${maxPositions(model.config)} positions`);
+    }
     this.run?.trainer.dispose();
     const run = { config, trainExamples: enc.examples.length, dataFile } as Run;
-    run.trainer = new Trainer(model, enc.examples, val.examples, config, {
+    run.trainer = new Trainer(model, enc.examples, validation, config, {
       onStep: (m) => {
         run.last = m;
         run.firstLoss ??= m.loss;
@@ -183,7 +217,7 @@ export class TrainSession {
       totalSteps: config.steps,
       trainableParams: run.trainer.trainableParamCount(),
       trainExamples: enc.examples.length,
-      validationExamples: val.examples.length,
+      validationExamples: validation.length,
       truncated: enc.truncated,
       droppedNoLoss: enc.droppedNoLoss,
     });

@@ -29,7 +29,7 @@ function defaultCreateWorker(): WorkerLike {
   return new Worker(new URL('../workers/train.worker.ts', import.meta.url), { type: 'module' });
 }
 
-const JOB_OF: Partial<Record<WorkerRequest['type'], Job>> = { load: 'load', start: 'train', export: 'export' };
+const JOB_OF: Partial<Record<WorkerRequest['type'], Job>> = { load: 'load', start: 'train', 'start-examples': 'train', export: 'export' };
 
 export class WorkerClient {
   private worker: WorkerLike | null = null;

@@ -2,7 +2,7 @@
 // change the settings, the budget kept as typed, and LoRA targets fitted to the loaded architecture.
 import { describe, expect, it } from 'vitest';
 import { settingsFromSearchParams } from '../defaults';
-import { FakeWorker, ManualScheduler } from './test-helpers';
+import { FakeDataClient, FakeWorker, ManualScheduler, tick } from './test-helpers';
 import { fitTargetsToModel, parseBudgetGiB } from './memory';
 import { initialForm } from './config-form';
 import { createStudioStore, selectMemoryPlan, selectStartBlocker } from './studio-store';
@@ -21,6 +21,8 @@ function setup() {
     createWorker: () => { const w = new FakeWorker(); workers.push(w); return w; },
     saveFile: () => {},
     schedule: new ManualScheduler().schedule,
+    dataClient: new FakeDataClient(),
+    dataDebounceMs: 0,
   });
   store.getState().actions.loadModel();
   workers[0].emit(READY);
@@ -41,12 +43,15 @@ describe('memory plan in the store', () => {
     const store = setup();
     const a = store.getState().actions;
     const jsonl = Array.from({ length: 20 }, (_, i) => JSON.stringify({ prompt: `Q${i}?`, completion: ` A${i}.` })).join('\n');
-    await a.loadFile({ name: 'qa.jsonl', text: async () => jsonl });
+    await a.loadFile(new File([jsonl], 'qa.jsonl'));
+    await tick(); // the data worker's report
     a.setMemoryBudget('64');
+    await tick();
     expect(selectStartBlocker(store.getState())).toBeNull();
     a.setMethod('full');
     a.setField('batchSize', '8');
     a.setField('seqLen', '512');
+    await tick();
     const needed = selectMemoryPlan(store.getState())!.total;
     a.setMemoryBudget(String((needed * 0.5) / 1024 ** 3));
     const plan = selectMemoryPlan(store.getState())!;
@@ -55,6 +60,7 @@ describe('memory plan in the store', () => {
     expect(plan.suggestions.length).toBeGreaterThan(0);
     a.applyMemorySuggestion(0);
     expect(selectMemoryPlan(store.getState())!.fits).toBe(true);
+    await tick(); // the data worker re-encodes for the new sequence length
     expect(selectStartBlocker(store.getState())).toBeNull();
   });
 

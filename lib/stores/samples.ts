@@ -22,7 +22,7 @@ export function parseSampleIndex(data: unknown): SampleEntry[] {
   return r.data;
 }
 
-export const ACCEPTED_EXTENSIONS = ['.jsonl', '.json', '.txt'] as const;
+export const ACCEPTED_EXTENSIONS = ['.jsonl', '.ndjson', '.json', '.csv', '.tsv', '.parquet', '.txt'] as const;
 
 export function hasAcceptedExtension(fileName: string): boolean {
   const lower = fileName.toLowerCase();

@@ -2,8 +2,11 @@
 import type { StoreApi } from 'zustand/vanilla';
 import type { ModelOption, NumericField, StudioSettings } from '../defaults';
 import type { Method, ScheduleKind, TrainConfig } from '../engine/types';
-import type { ParsedDataset, TrainRecord } from '../data/types';
-import { splitRecords } from '../data/split';
+import type { DataActions } from './data-actions';
+import { tokenizerUrlOf, type DataState } from './data-state';
+import type { PrepareSettings } from '../data-protocol';
+import { resolveUrl, toModelRef } from '../hub/client';
+import { baseName } from '../hub/local-files';
 import type { BackendChoice } from '../protocol';
 import { readForm, type ConfigErrors, type ConfigForm, type FormLimits } from './config-form';
 import type { SampleEntry } from './samples';
@@ -12,28 +15,16 @@ import type { ModelSourceActions } from './model-source-actions';
 import { sourceKey, type ModelSourceState } from './model-source';
 import { memoryPlanFor, type MemoryPlanView } from './memory';
 
-export interface DataState {
-  status: 'empty' | 'reading' | 'ready' | 'error';
-  dataset: ParsedDataset | null;
-  /** Name of the file being read or last read. */
-  source: string | null;
-  error: string | null;
-  validationPercent: number;
-  /** Train / validation sizes for the current data, percentage and seed. */
-  split: { train: number; validation: number } | null;
-}
-
 export interface SamplesState {
   status: 'idle' | 'loading' | 'ready' | 'error';
   entries: SampleEntry[];
   error: string | null;
 }
 
-export interface StudioActions extends ModelSourceActions {
+export type { DataState } from './data-state';
+
+export interface StudioActions extends ModelSourceActions, DataActions {
   loadSampleIndex(): Promise<void>;
-  loadSample(file: string): Promise<void>;
-  loadFile(file: { name: string; text(): Promise<string> }): Promise<void>;
-  setValidationPercent(percent: number): void;
   selectModel(name: string): void;
   setBackend(choice: BackendChoice): void;
   setAllowFallbackAdapter(allow: boolean): void;
@@ -99,20 +90,29 @@ export function modelKey(s: Pick<StudioState, 'modelName' | 'modelSource' | 'bac
   return `${sourceKey(s.modelSource, s.modelName)}|${s.backendChoice}|${s.allowFallbackAdapter ? 'fallback' : 'hw'}`;
 }
 
-function splitSeed(form: ConfigForm): number {
+/** The seed as typed (the split uses it even while another field is invalid). */
+export function splitSeed(form: ConfigForm): number {
   const n = Number(form.drafts.seed);
   return Number.isInteger(n) ? n : 0;
 }
 
-/** Splits records with the run's seed, as Start will. */
-export function splitDataset(records: TrainRecord[], percent: number, seed: number): { train: TrainRecord[]; validation: TrainRecord[] } {
-  return splitRecords(records, percent / 100, seed);
-}
-
-export function splitCounts(data: DataState, form: ConfigForm): DataState['split'] {
-  if (!data.dataset) return null;
-  const { train, validation } = splitDataset(data.dataset.records, data.validationPercent, splitSeed(form));
-  return { train: train.length, validation: validation.length };
+/** Where the Data step reads the chosen model's tokenizer: the bundled folder, the Hub's resolve URL (the data
+ * worker fetches the two small files itself), or the picked folder's files. Null when there is none. */
+export function dataTokenizer(s: StudioState): { url: string; files?: PrepareSettings['tokenizerFiles'] } | null {
+  const src = s.modelSource;
+  if (src.kind === 'hub') {
+    if (!src.hub.id.trim()) return null;
+    return { url: resolveUrl(toModelRef({ id: src.hub.id, baseUrl: src.hub.baseUrl, revision: src.hub.revision }), '') };
+  }
+  if (src.kind === 'files') {
+    const find = (name: string) => src.local?.files.find((f) => baseName(f.webkitRelativePath || f.name) === name);
+    const json = find('tokenizer.json');
+    if (!src.local || !json) return null;
+    const config = find('tokenizer_config.json');
+    return { url: `local:${src.local.name}:${src.local.size}`, files: { json: json as unknown as Blob, ...(config ? { config: config as unknown as Blob } : {}) } };
+  }
+  const url = tokenizerUrlOf(selectModelOption(s).source);
+  return url === null ? null : { url };
 }
 
 /** Why Start is unavailable right now, or null when it can go. */
@@ -120,9 +120,16 @@ export function selectStartBlocker(s: StudioState): string | null {
   if (isRunActive(s.run.status)) return 'A run is in progress.';
   if (s.model.status === 'loading') return 'The model is loading.';
   if (s.exporting.status === 'exporting') return 'An export is in progress.';
-  if (!s.data.dataset || s.data.dataset.records.length === 0) return 'Load a data set with at least one valid record.';
+  const d = s.data;
+  if (d.status !== 'ready' || !d.summary || d.summary.valid === 0) return 'Load a data set with at least one valid record.';
+  if (d.summary.issues.length > 0 && !d.excluded) {
+    return `${d.summary.issues.length.toLocaleString('en-US')} records have problems: exclude them in the Data step (or fix the file and load it again).`;
+  }
   if (!s.config) return 'Fix the highlighted settings.';
-  if (s.data.split && s.data.split.train === 0) return 'No training records left after the validation split.';
+  if (dataTokenizer(s) === null) return "The Data step cannot find this model's tokenizer.json: pick the model's whole folder.";
+  if (d.reportError) return `Fix the data settings: ${d.reportError}`;
+  if (!d.report || d.preparing) return 'The Data step is still preparing the data.';
+  if (d.report.split.train === 0) return 'No training records are left after cleaning and the split.';
   const plan = selectMemoryPlan(s);
   if (plan && !plan.fits) return 'This setup does not fit in memory: see the memory plan in Method.';
   return null;

@@ -1,9 +1,11 @@
 // Store tests over a fake worker: the Start flow (load, then start), step batching, pause/stop,
 // export, crash recovery, and the data and settings actions.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { settingsFromSearchParams } from '../defaults';
 import { CRASH_SUFFIX } from '../worker-client';
-import { FakeWorker, ManualScheduler, stepEvent } from './test-helpers';
+import { FakeDataClient, FakeWorker, ManualScheduler, stepEvent, tick } from './test-helpers';
 import { createStudioStore, selectCanExport, selectStartBlocker, type StudioStoreOptions } from './studio-store';
 
 const JSONL = Array.from({ length: 20 }, (_, i) => JSON.stringify({ prompt: `Q${i}?`, completion: ` A${i}.` })).join('\n');
@@ -19,6 +21,7 @@ function setup(search: Record<string, string> = { test: '1', steps: '10' }, extr
   const workers: FakeWorker[] = [];
   const saved: { name: string; size: number }[] = [];
   const scheduler = new ManualScheduler();
+  const dataClient = new FakeDataClient();
   const store = createStudioStore({
     settings: settingsFromSearchParams(search),
     createWorker: () => {
@@ -28,22 +31,27 @@ function setup(search: Record<string, string> = { test: '1', steps: '10' }, extr
     },
     saveFile: (name, bytes) => saved.push({ name, size: bytes.byteLength }),
     schedule: scheduler.schedule,
+    dataClient,
+    dataDebounceMs: 0,
     ...extra,
   });
   const worker = () => workers[workers.length - 1];
   const a = () => store.getState().actions;
-  return { store, workers, worker, saved, scheduler, a };
+  return { store, workers, worker, saved, scheduler, a, dataClient };
 }
 
 async function withData(t: ReturnType<typeof setup>) {
-  await t.a().loadFile({ name: 'qa.jsonl', text: async () => JSONL });
+  await t.a().loadFile(new File([JSONL], 'qa.jsonl'));
+  await tick(); // the debounced report
   expect(t.store.getState().data.status).toBe('ready');
+  expect(t.store.getState().data.report).not.toBeNull();
 }
 
 /** Start, answer the load, answer the start: a run in progress. */
 async function running(t: ReturnType<typeof setup>) {
   await withData(t);
   t.a().start();
+  await tick(); // the data worker encodes
   t.worker().emit(READY);
   t.worker().emit({ type: 'started', totalSteps: 10, trainableParams: 1234, trainExamples: 18, validationExamples: 2, truncated: 0, droppedNoLoss: 0 });
 }
@@ -88,25 +96,56 @@ describe('studio store: settings', () => {
 });
 
 describe('studio store: data', () => {
-  it('loads a file and counts records and the split', async () => {
+  it('reads a file in the data worker and asks it for the seeded split', async () => {
     const t = setup();
     await withData(t);
     const d = t.store.getState().data;
-    expect(d.dataset?.records).toHaveLength(20);
-    expect(d.split).toEqual({ train: 18, validation: 2 });
+    expect(d.summary).toMatchObject({ fileName: 'qa.jsonl', total: 20, valid: 20 });
+    expect(d.report?.split).toMatchObject({ train: 18, validation: 2 });
+    expect(t.dataClient.lastSettings).toMatchObject({ tokenizerUrl: '/models/webtune-demo/', seqLen: 128, split: { validation: 0.1, seed: 42 } });
     t.a().setValidationPercent(25);
-    expect(t.store.getState().data.split).toEqual({ train: 15, validation: 5 });
+    await tick();
+    expect(t.store.getState().data.report?.split).toMatchObject({ train: 15, validation: 5 });
     t.a().setValidationPercent(90); // clamped to 50
-    expect(t.store.getState().data.validationPercent).toBe(50);
+    expect(t.store.getState().data.choices.validationPercent).toBe(50);
+    t.a().setField('seqLen', '64');
+    await tick();
+    expect(t.dataClient.lastSettings?.seqLen).toBe(64);
   });
 
   it('rejects other file types and reports unreadable files', async () => {
     const t = setup();
-    await t.a().loadFile({ name: 'x.csv', text: async () => 'a,b' });
-    expect(t.store.getState().data).toMatchObject({ status: 'error', dataset: null });
-    expect(t.store.getState().data.error).toMatch(/x\.csv/);
-    await t.a().loadFile({ name: 'empty.jsonl', text: async () => '' });
-    expect(t.store.getState().data.error).toMatch(/empty\.jsonl/);
+    await t.a().loadFile(new File(['a,b'], 'x.xlsx'));
+    expect(t.store.getState().data).toMatchObject({ status: 'error', summary: null });
+    expect(t.store.getState().data.error).toMatch(/x\.xlsx/);
+    await t.a().loadFile(new File([''], 'empty.jsonl'));
+    expect(t.store.getState().data.error).toMatch(/empty\.jsonl.*empty/);
+  });
+
+  it('records with issues block Start until the person excludes them', async () => {
+    const t = setup(undefined, { dataClient: new FakeDataClient([{ line: 3, class: 'not_object', reason: 'not a JSON object' }]) });
+    await withData(t);
+    expect(selectStartBlocker(t.store.getState())).toMatch(/1 records have problems: exclude them/);
+    t.a().setExcluded(true);
+    expect(selectStartBlocker(t.store.getState())).toBeNull();
+  });
+
+  it("a dataset_info.json entry sets the shape and columns and re-reads the file that way", async () => {
+    const t = setup();
+    await withData(t);
+    const info = readFileSync(path.resolve(import.meta.dirname, '../../../shared/data/dataset_info.json'));
+    await t.a().loadDatasetInfo(new File([info], 'dataset_info.json'));
+    expect(t.store.getState().data.datasetInfo.entries.map((e) => e.name)).toContain('alpaca_en_demo');
+    t.a().chooseInfoEntry('dpo_en_demo');
+    await tick();
+    expect(t.dataClient.calls.filter((c) => c === 'parse')).toHaveLength(2);
+    expect(t.dataClient.lastParseOptions).toMatchObject({ shape: 'preference', mapping: { messages: 'conversations', chosen: 'chosen', rejected: 'rejected' }, tags: { roleTag: 'from' } });
+    t.a().setMappingText('prompt=question, completion=answer');
+    await tick();
+    expect(t.dataClient.lastParseOptions).toMatchObject({ mapping: { prompt: 'question', completion: 'answer' } });
+    expect(t.store.getState().data.choices.infoEntry).toBeNull();
+    t.a().setMappingText('question');
+    expect(t.store.getState().data.mappingError).toMatch(/field=column/);
   });
 
   it('fetches the sample list and a sample', async () => {
@@ -117,7 +156,7 @@ describe('studio store: data', () => {
     await t.a().loadSampleIndex();
     expect(t.store.getState().samples.entries).toEqual(index);
     await t.a().loadSample('qa.jsonl');
-    expect(t.store.getState().data.dataset?.fileName).toBe('qa.jsonl');
+    expect(t.store.getState().data.summary?.fileName).toBe('qa.jsonl');
     await t.a().loadSample('missing.jsonl');
     expect(t.store.getState().data.error).toMatch(/404/);
   });
@@ -133,10 +172,11 @@ describe('studio store: a run', () => {
     expect(t.worker().posted[0]).toMatchObject({ model: { kind: 'tiny-random' }, backend: 'auto', allowFallbackAdapter: true });
     t.worker().emit({ type: 'progress', stage: 'Downloading weights', loaded: 1, total: 2 });
     expect(t.store.getState().model.progress).toMatchObject({ loaded: 1, total: 2 });
+    await tick();
     t.worker().emit(READY);
-    expect(t.worker().types()).toEqual(['load', 'start']);
+    expect(t.worker().types()).toEqual(['load', 'start-examples']);
     const start = t.worker().posted[1];
-    if (start.type !== 'start') throw new Error('expected start');
+    if (start.type !== 'start-examples') throw new Error('expected start-examples');
     expect(start.train).toHaveLength(18);
     expect(start.validation).toHaveLength(2);
     expect(start.config.steps).toBe(10);
@@ -144,16 +184,43 @@ describe('studio store: a run', () => {
     expect(t.store.getState().model).toMatchObject({ status: 'ready', backend: 'webgpu', adapter: 'SwiftShader (software)' });
   });
 
+  it('an encoding failure in the data worker ends the queued run with the reason', async () => {
+    const failing = new FakeDataClient();
+    failing.encode = async () => {
+      throw new Error('No training example keeps a token to learn at 8 tokens');
+    };
+    const t = setup(undefined, { dataClient: failing });
+    await withData(t);
+    t.a().start();
+    await tick();
+    t.worker().emit(READY);
+    expect(t.worker().types()).toEqual(['load']);
+    expect(t.store.getState().run).toMatchObject({ status: 'error', error: expect.stringMatching(/could not encode the data: No training example/) });
+  });
+
+  it('stop while the data worker encodes drops the start', async () => {
+    const t = setup();
+    await withData(t);
+    t.a().start();
+    t.a().stop();
+    await tick();
+    t.worker().emit(READY);
+    expect(t.worker().types()).toEqual(['load']);
+    expect(t.store.getState().run.status).toBe('stopped');
+  });
+
   it('skips the load when the same model is already loaded', async () => {
     const t = setup();
     await running(t);
     t.worker().emit({ type: 'done', steps: 10, firstLoss: 3, lastLoss: 2, stopped: false });
     t.a().start();
-    expect(t.worker().types()).toEqual(['load', 'start', 'start']);
+    await tick();
+    expect(t.worker().types()).toEqual(['load', 'start-examples', 'start-examples']);
     t.a().setBackend('cpu'); // another backend needs a new load
     t.worker().emit({ type: 'done', steps: 10, firstLoss: 3, lastLoss: 2, stopped: false });
     t.a().start();
-    expect(t.worker().types()).toEqual(['load', 'start', 'start', 'load']);
+    await tick();
+    expect(t.worker().types()).toEqual(['load', 'start-examples', 'start-examples', 'load']);
   });
 
   it('batches step events into one update per frame and smooths them', async () => {
@@ -238,10 +305,11 @@ describe('studio store: a run', () => {
     const t = setup();
     await withData(t);
     t.a().start();
+    await tick();
     t.worker().emit(READY);
     t.a().stop();
     t.worker().emit({ type: 'started', totalSteps: 10, trainableParams: 1, trainExamples: 18, validationExamples: 2, truncated: 0, droppedNoLoss: 0 });
-    expect(t.worker().types()).toEqual(['load', 'start', 'stop', 'stop']);
+    expect(t.worker().types()).toEqual(['load', 'start-examples', 'stop', 'stop']);
   });
 
   it('stop while the model loads drops the queued start', async () => {
@@ -281,7 +349,7 @@ describe('studio store: a run', () => {
     expect(s.workerAlive).toBe(false);
     expect(s.model.status).toBe('idle');
     expect(selectCanExport(s)).toBe(false);
-    expect(s.data.dataset?.records).toHaveLength(20);
+    expect(s.data.summary?.valid).toBe(20);
     expect(s.config?.steps).toBe(10);
     t.a().start();
     expect(t.workers).toHaveLength(2);

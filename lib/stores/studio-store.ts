@@ -2,16 +2,18 @@
 // the WorkerClient, feeds worker events through the pure reducer, and batches step events per frame.
 import { createStore } from 'zustand/vanilla';
 import { modelOptions, DEFAULT_VALIDATION_PERCENT, PRESETS, type StudioSettings } from '../defaults';
-import { parseDataFile } from '../data/parse';
+import { DataClient } from '../data-client';
 import type { StepEvent, WorkerEvent, WorkerRequest } from '../protocol';
 import { WorkerClient, type Job, type WorkerLike } from '../worker-client';
 import { applyValues, initialForm, setDraft, switchMethod, type ConfigForm } from './config-form';
 import { saveBytes } from './download';
 import { fitTargetsToModel, loadBudget, saveBudget } from './memory';
 import { frameScheduler } from './frame-scheduler';
-import { hasAcceptedExtension, parseSampleIndex, sampleUrl, SAMPLE_INDEX_URL } from './samples';
 import { createModelSourceActions } from './model-source-actions';
 import { hubSource, initialModelSource, readFolder, sourceProblem } from './model-source';
+import { createDataActions, type DataClientLike } from './data-actions';
+import { initialData, prepareSettings } from './data-state';
+import { parseSampleIndex, SAMPLE_INDEX_URL } from './samples';
 import { appendSteps, initialExport, initialModel, initialRun, isRunActive, reduceCrash, reduceEvent } from './studio-reducer';
 import {
   formLimits,
@@ -19,12 +21,11 @@ import {
   modelKey,
   selectCanExport,
   selectModelOption,
+  dataTokenizer,
   selectMemoryPlan,
   selectStartBlocker,
   slices,
-  splitCounts,
-  splitDataset,
-  type DataState,
+  splitSeed,
   type StudioActions,
   type StudioState,
   type StudioStore,
@@ -40,6 +41,10 @@ export interface StudioStoreOptions {
   saveFile?: (fileName: string, bytes: ArrayBuffer) => void;
   /** Runs `flush` soon (default: next animation frame); returns a cancel function. */
   schedule?: (flush: () => void) => () => void;
+  /** The data worker's client (tests pass a fake). */
+  dataClient?: DataClientLike;
+  /** Delay before the Data step asks the worker for a new report after a change (ms). */
+  dataDebounceMs?: number;
 }
 
 export function createStudioStore(options: StudioStoreOptions): StudioStore {
@@ -50,10 +55,13 @@ export function createStudioStore(options: StudioStoreOptions): StudioStore {
 
   let pendingSteps: StepEvent[] = [];
   let cancelFlush: (() => void) | null = null;
-  let pendingStart: Extract<WorkerRequest, { type: 'start' }> | null = null;
+  let pendingStart: Extract<WorkerRequest, { type: 'start-examples' }> | null = null;
+  /** Counts Start presses; an encode that finishes after a newer Start or a Stop is dropped. */
+  let startToken = 0;
+  let encoding = false;
+  const dataClient = options.dataClient ?? new DataClient();
   let lastJob: Job | null = null;
   let lastExport: { fileName: string; bytes: ArrayBuffer } | null = null;
-  let dataToken = 0;
 
   const options0 = modelOptions(settings.testMode);
   const form0 = initialForm(settings.overrides);
@@ -93,6 +101,10 @@ export function createStudioStore(options: StudioStoreOptions): StudioStore {
         pendingStart = null;
       } else if (e.type === 'started' && get().run.pending === 'stop') {
         send({ type: 'stop' });
+      } else if (e.type === 'done') {
+        const tps = get().run.last?.tokensPerSec ?? 0;
+        if (tps > 0) set({ data: { ...get().data, measuredTokensPerSec: tps } });
+        dataActions.refresh();
       } else if (e.type === 'exported') {
         lastExport = { fileName: e.fileName, bytes: e.bytes };
         saveFile(e.fileName, e.bytes);
@@ -158,27 +170,32 @@ export function createStudioStore(options: StudioStoreOptions): StudioStore {
     };
 
     const withForm = (form: ConfigForm) => {
+      set({ form, ...formState(form, formLimits(get())) });
+      dataActions.refresh(); // the sequence length and the seed shape the data report
+    };
+
+    /** The Data step's worker settings for the selected model, sequence length and seed. */
+    const dataSettings = () => {
       const s = get();
-      const data = { ...s.data, split: splitCounts(s.data, form) };
-      set({ form, data, ...formState(form, formLimits(s)) });
+      const seqLen = s.config?.seqLen ?? (Number(s.form.drafts.seqLen) || 128);
+      const tok = dataTokenizer(s);
+      return prepareSettings(s.data, tok?.url ?? null, seqLen, splitSeed(s.form), tok?.files);
     };
 
-    const setDataset = (token: number, fileName: string, text: string) => {
-      if (token !== dataToken) return; // a newer file was chosen meanwhile
-      try {
-        const dataset = parseDataFile(fileName, text);
-        const error = dataset.records.length === 0 ? 'No usable records in this file: see the errors below.' : null;
-        const data: DataState = { ...get().data, status: error ? 'error' : 'ready', dataset, source: fileName, error, split: null };
-        set({ data: { ...data, split: splitCounts(data, get().form) } });
-      } catch (err) {
-        const message = err instanceof Error ? err.message : String(err);
-        set({ data: { ...get().data, status: 'error', dataset: null, source: fileName, error: `Could not read ${fileName}: ${message}`, split: null } });
-      }
-    };
+    const dataActions = createDataActions({
+      getData: () => get().data,
+      setData: (data) => set({ data }),
+      client: dataClient,
+      fetch: doFetch,
+      settings: dataSettings,
+      debounceMs: options.dataDebounceMs ?? 150,
+    });
 
-    const readingFailed = (token: number, fileName: string, message: string) => {
-      if (token !== dataToken) return;
-      set({ data: { ...get().data, status: 'error', dataset: null, source: fileName, error: message, split: null } });
+    /** Sends the encoded examples once both they and the model are ready. */
+    const startWhenReady = (req: Extract<WorkerRequest, { type: 'start-examples' }>) => {
+      const s = get();
+      if (s.model.status === 'ready' && s.model.loadedKey === modelKey(s) && client.alive && !client.isBusy('load')) send({ ...req, config: s.config ?? req.config });
+      else pendingStart = req;
     };
 
     const actions: StudioActions = {
@@ -196,41 +213,12 @@ export function createStudioStore(options: StudioStoreOptions): StudioStore {
         }
       },
 
-      async loadSample(file) {
-        const token = ++dataToken;
-        set({ data: { ...get().data, status: 'reading', source: file, error: null } });
-        try {
-          const res = await doFetch(sampleUrl(file));
-          if (!res.ok) throw new Error(`HTTP ${res.status}`);
-          setDataset(token, file, await res.text());
-        } catch (err) {
-          readingFailed(token, file, `Could not fetch the sample ${file}: ${err instanceof Error ? err.message : String(err)}`);
-        }
-      },
-
-      async loadFile(file) {
-        const token = ++dataToken;
-        if (!hasAcceptedExtension(file.name)) {
-          readingFailed(token, file.name, `${file.name} is not a .jsonl, .json or .txt file.`);
-          return;
-        }
-        set({ data: { ...get().data, status: 'reading', source: file.name, error: null } });
-        try {
-          setDataset(token, file.name, await file.text());
-        } catch (err) {
-          readingFailed(token, file.name, `Could not read ${file.name}: ${err instanceof Error ? err.message : String(err)}`);
-        }
-      },
-
-      setValidationPercent(percent) {
-        if (!Number.isFinite(percent)) return;
-        const p = Math.min(50, Math.max(0, Math.round(percent)));
-        const data = { ...get().data, validationPercent: p };
-        set({ data: { ...data, split: splitCounts(data, get().form) } });
-      },
+      ...dataActions,
 
       selectModel(name) {
-        if (get().modelOptions.some((o) => o.name === name)) set({ modelName: name, modelSource: { ...get().modelSource, kind: 'bundled' } });
+        if (!get().modelOptions.some((o) => o.name === name)) return;
+        set({ modelName: name, modelSource: { ...get().modelSource, kind: 'bundled' } });
+        dataActions.refresh(); // another model may bring another tokenizer and template
       },
       setBackend(choice) {
         set({ backendChoice: choice });
@@ -288,20 +276,34 @@ export function createStudioStore(options: StudioStoreOptions): StudioStore {
 
       start() {
         const s = get();
-        if (selectStartBlocker(s) !== null || !s.data.dataset || !s.config) return;
-        const { train, validation } = splitDataset(s.data.dataset.records, s.data.validationPercent, s.config.seed);
-        const req = { type: 'start' as const, train, validation, config: s.config, dataFile: s.data.dataset.fileName };
+        const settings = dataSettings();
+        if (selectStartBlocker(s) !== null || !s.config || !settings || !s.data.summary) return;
+        const config = s.config;
+        const dataFile = s.data.summary.fileName;
+        const token = ++startToken;
         cancelFlush?.();
         cancelFlush = null;
         pendingSteps = [];
+        pendingStart = null;
         lastExport = null;
-        set({ run: initialRun('loading', s.config.steps, s.config.method), exporting: initialExport });
-        if (!client.alive || s.model.status !== 'ready' || s.model.loadedKey !== modelKey(s)) {
-          pendingStart = req;
-          sendLoad();
-        } else {
-          send(req);
-        }
+        set({ run: initialRun('loading', config.steps, config.method), exporting: initialExport });
+        if (!client.alive || s.model.status !== 'ready' || s.model.loadedKey !== modelKey(s)) sendLoad();
+        // The data worker encodes what the Data step shows while the model loads.
+        encoding = true;
+        dataClient.encode(settings).then(
+          (enc) => {
+            if (token !== startToken) return;
+            encoding = false;
+            if (get().run.status !== 'loading') return; // stopped, or the load failed
+            startWhenReady({ type: 'start-examples', ...enc, config, dataFile });
+          },
+          (err: unknown) => {
+            if (token !== startToken) return;
+            encoding = false;
+            const message = err instanceof Error ? err.message : String(err);
+            if (get().run.status === 'loading') set({ run: { ...get().run, status: 'error', error: `The Data step could not encode the data: ${message}` } });
+          },
+        );
       },
       pause() {
         if (get().run.status !== 'running') return;
@@ -315,9 +317,11 @@ export function createStudioStore(options: StudioStoreOptions): StudioStore {
       },
       stop() {
         const s = get();
-        if (s.run.status === 'loading' && pendingStart) {
-          // Still loading the model: drop the queued start; the load itself finishes in the background.
+        if (s.run.status === 'loading' && (pendingStart || encoding)) {
+          // Still encoding or loading the model: drop the queued start; the load itself finishes in the background.
           pendingStart = null;
+          encoding = false;
+          startToken++;
           set({ run: { ...s.run, status: 'stopped' } });
           return;
         }
@@ -340,6 +344,7 @@ export function createStudioStore(options: StudioStoreOptions): StudioStore {
         cancelFlush = null;
         pendingStart = null;
         client.terminate();
+        dataClient.terminate();
         set({ workerAlive: false, model: { ...get().model, status: get().model.status === 'ready' ? 'idle' : get().model.status, loadedKey: null } });
       },
     };
@@ -352,7 +357,7 @@ export function createStudioStore(options: StudioStoreOptions): StudioStore {
       backendChoice: 'auto',
       allowFallbackAdapter: settings.testMode,
       memoryBudgetGiB: loadBudget(),
-      data: { status: 'empty', dataset: null, source: null, error: null, validationPercent: DEFAULT_VALIDATION_PERCENT, split: null },
+      data: initialData(DEFAULT_VALIDATION_PERCENT),
       samples: { status: 'idle', entries: [], error: null },
       form: form0,
       ...read0,

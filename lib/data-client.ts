@@ -1,0 +1,89 @@
+// UI side of the data worker: starts it lazily, numbers each request, resolves it with the matching event
+// (or rejects with the worker's message), reports parse progress, and turns a crash into one clear error.
+import type { DataEvent, DataRequest, ParseOptions, PrepareSettings, PreparedReport, PreviewView, ParsedSummary } from './data-protocol';
+import type { WorkerLike } from './worker-client';
+import type { TokenExample } from './data/types';
+
+export type Encoded = Extract<DataEvent, { type: 'encoded' }>;
+
+interface Pending {
+  resolve: (e: DataEvent) => void;
+  reject: (e: Error) => void;
+  onProgress?: (loaded: number, total: number) => void;
+}
+
+function defaultCreateWorker(): WorkerLike {
+  return new Worker(new URL('../workers/data.worker.ts', import.meta.url), { type: 'module' });
+}
+
+export class DataClient {
+  private worker: WorkerLike | null = null;
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+
+  constructor(private readonly createWorker: () => WorkerLike = defaultCreateWorker) {}
+
+  async parse(slot: 'main' | 'validation', file: Blob, fileName: string, options: ParseOptions, onProgress?: Pending['onProgress']): Promise<ParsedSummary> {
+    const e = await this.request((id) => ({ type: 'parse', id, slot, file, fileName, options }), onProgress);
+    return (e as Extract<DataEvent, { type: 'parsed' }>).summary;
+  }
+
+  async prepare(settings: PrepareSettings): Promise<PreparedReport> {
+    return ((await this.request((id) => ({ type: 'prepare', id, settings }))) as Extract<DataEvent, { type: 'prepared' }>).report;
+  }
+
+  async preview(index: number, settings: PrepareSettings): Promise<PreviewView> {
+    return ((await this.request((id) => ({ type: 'preview', id, index, settings }))) as Extract<DataEvent, { type: 'preview' }>).preview;
+  }
+
+  async encode(settings: PrepareSettings): Promise<{ train: TokenExample[]; validation: TokenExample[]; truncated: number; droppedNoLoss: number }> {
+    const e = (await this.request((id) => ({ type: 'encode', id, settings }))) as Encoded;
+    return { train: e.train, validation: e.validation, truncated: e.truncated, droppedNoLoss: e.droppedNoLoss };
+  }
+
+  terminate(): void {
+    this.worker?.terminate();
+    this.worker = null;
+    this.fail('The data worker was stopped');
+  }
+
+  private request(make: (id: number) => DataRequest, onProgress?: Pending['onProgress']): Promise<DataEvent> {
+    const id = this.nextId++;
+    const worker = this.ensureWorker();
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject, onProgress });
+      worker.postMessage(make(id));
+    });
+  }
+
+  private ensureWorker(): WorkerLike {
+    if (this.worker) return this.worker;
+    const worker = this.createWorker();
+    worker.addEventListener('message', (ev) => {
+      if (this.worker !== worker) return;
+      const e = (ev as MessageEvent).data as DataEvent;
+      const p = this.pending.get(e?.id);
+      if (!p) return;
+      if (e.type === 'progress') return p.onProgress?.(e.loaded, e.total);
+      this.pending.delete(e.id);
+      if (e.type === 'error') p.reject(new Error(e.message));
+      else p.resolve(e);
+    });
+    worker.addEventListener('error', (ev) => {
+      if (this.worker !== worker) return;
+      ev.preventDefault?.();
+      const msg = (ev as ErrorEvent).message || 'the worker script failed to load or threw';
+      worker.terminate();
+      this.worker = null;
+      this.fail(`The data worker crashed: ${msg}. Load the file again to retry`);
+    });
+    this.worker = worker;
+    return worker;
+  }
+
+  private fail(message: string): void {
+    const all = [...this.pending.values()];
+    this.pending.clear();
+    all.forEach((p) => p.reject(new Error(message)));
+  }
+}
