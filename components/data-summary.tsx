@@ -6,7 +6,7 @@ import { plural } from '@/lib/format';
 import { SHAPE_CHOICES, type ShapeChoice } from '@/lib/data-protocol';
 import { mappingText } from '@/lib/stores/data-state';
 import { DataCleaning } from './data-cleaning';
-import { DataIssues } from './data-issues';
+import { DataIssues, TooLongRecords } from './data-issues';
 import { DataSplit } from './data-split';
 import { DataStats } from './data-stats';
 import { DataTemplate } from './data-template';
@@ -62,6 +62,7 @@ export function DataSummary() {
       {preparing && <Note>Updating the statistics…</Note>}
       <DataCleaning />
       <DataStats />
+      <TooLongRecords />
       <DataSplit />
       <DataTemplate />
     </div>

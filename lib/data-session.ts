@@ -21,6 +21,7 @@ import {
   type DatasetOptions,
 } from './data/studio';
 import { HfTokenizer } from './engine/tokenizer';
+import { tooLongIssues } from './data/stats';
 import type { DataEvent, ParseOptions, ParsedSummary, PrepareSettings, PreparedReport } from './data-protocol';
 
 type Post = (event: DataEvent, transfer?: Transferable[]) => void;
@@ -143,7 +144,9 @@ export class DataSession {
     const stats = datasetStats(tokenizer, cleaned.records, { ...enc, tokensPerSec: s.tokensPerSec || undefined });
     const examples = encodeConversations(tokenizer, parts.train, enc).examples;
     const packed = packExamples(examples, enc.seqLen, tokenizer.eosId);
+    const tooLong = tooLongIssues(tokenizer, cleaned.records, enc);
     const report: PreparedReport = {
+      tooLong: { count: tooLong.length, issues: tooLong.slice(0, MAX_REMOVED_SHOWN) },
       template: template.name,
       modelHasTemplate: modelTemplate(config) !== null,
       clean: cleanSummary(cleaned),
