@@ -107,7 +107,7 @@ test('a download can be cancelled, and a missing or gated model says what to do'
   await expect(studio.modelError()).toContainText(/offline.*Hub URL setting/);
 });
 
-test('a local model folder loads, and a folder without weights names what is missing', async ({ page }, testInfo) => {
+test('a local model folder loads and trains, and a folder without weights names what is missing', async ({ page }, testInfo) => {
   const dir = testInfo.outputPath('tiny-local');
   const broken = testInfo.outputPath('no-weights');
   mkdirSync(dir, { recursive: true });
@@ -123,5 +123,10 @@ test('a local model folder loads, and a folder without weights names what is mis
   await page.getByTestId('load-model').click();
   await expect(page.getByTestId('model-name')).toHaveText('tiny-local', { timeout: 120_000 });
   await expect(page.getByTestId('model-config-facts')).toContainText('from local files');
+  // The Data step tokenizes with the picked folder's own tokenizer files, then a step trains.
+  await studio.pickSample('tiny-stories.text.jsonl');
+  await studio.chooseMethod('lora');
+  await studio.train(1);
+  expect((await studio.chart()).points).toBe(1);
   expect(realErrors(studio)).toEqual([]);
 });
