@@ -36,7 +36,8 @@ export function packedAttention(segments: Segments, B: number, T: number): Packe
     const same = tf.logicalAnd(tf.equal(q, k), tf.greaterEqual(q, 0)); // [B, T, T]; PAD_SEGMENT = -1
     const allowed = tf.logicalOr(tf.logicalAnd(same, causal), diag); // [B, T, T]
     const mask = tf.where(allowed, tf.zeros([B, T, T]), tf.fill([B, T, T], -1e9));
-    const positions = tf.sub(tf.sum(tf.cast(allowed, 'int32'), -1), 1) as tf.Tensor2D; // [B, T]
+    // Summed in float32 (exact below 2^24): int32 reductions are not native on every backend.
+    const positions = tf.sub(tf.sum(tf.cast(allowed, 'float32'), -1), 1) as tf.Tensor2D; // [B, T]
     return { mask: tf.reshape(mask, [B, 1, T, T]) as tf.Tensor4D, positions: tf.cast(positions, 'int32') as tf.Tensor2D };
   });
 }
