@@ -37,4 +37,13 @@ describe('start request', () => {
     expect(() => parseRequest(start([{ kind: 'chat', line: 1, turns: [{ role: 'wizard', content: 'x' }] }]))).toThrow();
     expect(() => parseRequest(start([{ prompt: 'P', completion: 'C' }], { template: 'vicuna' }))).toThrow();
   });
+
+  it('carries the optional packing switch and refuses a non-boolean one', () => {
+    const withPacking = (packing: unknown) => start([{ prompt: 'P', completion: 'C' }], { config: { ...defaultTrainConfig('lora'), packing } });
+    const req = parseRequest(withPacking(true));
+    expect(req.type === 'start' && req.config.packing).toBe(true);
+    expect(() => parseRequest(withPacking('yes'))).toThrow();
+    const plain = parseRequest(start([{ prompt: 'P', completion: 'C' }]));
+    expect(plain.type === 'start' && plain.config.packing).toBeUndefined();
+  });
 });

@@ -28,6 +28,8 @@ export const trainConfigSchema = z.object({
   seed: z.number().int(),
   evalEvery: z.number().int().min(0),
   lora: loraSchema,
+  /** Pack short training examples into rows of seqLen, attention kept inside each example (validation unpacked). */
+  packing: z.boolean().optional(),
 });
 
 export const backendChoiceSchema = z.enum(['auto', 'webgpu', 'webgl', 'wasm', 'cpu']);

@@ -67,6 +67,18 @@ describe('cli', () => {
     expect(gen.ids.length).toBeLessThanOrEqual(3);
   });
 
+  it('trains on packed rows with --packing and reports the padding it saved', async () => {
+    const { dir, model, data } = setup();
+    const r = await cli(['train', '--model', model, '--data', data, '--steps', '2', '--batch', '2', '--seq-len', '16', '--lora-r', '4', '--packing', '--out', join(dir, 'packed'), '--json']);
+    expect(r.code).toBe(0);
+    const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const packing = events.find((e) => e.event === 'packing');
+    expect(packing.paddingSavedShare).toBeGreaterThanOrEqual(0);
+    expect(packing.paddingSavedShare).toBeLessThanOrEqual(1);
+    expect(events.filter((e) => e.event === 'step')).toHaveLength(2);
+    expect(events.at(-1)).toMatchObject({ event: 'done', steps: 2 });
+  });
+
   it.each([
     [['train', '--model', '/nonexistent', '--data', 'x', '--out', '/tmp/x', '--json'], /no config\.json/],
     [['train', '--data', 'x', '--out', 'y', '--json'], /--model is required/],

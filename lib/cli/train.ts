@@ -18,7 +18,8 @@ import { initNodeBackend } from './node-backend';
 export const TRAIN_USAGE = `train --model <dir> --data <file> --method lora|full --steps N --out <dir>
       [--batch B] [--seq-len T] [--lr X] [--lora-r R] [--lora-alpha A] [--lora-targets c_attn,c_proj | q_proj,v_proj,...] [--seed S]
       [--val-ratio F | --val-data <file>] [--backend wasm|cpu] [--format auto|text|alpaca|prompt-completion|chat|preference]
-      [--template auto|model|chatml|alpaca|llama3] [--entry <name> (--data is a dataset_info.json)] [--json]
+      [--template auto|model|chatml|alpaca|llama3] [--entry <name> (--data is a dataset_info.json)] [--packing] [--json]
+      --packing packs short training examples into rows of --seq-len (attention stays inside each example; validation unpacked).
       Any data layout (JSONL, JSON, CSV, TSV, Parquet, txt); chat data is templated and learns assistant turns;
       preference pairs train on the chosen answer.`;
 
@@ -38,6 +39,7 @@ function parse(argv: string[]) {
       'lora-r': { type: 'string' }, 'lora-alpha': { type: 'string' }, 'lora-targets': { type: 'string' }, seed: { type: 'string' },
       'val-ratio': { type: 'string' }, 'val-data': { type: 'string' }, backend: { type: 'string', default: 'auto' }, out: { type: 'string' },
       format: { type: 'string' }, template: { type: 'string' }, entry: { type: 'string' }, json: { type: 'boolean', default: false },
+      packing: { type: 'boolean', default: false },
     },
     strict: true,
   });
@@ -52,6 +54,7 @@ function parse(argv: string[]) {
     seqLen: num(values['seq-len'], 'seq-len') ?? base.seqLen,
     lr: num(values.lr, 'lr', false) ?? base.lr,
     seed: num(values.seed, 'seed') ?? base.seed,
+    ...(values.packing ? { packing: true } : {}),
     lora: {
       ...base.lora,
       r: num(values['lora-r'], 'lora-r') ?? base.lora.r,
@@ -106,6 +109,10 @@ export async function runTrain(argv: string[]): Promise<void> {
       log({ event: 'eval', step: m.step, valLoss: m.valLoss, perplexity: m.perplexity }, `eval step ${m.step}: validation loss ${m.valLoss.toFixed(4)} (perplexity ${m.perplexity.toFixed(2)})`);
     },
   });
+  if (trainer.paddingSavedShare !== null) {
+    const saved = trainer.paddingSavedShare;
+    log({ event: 'packing', paddingSavedShare: saved }, `packing: examples packed into rows of ${cfg.seqLen} tokens, ${(saved * 100).toFixed(0)}% of the padding removed`);
+  }
   const result = await trainer.run();
   const bundle = await exportRun(trainer, model, cfg, {
     steps: result.steps, firstLoss: result.firstLoss, lastLoss: result.lastLoss, valLoss, trainExamples: enc.examples.length,

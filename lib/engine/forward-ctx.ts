@@ -3,6 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { loraBranch, type LoraState } from './lora';
 import { deriveSeed } from './random';
+import type { Segments } from './segments';
 import type { WeightMap } from './types';
 
 export interface ForwardOptions {
@@ -10,6 +11,9 @@ export interface ForwardOptions {
   dropout?: number; // residual, embedding and attention dropout while training (GPT-2 pretrained with 0.1); 0 by default
   seed?: number; // fixes every dropout mask of this call
   training?: boolean; // dropout (model and LoRA) only applies when true
+  // Packed rows: segment id per token (Int32Array [B*T] or [B, T]; -1 = padding). Attention stays inside each
+  // segment and positions restart at 0 per segment. Absent: plain causal attention over positions 0..T-1.
+  segments?: Segments;
 }
 
 /** What one forward pass needs; `site` numbers the dropout sites so each gets its own seed. */

@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { embeddingLookup } from './embedding';
 import { addLora, causalMask, dropout, lmHead, makeCtx, weight, type Ctx as FCtx, type ForwardOptions } from './forward-ctx';
 import { gpt2ParamShapes } from './params';
+import { packedAttention } from './segments';
 import { mulberry32, normalArray } from './random';
 import type { Gpt2Config, WeightMap } from './types';
 
@@ -42,8 +43,8 @@ function linear(ctx: Ctx, x: tf.Tensor2D, path: string): tf.Tensor2D {
   return addLora(ctx, x, y, path);
 }
 
-/** Multi-head causal self-attention; x [N, C] with N = B*T. */
-function attention(ctx: Ctx, x: tf.Tensor2D, i: number, B: number, T: number, mask: tf.Tensor2D): tf.Tensor2D {
+/** Multi-head causal self-attention; x [N, C] with N = B*T; mask [T, T] or [B, 1, T, T] (packed), additive. */
+function attention(ctx: Ctx, x: tf.Tensor2D, i: number, B: number, T: number, mask: tf.Tensor): tf.Tensor2D {
   const C = ctx.c.n_embd;
   const H = ctx.c.n_head;
   const D = C / H;
@@ -65,7 +66,7 @@ function mlp(ctx: Ctx, x: tf.Tensor2D, i: number): tf.Tensor2D {
   return dropout(ctx, linear(ctx, h, `h.${i}.mlp.c_proj`)); // [N, C]
 }
 
-function block(ctx: Ctx, x: tf.Tensor2D, i: number, B: number, T: number, mask: tf.Tensor2D): tf.Tensor2D {
+function block(ctx: Ctx, x: tf.Tensor2D, i: number, B: number, T: number, mask: tf.Tensor): tf.Tensor2D {
   const eps = ctx.c.layer_norm_epsilon;
   const ln = (t: tf.Tensor2D, n: string) => layerNorm(t, weight(ctx, `h.${i}.${n}.weight`), weight(ctx, `h.${i}.${n}.bias`), eps) as tf.Tensor2D;
   const a = tf.add(x, attention(ctx, ln(x, 'ln_1'), i, B, T, mask)) as tf.Tensor2D;
@@ -79,9 +80,11 @@ export function gpt2Hidden(config: Gpt2Config, weights: WeightMap, ids: tf.Tenso
   if (T > config.n_positions) throw new Error(`Sequence of ${T} tokens is longer than the model's ${config.n_positions} positions`);
   const ctx: Ctx = makeCtx(config, weights, opts);
   const tok = embeddingLookup(weight(ctx, 'wte.weight'), ids); // [B, T, C]
-  const pos = tf.slice(weight(ctx, 'wpe.weight'), [0, 0], [T, C]); // [T, C]
+  const packed = opts.segments ? packedAttention(opts.segments, B, T) : null;
+  // Packed rows gather each token's position embedding by its position in its example: [B, T, C].
+  const pos = packed ? embeddingLookup(weight(ctx, 'wpe.weight'), packed.positions) : tf.slice(weight(ctx, 'wpe.weight'), [0, 0], [T, C]); // [T, C]
   let x = dropout(ctx, tf.reshape(tf.add(tok, pos), [B * T, C]) as tf.Tensor2D); // [N, C]
-  const mask = causalMask(T);
+  const mask = packed ? packed.mask : causalMask(T);
   for (let i = 0; i < config.n_layer; i++) x = block(ctx, x, i, B, T, mask);
   const h = layerNorm(x, weight(ctx, 'ln_f.weight'), weight(ctx, 'ln_f.bias'), config.layer_norm_epsilon);
   return tf.reshape(h, [B, T, C]);

@@ -6,6 +6,7 @@ import { addLora, causalMask, dropout, lmHead, makeCtx, weight, type Ctx as FCtx
 import { llamaParamShapes } from './params';
 import { mulberry32, normalArray } from './random';
 import { ropeTables } from './rope';
+import { packedAttention } from './segments';
 import type { LlamaConfig, WeightMap } from './types';
 
 type Ctx = FCtx<LlamaConfig>;
@@ -16,8 +17,8 @@ export function rmsNorm(x: tf.Tensor, w: tf.Tensor, eps: number): tf.Tensor {
   return tf.mul(tf.mul(x, tf.rsqrt(tf.add(ms, eps))), w);
 }
 
-/** x * cos + rotate_half(x) * sin, rotate_half(x) = [-x2, x1]; x [B, heads, T, D], tables [T, D]. */
-export function applyRope(x: tf.Tensor4D, cos: tf.Tensor2D, sin: tf.Tensor2D): tf.Tensor4D {
+/** x * cos + rotate_half(x) * sin, rotate_half(x) = [-x2, x1]; x [B, heads, T, D], tables [T, D] or [B, 1, T, D]. */
+export function applyRope(x: tf.Tensor4D, cos: tf.Tensor, sin: tf.Tensor): tf.Tensor4D {
   const [x1, x2] = tf.split(x, 2, 3);
   const rotated = tf.concat([tf.neg(x2), x1], 3);
   return tf.add(tf.mul(x, cos), tf.mul(rotated, sin));
@@ -31,12 +32,12 @@ function linear(ctx: Ctx, x: tf.Tensor2D, path: string): tf.Tensor2D {
   return addLora(ctx, x, y, path);
 }
 
-interface Shape {
+export interface Shape {
   B: number;
   T: number;
-  mask: tf.Tensor2D; // [T, T] additive causal mask
-  cos: tf.Tensor2D; // [T, D]
-  sin: tf.Tensor2D;
+  mask: tf.Tensor; // additive: [T, T] causal, or [B, 1, T, T] causal and same-segment (packed)
+  cos: tf.Tensor; // [T, D], or [B, 1, T, D] gathered per token position (packed)
+  sin: tf.Tensor;
 }
 
 /** Grouped-query causal attention; x [N, C]. Query heads h*rep..h*rep+rep-1 share key/value head h. */
@@ -73,6 +74,17 @@ function block(ctx: Ctx, x: tf.Tensor2D, i: number, s: Shape): tf.Tensor2D {
   return tf.add(a, mlp(ctx, rmsNorm(a, weight(ctx, p + 'post_attention_layernorm.weight'), eps) as tf.Tensor2D, i)) as tf.Tensor2D;
 }
 
+/** Mask and rotary tables: plain causal over positions 0..T-1, or per packed segment when opts.segments is set.
+ * (Exported for tests: RoPE scores depend only on relative positions, so logits alone cannot show a restart.) */
+export function attentionShape(config: LlamaConfig, B: number, T: number, opts: ForwardOptions): Shape {
+  const D = config.head_dim;
+  const tables = ropeTables(T, D, config.rope_theta, config.rope_scaling); // [T, D] each
+  if (!opts.segments) return { B, T, mask: causalMask(T), ...tables };
+  const { mask, positions } = packedAttention(opts.segments, B, T);
+  const perToken = (t: tf.Tensor2D) => tf.reshape(tf.gather(t, positions), [B, 1, T, D]); // [B, 1, T, D]
+  return { B, T, mask, cos: perToken(tables.cos), sin: perToken(tables.sin) };
+}
+
 /** Final hidden states after model.norm; ids [B, T] int32 -> [B, T, C]. */
 export function llamaHidden(config: LlamaConfig, weights: WeightMap, ids: tf.Tensor2D, opts: ForwardOptions = {}): tf.Tensor3D {
   const [B, T] = ids.shape;
@@ -80,7 +92,7 @@ export function llamaHidden(config: LlamaConfig, weights: WeightMap, ids: tf.Ten
   if (T > config.max_position_embeddings) throw new Error(`Sequence of ${T} tokens is longer than the model's ${config.max_position_embeddings} positions`);
   const ctx = makeCtx(config, weights, opts);
   let x = dropout(ctx, tf.reshape(embeddingLookup(weight(ctx, 'model.embed_tokens.weight'), ids), [B * T, C]) as tf.Tensor2D); // [N, C]
-  const s: Shape = { B, T, mask: causalMask(T), ...ropeTables(T, config.head_dim, config.rope_theta, config.rope_scaling) };
+  const s = attentionShape(config, B, T, opts);
   for (let i = 0; i < config.num_hidden_layers; i++) x = block(ctx, x, i, s);
   return tf.reshape(rmsNorm(x, weight(ctx, 'model.norm.weight'), config.rms_norm_eps), [B, T, C]);
 }

@@ -2,31 +2,20 @@
 // for LoRA (base frozen) or full fine-tuning, reporting through typed events. Each step's compute is one tf.tidy.
 import * as tf from '@tensorflow/tfjs';
 import { AdamW } from './adamw';
+import { BatchSampler, makeBatch, packTrainingRows, type Batch } from './batch';
 import { forward } from './model';
-import { causalLmLoss, countedTargets } from './loss';
+import { causalLmLoss } from './loss';
 import { createLora, disposeLora, loraToPeft, loraVariables, mergedWeight, readHost, type LoraState } from './lora';
-import { deriveSeed, shuffled } from './random';
+import { deriveSeed } from './random';
 import { learningRateAt } from './schedule';
 import { isGpt2, maxPositions, type Example, type HostTensor, type ModelConfig, type TrainConfig, type TrainerEvents, type TrainResult, type WeightMap } from './types';
+
+export { BatchSampler, LENGTH_BUCKET, makeBatch, type Batch } from './batch';
 
 export interface TrainerModel {
   config: ModelConfig;
   weights: WeightMap; // not owned: the trainer never disposes these
 }
-
-/** One padded micro-batch on the host; ids and mask are [B, T] row-major. */
-export interface Batch {
-  ids: Int32Array;
-  mask: Float32Array;
-  B: number;
-  T: number;
-  counted: number; // targets the loss counts
-  tokens: number; // real (unpadded) tokens
-}
-
-/** Sequence lengths are rounded up to a multiple of this: WebGPU compiles shaders per shape (seconds each on a
- * software adapter), so few distinct lengths matter more than the padding they cost. */
-export const LENGTH_BUCKET = 32;
 
 /** Validation passes read at most this many batches (a fixed subset, so curves stay comparable), as nanoGPT's
  * eval_iters: a full pass over a large validation set would stall training for minutes in a browser. */
@@ -34,50 +23,6 @@ export const MAX_EVAL_BATCHES = 8;
 
 /** Steps averaged for the reported tokens/s. */
 const SPEED_WINDOW = 10;
-
-/** Pads/truncates to the longest example rounded up to LENGTH_BUCKET, capped at seqLen. Padding is on the
- * right with mask 0, so causal attention never lets it reach real tokens. */
-export function makeBatch(examples: Example[], seqLen: number, padId: number): Batch {
-  const longest = Math.max(2, ...examples.map((e) => e.ids.length));
-  const T = Math.max(2, Math.min(seqLen, Math.ceil(longest / LENGTH_BUCKET) * LENGTH_BUCKET));
-  const B = examples.length;
-  const ids = new Int32Array(B * T).fill(padId);
-  const mask = new Float32Array(B * T);
-  let counted = 0;
-  let tokens = 0;
-  examples.forEach((e, b) => {
-    const n = Math.min(T, e.ids.length);
-    for (let t = 0; t < n; t++) {
-      ids[b * T + t] = e.ids[t];
-      mask[b * T + t] = e.mask[t] ?? 0;
-    }
-    counted += countedTargets(mask.subarray(b * T, b * T + n));
-    tokens += n;
-  });
-  return { ids, mask, B, T, counted, tokens };
-}
-
-/** Endless seeded order over n examples: a fresh shuffle every epoch. */
-export class BatchSampler {
-  private order: number[] = [];
-  private pos = 0;
-  epoch = -1;
-
-  constructor(private readonly n: number, private readonly seed: number) {}
-
-  next(size: number): number[] {
-    const out: number[] = [];
-    while (out.length < size) {
-      if (this.pos >= this.order.length) {
-        this.epoch += 1;
-        this.order = shuffled([...Array(this.n).keys()], deriveSeed(this.seed, 0x5eed, this.epoch));
-        this.pos = 0;
-      }
-      out.push(this.order[this.pos++]);
-    }
-    return out;
-  }
-}
 
 const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 // A macrotask boundary: `await t.data()` on cpu/wasm resolves as a microtask, which would starve worker messages.
@@ -113,6 +58,9 @@ export class Trainer {
   private readonly opt: AdamW;
   private readonly sampler: BatchSampler;
   private readonly seqLen: number;
+  private readonly rows: Example[]; // what the sampler draws: the examples, or packed rows with segments
+  /** With cfg.packing: the share of padding packing removed (0..1); null when examples are not packed. */
+  readonly paddingSavedShare: number | null;
   private step = 0;
   private tokens = 0;
   private recent: { tokens: number; ms: number }[] = []; // last steps, for the current speed
@@ -121,7 +69,7 @@ export class Trainer {
   private wake: (() => void) | null = null;
   private running = false;
 
-  constructor(model: TrainerModel, private readonly train: Example[], private readonly validation: Example[], cfg: TrainConfig, private readonly events: TrainerEvents = {}) {
+  constructor(model: TrainerModel, train: Example[], private readonly validation: Example[], cfg: TrainConfig, private readonly events: TrainerEvents = {}) {
     validate(cfg, model.config, train);
     this.cfg = cfg;
     this.config = model.config;
@@ -137,7 +85,10 @@ export class Trainer {
       this.vars = [...this.weights.values()] as tf.Variable[];
     }
     this.opt = new AdamW(this.vars, cfg);
-    this.sampler = new BatchSampler(train.length, cfg.seed);
+    const packed = cfg.packing ? packTrainingRows(train, this.seqLen, this.padId) : null;
+    this.rows = packed?.rows ?? train;
+    this.paddingSavedShare = packed?.paddingSavedShare ?? null;
+    this.sampler = new BatchSampler(this.rows.length, cfg.seed);
   }
 
   private get padId(): number {
@@ -150,7 +101,9 @@ export class Trainer {
   private microLoss(b: Batch, training: boolean, seed: number): tf.Scalar {
     const ids = tf.tensor2d(b.ids, [b.B, b.T], 'int32');
     const mask = tf.tensor2d(b.mask, [b.B, b.T], 'float32');
-    const logits = forward(this.config, this.weights, ids, { lora: this.lora ?? undefined, training, dropout: this.cfg.dropout ?? 0, seed });
+    // Packed rows carry segment ids: attention stays inside each example and positions restart per example.
+    const opts = { lora: this.lora ?? undefined, training, dropout: this.cfg.dropout ?? 0, seed, segments: b.segments };
+    const logits = forward(this.config, this.weights, ids, opts);
     return causalLmLoss(logits, ids, mask);
   }
 
@@ -204,7 +157,7 @@ export class Trainer {
     const out: Batch[] = [];
     for (let k = 0; k < this.cfg.gradAccum; k++) {
       const idx = this.sampler.next(this.cfg.batchSize);
-      out.push(makeBatch(idx.map((i) => this.train[i]), this.seqLen, this.padId));
+      out.push(makeBatch(idx.map((i) => this.rows[i]), this.seqLen, this.padId));
     }
     return out;
   }

@@ -108,12 +108,14 @@ export interface TrainConfig {
   lora: LoraConfig;
   dropout?: number; // model dropout (residual, embedding, attention) while training; 0 when absent
   checkpointEvery?: number; // onCheckpoint every N steps (and always at the end); 0 or absent = only at the end
+  packing?: boolean; // pack training examples into rows of seqLen, attention kept inside each; validation stays unpacked
 }
 
 /** One training example: token ids and a per-position loss mask (1 = this token is predicted and counts). */
 export interface Example {
   ids: number[];
   mask: number[]; // same length as ids; mask[t] = 1 means the loss includes predicting ids[t] from ids[<t]
+  segments?: number[]; // packed rows only: example index per token, -1 on padding (lib/data/pack.ts)
 }
 
 export interface StepMetrics {
