@@ -1,16 +1,18 @@
 'use client';
 // Statistics of the cleaned data with the chosen template and tokenizer: records, tokens, a length histogram,
-// tokens per role, the share cut at the sequence length, a time estimate, and what packing would save.
+// tokens per role, the share cut at the sequence length, a time estimate, and the packing switch with what it saves.
 import { Bar, BarChart, CartesianGrid, Tooltip, XAxis, YAxis } from 'recharts';
 import { formatCount, formatDuration, plural } from '@/lib/format';
-import { useStudio } from './studio-provider';
-import { Note, Stat, SubSection } from './ui';
+import { useActions, useStudio } from './studio-provider';
+import { Checkbox, Note, Stat, SubSection } from './ui';
 
 const axisTick = { fill: 'var(--chart-text)', fontSize: 11 };
 const ROLES = ['system', 'user', 'assistant', 'function_call', 'observation', 'template'] as const;
 
 export function DataStats() {
   const report = useStudio((s) => s.data.report);
+  const packingOn = useStudio((s) => s.data.choices.packing);
+  const actions = useActions();
   if (!report) return null;
   const { stats, packing } = report;
   const roles = ROLES.filter((r) => stats.perRole[r] > 0);
@@ -61,11 +63,17 @@ export function DataStats() {
         </div>
       </div>
       <div className="rounded-md bg-zinc-50 px-3 py-2 text-sm dark:bg-zinc-800/50" data-testid="packing-stats">
-        <span className="font-medium">Packing</span> would put the {plural(packing.examples, 'training example')} into {plural(packing.rows, 'row')} of {stats.seqLen} tokens and remove{' '}
-        {(packing.paddingSavedShare * 100).toFixed(0)}% of the padding ({formatCount(packing.paddingBefore)} → {formatCount(packing.paddingAfter)} pad tokens).{' '}
-        <span className="text-zinc-600 dark:text-zinc-400">
-          Training with packing comes in a later version: the engine cannot yet keep attention inside each packed example, so runs train one example per row.
-        </span>
+        <Checkbox
+          checked={packingOn}
+          onChange={actions.setPacking}
+          testId="packing"
+          label={<><span className="font-medium">Pack short examples</span> into rows of {stats.seqLen} tokens</>}
+          help={<>
+            Puts the {plural(packing.examples, 'training example')} into {plural(packing.rows, 'row')} and removes{' '}
+            {(packing.paddingSavedShare * 100).toFixed(0)}% of the padding ({formatCount(packing.paddingBefore)} → {formatCount(packing.paddingAfter)} pad tokens).
+            Attention and positions stay inside each example, so each learns as if alone; validation is not packed.
+          </>}
+        />
       </div>
     </SubSection>
   );

@@ -71,7 +71,9 @@ test('a chat file with bad records: located issues, exclude, loss preview, split
   // A split: 25% validation of 4 records is 1, the rest trains.
   await studio.setSplit(25, 0);
   await expect(page.getByTestId('split-counts')).toContainText('3 train · 1 validation · 0 test');
-  await expect(page.getByTestId('packing-stats')).toContainText('later version');
+  // Packing: the three short examples share rows; the run trains packed, on WebGPU.
+  await expect(page.getByTestId('packing-stats')).toContainText(/removes \d+% of the padding/);
+  await page.getByTestId('packing').check();
 
   // For review: the Data step in light and dark.
   await page.screenshot({ path: testInfo.outputPath('data-step-light.png'), fullPage: true });

@@ -23,6 +23,7 @@ export interface DataActions {
   setClean(patch: Partial<CleanChoices>): void;
   setTemplate(template: TemplateChoice): void;
   setTrainOnAll(on: boolean): void;
+  setPacking(on: boolean): void;
   setValidationPercent(percent: number): void;
   setTestPercent(percent: number): void;
   setUseValidationFile(on: boolean): void;
@@ -195,6 +196,9 @@ export function createDataActions(d: Deps): DataActions & { refresh(): void } {
     setTrainOnAll(trainOnAll) {
       choose({ trainOnAll });
       refresh();
+    },
+    setPacking(packing) {
+      choose({ packing }); // the trainer packs: the report already shows what it saves
     },
     setValidationPercent(percent) {
       if (!Number.isFinite(percent)) return;

@@ -25,6 +25,8 @@ export interface DataChoices {
   tags?: MessageTags;
   template: TemplateChoice;
   trainOnAll: boolean;
+  /** Pack several short training examples into each row (attention stays inside each example). */
+  packing: boolean;
   clean: CleanChoices;
   validationPercent: number;
   testPercent: number;
@@ -80,6 +82,7 @@ export function initialData(validationPercent: number): DataState {
       infoEntry: null,
       template: 'auto',
       trainOnAll: false,
+      packing: false,
       clean: DEFAULT_CLEAN,
       validationPercent,
       testPercent: 0,

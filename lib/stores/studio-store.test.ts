@@ -180,6 +180,7 @@ describe('studio store: a run', () => {
     expect(start.train).toHaveLength(18);
     expect(start.validation).toHaveLength(2);
     expect(start.config.steps).toBe(10);
+    expect(start.config.packing).toBe(false);
     expect(start.dataFile).toBe('qa.jsonl');
     expect(t.store.getState().model).toMatchObject({ status: 'ready', backend: 'webgpu', adapter: 'SwiftShader (software)' });
   });
@@ -374,5 +375,19 @@ describe('studio store: a run', () => {
     expect(t.worker().posted.at(-1)).toMatchObject({ type: 'load', model: { kind: 'url', baseUrl: '/models/webtune-demo/' } });
     expect(selectCanExport(t.store.getState())).toBe(false);
     expect(t.store.getState().run.points).toHaveLength(1);
+  });
+});
+
+describe('studio store: packing', () => {
+  it('the Data step switch reaches the run config', async () => {
+    const t = setup();
+    await withData(t);
+    t.a().setPacking(true);
+    t.a().start();
+    await tick();
+    t.worker().emit(READY);
+    const start = t.worker().posted[1];
+    if (start.type !== 'start-examples') throw new Error('expected start-examples');
+    expect(start.config.packing).toBe(true);
   });
 });

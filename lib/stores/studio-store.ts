@@ -93,7 +93,7 @@ export function createStudioStore(options: StudioStoreOptions): StudioStore {
         if (pendingStart) {
           const req = pendingStart;
           pendingStart = null;
-          if (s.config) send({ ...req, config: s.config });
+          if (s.config) send({ ...req, config: { ...s.config, packing: req.config.packing } });
           else set({ run: { ...s.run, status: 'error', error: 'This model does not fit the settings: fix the highlighted settings.' } });
         }
         if (s.modelSource.kind === 'hub') void actions.refreshCache();
@@ -194,7 +194,7 @@ export function createStudioStore(options: StudioStoreOptions): StudioStore {
     /** Sends the encoded examples once both they and the model are ready. */
     const startWhenReady = (req: Extract<WorkerRequest, { type: 'start-examples' }>) => {
       const s = get();
-      if (s.model.status === 'ready' && s.model.loadedKey === modelKey(s) && client.alive && !client.isBusy('load')) send({ ...req, config: s.config ?? req.config });
+      if (s.model.status === 'ready' && s.model.loadedKey === modelKey(s) && client.alive && !client.isBusy('load')) send({ ...req, config: s.config ? { ...s.config, packing: req.config.packing } : req.config });
       else pendingStart = req;
     };
 
@@ -278,7 +278,7 @@ export function createStudioStore(options: StudioStoreOptions): StudioStore {
         const s = get();
         const settings = dataSettings();
         if (selectStartBlocker(s) !== null || !s.config || !settings || !s.data.summary) return;
-        const config = s.config;
+        const config = { ...s.config, packing: s.data.choices.packing };
         const dataFile = s.data.summary.fileName;
         const token = ++startToken;
         cancelFlush?.();
