@@ -5,7 +5,7 @@ import { isRunActive } from '@/lib/stores/studio-reducer';
 import { MemoryPlanSection } from './memory-plan-section';
 import { FieldGroup, NumberField } from './method-fields';
 import { useActions, useStudio } from './studio-provider';
-import { Alert, Button, Card, Field, focusRing, inputClass, RadioCard } from './ui';
+import { Alert, Button, Card, Checkbox, Field, focusRing, inputClass, RadioCard } from './ui';
 
 const METHODS: { value: Method; label: string }[] = [
   { value: 'lora', label: 'LoRA' },
@@ -156,22 +156,7 @@ function LoraFields() {
           </p>
         )}
       </fieldset>
-      <label className="flex items-start gap-2 text-sm">
-        <input
-          type="checkbox"
-          checked={rslora}
-          onChange={(e) => actions.setRslora(e.target.checked)}
-          data-testid="rslora"
-          aria-describedby="rslora-help"
-          className={`mt-0.5 accent-indigo-600 ${focusRing}`}
-        />
-        <span>
-          <span className="font-medium">rsLoRA</span>
-          <span id="rslora-help" className="block text-xs text-zinc-500 dark:text-zinc-400">
-            {RSLORA_HELP}
-          </span>
-        </span>
-      </label>
+      <Checkbox checked={rslora} onChange={actions.setRslora} testId="rslora" label={<span className="font-medium">rsLoRA</span>} help={RSLORA_HELP} />
     </FieldGroup>
   );
 }

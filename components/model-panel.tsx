@@ -12,7 +12,7 @@ import { LocalFolderPicker } from './local-folder-picker';
 import { ModelFacts } from './model-facts';
 import { BundledChoice, SourceChoice } from './source-choice';
 import { useActions, useStudio } from './studio-provider';
-import { Alert, Button, Card, focusRing, inputClass, Note } from './ui';
+import { Alert, Button, Card, Checkbox, inputClass, Note } from './ui';
 
 export function ModelPanel() {
   const kind = useStudio((s) => s.modelSource.kind);
@@ -80,22 +80,13 @@ function BackendFields({ disabled }: { disabled: boolean }) {
           ))}
         </select>
       </div>
-      <label className="flex items-start gap-2 text-sm">
-        <input
-          type="checkbox"
-          checked={allowFallback}
-          onChange={(e) => actions.setAllowFallbackAdapter(e.target.checked)}
-          data-testid="allow-fallback"
-          aria-describedby="allow-fallback-help"
-          className={`mt-0.5 accent-indigo-600 ${focusRing}`}
-        />
-        <span>
-          <span className="font-medium">Allow software (fallback) GPU adapters</span>
-          <span id="allow-fallback-help" className="block text-xs text-zinc-600 dark:text-zinc-400">
-            {FALLBACK_ADAPTER_HELP}
-          </span>
-        </span>
-      </label>
+      <Checkbox
+        checked={allowFallback}
+        onChange={actions.setAllowFallbackAdapter}
+        testId="allow-fallback"
+        label={<span className="font-medium">Allow software (fallback) GPU adapters</span>}
+        help={FALLBACK_ADAPTER_HELP}
+      />
     </fieldset>
   );
 }
