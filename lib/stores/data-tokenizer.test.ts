@@ -39,3 +39,24 @@ describe('dataTokenizer', () => {
     expect(dataTokenizer(s.getState())).toBeNull();
   });
 });
+
+describe('the Data step follows the chosen model', () => {
+  it('re-prepares with the Hub tokenizer once the id is typed (a report made while it was empty is not left pending)', async () => {
+    const dataClient = new FakeDataClient();
+    const s = createStudioStore({
+      settings: settingsFromSearchParams({}), createWorker: () => new FakeWorker(), saveFile: () => {},
+      schedule: new ManualScheduler().schedule, dataClient, dataDebounceMs: 0,
+    });
+    const a = s.getState().actions;
+    await a.loadFile(new File(['{"text":"a"}\n{"text":"b"}\n'], 't.jsonl'));
+    await new Promise((r) => setTimeout(r, 10));
+    expect(dataClient.lastSettings?.tokenizerUrl).toBe('/models/webtune-demo/');
+    a.setSourceKind('hub'); // no id yet: no tokenizer, nothing to prepare
+    await new Promise((r) => setTimeout(r, 10));
+    a.setHubField('baseUrl', 'http://127.0.0.1:9');
+    a.setHubField('id', 'org/m');
+    await new Promise((r) => setTimeout(r, 10));
+    expect(dataClient.lastSettings?.tokenizerUrl).toBe('http://127.0.0.1:9/org/m/resolve/main/');
+    expect(s.getState().data.report).not.toBeNull();
+  });
+});

@@ -27,12 +27,17 @@ interface Deps {
   /** True once the worker has the load request (before that, the page is still reading files). */
   workerLoading(): boolean;
   openCache?: () => Promise<HubCache | null>;
+  /** The chosen model changed (source, Hub id or URL, picked folder): its tokenizer may differ. */
+  sourceChanged?: () => void;
 }
 
 const NO_CACHE = 'This browser offers no IndexedDB storage here, so downloads are not kept between visits.';
 
-export function createModelSourceActions({ get, set, send, workerLoading, openCache = () => HubCache.open() }: Deps): ModelSourceActions {
-  const update = (patch: Partial<ModelSourceState>) => set({ modelSource: { ...get().modelSource, ...patch } });
+export function createModelSourceActions({ get, set, send, workerLoading, openCache = () => HubCache.open(), sourceChanged = () => {} }: Deps): ModelSourceActions {
+  const update = (patch: Partial<ModelSourceState>) => {
+    set({ modelSource: { ...get().modelSource, ...patch } });
+    if ('kind' in patch || 'hub' in patch || 'local' in patch) sourceChanged();
+  };
 
   const withCache = async (fn: (c: HubCache) => Promise<void>) => {
     const cache = await openCache().catch(() => null);

@@ -97,6 +97,7 @@ export function createStudioStore(options: StudioStoreOptions): StudioStore {
           else set({ run: { ...s.run, status: 'error', error: 'This model does not fit the settings: fix the highlighted settings.' } });
         }
         if (s.modelSource.kind === 'hub') void actions.refreshCache();
+        dataActions.refresh(); // the loaded model's tokenizer and template shape the data report
       } else if (e.type === 'load-cancelled' || (e.type === 'error' && (e.during === 'load' || (e.during === 'message' && lastJob === 'load')))) {
         pendingStart = null;
       } else if (e.type === 'started' && get().run.pending === 'stop') {
@@ -199,7 +200,7 @@ export function createStudioStore(options: StudioStoreOptions): StudioStore {
     };
 
     const actions: StudioActions = {
-      ...createModelSourceActions({ get, set, send, workerLoading: () => client.isBusy('load') }),
+      ...createModelSourceActions({ get, set, send, workerLoading: () => client.isBusy('load'), sourceChanged: () => dataActions.refresh() }),
       async loadSampleIndex() {
         if (get().samples.status === 'loading' || get().samples.status === 'ready') return;
         set({ samples: { status: 'loading', entries: [], error: null } });
