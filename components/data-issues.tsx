@@ -97,18 +97,18 @@ export function DataIssues() {
 
 /** Records longer than the sequence length: located, not blocking (they train cut), with what to do about them. */
 export function TooLongRecords() {
-  const tooLong = useStudio((s) => s.data.report?.tooLong);
-  const seqLen = useStudio((s) => s.config?.seqLen ?? null);
-  if (!tooLong || tooLong.count === 0) return null;
+  const stats = useStudio((s) => s.data.report?.stats);
+  if (!stats || stats.truncated === 0) return null;
+  const seqLen = stats.seqLen;
   return (
-    <SubSection title={`Longer than the sequence length (${tooLong.count.toLocaleString('en-US')})`} testId="too-long-section">
+    <SubSection title={`Longer than the sequence length (${stats.truncated.toLocaleString('en-US')})`} testId="too-long-section">
       <p className="text-sm text-zinc-600 dark:text-zinc-400">
-        These records are cut at {seqLen ?? 'the sequence length'} tokens when they train. Raise the sequence length in Method,
+        These records are cut at {seqLen} tokens when they train. Raise the sequence length in Method,
         or drop or truncate them with the length limit under Cleaning.
       </p>
       <ul className="max-h-40 divide-y divide-amber-100 overflow-y-auto rounded-md border border-amber-200 bg-amber-50/60 font-mono text-xs text-amber-900 dark:divide-amber-900/60 dark:border-amber-900 dark:bg-amber-950/30 dark:text-amber-200"
         data-testid="too-long-list" tabIndex={0} aria-label="Records longer than the sequence length">
-        {tooLong.issues.map((e) => (
+        {stats.tooLong.map((e) => (
           <li key={e.line} className="px-3 py-1.5" data-testid="too-long-row">
             <span className="font-semibold">line {e.line}</span> <span className="rounded bg-amber-100 px-1 dark:bg-amber-900/50">{ISSUE_LABEL[e.class]}</span> {e.reason}
           </li>

@@ -98,8 +98,6 @@ export interface PreparedReport {
   stats: DatasetStats;
   split: { train: number; validation: number; test: number; fromFile: boolean };
   packing: { rows: number; examples: number; paddingBefore: number; paddingAfter: number; paddingSavedShare: number };
-  /** Records longer than the sequence length after templating and tokenization (the first ones, located). */
-  tooLong: { count: number; issues: RecordIssue[] };
 }
 
 export interface PreviewView {

@@ -74,15 +74,17 @@ describe('DataSession', () => {
     if (wide?.type !== 'prepared') throw new Error('no report');
     expect(wide.report.packing.rows).toBe(1);
     expect(wide.report.packing.paddingAfter).toBeLessThan(wide.report.packing.paddingBefore);
-    expect(wide.report.tooLong.count).toBe(0);
+    expect(wide.report.stats.truncated).toBe(0);
+    expect(wide.report.stats.tooLong).toEqual([]);
 
     // A sequence length shorter than every record: each one is listed, located, as too long.
     await s.prepare(6, { ...SETTINGS, seqLen: 8 });
     const short = events.filter((e) => e.type === 'prepared').at(-1);
     if (short?.type !== 'prepared') throw new Error('no report');
-    expect(short.report.tooLong.count).toBe(short.report.stats.records);
-    expect(short.report.tooLong.issues[0]).toMatchObject({ class: 'too_long', line: 1 });
-    expect(short.report.tooLong.issues[0].reason).toMatch(/longer than the sequence length 8/);
+    expect(short.report.stats.truncated).toBe(short.report.stats.records);
+    expect(short.report.stats.tooLong).toHaveLength(short.report.stats.records);
+    expect(short.report.stats.tooLong[0]).toMatchObject({ class: 'too_long', line: 1 });
+    expect(short.report.stats.tooLong[0].reason).toMatch(/longer than the sequence length 8/);
 
     await s.preview(3, 0, SETTINGS);
     const pv = events.find((e) => e.type === 'preview');

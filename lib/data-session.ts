@@ -21,7 +21,6 @@ import {
   type DatasetOptions,
 } from './data/studio';
 import { HfTokenizer } from './engine/tokenizer';
-import { tooLongIssues } from './data/stats';
 import type { DataEvent, ParseOptions, ParsedSummary, PrepareSettings, PreparedReport } from './data-protocol';
 
 type Post = (event: DataEvent, transfer?: Transferable[]) => void;
@@ -141,12 +140,10 @@ export class DataSession {
 
   async prepare(id: number, s: PrepareSettings): Promise<void> {
     const { tokenizer, config, template, enc, cleaned, parts } = await this.work(s);
-    const stats = datasetStats(tokenizer, cleaned.records, { ...enc, tokensPerSec: s.tokensPerSec || undefined });
+    const stats = datasetStats(tokenizer, cleaned.records, { ...enc, tokensPerSec: s.tokensPerSec || undefined, maxListed: MAX_REMOVED_SHOWN });
     const examples = encodeConversations(tokenizer, parts.train, enc).examples;
     const packed = packExamples(examples, enc.seqLen, tokenizer.eosId);
-    const tooLong = tooLongIssues(tokenizer, cleaned.records, enc);
     const report: PreparedReport = {
-      tooLong: { count: tooLong.length, issues: tooLong.slice(0, MAX_REMOVED_SHOWN) },
       template: template.name,
       modelHasTemplate: modelTemplate(config) !== null,
       clean: cleanSummary(cleaned),

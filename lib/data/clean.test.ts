@@ -87,6 +87,9 @@ describe('datasetStats', () => {
     expect(tooLongIssues(charTok, recs, { template, seqLen: 10 })).toEqual([
       { line: 2, class: 'too_long', reason: expect.stringMatching(new RegExp(`^${chatLen} tokens, longer than the sequence length 10`)) },
     ]);
+    // The statistics list the same records in the same pass, without encoding them again.
+    expect(s.tooLong).toEqual(tooLongIssues(charTok, recs, { template, seqLen: 10 }));
+    expect(datasetStats(charTok, recs, { template, seqLen: 10, maxListed: 0 }).tooLong).toEqual([]);
   });
 
   it('bins lengths from 0', () => {

@@ -22,6 +22,8 @@ export interface DatasetStats {
   /** Records longer than seqLen, and their share. */
   truncated: number;
   truncatedShare: number;
+  /** The too-long records as located issues, in file order (the first `maxListed` of them). */
+  tooLong: RecordIssue[];
   /** Only when tokensPerSec is given: seconds for `epochs` passes over the (cut) tokens. */
   estimate?: { tokensPerSec: number; epochs: number; seconds: number };
 }
@@ -32,6 +34,8 @@ export interface StatsOptions extends EncodeOptions {
   /** Measured training speed; gives a time estimate. */
   tokensPerSec?: number;
   epochs?: number;
+  /** How many too-long records to list as issues (all by default; the count is `truncated`). */
+  maxListed?: number;
 }
 
 /** Largest value (0 for none), without spreading a long array into arguments. */
@@ -51,12 +55,14 @@ export function histogram(lengths: number[], bins: number): HistogramBin[] {
 export function datasetStats(tok: TextTokenizer, records: Conversation[], opts: StatsOptions): DatasetStats {
   const perRole: DatasetStats['perRole'] = { system: 0, user: 0, assistant: 0, function_call: 0, observation: 0, template: 0 };
   const lengths: number[] = [];
+  const tooLong: RecordIssue[] = [];
   let lossTokens = 0;
   let kept = 0;
   for (const rec of records) {
     const conv = withoutRejected(rec);
     const enc = encodeConversation(tok, conv, { ...opts, seqLen: undefined });
     lengths.push(enc.length);
+    if (enc.length > opts.seqLen && tooLong.length < (opts.maxListed ?? Infinity)) tooLong.push(tooLongIssue(rec.line, enc.length, opts.seqLen));
     kept += Math.min(enc.length, opts.seqLen);
     lossTokens += enc.example.mask.slice(0, opts.seqLen).reduce((a, b) => a + b, 0);
     let content = 0;
@@ -78,6 +84,7 @@ export function datasetStats(tok: TextTokenizer, records: Conversation[], opts: 
     seqLen: opts.seqLen,
     truncated,
     truncatedShare: records.length ? truncated / records.length : 0,
+    tooLong,
   };
   if (opts.tokensPerSec && opts.tokensPerSec > 0) {
     const epochs = opts.epochs ?? 1;
@@ -91,13 +98,15 @@ export function tooLongIssues(tok: TextTokenizer, records: Conversation[], opts:
   const issues: RecordIssue[] = [];
   for (const rec of records) {
     const { length } = encodeConversation(tok, withoutRejected(rec), { ...opts, seqLen: undefined });
-    if (length > opts.seqLen) {
-      issues.push({
-        line: rec.line,
-        class: 'too_long',
-        reason: `${length} tokens, longer than the sequence length ${opts.seqLen}: it will be cut (raise the sequence length, or drop or truncate long records)`,
-      });
-    }
+    if (length > opts.seqLen) issues.push(tooLongIssue(rec.line, length, opts.seqLen));
   }
   return issues;
+}
+
+function tooLongIssue(line: number, length: number, seqLen: number): RecordIssue {
+  return {
+    line,
+    class: 'too_long',
+    reason: `${length} tokens, longer than the sequence length ${seqLen}: it will be cut (raise the sequence length, or drop or truncate long records)`,
+  };
 }

@@ -106,7 +106,6 @@ export class FakeDataClient implements DataClientLike {
       stats: datasetStats(FAKE_TOKENIZER, [], { seqLen: s.seqLen }),
       split: { train: p.train.length, validation: p.validation.length, test: p.test.length, fromFile: false },
       packing: { rows: 0, examples: 0, paddingBefore: 0, paddingAfter: 0, paddingSavedShare: 0 },
-      tooLong: { count: 0, issues: [] },
     };
   }
 
