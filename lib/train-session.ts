@@ -2,7 +2,7 @@
 // Pure lib code (no DOM, no React): the worker file only parses messages and forwards them here.
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, webgpuBufferLimits, type BackendInfo, type BackendName } from './engine/backend';
-import { httpSource, loadModelFolder, loadTokenizer, type LoadedModel } from './engine/loader';
+import { httpSource, loadModelFolder, loadTokenizer, tokenizerConfigOf, type LoadedModel } from './engine/loader';
 import { initWeights } from './engine/model';
 import { countParams, loraTargetPresets } from './engine/params';
 import { Trainer } from './engine/trainer';
@@ -28,11 +28,6 @@ interface StartData {
 
 function asConversations(records: (TrainRecord | Conversation)[]): Conversation[] {
   return records.map((r, i) => ('turns' in r ? r : fromTrainRecord(r, i + 1)));
-}
-
-function tokenizerConfig(files: Record<string, Uint8Array>): Record<string, unknown> {
-  const raw = files['tokenizer_config.json'];
-  return raw ? JSON.parse(new TextDecoder().decode(raw)) : {};
 }
 
 /** The tiny model used by test mode: same tokenizer as the demo model, random weights, trains in seconds. */
@@ -156,7 +151,7 @@ export class TrainSession {
     if (config.seqLen > maxPositions(model.config)) {
       throw new Error(`Sequence length ${config.seqLen} is longer than this model's ${maxPositions(model.config)} positions`);
     }
-    const opts = { template: chooseTemplate(data.template ?? 'auto', tokenizerConfig(model.tokenizerFiles)), seqLen: config.seqLen, trainOnAll: data.trainOnAll };
+    const opts = { template: chooseTemplate(data.template ?? 'auto', tokenizerConfigOf(model)), seqLen: config.seqLen, trainOnAll: data.trainOnAll };
     const enc = encodeConversations(model.tokenizer, asConversations(data.train), opts);
     const val = encodeConversations(model.tokenizer, asConversations(data.validation), opts);
     if (enc.examples.length === 0) {

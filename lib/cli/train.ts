@@ -2,7 +2,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadModelFolder } from '../engine/loader';
+import { loadModelFolder, tokenizerConfigOf } from '../engine/loader';
 import { Trainer } from '../engine/trainer';
 import { loraTargetPresets } from '../engine/params';
 import { isGpt2, maxPositions, type TrainConfig } from '../engine/types';
@@ -67,12 +67,6 @@ function parse(argv: string[]) {
   return { values, cfg, data, valRatio: num(values['val-ratio'], 'val-ratio', false) ?? 0 };
 }
 
-/** tokenizer_config.json of the loaded model folder ({} when absent). */
-function tokenizerConfig(files: Record<string, Uint8Array>): Record<string, unknown> {
-  const raw = files['tokenizer_config.json'];
-  return raw ? JSON.parse(new TextDecoder().decode(raw)) : {};
-}
-
 export async function runTrain(argv: string[]): Promise<void> {
   const { values, cfg, data: dataOpts, valRatio } = parse(argv);
   const log = (o: object, text: string) => (values.json ? console.log(JSON.stringify(o)) : console.log(text));
@@ -82,7 +76,7 @@ export async function runTrain(argv: string[]): Promise<void> {
   // Without --lora-targets, Llama-family models get their attention projections (the defaults name GPT-2's modules).
   if (!values['lora-targets'] && !isGpt2(model.config)) cfg.lora.targetModules = loraTargetPresets(model.config).presets.attention;
   const data = await readDataFile(values.data!, dataOpts.format, values.entry);
-  const template = chooseTemplate(dataOpts.template, tokenizerConfig(model.tokenizerFiles), data.shape);
+  const template = chooseTemplate(dataOpts.template, tokenizerConfigOf(model), data.shape);
   if (cfg.seqLen > maxPositions(model.config)) throw new Error(`--seq-len ${cfg.seqLen} exceeds the model's ${maxPositions(model.config)} positions`);
   if (values['val-data'] && valRatio > 0) throw new Error('Use --val-ratio or --val-data, not both');
   const valData = values['val-data'] ? await readDataFile(values['val-data'], dataOpts.format) : null;

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { builtinTemplate, chooseTemplate, modelTemplate } from './chat-template';
 import { encodeConversation, encodeConversations, previewTokens } from './encode-chat';
+import { renderAlpacaPrompt } from './templates';
 import { HfTokenizer } from '../engine/tokenizer';
 import type { Conversation, TextTokenizer } from './types';
 
@@ -167,37 +168,48 @@ describe('preview with the demo model tokenizer', () => {
   });
 });
 
+/** Stanford Alpaca's layout, written out: prompt and completion encoded apart, eos after; loss on completion + eos. */
+function stanfordReference(tok: HfTokenizer, prompt: string, completion: string, seqLen: number) {
+  const p = prompt === '' ? [] : tok.encode(prompt);
+  const c = tok.encode(completion);
+  const ids = [...p, ...c, tok.eosId];
+  const mask = [...p.map(() => 0), ...c.map(() => 1), 1];
+  mask[0] = 0; // nothing predicts the first token
+  return { example: { ids: ids.slice(0, seqLen), mask: mask.slice(0, seqLen) }, truncated: ids.length > seqLen };
+}
+
 describe('one encoding path for the older records', () => {
-  it('Alpaca data through the Alpaca template gives the ids and masks of the older Stanford path (all 999 demo records)', async () => {
-    const { parseDataFile } = await import('./parse');
-    const { encodeRecord } = await import('./encode');
+  const dir = path.resolve(__dirname, '../../public/models/webtune-demo');
+  const config = JSON.parse(fs.readFileSync(path.join(dir, 'tokenizer_config.json'), 'utf8'));
+  const demoTok = () => new HfTokenizer(JSON.parse(fs.readFileSync(path.join(dir, 'tokenizer.json'), 'utf8')), config);
+  const alpacaFile = path.resolve(__dirname, '../../../shared/data/alpaca_en_demo.json');
+  const rawAlpaca = () => JSON.parse(fs.readFileSync(alpacaFile, 'utf8')) as { instruction: string; input: string; output: string }[];
+
+  it('Alpaca data through the Alpaca template gives the Stanford layout ids and masks (all 999 demo records)', async () => {
     const { parseDataset } = await import('./dataset');
-    const dir = path.resolve(__dirname, '../../public/models/webtune-demo');
-    const config = JSON.parse(fs.readFileSync(path.join(dir, 'tokenizer_config.json'), 'utf8'));
-    const tok = new HfTokenizer(JSON.parse(fs.readFileSync(path.join(dir, 'tokenizer.json'), 'utf8')), config);
-    const bytes = fs.readFileSync(path.resolve(__dirname, '../../../shared/data/alpaca_en_demo.json'));
-    const old = parseDataFile('alpaca_en_demo.json', bytes.toString('utf8')).records;
-    const now = (await parseDataset('alpaca_en_demo.json', new Uint8Array(bytes))).records;
+    const tok = demoTok();
+    const raw = rawAlpaca();
+    const now = (await parseDataset('alpaca_en_demo.json', new Uint8Array(fs.readFileSync(alpacaFile)))).records;
     const template = chooseTemplate('auto', config, 'alpaca');
-    expect(now).toHaveLength(old.length);
-    for (let i = 0; i < old.length; i++) {
-      expect(encodeConversation(tok, now[i], { template, seqLen: 256 }).example).toEqual(encodeRecord(tok, old[i], 256).example);
+    expect(now).toHaveLength(raw.length);
+    for (let i = 0; i < raw.length; i++) {
+      const want = stanfordReference(tok, renderAlpacaPrompt(raw[i]), raw[i].output, 256);
+      expect(encodeConversation(tok, now[i], { template, seqLen: 256 }).example).toEqual(want.example);
     }
   }, 60_000);
 
-  it('encodes {prompt, completion} records exactly as encodeRecord did (alpaca_en_demo, demo tokenizer)', async () => {
-    const { parseDataFile } = await import('./parse');
-    const { encodeRecord } = await import('./encode');
+  it('encodes {prompt, completion} records in the same layout (alpaca_en_demo, demo tokenizer)', async () => {
     const { fromTrainRecord } = await import('./normalize');
-    const dir = path.resolve(__dirname, '../../public/models/webtune-demo');
-    const tok = new HfTokenizer(JSON.parse(fs.readFileSync(path.join(dir, 'tokenizer.json'), 'utf8')), JSON.parse(fs.readFileSync(path.join(dir, 'tokenizer_config.json'), 'utf8')));
-    const ds = parseDataFile('alpaca_en_demo.json', fs.readFileSync(path.resolve(__dirname, '../../../shared/data/alpaca_en_demo.json'), 'utf8'));
-    const records = [...ds.records.slice(0, 40), { prompt: '', completion: 'plain text record' }];
+    const tok = demoTok();
+    const records = [
+      ...rawAlpaca().slice(0, 40).map((r) => ({ prompt: renderAlpacaPrompt(r), completion: r.output })),
+      { prompt: '', completion: 'plain text record' },
+    ];
     for (const [i, r] of records.entries()) {
-      const old = encodeRecord(tok, r, 128);
+      const want = stanfordReference(tok, r.prompt, r.completion, 128);
       const now = encodeConversation(tok, fromTrainRecord(r, i + 1), { seqLen: 128 });
-      expect(now.example).toEqual(old.example);
-      expect(now.truncated).toBe(old.truncated);
+      expect(now.example).toEqual(want.example);
+      expect(now.truncated).toBe(want.truncated);
     }
   });
 });

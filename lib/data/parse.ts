@@ -1,15 +1,7 @@
-// Reads a data file (JSON Lines, JSON array, plain text) into normalised training records.
-// Every record ends up either in `records` or, with its line, in `errors`; a file with none usable throws.
-import type { DataContainer, DataFormat, ParsedDataset, RecordError, TrainRecord } from './types';
+// The text layouts of a data file (JSON Lines, a JSON array or wrapping object, plain text) as located items, and the
+// checks every reader shares (binary data, JSON syntax errors with their line). Record shapes are lib/data/normalize.ts.
+import type { DataContainer } from './types';
 import { describeJsonError, jsonErrorOffset, lineColumn } from './json-locate';
-import { detectFormat, toTrainRecord, unknownFormatMessage } from './shapes';
-
-export interface ParseOptions {
-  /** Record shape; 'auto' (default) detects it by majority over the first records. */
-  format?: DataFormat | 'auto';
-  /** Plain text only: one document per blank-line-separated block (default) or per non-empty line. */
-  txtMode?: 'blocks' | 'lines';
-}
 
 /** One record as found in the file: an object, or the reason it is not one. */
 export interface Item {
@@ -22,51 +14,6 @@ export interface Item {
 const WRAPPER_KEYS = ['data', 'train', 'examples', 'records', 'rows', 'instances', 'items'];
 const BINARY_SAMPLE = 65536;
 const BINARY_RATIO = 0.1; // share of suspicious characters above which the file is not text
-
-/** Decodes raw bytes as UTF-8 (invalid sequences become U+FFFD, which the binary check counts) and parses them. */
-export function parseDataBytes(fileName: string, bytes: Uint8Array, opts: ParseOptions = {}): ParsedDataset {
-  return parseDataFile(fileName, new TextDecoder('utf-8').decode(bytes), opts);
-}
-
-export function parseDataFile(fileName: string, text: string, opts: ParseOptions = {}): ParsedDataset {
-  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  if (body.trim() === '') throw new Error('The file is empty');
-  assertText(body);
-  const { container, items } = readItems(fileName, body, opts.txtMode ?? 'blocks');
-  if (items.length === 0) throw new Error('The file holds no records');
-  const objects = items.filter((i) => i.obj).map((i) => i.obj!);
-  if (objects.length === 0) throw new Error(`No usable records in the file: ${firstProblems(items)}`);
-
-  const format = opts.format && opts.format !== 'auto' ? opts.format : detectFormat(objects);
-  if (!format) throw new Error(unknownFormatMessage(objects[0]));
-
-  const raw: Record<string, unknown>[] = [];
-  const records: TrainRecord[] = [];
-  const errors: RecordError[] = [];
-  for (const item of items) {
-    if (!item.obj) {
-      errors.push({ line: item.line, reason: item.reason! });
-      continue;
-    }
-    const r = toTrainRecord(item.obj, format);
-    if ('record' in r) {
-      raw.push(item.obj);
-      records.push(r.record);
-    } else {
-      errors.push({ line: item.line, reason: r.reason });
-    }
-  }
-  if (records.length === 0) {
-    throw new Error(`No valid records for format ${format} (${items.length} seen): ${firstProblems(errors)}`);
-  }
-  return { fileName, format, container, raw, records, errors, total: items.length };
-}
-
-function firstProblems(items: { line: number; reason?: string }[], n = 3): string {
-  const bad = items.filter((i) => i.reason);
-  const shown = bad.slice(0, n).map((i) => `line ${i.line}: ${i.reason}`);
-  return shown.join('; ') + (bad.length > n ? `; and ${bad.length - n} more` : '');
-}
 
 /** Throws when NUL bytes, U+FFFD (invalid UTF-8) or other control characters dominate the start of the file. */
 export function assertText(body: string): void {

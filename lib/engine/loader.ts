@@ -21,6 +21,12 @@ export interface LoadedModel {
   tokenizerFiles: Record<string, Uint8Array>;
 }
 
+/** The loaded folder's tokenizer_config.json (chat template, special tokens); {} when it has none. */
+export function tokenizerConfigOf(model: Pick<LoadedModel, 'tokenizerFiles'>): Record<string, unknown> {
+  const raw = model.tokenizerFiles['tokenizer_config.json'];
+  return raw ? JSON.parse(new TextDecoder().decode(raw)) : {};
+}
+
 const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.json', 'merges.txt'];
 
 export async function readJson(source: FileSource, name: string, required: true): Promise<Record<string, unknown>>;
