@@ -6,7 +6,7 @@ import { plural } from '@/lib/format';
 import { ACCEPTED_EXTENSIONS } from '@/lib/stores/samples';
 import { DataSummary } from './data-summary';
 import { useActions, useStudio } from './studio-provider';
-import { Alert, Badge, Card, focusRing, Note, ProgressBar } from './ui';
+import { Alert, Badge, Card, focusRing, HiddenFileInput, Note, ProgressBar } from './ui';
 import { formatBytes } from '@/lib/format';
 
 export function DataPanel() {
@@ -58,19 +58,7 @@ export function DataPanel() {
               {ACCEPTED_EXTENSIONS.join(', ')}: chat messages, Alpaca, prompt/completion, preference pairs or plain text
             </span>
           </button>
-          <input
-            ref={inputRef}
-            type="file"
-            hidden
-            tabIndex={-1}
-            accept={ACCEPTED_EXTENSIONS.join(',')}
-            data-testid="file-input"
-            onChange={(e) => {
-              const file = e.target.files?.[0];
-              e.target.value = ''; // choosing the same file again still fires a change
-              if (file) void actions.loadFile(file);
-            }}
-          />
+          <HiddenFileInput inputRef={inputRef} accept={ACCEPTED_EXTENSIONS.join(',')} testId="file-input" onFile={(f) => void actions.loadFile(f)} />
         </div>
         <SamplePicker />
       </div>

@@ -4,7 +4,7 @@ import { useRef } from 'react';
 import { plural } from '@/lib/format';
 import { ACCEPTED_EXTENSIONS } from '@/lib/stores/samples';
 import { useActions, useStudio } from './studio-provider';
-import { Alert, Button, Checkbox, inputClass, Note, SubSection } from './ui';
+import { Alert, Button, Checkbox, HiddenFileInput, inputClass, Note, SubSection } from './ui';
 
 function Percent({ id, label, value, max, onChange }: { id: string; label: string; value: number; max: number; onChange: (n: number) => void }) {
   return (
@@ -42,19 +42,7 @@ export function DataSplit() {
         <Button onClick={() => fileRef.current?.click()} data-testid="validation-file-button">
           Use a separate validation file
         </Button>
-        <input
-          ref={fileRef}
-          type="file"
-          hidden
-          tabIndex={-1}
-          accept={ACCEPTED_EXTENSIONS.join(',')}
-          data-testid="validation-file-input"
-          onChange={(e) => {
-            const f = e.target.files?.[0];
-            e.target.value = '';
-            if (f) void actions.loadValidationFile(f);
-          }}
-        />
+        <HiddenFileInput inputRef={fileRef} accept={ACCEPTED_EXTENSIONS.join(',')} testId="validation-file-input" onFile={(f) => void actions.loadValidationFile(f)} />
         {vfile.status === 'reading' && <Note>Reading {vfile.source}…</Note>}
         {vfile.status === 'ready' && vfile.summary && (
           <Checkbox

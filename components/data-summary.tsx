@@ -11,7 +11,7 @@ import { DataSplit } from './data-split';
 import { DataStats } from './data-stats';
 import { DataTemplate } from './data-template';
 import { useActions, useStudio } from './studio-provider';
-import { Alert, Badge, Button, inputClass, Note } from './ui';
+import { Alert, Badge, Button, HiddenFileInput, inputClass, Note } from './ui';
 
 const SHAPE_LABEL: Record<ShapeChoice, string> = {
   auto: 'detect',
@@ -103,19 +103,7 @@ function ReadOptions() {
           <Button onClick={() => infoRef.current?.click()} data-testid="dataset-info-button">
             Use a dataset_info.json
           </Button>
-          <input
-            ref={infoRef}
-            type="file"
-            hidden
-            tabIndex={-1}
-            accept=".json"
-            data-testid="dataset-info-input"
-            onChange={(e) => {
-              const f = e.target.files?.[0];
-              e.target.value = '';
-              if (f) void actions.loadDatasetInfo(f);
-            }}
-          />
+          <HiddenFileInput inputRef={infoRef} accept=".json" testId="dataset-info-input" onFile={(f) => void actions.loadDatasetInfo(f)} />
           {info.entries.length > 0 && (
             <select
               aria-label="dataset_info.json entry"

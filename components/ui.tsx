@@ -1,5 +1,5 @@
 // UI primitives shared by the studio panels: section card, buttons, fields, badge, progress, alerts, stats.
-import type { ButtonHTMLAttributes, ReactNode } from 'react';
+import type { ButtonHTMLAttributes, ReactNode, RefObject } from 'react';
 
 export const focusRing =
   'focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-500 dark:focus-visible:outline-indigo-400';
@@ -169,5 +169,25 @@ export function SubSection({ title, children, testId, aside }: { title: string; 
       </header>
       {children}
     </section>
+  );
+}
+
+/** A hidden file input that a button opens (`inputRef.current?.click()`); it clears itself after each pick, so
+ * choosing the same file again still fires. */
+export function HiddenFileInput({ inputRef, accept, testId, onFile }: { inputRef: RefObject<HTMLInputElement | null>; accept: string; testId: string; onFile: (file: File) => void }) {
+  return (
+    <input
+      ref={inputRef}
+      type="file"
+      hidden
+      tabIndex={-1}
+      accept={accept}
+      data-testid={testId}
+      onChange={(e) => {
+        const file = e.target.files?.[0];
+        e.target.value = '';
+        if (file) onFile(file);
+      }}
+    />
   );
 }
