@@ -1,6 +1,8 @@
-// What one forward pass carries through any architecture (weights, LoRA, dropout in effect, a counter that gives
-// every dropout site its own seed), and the small pieces gpt2.ts and llama.ts share: weight lookup, dropout, masks.
+// What one forward pass carries through any architecture (weights, LoRA, dropout in effect, seeds that give every
+// dropout site its own mask), and the small pieces gpt2.ts and llama.ts share: weight lookup, dropout, masks, and
+// runBlock, which runs a transformer block plainly or checkpointed.
 import * as tf from '@tensorflow/tfjs';
+import { checkpointed } from './checkpoint';
 import { loraBranch, type LoraState } from './lora';
 import { deriveSeed } from './random';
 import type { Segments } from './segments';
@@ -14,9 +16,13 @@ export interface ForwardOptions {
   // Packed rows: segment id per token (Int32Array [B*T] or [B, T]; -1 = padding). Attention stays inside each
   // segment and positions restart at 0 per segment. Absent: plain causal attention over positions 0..T-1.
   segments?: Segments;
+  // Gradient checkpointing: each block keeps only its input and is recomputed in the backward pass (less memory,
+  // about one more forward pass of time). Only matters under a gradient tape.
+  checkpointing?: boolean;
 }
 
-/** What one forward pass needs; `site` numbers the dropout sites so each gets its own seed. */
+/** What one forward pass needs. `site` numbers the dropout sites within one block (or outside all blocks), and
+ * each block derives its own seed from (seed, layer), so a recomputed block draws exactly the same masks. */
 export interface Ctx<C> {
   c: C;
   w: WeightMap;
@@ -25,12 +31,13 @@ export interface Ctx<C> {
   loraP: number; // LoRA dropout in effect
   seed: number;
   site: number;
+  checkpoint: boolean;
 }
 
 export function makeCtx<C>(c: C, w: WeightMap, opts: ForwardOptions): Ctx<C> {
   const training = opts.training ?? false;
   return {
-    c, w, lora: opts.lora, seed: opts.seed ?? 0, site: 0,
+    c, w, lora: opts.lora, seed: opts.seed ?? 0, site: 0, checkpoint: opts.checkpointing ?? false,
     p: training ? (opts.dropout ?? 0) : 0,
     loraP: training && opts.lora ? opts.lora.config.dropout : 0,
   };
@@ -48,6 +55,29 @@ export function nextSeed<C>(ctx: Ctx<C>): number {
 
 export function dropout<C, T extends tf.Tensor>(ctx: Ctx<C>, x: T): T {
   return ctx.p > 0 ? (tf.dropout(x, ctx.p, undefined, nextSeed(ctx)) as T) : x;
+}
+
+/** Block i's context: its own dropout seed (from the pass seed and the layer) and site counter. */
+function layerCtx<C>(ctx: Ctx<C>, layer: number): Ctx<C> {
+  return { ...ctx, seed: deriveSeed(ctx.seed, 0xb10c, layer), site: 0 };
+}
+
+/** The trainable variables block `prefix` reads: its LoRA factors, or its own weights when they are variables. */
+export function layerVariables<C>(ctx: Ctx<C>, prefix: string): tf.Variable[] {
+  const out: tf.Variable[] = [];
+  for (const [path, m] of ctx.lora?.modules ?? []) if (path.startsWith(prefix)) out.push(m.A, m.B);
+  for (const [key, t] of ctx.w) if (key.startsWith(prefix) && t instanceof tf.Variable && t.trainable) out.push(t);
+  return out;
+}
+
+/**
+ * Runs block `layer` (weights under `prefix`, e.g. 'h.3.') on x [N, C]; `extras` are the constant tensors it reads
+ * (masks, rotary tables). With checkpointing the block's intermediates are not kept for the backward pass.
+ */
+export function runBlock<C>(ctx: Ctx<C>, layer: number, prefix: string, x: tf.Tensor2D, extras: tf.Tensor[],
+  block: (ctx: Ctx<C>, x: tf.Tensor2D, extras: tf.Tensor[]) => tf.Tensor2D): tf.Tensor2D {
+  const run = (input: tf.Tensor2D, ex: tf.Tensor[]) => block(layerCtx(ctx, layer), input, ex);
+  return ctx.checkpoint ? checkpointed(run, x, extras, layerVariables(ctx, prefix)) : run(x, extras);
 }
 
 /** y plus the LoRA branch of x when module `path` is adapted; x [N, in], y [N, out]. */

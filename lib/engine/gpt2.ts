@@ -2,7 +2,7 @@
 // learned positions, pre-LayerNorm blocks, gelu_new MLP, causal attention, lm_head tied to wte.
 import * as tf from '@tensorflow/tfjs';
 import { embeddingLookup } from './embedding';
-import { addLora, causalMask, dropout, lmHead, makeCtx, weight, type Ctx as FCtx, type ForwardOptions } from './forward-ctx';
+import { addLora, causalMask, dropout, lmHead, makeCtx, runBlock, weight, type Ctx as FCtx, type ForwardOptions } from './forward-ctx';
 import { gpt2ParamShapes } from './params';
 import { packedAttention } from './segments';
 import { mulberry32, normalArray } from './random';
@@ -85,7 +85,7 @@ export function gpt2Hidden(config: Gpt2Config, weights: WeightMap, ids: tf.Tenso
   const pos = packed ? embeddingLookup(weight(ctx, 'wpe.weight'), packed.positions) : tf.slice(weight(ctx, 'wpe.weight'), [0, 0], [T, C]); // [T, C]
   let x = dropout(ctx, tf.reshape(tf.add(tok, pos), [B * T, C]) as tf.Tensor2D); // [N, C]
   const mask = packed ? packed.mask : causalMask(T);
-  for (let i = 0; i < config.n_layer; i++) x = block(ctx, x, i, B, T, mask);
+  for (let i = 0; i < config.n_layer; i++) x = runBlock(ctx, i, `h.${i}.`, x, [mask], (c, xi, [m]) => block(c, xi, i, B, T, m));
   const h = layerNorm(x, weight(ctx, 'ln_f.weight'), weight(ctx, 'ln_f.bias'), config.layer_norm_epsilon);
   return tf.reshape(h, [B, T, C]);
 }

@@ -2,7 +2,7 @@
 // (rotate_half layout, tables from rope.ts), grouped-query causal attention, SwiGLU MLP, tied or separate lm_head.
 import * as tf from '@tensorflow/tfjs';
 import { embeddingLookup } from './embedding';
-import { addLora, causalMask, dropout, lmHead, makeCtx, weight, type Ctx as FCtx, type ForwardOptions } from './forward-ctx';
+import { addLora, causalMask, dropout, lmHead, makeCtx, runBlock, weight, type Ctx as FCtx, type ForwardOptions } from './forward-ctx';
 import { llamaParamShapes } from './params';
 import { mulberry32, normalArray } from './random';
 import { ropeTables } from './rope';
@@ -93,7 +93,9 @@ export function llamaHidden(config: LlamaConfig, weights: WeightMap, ids: tf.Ten
   const ctx = makeCtx(config, weights, opts);
   let x = dropout(ctx, tf.reshape(embeddingLookup(weight(ctx, 'model.embed_tokens.weight'), ids), [B * T, C]) as tf.Tensor2D); // [N, C]
   const s = attentionShape(config, B, T, opts);
-  for (let i = 0; i < config.num_hidden_layers; i++) x = block(ctx, x, i, s);
+  for (let i = 0; i < config.num_hidden_layers; i++) {
+    x = runBlock(ctx, i, `model.layers.${i}.`, x, [s.mask, s.cos, s.sin], (c, xi, [mask, cos, sin]) => block(c, xi, i, { B, T, mask, cos, sin }));
+  }
   return tf.reshape(rmsNorm(x, weight(ctx, 'model.norm.weight'), config.rms_norm_eps), [B, T, C]);
 }
 
