@@ -195,6 +195,25 @@ describe('Trainer', () => {
     disposeWeights(weights);
   });
 
+  it('checkpointing changes memory, not the run: the same losses and weights as without (dropout on, LoRA and full)', async () => {
+    const weights = initGpt2Weights(config, 1);
+    const data = randomExamples(5, 10, V, 12);
+    for (const method of ['lora', 'full'] as const) {
+      const run = async (checkpointing: boolean) => {
+        const r = await train(weights, data, { method, steps: 3, dropout: 0.1, checkpointing, lora: { r: 4, alpha: 8, dropout: 0.1, targetModules: ['c_attn', 'c_fc'], useRslora: false } });
+        const w = await r.trainer.exportWeights();
+        r.trainer.dispose();
+        return { losses: r.steps.map((s) => s.loss), w: w['transformer.h.1.mlp.c_fc.weight'].data, counts: r.counts };
+      };
+      const plain = await run(false);
+      const ck = await run(true);
+      ck.losses.forEach((l, i) => expect(Math.abs(l - plain.losses[i]) / plain.losses[i]).toBeLessThan(1e-5));
+      expect(relErr(ck.w, plain.w)).toBeLessThan(1e-5);
+      expect(new Set(ck.counts).size).toBe(1); // flat tensor count across steps
+    }
+    disposeWeights(weights);
+  });
+
   it('exports merged weights (lora) and trained weights (full) with HF keys', async () => {
     const weights = initGpt2Weights(config, 1);
     const data = randomExamples(2, 8, V, 13);

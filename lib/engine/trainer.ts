@@ -3,8 +3,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { AdamW } from './adamw';
 import { BatchSampler, makeBatch, packTrainingRows, type Batch } from './batch';
-import { forward } from './model';
-import { causalLmLoss } from './loss';
+import { chunkedCausalLmLoss, lossTargets } from './chunked-loss';
+import { hiddenStates, outputWeight } from './model';
 import { createLora, disposeLora, loraToPeft, loraVariables, mergedWeight, readHost, type LoraState } from './lora';
 import { deriveSeed } from './random';
 import { learningRateAt } from './schedule';
@@ -97,14 +97,17 @@ export class Trainer {
     return (Array.isArray(eos) ? eos[0] : eos) ?? 0;
   }
 
-  /** Mean loss of one micro-batch (a scalar on the tape). */
+  /** Mean loss of one micro-batch (a scalar on the tape): logits only for the tokens that carry loss, a chunk at
+   * a time, and with checkpointing no block keeps more than its input for the backward pass. */
   private microLoss(b: Batch, training: boolean, seed: number): tf.Scalar {
     const ids = tf.tensor2d(b.ids, [b.B, b.T], 'int32');
-    const mask = tf.tensor2d(b.mask, [b.B, b.T], 'float32');
     // Packed rows carry segment ids: attention stays inside each example and positions restart per example.
-    const opts = { lora: this.lora ?? undefined, training, dropout: this.cfg.dropout ?? 0, seed, segments: b.segments };
-    const logits = forward(this.config, this.weights, ids, opts);
-    return causalLmLoss(logits, ids, mask);
+    const opts = {
+      lora: this.lora ?? undefined, training, dropout: this.cfg.dropout ?? 0, seed, segments: b.segments,
+      checkpointing: training && (this.cfg.checkpointing ?? false),
+    };
+    const hidden = hiddenStates(this.config, this.weights, ids, opts); // [B, T, C]
+    return chunkedCausalLmLoss(hidden, outputWeight(this.config, this.weights), lossTargets(b.ids, b.mask, b.B, b.T));
   }
 
   /** Gradients of the token-weighted mean loss over the micro-batches, summed as they come. */

@@ -109,6 +109,7 @@ export interface TrainConfig {
   dropout?: number; // model dropout (residual, embedding, attention) while training; 0 when absent
   checkpointEvery?: number; // onCheckpoint every N steps (and always at the end); 0 or absent = only at the end
   packing?: boolean; // pack training examples into rows of seqLen, attention kept inside each; validation stays unpacked
+  checkpointing?: boolean; // gradient checkpointing: recompute each block in the backward pass (less memory, ~30% slower)
 }
 
 /** One training example: token ids and a per-position loss mask (1 = this token is predicted and counts). */
