@@ -4,7 +4,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { parseModelConfig } from '../lib/engine/loader';
 import { DEFAULT_LORA } from '../lib/engine/lora';
+import type { ChunkOptions } from '../lib/engine/chunked-loss';
 import { measureStepPeak } from '../lib/engine/memory-measure';
+import { activationTerms, planModelFor, type Mode } from '../lib/engine/memory-plan';
 import { disposeWeights, initWeights } from '../lib/engine/model';
 import { loraTargetPresets } from '../lib/engine/params';
 import type { ModelConfig } from '../lib/engine/types';
@@ -29,13 +31,6 @@ export function calibrationConfig(family: 'gpt2' | 'llama', x: Shape): ModelConf
     num_attention_heads: x.H, num_key_value_heads: x.K, max_position_embeddings: 128, rms_norm_eps: 1e-6, rope_theta: 10000, tie_word_embeddings: false });
 }
 
-/** The size terms the planner multiplies by its coefficients, in ACTIVATION_COEFFICIENTS' order. */
-function terms(x: Shape): number[] {
-  const N = x.B * x.T;
-  return [x.L * N * x.C, x.L * N * x.I, x.L * x.B * x.H * x.T * x.T, N * x.V, N * x.C];
-}
-const TERM_NAMES = ['layerTokenHidden', 'layerTokenMlp', 'layerScores', 'tokenVocab', 'tokenHidden'];
-
 /** Solves the normal equations (X^T X) b = X^T y by Gaussian elimination with partial pivoting. */
 export function leastSquares(X: number[][], y: number[]): number[] {
   const k = X[0].length;
@@ -53,34 +48,79 @@ export function leastSquares(X: number[][], y: number[]): number[] {
   return b;
 }
 
+/** A measured calibration point: shape, mode, and the loss chunking forced on it (the planner's defaults keep the
+ * softmax at these tiny sizes, so half the points force small recomputed chunks to separate the two loss terms). */
+interface Point { x: Shape; chunk: ChunkOptions }
+
+function points(family: 'gpt2' | 'llama'): Point[] {
+  return CALIBRATION_SHAPES[family].flatMap((x) => [{ x, chunk: {} }, { x, chunk: { keepBytes: 0, chunkTokens: 8 } }]);
+}
+
 /** Measured floats of one step (less the trainable gradients, which the plan counts exactly). */
-export async function measureFloats(family: 'gpt2' | 'llama', x: Shape, method: 'lora' | 'full'): Promise<number> {
-  const c = calibrationConfig(family, x);
+export async function measureFloats(family: 'gpt2' | 'llama', p: Point, method: 'lora' | 'full', mode: Mode): Promise<number> {
+  const c = calibrationConfig(family, p.x);
   const w = initWeights(c, 1);
-  const m = await measureStepPeak(c, w, method, x.B, x.T, { ...DEFAULT_LORA, targetModules: loraTargetPresets(c).presets.attention });
+  const lora = { ...DEFAULT_LORA, targetModules: loraTargetPresets(c).presets.attention };
+  const m = await measureStepPeak(c, w, method, p.x.B, p.x.T, lora, { checkpointing: mode === 'checkpointed', chunk: p.chunk });
   disposeWeights(w);
   return m.peakBytes / 4 - m.trainableParams;
 }
 
+const TERMS = ['layerTokenHidden', 'layerTokenMlp', 'layerScores', 'tokenHidden', 'tokenMlp', 'scores', 'lossKept', 'lossChunk', 'vocabHidden'] as const;
+// Terms that are zero in a mode, and (GPT-2, where I = 4C) the MLP term folded into its hidden twin.
+const UNUSED: Record<Mode, string[]> = { plain: ['tokenMlp', 'scores'], checkpointed: ['layerTokenMlp', 'layerScores'] };
+const FOLD: Record<Mode, [string, string]> = { plain: ['layerTokenMlp', 'layerTokenHidden'], checkpointed: ['tokenMlp', 'tokenHidden'] };
+// Terms known by construction, not fitted: a checkpointed layer keeps exactly its input [N, C], and a kept softmax
+// is exactly [counted, V]. Tiny shapes cannot pin them (their peaks are dominated by other terms), and a fitted
+// value of the wrong sign would extrapolate to nonsense at 30 layers.
+const FIXED: Record<Mode, Record<string, number>> = { plain: { lossKept: 1 }, checkpointed: { layerTokenHidden: 1, lossKept: 1 } };
+
+/** Least squares with every coefficient >= 0: refits without the columns that come out negative. */
+function nonNegativeFit(rows: number[][], y: number[]): number[] {
+  let active = rows[0].map((_, j) => j);
+  for (;;) {
+    const b = leastSquares(rows.map((r) => active.map((j) => r[j])), y);
+    const full = rows[0].map(() => 0);
+    active.forEach((j, i) => (full[j] = b[i]));
+    const negative = active.filter((_, i) => b[i] < 0);
+    if (negative.length === 0) return full;
+    active = active.filter((j) => !negative.includes(j));
+  }
+}
+
+/** Least-squares coefficients for one family, method and mode, with the fit printed per point. */
+async function fit(family: 'gpt2' | 'llama', method: 'lora' | 'full', mode: Mode): Promise<Record<string, number>> {
+  const pts = points(family);
+  const y: number[] = [];
+  for (const p of pts) y.push(await measureFloats(family, p, method, mode));
+  const fold = family === 'gpt2' ? FOLD[mode] : null;
+  // A frozen output embedding gets no gradient: LoRA has no V * C term.
+  const fixed = method === 'lora' ? { ...FIXED[mode], vocabHidden: 0 } : FIXED[mode];
+  const cols = TERMS.filter((t) => !UNUSED[mode].includes(t) && t !== fold?.[0] && !(t in fixed));
+  const terms = pts.map((p) => activationTerms(planModelFor(calibrationConfig(family, p.x)), mode, p.x.B, p.x.T, p.chunk) as Record<string, number>);
+  const rows = terms.map((t) => cols.map((c) => t[c] + (fold && c === fold[1] ? t[fold[0]] : 0)));
+  const known = terms.map((t) => Object.entries(fixed).reduce((a, [k, v]) => a + v * t[k], 0));
+  const b = nonNegativeFit(rows, y.map((v, i) => v - known[i]));
+  const coef: Record<string, number> = Object.fromEntries(TERMS.map((t) => [t, 0]));
+  cols.forEach((c, i) => (coef[c] = Number(b[i].toFixed(3))));
+  Object.assign(coef, fixed);
+  if (fold) coef[fold[0]] = coef[fold[1]];
+  console.log(`\n${family} ${method} ${mode}: C I L H K V B T chunk -> measured floats, fit / measured`);
+  rows.forEach((r, i) => {
+    const est = known[i] + r.reduce((a, v, j) => a + v * b[j], 0);
+    console.log(`  ${Object.values(pts[i].x).join(' ').padEnd(28)} ${pts[i].chunk.chunkTokens ?? '-'}  ${String(Math.round(y[i])).padStart(10)}  ${(est / y[i]).toFixed(3)}`);
+  });
+  return coef;
+}
+
 async function main() {
   await tf.setBackend('cpu');
-  const result: Record<string, Record<string, Record<string, number>>> = {};
+  const result: Record<string, Record<string, Record<string, Record<string, number>>>> = {};
   for (const family of ['gpt2', 'llama'] as const) {
     result[family] = {};
     for (const method of ['lora', 'full'] as const) {
-      const shapes = CALIBRATION_SHAPES[family];
-      const y: number[] = [];
-      for (const x of shapes) y.push(await measureFloats(family, x, method));
-      // GPT-2: the MLP term is folded into the hidden one (I = 4C), then split evenly per unit of C and I.
-      const X = shapes.map((x) => (family === 'gpt2' ? [terms(x)[0] + terms(x)[1], ...terms(x).slice(2)] : terms(x)));
-      let coef = leastSquares(X, y);
-      if (family === 'gpt2') coef = [coef[0], coef[0], ...coef.slice(1)];
-      result[family][method] = Object.fromEntries(TERM_NAMES.map((t, i) => [t, Number(coef[i].toFixed(3))]));
-      console.log(`\n${family} ${method}: C I L H K V B T -> measured floats, fit / measured`);
-      shapes.forEach((x, i) => {
-        const fit = terms(x).reduce((a, v, j) => a + v * coef[j], 0);
-        console.log(`  ${Object.values(x).join(' ').padEnd(28)} ${String(Math.round(y[i])).padStart(10)}  ${(fit / y[i]).toFixed(3)}`);
-      });
+      result[family][method] = {};
+      for (const mode of ['plain', 'checkpointed'] as const) result[family][method][mode] = await fit(family, method, mode);
     }
   }
   console.log('\n' + JSON.stringify({ coefficients: result }));

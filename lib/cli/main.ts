@@ -5,6 +5,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { GENERATE_USAGE, runGenerate } from './generate';
 import { INSPECT_USAGE, runInspect } from './inspect';
 import { LOGITS_USAGE, runLogits, runTokenize, TOKENIZE_USAGE } from './logits';
+import { PLAN_USAGE, runPlan } from './plan';
 import { runTrain, TRAIN_USAGE } from './train';
 
 const USAGE = `Usage: npm run -s cli -- <command> [options]
@@ -15,6 +16,7 @@ Commands:
   logits     print the model's logits for given tokens or text (JSON)
   tokenize   print the token ids of a text (JSON)
   inspect    check a data file: layout, shape, invalid records with their lines, duplicates, tokens
+  plan       the memory a training run needs, from a model's config.json alone
 
 ${TRAIN_USAGE}
 
@@ -24,7 +26,9 @@ ${LOGITS_USAGE}
 
 ${TOKENIZE_USAGE}
 
-${INSPECT_USAGE}`;
+${INSPECT_USAGE}
+
+${PLAN_USAGE}`;
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
@@ -35,6 +39,7 @@ async function main(argv: string[]): Promise<void> {
     if (command === 'logits') return await runLogits(rest);
     if (command === 'tokenize') return await runTokenize(rest);
     if (command === 'inspect') return await runInspect(rest);
+    if (command === 'plan') return await runPlan(rest);
     if (!command || command === 'help' || command === '--help') {
       console.log(USAGE);
       return;

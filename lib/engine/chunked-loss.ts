@@ -96,25 +96,26 @@ export function summedNll(h: tf.Tensor2D, W: tf.Tensor2D, targets: Int32Array, t
 /** [dh] or [dh, dW] for summedNll, from the kept softmax or a recomputed one per chunk. */
 function backward(dy: tf.Scalar, saved: tf.Tensor[], parts: [number, number][], trainW: boolean): tf.Tensor[] {
   const [h, W, t, ...kept] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, ...tf.Tensor2D[]];
-  const acc: { dW: tf.Tensor | null } = { dW: null }; // softmax^T h summed over chunks, [V, C]
+  const acc: { dW: tf.Tensor | null } = { dW: null }; // dy * softmax^T h summed over chunks, [V, C]
   const dhs = parts.map(([s, n], k) => tf.tidy(() => {
     const hc = tf.slice(h, [s, 0], [n, -1]);
     const tc = tf.slice(t, [s], [n]);
-    const p = kept[k] ?? chunkForward(hc, W, tc).p; // [n, V]
+    const p = tf.mul(kept[k] ?? chunkForward(hc, W, tc).p, dy); // [n, V]; scaled here, never a [V, C] product
     if (trainW) {
       // Kept across chunks (tidy would free it) and freed as soon as the next sum replaces it.
-      const next = tf.keep(acc.dW ? tf.add(acc.dW, tf.matMul(p, hc, true, false)) : tf.matMul(p, hc, true, false));
+      const part = tf.matMul(p, hc, true, false);
+      const next = tf.keep(acc.dW ? tf.add(acc.dW, part) : part);
       acc.dW?.dispose();
       acc.dW = next;
     }
-    return tf.sub(tf.matMul(p, W), tf.gather(W, tc)); // [n, C]
+    return tf.sub(tf.matMul(p, W), tf.mul(tf.gather(W, tc), dy)); // [n, C]
   }));
-  const dh = tf.mul(tf.concat(dhs, 0), dy);
+  const dh = tf.concat(dhs, 0);
   if (!trainW || !acc.dW) return [dh];
-  // The onehot part of dW: each row of h subtracted from its target's row (duplicates summed).
-  const full = tf.sub(acc.dW, tf.scatterND(tf.reshape(t, [-1, 1]), h, W.shape));
+  // The onehot part of dW: each row of dy * h subtracted from its target's row (duplicates summed).
+  const dW = tf.sub(acc.dW, tf.scatterND(tf.reshape(t, [-1, 1]), tf.mul(h, dy), W.shape));
   acc.dW.dispose();
-  return [dh, tf.mul(full, dy)];
+  return [dh, dW];
 }
 
 /**

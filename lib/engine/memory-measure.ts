@@ -1,10 +1,14 @@
-// Measures the memory one training step really takes (forward + backward on tfjs), for calibrating and checking
-// the memory planner. Used by scripts/calibrate-memory.ts and memory-plan.test.ts, on the cpu backend.
+// Measures the memory training really takes on tfjs, for calibrating and checking the memory planner: one
+// forward + backward pass of the training objective (what the activation coefficients are fitted to), and a whole
+// trainer step with its optimizer (what the planner's total is checked against). Used by
+// scripts/calibrate-memory.ts, memory-plan.test.ts and the benchmark.
 import * as tf from '@tensorflow/tfjs';
-import { forward } from './model';
-import { causalLmLoss } from './loss';
+import { makeBatch, type Batch } from './batch';
+import type { ChunkOptions } from './chunked-loss';
 import { createLora, disposeLora, loraVariables } from './lora';
-import type { LoraConfig, ModelConfig, WeightMap } from './types';
+import { causalLmBatchLoss } from './objective';
+import { Trainer } from './trainer';
+import type { Example, LoraConfig, ModelConfig, TrainConfig, WeightMap } from './types';
 
 export interface StepMeasurement {
   /** Peak bytes above what was allocated before the step (activations, gradients, temporaries). */
@@ -12,25 +16,50 @@ export interface StepMeasurement {
   trainableParams: number;
 }
 
-/** One forward + backward pass of the causal LM loss on a [B, T] batch; weights are not changed or kept. */
+export interface MeasureOptions {
+  checkpointing?: boolean;
+  chunk?: ChunkOptions;
+}
+
+/** B examples of exactly T tokens, every target counted (the planner's worst case). */
+export function fullExamples(config: ModelConfig, B: number, T: number): Example[] {
+  const V = config.vocab_size;
+  return Array.from({ length: B }, (_, b) => {
+    const ids = Array.from({ length: T }, (_, t) => ((b * T + t) * 7 + 1) % V);
+    return { ids, mask: ids.map(() => 1) };
+  });
+}
+
+/** One forward + backward pass of the causal LM objective on a [B, T] batch; weights are not changed or kept. */
 export async function measureStepPeak(
-  config: ModelConfig, weights: WeightMap, method: 'lora' | 'full', B: number, T: number, lora: LoraConfig,
+  config: ModelConfig, weights: WeightMap, method: 'lora' | 'full', B: number, T: number, lora: LoraConfig, o: MeasureOptions = {},
 ): Promise<StepMeasurement> {
   const state = method === 'lora' ? createLora(config, { ...lora, dropout: 0 }, 1) : undefined;
   const vars = state ? loraVariables(state) : [...weights.values()].map((t) => tf.variable(t, true));
   const model: WeightMap = state ? weights : new Map([...weights.keys()].map((k, i) => [k, vars[i]]));
-  const V = config.vocab_size;
-  const ids = tf.tensor2d(Array.from({ length: B * T }, (_, i) => (i * 7 + 1) % V), [B, T], 'int32');
-  const mask = tf.ones([B, T]) as tf.Tensor2D;
+  const batch: Batch = makeBatch(fullExamples(config, B, T), T, 0);
   const start = tf.memory().numBytes;
   const profile = await tf.profile(() => {
-    const { value, grads } = tf.variableGrads(
-      () => causalLmLoss(forward(config, model, ids, { lora: state, training: true }), ids, mask), vars);
+    const opts = { lora: state, training: true, checkpointing: o.checkpointing ?? false };
+    const { value, grads } = tf.variableGrads(() => causalLmBatchLoss(config, model, batch, opts, o.chunk), vars);
     tf.dispose([value, ...Object.values(grads)]);
   });
   const trainableParams = vars.reduce((n, v) => n + v.size, 0);
-  tf.dispose([ids, mask]);
   if (state) disposeLora(state);
   else vars.forEach((v) => v.dispose());
   return { peakBytes: profile.peakBytes - start, trainableParams };
+}
+
+/** Peak bytes above the loaded model of creating a trainer and running `steps` optimizer steps of [B, T]:
+ * adapter or trained copy, optimizer moments, gradients, activations, clipping and update temporaries. */
+export async function measureTrainerPeak(config: ModelConfig, weights: WeightMap, cfg: TrainConfig, steps = 2): Promise<number> {
+  const data = fullExamples(config, cfg.batchSize, cfg.seqLen);
+  const start = tf.memory().numBytes;
+  let trainer: Trainer | null = null;
+  const profile = await tf.profile(async () => {
+    trainer = new Trainer({ config, weights }, data, [], { ...cfg, steps });
+    await trainer.run();
+  });
+  (trainer as Trainer | null)?.dispose();
+  return profile.peakBytes - start;
 }

@@ -1,10 +1,13 @@
 // Memory planning before training: bytes for weights, gradients, optimizer state and activations for a method,
-// batch and sequence length, compared with what the WebGPU device allows and a budget the user sets.
+// batch and sequence length, with or without gradient checkpointing and packed frozen weights, compared with what
+// the WebGPU device allows and a budget the user sets.
 //
 // Written by hand: no library models tfjs's memory use. Weights, gradients and AdamW moments are exact counts;
 // activations come from coefficients measured on real training steps (see ACTIVATION_COEFFICIENTS), and
-// memory-plan.test.ts checks the estimate against measured steps on shapes the fit did not see.
-import { countParams, largestTensorBytes } from './params';
+// memory-plan.test.ts checks the estimate, and the whole plan against a measured trainer step, on shapes the fit
+// did not see.
+import { chunkTokensFor, KEEP_BYTES, type ChunkOptions } from './chunked-loss';
+import { countParams, largestTensorBytes, linearModules } from './params';
 import { isGpt2, type ModelConfig } from './types';
 
 /** The model facts a plan needs; both families reduce to these. */
@@ -18,6 +21,8 @@ export interface PlanModel {
   intermediate: number; // I: MLP width (4C in GPT-2)
   vocab: number; // V
   params: number; // every weight, tied ones once
+  linearParams?: number; // the blocks' linear weights (what packed frozen weights shrink); 0 when absent
+  linearRows?: number; // their output rows (one int8 scale each)
   largestParam: { name: string; elements: number };
 }
 
@@ -25,16 +30,21 @@ export interface PlanModel {
 export function planModelFor(c: ModelConfig): PlanModel {
   const largest = largestTensorBytes(c);
   const largestParam = { name: largest.key, elements: largest.bytes / F32 };
+  const linear = [...linearModules(c).values()];
+  const linearParams = linear.reduce((a, m) => a + m.fanIn * m.fanOut, 0);
+  const linearRows = linear.reduce((a, m) => a + m.fanOut, 0);
+  const common = { vocab: c.vocab_size, params: countParams(c), linearParams, linearRows, largestParam };
   if (isGpt2(c)) {
     const C = c.n_embd;
     const I = typeof c.n_inner === 'number' ? c.n_inner : 4 * C;
-    return { family: 'gpt2', layers: c.n_layer, hidden: C, heads: c.n_head, kvHeads: c.n_head, headDim: C / c.n_head,
-      intermediate: I, vocab: c.vocab_size, params: countParams(c), largestParam };
+    return { family: 'gpt2', layers: c.n_layer, hidden: C, heads: c.n_head, kvHeads: c.n_head, headDim: C / c.n_head, intermediate: I, ...common };
   }
   return { family: 'llama', layers: c.num_hidden_layers, hidden: c.hidden_size, heads: c.num_attention_heads,
-    kvHeads: c.num_key_value_heads, headDim: c.head_dim, intermediate: c.intermediate_size, vocab: c.vocab_size,
-    params: countParams(c), largestParam };
+    kvHeads: c.num_key_value_heads, headDim: c.head_dim, intermediate: c.intermediate_size, ...common };
 }
+
+/** How the frozen base weights are stored: float32, or packed f16 pairs / int8 with per-row scales (LoRA family). */
+export type WeightFormat = 'f32' | 'f16' | 'int8';
 
 export interface PlanRequest {
   method: 'lora' | 'full';
@@ -42,6 +52,9 @@ export interface PlanRequest {
   batchSize: number;
   seqLen: number;
   gradAccum?: number; // does not change memory: micro-batches are processed one at a time
+  checkpointing?: boolean; // gradient checkpointing (each block recomputed in the backward pass)
+  weightFormat?: WeightFormat; // frozen base weights of the blocks' linear layers; f32 when absent (full: always f32)
+  clipping?: boolean; // global-norm clipping (one scaled copy of the gradients); true when absent
 }
 
 /** What the device allows; all in bytes. */
@@ -52,11 +65,12 @@ export interface DeviceLimits {
 }
 
 export interface MemoryPlan {
-  weights: number;
+  weights: number; // base weights, plus the adapter (LoRA) or the trained copy (full)
   gradients: number;
   optimizer: number; // AdamW: two moments per trainable parameter
-  activations: number;
+  activations: number; // the working memory of one micro-batch at its peak (forward, backward, update)
   total: number;
+  checkpointing: boolean; // what this plan assumed
   /** The largest single tensor (weight or activation) and whether one binding holds it. */
   largestTensor: { name: string; bytes: number };
   fits: boolean;
@@ -65,65 +79,120 @@ export interface MemoryPlan {
 }
 
 export interface PlanSuggestion {
-  label: string; // "batch 2", "sequence 128", "LoRA instead of full"
-  change: Partial<Pick<PlanRequest, 'batchSize' | 'seqLen' | 'method'>>;
+  label: string; // "gradient checkpointing", "batch 2", "sequence 128", "LoRA instead of full"
+  change: Partial<Pick<PlanRequest, 'batchSize' | 'seqLen' | 'method' | 'checkpointing'>>;
   total: number;
 }
 
 const F32 = 4; // tfjs computes in float32 only: F16/BF16 checkpoints are widened on load
 
+/** Bytes per weight of a frozen linear layer in each format (int8 adds one float32 scale per row, ignored here). */
+export const WEIGHT_BYTES: Record<WeightFormat, number> = { f32: 4, f16: 2, int8: 1 };
+
 /**
  * Float32 values alive at the peak of one forward + backward pass, per unit of each size term. Fitted by least
- * squares to `tf.profile(...).peakBytes` of real training steps on tfjs's cpu backend over eight or nine tiny shapes per family, LoRA on the attention projections
- * (`npx tsx scripts/calibrate-memory.ts` reprints them); the fit is within 7% on every shape it saw. tfjs keeps each
- * op's output for the backward pass and frees gradients late, hence the large per-layer term.
+ * squares to `tf.profile(...).peakBytes` of real passes of the training objective on tfjs's cpu backend over
+ * eight or nine tiny shapes per family, LoRA on the attention projections (`npx tsx scripts/calibrate-memory.ts`
+ * reprints them). tfjs keeps each op's output for the backward pass, hence the large per-layer terms without
+ * checkpointing; with it, each layer keeps its input (savedLayer) and one block is alive at a time.
  */
-interface ActivationCoefficients {
-  layerTokenHidden: number; // x layers * tokens * C
-  layerTokenMlp: number; // x layers * tokens * I
-  layerScores: number; // x layers * B * H * T * T
-  tokenVocab: number; // x tokens * V (logits, log-softmax, one-hot targets, their gradients)
-  tokenHidden: number; // x tokens * C (embeddings, final norm)
+export interface ActivationCoefficients {
+  layerTokenHidden: number; // x layers * tokens * C (checkpointed: the saved block inputs)
+  layerTokenMlp: number; // x layers * tokens * I (0 when checkpointed)
+  layerScores: number; // x layers * B * H * T * T (0 when checkpointed)
+  tokenHidden: number; // x tokens * C: embeddings, final norm (and, checkpointed, the one block being recomputed)
+  tokenMlp: number; // x tokens * I: the recomputed block's MLP (0 without checkpointing)
+  scores: number; // x B * H * T * T: the recomputed block's attention (0 without checkpointing)
+  lossKept: number; // x counted tokens * V when the loss keeps its softmax
+  lossChunk: number; // x chunk tokens * V: one chunk's logits and softmax
+  vocabHidden: number; // x V * C: the output embedding's gradient being summed (full fine-tuning; 0 for LoRA)
 }
 
-export const ACTIVATION_COEFFICIENTS: Record<PlanModel['family'], Record<PlanRequest['method'], ActivationCoefficients>> = {
+export type Mode = 'plain' | 'checkpointed';
+// Refit with `npx tsx scripts/calibrate-memory.ts` whenever the engine's ops change.
+export const ACTIVATION_COEFFICIENTS: Record<PlanModel['family'], Record<PlanRequest['method'], Record<Mode, ActivationCoefficients>>> = {
   gpt2: {
-    lora: { layerTokenHidden: 45.293, layerTokenMlp: 45.293, layerScores: 6.73, tokenVocab: 13.692, tokenHidden: 40.457 },
-    full: { layerTokenHidden: 40.496, layerTokenMlp: 40.496, layerScores: 5.474, tokenVocab: 14.741, tokenHidden: 82.939 },
+    lora: {
+      plain: { layerTokenHidden: 44.899, layerTokenMlp: 44.899, layerScores: 6.457, tokenHidden: 50.095, tokenMlp: 0, scores: 0, lossKept: 1, lossChunk: 0.224, vocabHidden: 0 },
+      checkpointed: { layerTokenHidden: 1, layerTokenMlp: 0, layerScores: 0, tokenHidden: 56.173, tokenMlp: 56.173, scores: 7.745, lossKept: 1, lossChunk: 0.366, vocabHidden: 0 },
+    },
+    full: {
+      plain: { layerTokenHidden: 40.983, layerTokenMlp: 40.983, layerScores: 6.997, tokenHidden: 63.327, tokenMlp: 0, scores: 0, lossKept: 1, lossChunk: 0, vocabHidden: 3.648 },
+      checkpointed: { layerTokenHidden: 1, layerTokenMlp: 0, layerScores: 0, tokenHidden: 50.934, tokenMlp: 50.934, scores: 8.185, lossKept: 1, lossChunk: 0, vocabHidden: 1.994 },
+    },
   },
   llama: {
-    lora: { layerTokenHidden: 88.516, layerTokenMlp: 13.731, layerScores: 8.984, tokenVocab: 14.033, tokenHidden: 73.979 },
-    full: { layerTokenHidden: 65.788, layerTokenMlp: 13.519, layerScores: 9.731, tokenVocab: 13.956, tokenHidden: 72.568 },
+    lora: {
+      plain: { layerTokenHidden: 86.796, layerTokenMlp: 13.745, layerScores: 8.647, tokenHidden: 84.486, tokenMlp: 0, scores: 0, lossKept: 1, lossChunk: 0.643, vocabHidden: 0 },
+      checkpointed: { layerTokenHidden: 1, layerTokenMlp: 0, layerScores: 0, tokenHidden: 148.284, tokenMlp: 12.539, scores: 11.666, lossKept: 1, lossChunk: 0.474, vocabHidden: 0 },
+    },
+    full: {
+      plain: { layerTokenHidden: 66.03, layerTokenMlp: 13.458, layerScores: 10.259, tokenHidden: 69.398, tokenMlp: 0, scores: 0, lossKept: 1, lossChunk: 0, vocabHidden: 1.962 },
+      checkpointed: { layerTokenHidden: 1, layerTokenMlp: 0, layerScores: 0, tokenHidden: 113.004, tokenMlp: 12.998, scores: 12.142, lossKept: 1, lossChunk: 0, vocabHidden: 1.18 },
+    },
   },
 };
 
-/** Activation bytes of one micro-batch's forward and backward pass at its peak (excluding the gradients kept). */
-export function activationBytes(m: PlanModel, method: PlanRequest['method'], batchSize: number, seqLen: number): number {
-  const k = ACTIVATION_COEFFICIENTS[m.family][method];
+/** Tokens the loss reads per micro-batch (every target counted: the worst case) and its chunking. */
+export function lossShape(m: PlanModel, batchSize: number, seqLen: number, o: ChunkOptions = {}): { counted: number; chunk: number; kept: boolean } {
+  const counted = batchSize * (seqLen - 1);
+  return { counted, chunk: Math.min(counted, chunkTokensFor(m.vocab, o)), kept: counted * m.vocab * F32 <= (o.keepBytes ?? KEEP_BYTES) };
+}
+
+/** The size terms of ActivationCoefficients for one shape, in their order. */
+export function activationTerms(m: PlanModel, mode: Mode, batchSize: number, seqLen: number, o: ChunkOptions = {}): Record<keyof ActivationCoefficients, number> {
   const N = batchSize * seqLen;
+  const L = m.layers;
   const scores = batchSize * m.heads * seqLen * seqLen; // one [B, H, T, T] tensor
-  const floats = m.layers * N * (k.layerTokenHidden * m.hidden + k.layerTokenMlp * m.intermediate) +
-    k.layerScores * m.layers * scores + k.tokenVocab * N * m.vocab + k.tokenHidden * N * m.hidden;
+  const loss = lossShape(m, batchSize, seqLen, o);
+  const ck = mode === 'checkpointed';
+  return {
+    layerTokenHidden: L * N * m.hidden, layerTokenMlp: ck ? 0 : L * N * m.intermediate, layerScores: ck ? 0 : L * scores,
+    tokenHidden: N * m.hidden, tokenMlp: ck ? N * m.intermediate : 0, scores: ck ? scores : 0,
+    lossKept: loss.kept ? loss.counted * m.vocab : 0, lossChunk: loss.chunk * m.vocab, vocabHidden: m.vocab * m.hidden,
+  };
+}
+
+/** Activation bytes of one micro-batch's forward and backward pass at its peak (excluding the gradients kept). */
+export function activationBytes(m: PlanModel, method: PlanRequest['method'], batchSize: number, seqLen: number, checkpointing = false): number {
+  const mode: Mode = checkpointing ? 'checkpointed' : 'plain';
+  const k = ACTIVATION_COEFFICIENTS[m.family][method][mode];
+  const t = activationTerms(m, mode, batchSize, seqLen);
+  let floats = 0;
+  for (const key of Object.keys(t) as (keyof ActivationCoefficients)[]) floats += k[key] * t[key];
   return F32 * floats;
 }
 
 function largestTensor(m: PlanModel, batchSize: number, seqLen: number): { name: string; bytes: number } {
+  const loss = lossShape(m, batchSize, seqLen);
   const candidates = [
     { name: m.largestParam.name, bytes: m.largestParam.elements * F32 },
-    { name: `logits [${batchSize}, ${seqLen}, ${m.vocab}]`, bytes: batchSize * seqLen * m.vocab * F32 },
+    { name: `logits [${loss.chunk}, ${m.vocab}]`, bytes: loss.chunk * m.vocab * F32 },
     { name: `attention scores [${batchSize}, ${m.heads}, ${seqLen}, ${seqLen}]`, bytes: batchSize * m.heads * seqLen * seqLen * F32 },
   ];
   return candidates.reduce((a, b) => (b.bytes > a.bytes ? b : a));
 }
 
-/** Totals only, no limits: used for the plan itself and for trying smaller settings. */
+/** Bytes of the base weights as stored: the blocks' linear weights in `format`, everything else float32. */
+export function baseWeightBytes(m: PlanModel, format: WeightFormat = 'f32'): number {
+  const linear = m.linearParams ?? 0;
+  const scales = format === 'int8' ? (m.linearRows ?? 0) * F32 : 0;
+  return (m.params - linear) * F32 + linear * WEIGHT_BYTES[format] + scales;
+}
+
+/** Totals only, no limits: used for the plan itself and for trying other settings. */
 function totals(m: PlanModel, r: PlanRequest): Omit<MemoryPlan, 'fits' | 'problems' | 'suggestions'> {
-  const weights = m.params * F32 + (r.method === 'lora' ? r.trainableParams * F32 : 0);
-  const gradients = r.trainableParams * F32;
-  const optimizer = 2 * r.trainableParams * F32;
-  const activations = activationBytes(m, r.method, r.batchSize, r.seqLen);
+  const checkpointing = r.checkpointing ?? false;
+  const trainable = r.trainableParams * F32;
+  // Full fine-tuning trains a copy: the loaded base stays (for comparison and export) beside the trained weights.
+  const weights = r.method === 'lora' ? baseWeightBytes(m, r.weightFormat) + trainable : 2 * m.params * F32;
+  const gradients = trainable;
+  const optimizer = 2 * trainable;
+  // The update phase: one clipped copy of the gradients and a few temporaries of the largest parameter.
+  const update = (r.clipping === false ? 0 : trainable) + 3 * Math.min(r.trainableParams, m.largestParam.elements) * F32;
+  const activations = Math.max(activationBytes(m, r.method, r.batchSize, r.seqLen, checkpointing), update);
   return {
-    weights, gradients, optimizer, activations,
+    weights, gradients, optimizer, activations, checkpointing,
     total: weights + gradients + optimizer + activations,
     largestTensor: largestTensor(m, r.batchSize, r.seqLen),
   };
@@ -149,16 +218,27 @@ function suggest(m: PlanModel, r: PlanRequest, limits: DeviceLimits, loraParams?
     const t = totals(m, req);
     if (limitProblems(t, limits).length === 0) out.push({ label, change, total: t.total });
   };
-  for (let b = Math.floor(r.batchSize / 2); b >= 1 && out.length < 1; b = Math.floor(b / 2)) {
+  if (!r.checkpointing) tryOne('gradient checkpointing', { checkpointing: true }, { ...r, checkpointing: true });
+  const base = out.length;
+  for (let b = Math.floor(r.batchSize / 2); b >= 1 && out.length < base + 1; b = Math.floor(b / 2)) {
     tryOne(`batch ${b}`, { batchSize: b }, { ...r, batchSize: b });
   }
-  for (let t = Math.floor(r.seqLen / 2); t >= 16 && out.length < 2; t = Math.floor(t / 2)) {
+  for (let t = Math.floor(r.seqLen / 2); t >= 16 && out.length < base + 2; t = Math.floor(t / 2)) {
     tryOne(`sequence ${t}`, { seqLen: t }, { ...r, seqLen: t });
   }
   if (r.method === 'full' && loraParams !== undefined) {
     tryOne('LoRA instead of full', { method: 'lora' }, { ...r, method: 'lora', trainableParams: loraParams });
   }
   return out;
+}
+
+/** A memory budget for a browser tab on an ordinary GPU (4-8 GB, shared with the page) when the user sets none. */
+export const DEFAULT_BUDGET_GIB = 4;
+
+/** Whether to checkpoint when the user has not said: only when the plan does not fit without it (it costs
+ * about a third more time per step). */
+export function autoCheckpointing(m: PlanModel, r: PlanRequest, limits: DeviceLimits): boolean {
+  return limitProblems(totals(m, { ...r, checkpointing: false }), limits).length > 0;
 }
 
 /**

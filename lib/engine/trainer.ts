@@ -3,8 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { AdamW } from './adamw';
 import { BatchSampler, makeBatch, packTrainingRows, type Batch } from './batch';
-import { chunkedCausalLmLoss, lossTargets } from './chunked-loss';
-import { hiddenStates, outputWeight } from './model';
+import { causalLmBatchLoss } from './objective';
 import { createLora, disposeLora, loraToPeft, loraVariables, mergedWeight, readHost, type LoraState } from './lora';
 import { deriveSeed } from './random';
 import { learningRateAt } from './schedule';
@@ -100,14 +99,10 @@ export class Trainer {
   /** Mean loss of one micro-batch (a scalar on the tape): logits only for the tokens that carry loss, a chunk at
    * a time, and with checkpointing no block keeps more than its input for the backward pass. */
   private microLoss(b: Batch, training: boolean, seed: number): tf.Scalar {
-    const ids = tf.tensor2d(b.ids, [b.B, b.T], 'int32');
-    // Packed rows carry segment ids: attention stays inside each example and positions restart per example.
-    const opts = {
-      lora: this.lora ?? undefined, training, dropout: this.cfg.dropout ?? 0, seed, segments: b.segments,
+    return causalLmBatchLoss(this.config, this.weights, b, {
+      lora: this.lora ?? undefined, training, dropout: this.cfg.dropout ?? 0, seed,
       checkpointing: training && (this.cfg.checkpointing ?? false),
-    };
-    const hidden = hiddenStates(this.config, this.weights, ids, opts); // [B, T, C]
-    return chunkedCausalLmLoss(hidden, outputWeight(this.config, this.weights), lossTargets(b.ids, b.mask, b.B, b.T));
+    });
   }
 
   /** Gradients of the token-weighted mean loss over the micro-batches, summed as they come. */

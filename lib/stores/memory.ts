@@ -1,12 +1,12 @@
 // The memory plan as the Method step shows it: the planner's numbers with their text, for the current model,
 // method, batch, sequence length, device limits and the user's budget.
-import { formatBytes, planMemory, planModelFor, type DeviceLimits, type MemoryPlan, type PlanSuggestion } from '../engine/memory-plan';
+import { DEFAULT_BUDGET_GIB, formatBytes, planMemory, planModelFor, type DeviceLimits, type MemoryPlan, type PlanSuggestion } from '../engine/memory-plan';
 import { countLoraParams, countParams } from '../engine/params';
 import type { ModelConfig, TrainConfig } from '../engine/types';
 import type { GpuLimits, ModelInfo } from '../protocol';
 import type { ConfigForm } from './config-form';
 
-export const DEFAULT_BUDGET_GIB = 4;
+export { DEFAULT_BUDGET_GIB };
 
 export interface MemoryPlanView extends Omit<MemoryPlan, 'largestTensor' | 'suggestions'> {
   budget: number;

@@ -1,0 +1,82 @@
+// `cli plan`: the memory plan for a model given only its Hugging Face config.json (no weights), a method, batch and
+// sequence length: the same numbers the studio's Method step shows.
+import { readFile, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { autoCheckpointing, DEFAULT_BUDGET_GIB, formatBytes, planMemory, planModelFor, type PlanRequest, type WeightFormat } from '../engine/memory-plan';
+import { parseModelConfig } from '../engine/model-config';
+import { countLoraParams, countParams, loraTargetPresets } from '../engine/params';
+import { defaultTrainConfig } from '../defaults';
+
+export const PLAN_USAGE = `plan --config <config.json | model dir> [--method lora|full] [--batch B] [--seq-len T] [--lora-r R]
+      [--lora-targets q_proj,v_proj,...] [--checkpointing | --no-checkpointing] [--weights f32|f16|int8] [--budget-gib G] [--json]
+      Memory of a training run before any weights are fetched. Gradient checkpointing is on only when the plan does
+      not fit the budget otherwise (default budget ${DEFAULT_BUDGET_GIB} GiB), unless a flag says; --weights is how the frozen base
+      weights of a LoRA run are stored.`;
+
+function positive(v: string | undefined, name: string, fallback: number, int = true): number {
+  if (v === undefined) return fallback;
+  const x = Number(v);
+  if (!Number.isFinite(x) || x <= 0 || (int && !Number.isInteger(x))) throw new Error(`--${name} must be a positive ${int ? 'integer' : 'number'}, got "${v}"`);
+  return x;
+}
+
+async function readConfig(path: string): Promise<Record<string, unknown>> {
+  const p = resolve(path);
+  const file = (await stat(p).catch(() => null))?.isDirectory() ? join(p, 'config.json') : p;
+  const text = await readFile(file, 'utf8').catch(() => {
+    throw new Error(`Cannot read ${file}: --config takes a config.json or a folder holding one`);
+  });
+  try {
+    return JSON.parse(text) as Record<string, unknown>;
+  } catch (e) {
+    throw new Error(`${file} is not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+function parse(argv: string[]) {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      config: { type: 'string' }, method: { type: 'string', default: 'lora' }, batch: { type: 'string' }, 'seq-len': { type: 'string' },
+      'lora-r': { type: 'string' }, 'lora-targets': { type: 'string' }, checkpointing: { type: 'boolean' }, 'no-checkpointing': { type: 'boolean' },
+      weights: { type: 'string', default: 'f32' }, 'budget-gib': { type: 'string' }, json: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  if (!values.config) throw new Error(`--config is required\n\n${PLAN_USAGE}`);
+  if (values.method !== 'lora' && values.method !== 'full') throw new Error(`--method must be lora or full, got "${values.method}"`);
+  if (!['f32', 'f16', 'int8'].includes(values.weights!)) throw new Error(`--weights must be f32, f16 or int8, got "${values.weights}"`);
+  if (values.checkpointing && values['no-checkpointing']) throw new Error('Use --checkpointing or --no-checkpointing, not both');
+  return values;
+}
+
+export async function runPlan(argv: string[]): Promise<void> {
+  const v = parse(argv);
+  const config = parseModelConfig(await readConfig(v.config!));
+  const base = defaultTrainConfig(v.method as 'lora' | 'full');
+  const targets = v['lora-targets']?.split(',').map((t) => t.trim()).filter(Boolean) ?? loraTargetPresets(config).presets.attention;
+  const lora = countLoraParams(config, { r: positive(v['lora-r'], 'lora-r', base.lora.r), targetModules: targets });
+  if (v.method === 'lora' && lora === 0) throw new Error(`--lora-targets ${targets.join(',')} match no module of this model (it has ${loraTargetPresets(config).all.join(', ')})`);
+  const limits = { budgetBytes: positive(v['budget-gib'], 'budget-gib', DEFAULT_BUDGET_GIB, false) * 1024 ** 3 };
+  const model = planModelFor(config);
+  const req: PlanRequest = {
+    method: v.method as 'lora' | 'full', trainableParams: v.method === 'lora' ? lora : countParams(config),
+    batchSize: positive(v.batch, 'batch', base.batchSize), seqLen: positive(v['seq-len'], 'seq-len', base.seqLen),
+    weightFormat: v.method === 'lora' ? (v.weights as WeightFormat) : 'f32',
+  };
+  req.checkpointing = v.checkpointing ? true : v['no-checkpointing'] ? false : autoCheckpointing(model, req, limits);
+  const p = planMemory(model, req, limits, lora);
+  const out = {
+    totalBytes: p.total, weights: p.weights, gradients: p.gradients, optimizer: p.optimizer, activations: p.activations, fits: p.fits,
+    checkpointing: p.checkpointing, trainableParams: req.trainableParams, budgetBytes: limits.budgetBytes, problems: p.problems,
+    suggestions: p.suggestions.map((s) => ({ label: s.label, totalBytes: s.total })),
+  };
+  if (v.json) return console.log(JSON.stringify(out));
+  console.log(`${String(config.model_type)} ${req.method}, batch ${req.batchSize} x ${req.seqLen}, checkpointing ${p.checkpointing ? 'on' : 'off'}, ` +
+    `${req.trainableParams.toLocaleString('en-US')} trainable parameters`);
+  for (const k of ['weights', 'gradients', 'optimizer', 'activations'] as const) console.log(`  ${k.padEnd(12)} ${formatBytes(p[k])}`);
+  console.log(`  ${'total'.padEnd(12)} ${formatBytes(p.total)} of a ${formatBytes(limits.budgetBytes)} budget: ${p.fits ? 'fits' : 'does not fit'}`);
+  for (const pr of p.problems) console.log(`  ${pr}`);
+  for (const s of p.suggestions) console.log(`  would fit: ${s.label} (${formatBytes(s.total)})`);
+}
