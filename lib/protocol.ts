@@ -30,6 +30,8 @@ export const trainConfigSchema = z.object({
   lora: loraSchema,
   /** Pack short training examples into rows of seqLen, attention kept inside each example (validation unpacked). */
   packing: z.boolean().optional(),
+  /** Gradient checkpointing: each block recomputed in the backward pass (far less memory, about a third slower). */
+  checkpointing: z.boolean().optional(),
 });
 
 export const backendChoiceSchema = z.enum(['auto', 'webgpu', 'webgl', 'wasm', 'cpu']);
