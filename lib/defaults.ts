@@ -1,6 +1,6 @@
 // Studio defaults: the default TrainConfig per method, one-line help for every setting, presets,
 // the model choices, and the test-mode URL overrides (?test=1&steps=..&batch=..&seqLen=..).
-import type { BackendChoice, ModelSource } from './protocol';
+import type { BackendChoice, ModelSource } from './train-worker/protocol';
 import type { Method, TrainConfig } from './engine/types';
 
 // Re-exported so UI code gets the config types without importing lib/engine.
@@ -71,7 +71,7 @@ export interface FieldSpec {
   step?: number;
 }
 
-// Bounds mirror trainConfigSchema in lib/protocol.ts, so an accepted form always passes the worker's check.
+// Bounds mirror trainConfigSchema in lib/train-worker/protocol.ts, so an accepted form always passes the worker's check.
 export const FIELD_SPECS: Record<NumericField, FieldSpec> = {
   steps: { label: 'Steps', help: 'Optimizer updates to run.', integer: true, min: 1, max: 100_000 },
   batchSize: { label: 'Batch size', help: 'Sequences per micro-batch; more uses more GPU memory.', integer: true, min: 1, max: 256 },

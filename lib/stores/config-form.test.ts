@@ -1,7 +1,7 @@
 // Tests for the hyperparameter form: defaults, method switching, per-field messages, schema agreement.
 import { describe, expect, it } from 'vitest';
 import { defaultTrainConfig, FIELD_SPECS, settingsFromSearchParams, type NumericField } from '../defaults';
-import { trainConfigSchema } from '../protocol';
+import { trainConfigSchema } from '../train-worker/protocol';
 import { checkField, initialForm, readForm, setDraft, switchMethod } from './config-form';
 
 describe('config form', () => {

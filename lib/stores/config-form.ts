@@ -2,7 +2,7 @@
 // TrainConfig with one clear message per invalid field.
 import { FIELD_SPECS, defaultTrainConfig, methodDefaults, type NumericField } from '../defaults';
 import type { Method, ScheduleKind, TrainConfig } from '../engine/types';
-import { trainConfigSchema } from '../protocol';
+import { trainConfigSchema } from '../train-worker/protocol';
 
 export interface ConfigForm {
   method: Method;

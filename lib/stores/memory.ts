@@ -3,7 +3,7 @@
 import { formatBytes, planMemory, planModelFor, type DeviceLimits, type MemoryPlan, type PlanSuggestion } from '../engine/memory-plan';
 import { countLoraParams, countParams } from '../engine/params';
 import type { ModelConfig, TrainConfig } from '../engine/types';
-import type { GpuLimits, ModelInfo } from '../protocol';
+import type { GpuLimits, ModelInfo } from '../train-worker/protocol';
 import type { ConfigForm } from './config-form';
 
 export const DEFAULT_BUDGET_GIB = 4;

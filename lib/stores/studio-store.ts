@@ -2,9 +2,9 @@
 // the WorkerClient, feeds worker events through the pure reducer, and batches step events per frame.
 import { createStore } from 'zustand/vanilla';
 import { modelOptions, DEFAULT_VALIDATION_PERCENT, PRESETS, type StudioSettings } from '../defaults';
-import { DataClient } from '../data-client';
-import type { StepEvent, WorkerEvent, WorkerRequest } from '../protocol';
-import { WorkerClient, type Job, type WorkerLike } from '../worker-client';
+import { DataClient } from '../data-worker/client';
+import type { StepEvent, WorkerEvent, WorkerRequest } from '../train-worker/protocol';
+import { WorkerClient, type Job, type WorkerLike } from '../train-worker/client';
 import { applyValues, initialForm, setDraft, switchMethod, type ConfigForm } from './config-form';
 import { saveBytes } from './download';
 import { fitTargetsToModel, loadBudget, saveBudget } from './memory';
