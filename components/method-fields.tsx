@@ -1,7 +1,7 @@
 'use client';
 // Inputs for the method section: one typed number field per setting, with its help or its error inline.
 import type { ReactNode } from 'react';
-import { FIELD_SPECS, type NumericField } from '@/lib/defaults';
+import { FIELD_SPECS, type NumericField } from '@/lib/ui-copy';
 import { useActions, useStudio } from './studio-provider';
 import { Field, inputClass } from './ui';
 

@@ -1,6 +1,6 @@
 'use client';
 // Section 3, Method: LoRA or full fine-tuning, presets, and every hyperparameter with one line of help.
-import { GPT2_TARGET_MODULES, METHOD_HELP, PRESETS, RSLORA_HELP, SCHEDULE_HELP, TARGET_HELP, type Method, type ScheduleKind } from '@/lib/defaults';
+import { GPT2_TARGET_MODULES, METHOD_HELP, PRESETS, RSLORA_HELP, SCHEDULE_HELP, TARGET_HELP, type Method, type ScheduleKind } from '@/lib/ui-copy';
 import { isRunActive } from '@/lib/stores/studio-reducer';
 import { MemoryPlanSection } from './memory-plan-section';
 import { FieldGroup, NumberField } from './method-fields';

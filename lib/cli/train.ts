@@ -9,7 +9,7 @@ import { isGpt2, maxPositions, type TrainConfig } from '../engine/types';
 import { chooseTemplate } from '../data/chat-template';
 import { encodeConversations } from '../data/encode-chat';
 import { splitRecords } from '../data/split';
-import { defaultTrainConfig } from '../defaults';
+import { defaultTrainConfig } from '../engine/defaults';
 import { exportRun } from '../export/run-export';
 import { checkChoice, readDataFile, SHAPES, TEMPLATES } from './data-args';
 import { fsSource } from './fs-source';

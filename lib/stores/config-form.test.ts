@@ -1,6 +1,8 @@
 // Tests for the hyperparameter form: defaults, method switching, per-field messages, schema agreement.
 import { describe, expect, it } from 'vitest';
-import { defaultTrainConfig, FIELD_SPECS, settingsFromSearchParams, type NumericField } from '../defaults';
+import { defaultTrainConfig } from '../engine/defaults';
+import { FIELD_SPECS, type NumericField } from '../ui-copy';
+import { settingsFromSearchParams } from './studio-settings';
 import { trainConfigSchema } from '../train-worker/protocol';
 import { checkField, initialForm, readForm, setDraft, switchMethod } from './config-form';
 

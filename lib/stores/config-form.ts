@@ -1,6 +1,7 @@
 // The hyperparameter form: typed text per field (so "2e-" can exist mid-edit), read back into a
 // TrainConfig with one clear message per invalid field.
-import { FIELD_SPECS, defaultTrainConfig, methodDefaults, type NumericField } from '../defaults';
+import { FIELD_SPECS, type NumericField } from '../ui-copy';
+import { defaultTrainConfig, methodDefaults } from '../engine/defaults';
 import type { Method, ScheduleKind, TrainConfig } from '../engine/types';
 import { trainConfigSchema } from '../train-worker/protocol';
 

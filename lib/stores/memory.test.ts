@@ -1,7 +1,7 @@
 // The memory plan in the store: shown for a loaded model, blocking Start when it does not fit, suggestions that
 // change the settings, the budget kept as typed, and LoRA targets fitted to the loaded architecture.
 import { describe, expect, it } from 'vitest';
-import { settingsFromSearchParams } from '../defaults';
+import { settingsFromSearchParams } from './studio-settings';
 import { FakeDataClient, FakeWorker, ManualScheduler, tick } from './test-helpers';
 import { fitTargetsToModel, parseBudgetGiB } from './memory';
 import { initialForm } from './config-form';

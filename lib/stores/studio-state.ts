@@ -1,6 +1,7 @@
 // The studio state's shape and the selectors and helpers derived from it (no side effects here).
 import type { StoreApi } from 'zustand/vanilla';
-import type { ModelOption, NumericField, StudioSettings } from '../defaults';
+import type { ModelOption, StudioSettings } from './studio-settings';
+import type { NumericField } from '../ui-copy';
 import type { Method, ScheduleKind, TrainConfig } from '../engine/types';
 import type { DataActions } from './data-actions';
 import { tokenizerUrlOf, type DataState } from './data-state';

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { settingsFromSearchParams } from '../defaults';
+import { settingsFromSearchParams } from './studio-settings';
 import { CRASH_SUFFIX } from '../train-worker/client';
 import { FakeDataClient, FakeWorker, ManualScheduler, stepEvent, tick } from './test-helpers';
 import { createStudioStore, selectCanExport, selectStartBlocker, type StudioStoreOptions } from './studio-store';

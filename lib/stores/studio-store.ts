@@ -1,7 +1,8 @@
 // The studio's state and actions: a zustand vanilla store (one per page, made by the provider) that owns
 // the WorkerClient, feeds worker events through the pure reducer, and batches step events per frame.
 import { createStore } from 'zustand/vanilla';
-import { modelOptions, DEFAULT_VALIDATION_PERCENT, PRESETS, type StudioSettings } from '../defaults';
+import { modelOptions, DEFAULT_VALIDATION_PERCENT, type StudioSettings } from './studio-settings';
+import { PRESETS } from '../ui-copy';
 import { DataClient } from '../data-worker/client';
 import type { StepEvent, WorkerEvent, WorkerRequest } from '../train-worker/protocol';
 import { WorkerClient, type Job, type WorkerLike } from '../train-worker/client';

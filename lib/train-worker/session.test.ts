@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseModelConfig } from '../engine/model-config';
 import { checkpointFolder, tinyCheckpointWeights, tinyRawConfig } from '../engine/test-checkpoints';
-import { defaultTrainConfig } from '../defaults';
+import { defaultTrainConfig } from '../engine/defaults';
 import type { ModelSource, WorkerEvent } from './protocol';
 import { TrainSession } from './session';
 

@@ -1,44 +1,11 @@
-// Studio defaults: the default TrainConfig per method, one-line help for every setting, presets,
-// the model choices, and the test-mode URL overrides (?test=1&steps=..&batch=..&seqLen=..).
-import type { BackendChoice, ModelSource } from './train-worker/protocol';
-import type { Method, TrainConfig } from './engine/types';
+// UI copy: the label, bounds and one line of help of every setting the studio shows, the method and schedule
+// help texts, and the named presets. Plain data, safe to import from components.
+import type { Method } from './engine/types';
 
 // Re-exported so UI code gets the config types without importing lib/engine.
 export type { Method, ScheduleKind, TrainConfig } from './engine/types';
 
 export const GPT2_TARGET_MODULES = ['c_attn', 'c_proj', 'c_fc'] as const;
-
-/** Settings that differ between LoRA and full fine-tuning; the rest is shared. */
-const METHOD_DEFAULTS: Record<Method, { lr: number; weightDecay: number }> = {
-  lora: { lr: 2e-3, weightDecay: 0 }, // a small adapter tolerates (and needs) a larger step
-  full: { lr: 3e-4, weightDecay: 0.01 },
-};
-
-export function defaultTrainConfig(method: Method = 'lora'): TrainConfig {
-  return {
-    method,
-    steps: 200,
-    batchSize: 8,
-    gradAccum: 1,
-    seqLen: 128, // an upper bound: batches are padded only to their longest example (Alpaca prompts take ~70 tokens)
-    lr: METHOD_DEFAULTS[method].lr,
-    weightDecay: METHOD_DEFAULTS[method].weightDecay,
-    beta1: 0.9,
-    beta2: 0.999,
-    epsilon: 1e-8,
-    warmupSteps: 10,
-    schedule: 'cosine',
-    minLrRatio: 0.1,
-    clipNorm: 1.0,
-    seed: 42,
-    evalEvery: 20,
-    lora: { r: 8, alpha: 16, dropout: 0.05, targetModules: ['c_attn', 'c_proj'], useRslora: false },
-  };
-}
-
-export function methodDefaults(method: Method): { lr: number; weightDecay: number } {
-  return METHOD_DEFAULTS[method];
-}
 
 /** The numeric settings a person types, as flat keys (LoRA ones prefixed). */
 export type NumericField =
@@ -114,61 +81,3 @@ export const PRESETS: Preset[] = [
   { id: 'balanced', label: 'Balanced', description: 'The defaults', values: { steps: 200, batchSize: 8, seqLen: 128, warmupSteps: 10, evalEvery: 20 } },
   { id: 'longer', label: 'Longer run', description: '600 steps, longer sequences', values: { steps: 600, batchSize: 8, seqLen: 256, warmupSteps: 30, evalEvery: 50 } },
 ];
-
-export const DEFAULT_VALIDATION_PERCENT = 10;
-export const BACKEND_CHOICES: BackendChoice[] = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'];
-
-export interface ModelOption {
-  name: string;
-  label: string;
-  description: string;
-  source: ModelSource;
-}
-
-export function modelOptions(testMode: boolean): ModelOption[] {
-  const demo: ModelOption = {
-    name: 'webtune-demo',
-    label: 'webtune-demo',
-    description: 'Small GPT-2 architecture model bundled with the studio.',
-    source: { kind: 'url', name: 'webtune-demo', baseUrl: '/models/webtune-demo/' },
-  };
-  if (!testMode) return [demo];
-  const tiny: ModelOption = {
-    name: 'tiny-random',
-    label: 'tiny-random (test mode)',
-    description: 'A tiny randomly initialised GPT-2 with the demo tokenizer, for fast test runs.',
-    source: { kind: 'tiny-random', name: 'tiny-random', tokenizerUrl: '/models/webtune-demo/', seed: 0 },
-  };
-  return [tiny, demo];
-}
-
-export type SearchParams = Record<string, string | string[] | undefined>;
-
-export interface StudioSettings {
-  testMode: boolean;
-  /** Test-mode overrides of the defaults, read from the URL. */
-  overrides: Partial<Record<NumericField, number>>;
-}
-
-const URL_OVERRIDES: Record<string, NumericField> = {
-  steps: 'steps',
-  batch: 'batchSize',
-  seqLen: 'seqLen',
-  evalEvery: 'evalEvery',
-};
-
-/** Reads ?test=1 and, in test mode only, the numeric overrides. Unparseable values are ignored. */
-export function settingsFromSearchParams(params: SearchParams): StudioSettings {
-  const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
-  const testMode = first(params.test) === '1' || first(params.test) === 'true';
-  const overrides: Partial<Record<NumericField, number>> = {};
-  if (testMode) {
-    for (const [param, field] of Object.entries(URL_OVERRIDES)) {
-      const raw = first(params[param]);
-      if (raw === undefined || raw.trim() === '') continue;
-      const n = Number(raw);
-      if (Number.isFinite(n)) overrides[field] = n;
-    }
-  }
-  return { testMode, overrides };
-}
