@@ -3,7 +3,7 @@
 // `npx tsx scripts/calibrate-memory.ts`; paste the printed coefficients into lib/engine/memory-plan.ts.
 import * as tf from '@tensorflow/tfjs';
 import { parseModelConfig } from '../lib/engine/loader';
-import { DEFAULT_LORA } from '../lib/engine/lora';
+import { DEFAULT_LORA } from '../lib/engine/peft/lora';
 import { measureStepPeak } from '../lib/engine/memory-measure';
 import { disposeWeights, initWeights } from '../lib/engine/model';
 import { loraTargetPresets } from '../lib/engine/params';

@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { renderAlpacaPrompt } from '../data/templates';
 import { generate } from '../engine/generate';
 import { loadModelFolder } from '../engine/loader';
-import { loraFromPeft, type LoraState } from '../engine/lora';
+import { loraFromPeft, type LoraState } from '../engine/peft/lora';
 import { readSafetensors, toFloat32 } from '../engine/safetensors';
 import type { HostTensor, ModelConfig } from '../engine/types';
 import { fsSource } from './fs-source';

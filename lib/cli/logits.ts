@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { basename, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadModelFolder, loadTokenizer, type LoadedModel } from '../engine/loader';
-import { disposeLora } from '../engine/lora';
+import { disposeLora } from '../engine/peft/lora';
 import { disposeWeights, forward } from '../engine/model';
 import { fsSource } from './fs-source';
 import { loadAdapterFolder } from './generate';
@@ -44,7 +44,7 @@ export async function runLogits(argv: string[]): Promise<void> {
   const lora = values.adapter ? await loadAdapterFolder(resolve(values.adapter), model.config) : undefined;
   const tokens = values.tokens !== undefined ? parseTokens(values.tokens, model.config.vocab_size) : model.tokenizer.encode(values.text!);
   if (tokens.length === 0) throw new Error('The input has no tokens');
-  const logits = tf.tidy(() => forward(model.config, model.weights, tf.tensor2d(tokens, [1, tokens.length], 'int32'), { lora }));
+  const logits = tf.tidy(() => forward(model.config, model.weights, tf.tensor2d(tokens, [1, tokens.length], 'int32'), { adapter: lora }));
   const rows = ((await logits.array()) as number[][][])[0]; // [T, V]
   logits.dispose();
   if (lora) disposeLora(lora);

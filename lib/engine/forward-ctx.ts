@@ -1,13 +1,13 @@
 // What one forward pass carries through any architecture (weights, LoRA, dropout in effect, a counter that gives
 // every dropout site its own seed), and the small pieces gpt2.ts and llama.ts share: weight lookup, dropout, masks.
 import * as tf from '@tensorflow/tfjs';
-import { loraBranch, type LoraState } from './lora';
+import type { Adapter } from './peft/types';
 import { deriveSeed } from './random';
 import type { Segments } from './segments';
 import type { WeightMap } from './types';
 
 export interface ForwardOptions {
-  lora?: LoraState;
+  adapter?: Adapter; // the active PEFT method's forward change (e.g. a LoraState); absent = the base model
   dropout?: number; // residual, embedding and attention dropout while training (GPT-2 pretrained with 0.1); 0 by default
   seed?: number; // fixes every dropout mask of this call
   training?: boolean; // dropout (model and LoRA) only applies when true
@@ -20,9 +20,9 @@ export interface ForwardOptions {
 export interface Ctx<C> {
   c: C;
   w: WeightMap;
-  lora?: LoraState;
+  adapter?: Adapter;
   p: number; // model dropout in effect
-  loraP: number; // LoRA dropout in effect
+  training: boolean; // adapters apply their own dropout only when true
   seed: number;
   site: number;
 }
@@ -30,9 +30,9 @@ export interface Ctx<C> {
 export function makeCtx<C>(c: C, w: WeightMap, opts: ForwardOptions): Ctx<C> {
   const training = opts.training ?? false;
   return {
-    c, w, lora: opts.lora, seed: opts.seed ?? 0, site: 0,
+    c, w, adapter: opts.adapter, seed: opts.seed ?? 0, site: 0,
     p: training ? (opts.dropout ?? 0) : 0,
-    loraP: training && opts.lora ? opts.lora.config.dropout : 0,
+    training,
   };
 }
 
@@ -50,11 +50,11 @@ export function dropout<C, T extends tf.Tensor>(ctx: Ctx<C>, x: T): T {
   return ctx.p > 0 ? (tf.dropout(x, ctx.p, undefined, nextSeed(ctx)) as T) : x;
 }
 
-/** y plus the LoRA branch of x when module `path` is adapted; x [N, in], y [N, out]. */
-export function addLora<C>(ctx: Ctx<C>, x: tf.Tensor2D, y: tf.Tensor2D, path: string): tf.Tensor2D {
-  const mod = ctx.lora?.modules.get(path);
-  if (!mod) return y;
-  return tf.add(y, loraBranch(x, mod, ctx.lora!.scaling, ctx.loraP, ctx.loraP > 0 ? nextSeed(ctx) : undefined));
+/** The linear hook both families call: module `path`'s output y = base(x) as the active adapter changes it
+ * (y itself without one); x [N, in], y [N, out]. */
+export function linearHook<C>(ctx: Ctx<C>, x: tf.Tensor2D, y: tf.Tensor2D, path: string): tf.Tensor2D {
+  if (!ctx.adapter) return y;
+  return ctx.adapter.linear(path, x, y, { training: ctx.training, nextSeed: () => nextSeed(ctx) });
 }
 
 /** Additive causal mask [T, T]: 0 where key j <= query i, -1e9 above the diagonal (exp underflows to 0). */

@@ -1,7 +1,7 @@
 // Text generation from any supported model's weight map (optionally with a LoRA adapter): greedy or seeded
 // temperature / top-k sampling, one token at a time. No KV cache yet: each token re-reads the window.
 import * as tf from '@tensorflow/tfjs';
-import type { LoraState } from './lora';
+import type { LoraState } from './peft/lora';
 import { hiddenStates, lmHead, outputWeight } from './model';
 import { mulberry32, type Rng } from './random';
 import { hiddenSize, maxPositions, type ModelConfig, type WeightMap } from './types';
@@ -42,7 +42,7 @@ function nextLogits(config: ModelConfig, weights: WeightMap, lora: LoraState | u
   return tf.tidy(() => {
     const window = ids.slice(-maxPositions(config));
     const T = window.length;
-    const h = hiddenStates(config, weights, tf.tensor2d(window, [1, T], 'int32'), { lora }); // [1, T, C]
+    const h = hiddenStates(config, weights, tf.tensor2d(window, [1, T], 'int32'), { adapter: lora }); // [1, T, C]
     // Only the last position feeds the head: saves a [T, V] matmul per token.
     const last = tf.slice(h, [0, T - 1, 0], [1, 1, hiddenSize(config)]) as tf.Tensor3D; // [1, 1, C]
     return tf.reshape(lmHead(last, outputWeight(config, weights)), [-1]) as tf.Tensor1D; // [V]

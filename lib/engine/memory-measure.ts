@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { forward } from './model';
 import { causalLmLoss } from './loss';
-import { createLora, disposeLora, loraVariables } from './lora';
+import { createLora, disposeLora, loraVariables } from './peft/lora';
 import type { LoraConfig, ModelConfig, WeightMap } from './types';
 
 export interface StepMeasurement {
@@ -25,7 +25,7 @@ export async function measureStepPeak(
   const start = tf.memory().numBytes;
   const profile = await tf.profile(() => {
     const { value, grads } = tf.variableGrads(
-      () => causalLmLoss(forward(config, model, ids, { lora: state, training: true }), ids, mask), vars);
+      () => causalLmLoss(forward(config, model, ids, { adapter: state, training: true }), ids, mask), vars);
     tf.dispose([value, ...Object.values(grads)]);
   });
   const trainableParams = vars.reduce((n, v) => n + v.size, 0);
