@@ -5,18 +5,21 @@ import { parseArgs } from 'node:util';
 import { loadModelFolder, tokenizerConfigOf } from '../engine/loader';
 import { Trainer } from '../engine/trainer';
 import { loraTargetPresets } from '../engine/params';
+import { METHOD_IDS } from '../engine/peft/registry';
 import { isGpt2, maxPositions, type TrainConfig } from '../engine/types';
 import { chooseTemplate } from '../data/chat-template';
 import { encodeConversations } from '../data/encode-chat';
 import { splitRecords } from '../data/split';
 import { defaultTrainConfig } from '../engine/defaults';
+import { applyMethodFlags, checkMethod, flagGiven, methodOptions, methodUsage } from './method-args';
 import { exportRun } from '../export/run-export';
 import { checkChoice, readDataFile, SHAPES, TEMPLATES } from './data-args';
 import { fsSource } from './fs-source';
 import { initNodeBackend } from './node-backend';
 
-export const TRAIN_USAGE = `train --model <dir> --data <file> --method lora|full --steps N --out <dir>
-      [--batch B] [--seq-len T] [--lr X] [--lora-r R] [--lora-alpha A] [--lora-targets c_attn,c_proj | q_proj,v_proj,...] [--seed S]
+export const TRAIN_USAGE = `train --model <dir> --data <file> --method ${METHOD_IDS.join('|')} --steps N --out <dir>
+      [--batch B] [--seq-len T] [--lr X] [--seed S] and the method's own flags:
+${methodUsage()}
       [--val-ratio F | --val-data <file>] [--backend wasm|cpu] [--format auto|text|alpaca|prompt-completion|chat|preference]
       [--template auto|model|chatml|alpaca|llama3] [--entry <name> (--data is a dataset_info.json)] [--packing] [--json]
       --packing packs short training examples into rows of --seq-len (attention stays inside each example; validation unpacked).
@@ -36,7 +39,7 @@ function parse(argv: string[]) {
     options: {
       model: { type: 'string' }, data: { type: 'string' }, method: { type: 'string', default: 'lora' },
       steps: { type: 'string' }, batch: { type: 'string' }, 'seq-len': { type: 'string' }, lr: { type: 'string' },
-      'lora-r': { type: 'string' }, 'lora-alpha': { type: 'string' }, 'lora-targets': { type: 'string' }, seed: { type: 'string' },
+      ...methodOptions(), seed: { type: 'string' },
       'val-ratio': { type: 'string' }, 'val-data': { type: 'string' }, backend: { type: 'string', default: 'auto' }, out: { type: 'string' },
       format: { type: 'string' }, template: { type: 'string' }, entry: { type: 'string' }, json: { type: 'boolean', default: false },
       packing: { type: 'boolean', default: false },
@@ -44,10 +47,9 @@ function parse(argv: string[]) {
     strict: true,
   });
   for (const req of ['model', 'data', 'out'] as const) if (!values[req]) throw new Error(`--${req} is required\n\n${TRAIN_USAGE}`);
-  if (values.method !== 'lora' && values.method !== 'full') throw new Error(`--method must be lora or full, got "${values.method}"`);
   if (!['auto', 'wasm', 'cpu'].includes(values.backend!)) throw new Error('--backend must be wasm or cpu');
-  const base = defaultTrainConfig(values.method);
-  const cfg: TrainConfig = {
+  const base = defaultTrainConfig(checkMethod(values.method));
+  const cfg: TrainConfig = applyMethodFlags({
     ...base,
     steps: num(values.steps, 'steps') ?? base.steps,
     batchSize: num(values.batch, 'batch') ?? base.batchSize,
@@ -55,13 +57,7 @@ function parse(argv: string[]) {
     lr: num(values.lr, 'lr', false) ?? base.lr,
     seed: num(values.seed, 'seed') ?? base.seed,
     ...(values.packing ? { packing: true } : {}),
-    lora: {
-      ...base.lora,
-      r: num(values['lora-r'], 'lora-r') ?? base.lora.r,
-      alpha: num(values['lora-alpha'], 'lora-alpha', false) ?? base.lora.alpha,
-      targetModules: values['lora-targets']?.split(',').map((t) => t.trim()).filter(Boolean) ?? base.lora.targetModules,
-    },
-  };
+  }, values);
   if (cfg.steps < 1 || cfg.batchSize < 1) throw new Error('--steps and --batch must be at least 1');
   const data = { format: checkChoice(values.format, SHAPES, 'format'), template: checkChoice(values.template, TEMPLATES, 'template') };
   return { values, cfg, data, valRatio: num(values['val-ratio'], 'val-ratio', false) ?? 0 };
@@ -74,7 +70,7 @@ export async function runTrain(argv: string[]): Promise<void> {
   const modelDir = resolve(values.model!);
   const model = await loadModelFolder(basename(modelDir), fsSource(modelDir));
   // Without --lora-targets, Llama-family models get their attention projections (the defaults name GPT-2's modules).
-  if (!values['lora-targets'] && !isGpt2(model.config)) cfg.lora.targetModules = loraTargetPresets(model.config).presets.attention;
+  if (!flagGiven(values, 'lora', 'targetModules') && !isGpt2(model.config)) cfg.lora.targetModules = loraTargetPresets(model.config).presets.attention;
   const data = await readDataFile(values.data!, dataOpts.format, values.entry);
   const template = chooseTemplate(dataOpts.template, tokenizerConfigOf(model), data.shape);
   if (cfg.seqLen > maxPositions(model.config)) throw new Error(`--seq-len ${cfg.seqLen} exceeds the model's ${maxPositions(model.config)} positions`);

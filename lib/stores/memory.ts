@@ -1,7 +1,8 @@
 // The memory plan as the Method step shows it: the planner's numbers with their text, for the current model,
 // method, batch, sequence length, device limits and the user's budget.
 import { formatBytes, planMemory, planModelFor, type DeviceLimits, type MemoryPlan, type PlanSuggestion } from '../engine/memory-plan';
-import { countLoraParams, countParams } from '../engine/params';
+import { loraSpec } from '../engine/peft/lora/config';
+import { methodSpec } from '../engine/peft/registry';
 import type { ModelConfig, TrainConfig } from '../engine/types';
 import type { GpuLimits, ModelInfo } from '../train-worker/protocol';
 import type { ConfigForm } from './config-form';
@@ -54,13 +55,15 @@ interface PlanInputs {
 export function computeMemoryPlan({ info, config, budgetText, limits }: PlanInputs): MemoryPlanView | null {
   if (!info || !config || !isPlannable(info.config)) return null;
   const model = info.config as unknown as ModelConfig; // the worker posts the parsed ModelConfig
-  const lora = countLoraParams(model, config.lora);
-  const trainableParams = config.method === 'lora' ? lora : countParams(model);
+  const spec = methodSpec(config.method);
+  const trainableParams = spec.trainableParams(model, config);
+  // The adapter size at the current LoRA settings, for the planner's "LoRA instead" suggestion.
+  const lora = loraSpec.trainableParams(model, config);
   const device: DeviceLimits = {
     budgetBytes: parseBudgetGiB(budgetText) ?? DEFAULT_BUDGET_GIB * 1024 ** 3,
     ...(limits ?? {}),
   };
-  const plan = planMemory(planModelFor(model), { method: config.method, trainableParams, batchSize: config.batchSize, seqLen: config.seqLen }, device, lora);
+  const plan = planMemory(planModelFor(model), { method: spec.memoryProfile, trainableParams, batchSize: config.batchSize, seqLen: config.seqLen }, device, lora);
   return memoryPlanView(plan, device);
 }
 

@@ -19,9 +19,10 @@ export interface MethodSpec<Id extends string = string, C = unknown> {
   /** Optimizer settings that suit the method; the rest of TrainConfig is shared. */
   optimizer: { lr: number; weightDecay: number };
   fields: Record<string, MethodField>;
-  /** parse() fills defaults; strictSchema requires every field (the worker's check of a run). */
-  schema: z.ZodObject;
-  strictSchema: z.ZodObject;
+  /** parse() fills defaults; strictSchema requires every field (the worker's check of a run). Both are built
+   * from `fields`, typed as the method's config. */
+  schema: z.ZodType<C>;
+  strictSchema: z.ZodType<C>;
   /** The method's settings inside a TrainConfig. */
   configOf(train: TrainConfig): C;
   /** `train` with the method's settings replaced (validated, defaults filled). */
@@ -39,12 +40,12 @@ export interface SpecDef<Id extends string, C> extends Omit<MethodSpec<Id, C>, '
 /** Builds a MethodSpec from its declaration: the schemas come from the fields. */
 export function defineSpec<Id extends string, C>(def: SpecDef<Id, C>): MethodSpec<Id, C> {
   const { store, count, ...rest } = def;
-  const schema = fieldsSchema(def.fields, true);
+  const schema = fieldsSchema(def.fields, true) as unknown as z.ZodType<C>;
   return {
     ...rest,
     schema,
-    strictSchema: fieldsSchema(def.fields, false),
-    withConfig: (train, c) => store(train, schema.parse(c) as C),
+    strictSchema: fieldsSchema(def.fields, false) as unknown as z.ZodType<C>,
+    withConfig: (train, c) => store(train, schema.parse(c)),
     trainableParams: (model, train) => count(model, def.configOf(train)),
   };
 }

@@ -1,7 +1,7 @@
 // LoRA's layer change as in huggingface/peft's tuners/lora/layer.py: the adapter state, the forward hook
 // (x@W + b + B(A(dropout(x))) * scaling), and one deltaWeight() shared by merge and unmerge.
 import * as tf from '@tensorflow/tfjs';
-import { fanInFanOut, linearModules, loraTargetPresets, matchesTarget } from '../../params';
+import { adaptedModules, fanInFanOut, loraTargetPresets } from '../../params';
 import { mulberry32, uniformArray } from '../../random';
 import { isGpt2, type LoraConfig, type ModelConfig, type WeightMap } from '../../types';
 import { hostVariable } from '../host';
@@ -40,22 +40,6 @@ export function makeLoraState(config: LoraConfig, modules: Map<string, LoraModul
 /** True for a LoraState (e.g. the adapter a trainer or a loaded folder holds). */
 export function isLoraState(a: Adapter | undefined): a is LoraState {
   return a !== undefined && (a as LoraState).linear === loraLinear;
-}
-
-const LAYER_INDEX = /(?:^|\.)(?:h|layers)\.(\d+)\./;
-
-/** PEFT's layers_to_transform with the default layers_pattern: the block index in the path (h.3., layers.3.). */
-export function inLayers(path: string, layers: readonly number[] | null | undefined): boolean {
-  if (layers == null) return true;
-  const m = LAYER_INDEX.exec(path);
-  return m !== null && layers.includes(Number(m[1]));
-}
-
-/** The modules a config adapts: targeted by name and, with layersToTransform, in one of those blocks. */
-export function adaptedModules(config: ModelConfig, c: Pick<LoraConfig, 'targetModules' | 'layersToTransform'>): Map<string, { fanIn: number; fanOut: number }> {
-  const out = new Map<string, { fanIn: number; fanOut: number }>();
-  for (const [path, lin] of linearModules(config)) if (matchesTarget(path, c.targetModules) && inLayers(path, c.layersToTransform)) out.set(path, lin);
-  return out;
 }
 
 /** New adapter: A ~ U(+-1/sqrt(in)) (torch's kaiming_uniform_(a=sqrt(5))), B = 0, so it starts as a no-op. */
