@@ -1,14 +1,18 @@
-// UI copy: the label, bounds and one line of help of every setting the studio shows, the method and schedule
-// help texts, and the named presets. Plain data, safe to import from components.
-import type { Method } from './engine/types';
+// UI copy: the label, bounds and one line of help of every shared setting (each method's own come from its spec
+// in the registry), the schedule help, and the named presets. Plain data, safe to import from components.
+import { METHOD_SPECS } from './engine/peft/registry';
+import { methodFields, type MethodFieldKey } from './stores/method-form';
 
-// Re-exported so UI code gets the config types without importing lib/engine.
+// Re-exported so UI code gets the config types and the method registry's specs without importing lib/engine.
 export type { Method, ScheduleKind, TrainConfig } from './engine/types';
+export type { MethodField } from './engine/peft/fields';
+export { METHOD_SPECS, methodSpec } from './engine/peft/registry';
 
+/** The module names offered before a model is loaded (the demo model is a GPT-2). */
 export const GPT2_TARGET_MODULES = ['c_attn', 'c_proj', 'c_fc'] as const;
 
-/** The numeric settings a person types, as flat keys (LoRA ones prefixed). */
-export type NumericField =
+/** The shared numeric settings a person types. */
+export type BaseField =
   | 'steps'
   | 'batchSize'
   | 'seqLen'
@@ -22,10 +26,10 @@ export type NumericField =
   | 'evalEvery'
   | 'beta1'
   | 'beta2'
-  | 'epsilon'
-  | 'loraR'
-  | 'loraAlpha'
-  | 'loraDropout';
+  | 'epsilon';
+
+/** Every numeric setting as a flat key: the shared ones and each method's own ('loraR', 'loraAlpha', ...). */
+export type NumericField = BaseField | MethodFieldKey;
 
 export interface FieldSpec {
   label: string;
@@ -39,7 +43,7 @@ export interface FieldSpec {
 }
 
 // Bounds mirror trainConfigSchema in lib/train-worker/protocol.ts, so an accepted form always passes the worker's check.
-export const FIELD_SPECS: Record<NumericField, FieldSpec> = {
+const BASE_FIELD_SPECS: Record<BaseField, FieldSpec> = {
   steps: { label: 'Steps', help: 'Optimizer updates to run.', integer: true, min: 1, max: 100_000 },
   batchSize: { label: 'Batch size', help: 'Sequences per micro-batch; more uses more GPU memory.', integer: true, min: 1, max: 256 },
   seqLen: { label: 'Sequence length', help: 'Tokens per sequence; longer examples are cut.', integer: true, min: 8, max: 8192 },
@@ -54,18 +58,22 @@ export const FIELD_SPECS: Record<NumericField, FieldSpec> = {
   beta1: { label: 'Adam β1', help: 'Momentum of the gradient average.', integer: false, min: 0, max: 1, step: 0.01 },
   beta2: { label: 'Adam β2', help: 'Momentum of the squared-gradient average.', integer: false, min: 0, max: 1, step: 0.001 },
   epsilon: { label: 'Adam ε', help: 'Keeps the Adam update finite when gradients are tiny.', integer: false, min: 0, max: 1, minExclusive: true },
-  loraR: { label: 'Rank r', help: 'Size of the low-rank update; higher learns more, costs more.', integer: true, min: 1, max: 256 },
-  loraAlpha: { label: 'Alpha', help: 'Scales the update by alpha / r (alpha / √r with rsLoRA).', integer: false, min: 0, max: 1e6, minExclusive: true },
-  loraDropout: { label: 'Dropout', help: 'Dropout on the adapter input, against overfitting.', integer: false, min: 0, max: 0.9, step: 0.05 },
 };
 
+/** The number fields of every method, from the registry, under their form keys. */
+function methodNumberSpecs(): Partial<Record<MethodFieldKey, FieldSpec>> {
+  const out: Partial<Record<MethodFieldKey, FieldSpec>> = {};
+  for (const spec of METHOD_SPECS) {
+    for (const [key, , f] of methodFields(spec.id)) if (f.kind === 'number') out[key] = f;
+  }
+  return out;
+}
+
+/** Every numeric field the form shows, shared and per method. Only number fields have an entry: a method's
+ * other fields (modules, flags, layer lists) are looked up in its spec. */
+export const FIELD_SPECS = { ...BASE_FIELD_SPECS, ...methodNumberSpecs() } as Record<NumericField, FieldSpec>;
+
 export const SCHEDULE_HELP = 'How the learning rate moves after warmup.';
-export const TARGET_HELP = 'Layers that get an adapter (GPT-2: c_proj covers attention and MLP outputs; Llama: q, k, v, o and the MLP projections).';
-export const RSLORA_HELP = 'Rank-stabilised scaling: alpha / √r, steadier at high rank.';
-export const METHOD_HELP: Record<Method, string> = {
-  lora: 'Trains small low-rank adapters; the base model stays frozen. Fast, light, exports a PEFT adapter.',
-  full: 'Trains every weight. Slower and heavier; exports the whole model.',
-};
 export const FALLBACK_ADAPTER_HELP =
   'Lets WebGPU run on a software adapter (e.g. SwiftShader) when no hardware GPU is exposed: works, but slowly.';
 

@@ -51,8 +51,8 @@ describe('config form', () => {
   });
 
   it('needs a target module for LoRA', () => {
-    const f = { ...initialForm(), targetModules: [] };
-    expect(readForm(f).errors.targetModules).toMatch(/target module/);
+    const f = { ...initialForm(), lists: { loraTargetModules: [] } };
+    expect(readForm(f).errors.loraTargetModules).toMatch(/target module/);
   });
 
   it('every field bound agrees with the worker schema at its edges', () => {

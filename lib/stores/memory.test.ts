@@ -75,11 +75,11 @@ describe('memory plan in the store', () => {
 describe('LoRA targets follow the loaded architecture', () => {
   const llama = { name: 'smol', params: 1, config: {}, loraTargets: { all: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'], presets: { attention: ['q_proj', 'k_proj', 'v_proj', 'o_proj'], 'all-linear': [] } } };
   it("replaces GPT-2's module names with the model's attention projections", () => {
-    const form = { ...initialForm(), targetModules: ['c_attn', 'c_proj'] };
-    expect(fitTargetsToModel(form, llama).targetModules).toEqual(['q_proj', 'k_proj', 'v_proj', 'o_proj']);
+    const form = { ...initialForm(), lists: { loraTargetModules: ['c_attn', 'c_proj'] } };
+    expect(fitTargetsToModel(form, llama).lists.loraTargetModules).toEqual(['q_proj', 'k_proj', 'v_proj', 'o_proj']);
   });
   it('keeps a choice that the model has', () => {
-    const form = { ...initialForm(), targetModules: ['v_proj'] };
+    const form = { ...initialForm(), lists: { loraTargetModules: ['v_proj'] } };
     expect(fitTargetsToModel(form, llama)).toBe(form);
   });
 });

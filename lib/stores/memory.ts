@@ -6,6 +6,7 @@ import { methodSpec } from '../engine/peft/registry';
 import type { ModelConfig, TrainConfig } from '../engine/types';
 import type { GpuLimits, ModelInfo } from '../train-worker/protocol';
 import type { ConfigForm } from './config-form';
+import type { MethodFieldKey } from './method-form';
 
 export const DEFAULT_BUDGET_GIB = 4;
 
@@ -103,12 +104,16 @@ export function saveBudget(text: string): void {
   }
 }
 
-/** LoRA targets the loaded model has; when the form names none of them (a GPT-2 default on a Llama model, say),
- * the model's attention projections. */
+/** Module lists (LoRA's target modules, ...) cut to the modules the loaded model has; a list that keeps none (a
+ * GPT-2 default on a Llama model, say) becomes the model's attention projections. */
 export function fitTargetsToModel(form: ConfigForm, info: ModelInfo | null): ConfigForm {
   const targets = info?.loraTargets;
   if (!targets) return form;
-  const kept = form.targetModules.filter((t) => targets.all.includes(t));
-  if (kept.length === form.targetModules.length && kept.length > 0) return form;
-  return { ...form, targetModules: kept.length > 0 ? kept : [...targets.presets.attention] };
+  let lists = form.lists;
+  for (const [key, list] of Object.entries(form.lists) as [MethodFieldKey, string[]][]) {
+    const kept = list.filter((t) => targets.all.includes(t));
+    if (kept.length === list.length && kept.length > 0) continue;
+    lists = { ...lists, [key]: kept.length > 0 ? kept : [...targets.presets.attention] };
+  }
+  return lists === form.lists ? form : { ...form, lists };
 }

@@ -2,6 +2,7 @@
 import type { StoreApi } from 'zustand/vanilla';
 import type { ModelOption, StudioSettings } from './studio-settings';
 import type { NumericField } from '../ui-copy';
+import type { MethodFieldKey } from './method-form';
 import type { Method, ScheduleKind, TrainConfig } from '../engine/types';
 import type { DataActions } from './data-actions';
 import { tokenizerUrlOf, type DataState } from './data-state';
@@ -33,9 +34,11 @@ export interface StudioActions extends ModelSourceActions, DataActions {
   setMethod(method: Method): void;
   setField(field: NumericField, text: string): void;
   setSchedule(schedule: ScheduleKind): void;
-  toggleTargetModule(name: string): void;
-  setTargetModules(names: string[]): void;
-  setRslora(on: boolean): void;
+  /** A method's module-list field (e.g. LoRA's target modules): add or remove one name, or set the list. */
+  toggleListItem(key: MethodFieldKey, name: string): void;
+  setList(key: MethodFieldKey, names: string[]): void;
+  /** A method's on/off field (e.g. rsLoRA). */
+  setFlag(key: MethodFieldKey, on: boolean): void;
   /** The memory budget field (GiB, as typed); kept in the browser. */
   setMemoryBudget(text: string): void;
   /** Applies the memory plan's suggestion number `index` (smaller batch, shorter sequence or LoRA). */

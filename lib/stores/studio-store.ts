@@ -243,13 +243,15 @@ export function createStudioStore(options: StudioStoreOptions): StudioStore {
       setSchedule(schedule) {
         withForm({ ...get().form, schedule });
       },
-      toggleTargetModule(name) {
+      toggleListItem(key, name) {
         const form = get().form;
-        const has = form.targetModules.includes(name);
-        withForm({ ...form, targetModules: has ? form.targetModules.filter((m) => m !== name) : [...form.targetModules, name] });
+        const list = form.lists[key] ?? [];
+        const next = list.includes(name) ? list.filter((m) => m !== name) : [...list, name];
+        withForm({ ...form, lists: { ...form.lists, [key]: next } });
       },
-      setTargetModules(names) {
-        withForm({ ...get().form, targetModules: [...names] });
+      setList(key, names) {
+        const form = get().form;
+        withForm({ ...form, lists: { ...form.lists, [key]: [...names] } });
       },
       setMemoryBudget(text) {
         set({ memoryBudgetGiB: text });
@@ -265,8 +267,9 @@ export function createStudioStore(options: StudioStoreOptions): StudioStore {
         if (change.seqLen !== undefined) form = setDraft(form, 'seqLen', String(change.seqLen));
         withForm(form);
       },
-      setRslora(on) {
-        withForm({ ...get().form, useRslora: on });
+      setFlag(key, on) {
+        const form = get().form;
+        withForm({ ...form, flags: { ...form.flags, [key]: on } });
       },
       applyPreset(id) {
         const preset = PRESETS.find((p) => p.id === id);

@@ -49,8 +49,8 @@ describe('method specs', () => {
 
   it('strict schemas reject what the fields forbid; unknown ids are refused by name', () => {
     const lora = methodSpec('lora');
-    expect(lora.strictSchema.safeParse({ ...lora.schema.parse({}), r: 0 }).success).toBe(false);
-    expect(lora.strictSchema.safeParse({ ...lora.schema.parse({}), targetModules: [] }).success).toBe(false);
+    expect(lora.strictSchema.safeParse({ ...(lora.schema.parse({}) as object), r: 0 }).success).toBe(false);
+    expect(lora.strictSchema.safeParse({ ...(lora.schema.parse({}) as object), targetModules: [] }).success).toBe(false);
     expect(lora.strictSchema.safeParse({ r: 8 }).success).toBe(false);
     expect(() => methodSpec('dpo')).toThrow(/Unknown method "dpo".*lora, full/);
     expect(() => peftMethod('dpo')).toThrow(/Unknown method/);

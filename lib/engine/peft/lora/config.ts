@@ -56,6 +56,7 @@ export const loraSpec = defineSpec({
   optimizer: { lr: 2e-3, weightDecay: 0 }, // a small adapter tolerates (and needs) a larger step
   fields: LORA_FIELDS,
   configOf: (train) => train.lora,
-  store: (train, c: LoraConfig): TrainConfig => ({ ...train, lora: c }),
+  // layersToTransform is left out when it selects every layer, so such configs stay as they were before it existed.
+  store: (train, { layersToTransform, ...c }: LoraConfig): TrainConfig => ({ ...train, lora: layersToTransform == null ? c : { ...c, layersToTransform } }),
   count: (model, c) => countLoraParams(model, c),
 });
