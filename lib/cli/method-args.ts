@@ -3,7 +3,8 @@
 import type { FieldValue, MethodField } from '../engine/peft/fields';
 import { fieldFlag } from '../engine/peft/fields';
 import { METHOD_IDS, METHOD_SPECS, isMethodId, methodSpec } from '../engine/peft/registry';
-import type { Method, TrainConfig } from '../engine/types';
+import { loraTargetPresets } from '../engine/params';
+import type { Method, ModelConfig, TrainConfig } from '../engine/types';
 
 type Option = { type: 'string' } | { type: 'boolean' };
 type Values = Record<string, string | boolean | undefined>;
@@ -62,8 +63,16 @@ export function applyMethodFlags(base: TrainConfig, values: Values): TrainConfig
   return spec.withConfig(base, checked.data as object);
 }
 
-/** Whether any of the method's flags was given for this field (e.g. to keep a family default otherwise). */
-export function flagGiven(values: Values, id: string, key: string): boolean {
-  const f = methodSpec(id).fields[key];
-  return f !== undefined && values[fieldFlag(id, key, f)] !== undefined;
+/** The method's module lists not given as flags, fitted to the model: names it lacks are dropped, and a list
+ * left empty (the GPT-2 defaults on a Llama model) becomes the model's attention projections. */
+export function fitModulesToModel(cfg: TrainConfig, values: Values, model: ModelConfig): TrainConfig {
+  const spec = methodSpec(cfg.method);
+  const { all, presets } = loraTargetPresets(model);
+  const c: Record<string, unknown> = { ...(spec.configOf(cfg) as object) };
+  for (const [key, f] of fieldsOf(spec.id)) {
+    if (f.kind !== 'modules' || values[fieldFlag(spec.id, key, f)] !== undefined) continue;
+    const kept = (c[key] as string[]).filter((m) => all.includes(m));
+    c[key] = kept.length > 0 ? kept : [...presets.attention];
+  }
+  return spec.withConfig(cfg, c);
 }

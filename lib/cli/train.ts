@@ -4,14 +4,13 @@ import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadModelFolder, tokenizerConfigOf } from '../engine/loader';
 import { Trainer } from '../engine/trainer';
-import { loraTargetPresets } from '../engine/params';
 import { METHOD_IDS } from '../engine/peft/registry';
-import { isGpt2, maxPositions, type TrainConfig } from '../engine/types';
+import { maxPositions, type TrainConfig } from '../engine/types';
 import { chooseTemplate } from '../data/chat-template';
 import { encodeConversations } from '../data/encode-chat';
 import { splitRecords } from '../data/split';
 import { defaultTrainConfig } from '../engine/defaults';
-import { applyMethodFlags, checkMethod, flagGiven, methodOptions, methodUsage } from './method-args';
+import { applyMethodFlags, checkMethod, fitModulesToModel, methodOptions, methodUsage } from './method-args';
 import { exportRun } from '../export/run-export';
 import { checkChoice, readDataFile, SHAPES, TEMPLATES } from './data-args';
 import { fsSource } from './fs-source';
@@ -64,13 +63,14 @@ function parse(argv: string[]) {
 }
 
 export async function runTrain(argv: string[]): Promise<void> {
-  const { values, cfg, data: dataOpts, valRatio } = parse(argv);
+  const { values, cfg: parsed, data: dataOpts, valRatio } = parse(argv);
+  let cfg = parsed;
   const log = (o: object, text: string) => (values.json ? console.log(JSON.stringify(o)) : console.log(text));
   const backend = await initNodeBackend(values.backend as 'auto' | 'wasm' | 'cpu');
   const modelDir = resolve(values.model!);
   const model = await loadModelFolder(basename(modelDir), fsSource(modelDir));
   // Without --lora-targets, Llama-family models get their attention projections (the defaults name GPT-2's modules).
-  if (!flagGiven(values, 'lora', 'targetModules') && !isGpt2(model.config)) cfg.lora.targetModules = loraTargetPresets(model.config).presets.attention;
+  cfg = fitModulesToModel(cfg, values, model.config);
   const data = await readDataFile(values.data!, dataOpts.format, values.entry);
   const template = chooseTemplate(dataOpts.template, tokenizerConfigOf(model), data.shape);
   if (cfg.seqLen > maxPositions(model.config)) throw new Error(`--seq-len ${cfg.seqLen} exceeds the model's ${maxPositions(model.config)} positions`);
