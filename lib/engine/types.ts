@@ -108,7 +108,8 @@ export interface TrainConfig {
   clipNorm: number; // global gradient norm clip; 0 = off
   seed: number;
   evalEvery: number; // steps between validation passes; 0 = off
-  lora: LoraConfig;
+  lora: LoraConfig; // LoRA's settings (they predate the method registry, so they keep their own field)
+  methodConfig?: Record<string, Record<string, unknown>>; // every other method's settings, by method id (lib/engine/peft)
   dropout?: number; // model dropout (residual, embedding, attention) while training; 0 when absent
   checkpointEvery?: number; // onCheckpoint every N steps (and always at the end); 0 or absent = only at the end
   packing?: boolean; // pack training examples into rows of seqLen, attention kept inside each; validation stays unpacked

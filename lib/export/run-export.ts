@@ -18,6 +18,7 @@ export function exportFolderName(modelName: string, method: TrainConfig['method'
 export function runSummary(model: LoadedModel, config: TrainConfig, facts: RunFacts): RunSummary {
   const rest: Partial<TrainConfig> = { ...config };
   delete rest.lora;
+  delete rest.methodConfig;
   const spec = methodSpec(config.method);
   // The method's own settings under its id (e.g. "lora": {...}); methods without settings add nothing.
   const own = Object.keys(spec.fields).length > 0 ? { [spec.id]: spec.configOf(config) } : {};

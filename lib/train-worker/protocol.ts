@@ -2,7 +2,7 @@
 // This is the only module both sides import.
 import { z } from 'zod';
 import { loraSpec } from '../engine/peft/lora/config';
-import { METHOD_IDS } from '../engine/peft/registry';
+import { METHOD_IDS, methodSpec } from '../engine/peft/registry';
 
 export const trainConfigSchema = z.object({
   method: z.enum(METHOD_IDS),
@@ -22,8 +22,18 @@ export const trainConfigSchema = z.object({
   seed: z.number().int(),
   evalEvery: z.number().int().min(0),
   lora: loraSpec.strictSchema, // LoRA's settings (r, alpha, ...), as the method's fields declare them
+  /** Other methods' settings by method id; the chosen method's are checked against its schema below. */
+  methodConfig: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
   /** Pack short training examples into rows of seqLen, attention kept inside each example (validation unpacked). */
   packing: z.boolean().optional(),
+}).superRefine((c, ctx) => {
+  // The chosen method's settings, wherever it keeps them, must pass its strict schema.
+  const spec = methodSpec(c.method);
+  const own = c.methodConfig?.[c.method];
+  if (own === undefined) return;
+  for (const issue of spec.strictSchema.safeParse(own).error?.issues ?? []) {
+    ctx.addIssue({ code: 'custom', path: ['methodConfig', c.method, ...issue.path.map(String)], message: issue.message });
+  }
 });
 
 export const backendChoiceSchema = z.enum(['auto', 'webgpu', 'webgl', 'wasm', 'cpu']);

@@ -13,6 +13,7 @@ import type { LlamaConfig, ModelConfig, TrainConfig } from '../types';
 import { fieldDefaults } from './fields';
 import { methodForPeftType, peftMethod } from './methods';
 import { METHOD_IDS, METHOD_SPECS, methodSpec } from './registry';
+import { methodConfigSlot } from './spec';
 import type { TrainableState } from './types';
 
 beforeAll(useCpu);
@@ -55,6 +56,18 @@ describe('method specs', () => {
     expect(() => methodSpec('dpo')).toThrow(/Unknown method "dpo".*lora, full/);
     expect(() => peftMethod('dpo')).toThrow(/Unknown method/);
     expect(() => methodForPeftType('PREFIX_TUNING')).toThrow(/PREFIX_TUNING" are not supported.*LORA/);
+  });
+});
+
+describe('methodConfigSlot', () => {
+  it("keeps a new method's settings in TrainConfig.methodConfig[id], defaults filled, other methods' kept", () => {
+    const slot = methodConfigSlot<{ n: number }>('demo', { n: { kind: 'number', label: 'N', help: 'A demo setting.', default: 3, integer: true, min: 1, max: 9 } });
+    const base = { ...defaultTrainConfig('full'), methodConfig: { other: { k: 1 } } };
+    expect(slot.configOf(base)).toEqual({ n: 3 });
+    const stored = slot.store(base, { n: 5 });
+    expect(stored.methodConfig).toEqual({ other: { k: 1 }, demo: { n: 5 } });
+    expect(slot.configOf(stored)).toEqual({ n: 5 });
+    expect(() => slot.configOf({ ...base, methodConfig: { demo: { n: 0 } } })).toThrow();
   });
 });
 

@@ -49,3 +49,13 @@ export function defineSpec<Id extends string, C>(def: SpecDef<Id, C>): MethodSpe
     trainableParams: (model, train) => count(model, def.configOf(train)),
   };
 }
+
+/** configOf and store for a method whose settings live in TrainConfig.methodConfig[id], with defaults filled:
+ * what every method but LoRA uses, so a new method needs no new TrainConfig field. */
+export function methodConfigSlot<C>(id: string, fields: Record<string, MethodField>): Pick<SpecDef<string, C>, 'configOf' | 'store'> {
+  const schema = fieldsSchema(fields, true);
+  return {
+    configOf: (train) => schema.parse(train.methodConfig?.[id] ?? {}) as C,
+    store: (train, c): TrainConfig => ({ ...train, methodConfig: { ...train.methodConfig, [id]: c as Record<string, unknown> } }),
+  };
+}
