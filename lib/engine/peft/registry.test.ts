@@ -8,7 +8,7 @@ import { parseModelConfig } from '../model-config';
 import { loraTargetPresets } from '../params';
 import { mulberry32, normalArray } from '../random';
 import { tinyRawConfig } from '../test-checkpoints';
-import { tinyConfig, useCpu, values } from '../test-utils';
+import { relErr, tinyConfig, useCpu, values } from '../test-utils';
 import type { LlamaConfig, ModelConfig, TrainConfig } from '../types';
 import { fieldDefaults } from './fields';
 import { methodForPeftType, peftMethod } from './methods';
@@ -112,6 +112,20 @@ describe.each(FAMILIES)('every method on %s', (_, model) => {
     expect(values(tf.tidy(() => forward(model, loaded.weights, ids(), { adapter: loaded.adapter })))).toEqual(tuned);
     expect((await loaded.save!('tiny')).config).toEqual(files.config);
     [state, loaded].forEach((s) => s.dispose());
+    disposeWeights(weights);
+  });
+
+  it.each(METHOD_IDS.filter((id) => methodSpec(id).exports === 'adapter'))('%s: merge folds the adapter into the weights, unmerge restores them', async (id) => {
+    const weights = initWeights(model, 3);
+    const state = peftMethod(id).create(model, weights, trainFor(id, model), 7);
+    randomize(state, 12);
+    const base = values(tf.tidy(() => forward(model, weights, ids())));
+    const tuned = values(tf.tidy(() => forward(model, weights, ids(), { adapter: state.adapter })));
+    await state.merge!(weights);
+    expect(relErr(values(tf.tidy(() => forward(model, weights, ids()))), tuned)).toBeLessThan(1e-5);
+    state.unmerge!(weights);
+    expect(relErr(values(tf.tidy(() => forward(model, weights, ids()))), base)).toBeLessThan(1e-5);
+    state.dispose();
     disposeWeights(weights);
   });
 });

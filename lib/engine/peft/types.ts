@@ -42,6 +42,10 @@ export interface TrainableState {
   save?(baseModel: string): Promise<PeftFiles>;
   /** Merged weights for a model-folder export (methods with a merge). */
   snapshotMerge?(): MergeSnapshot;
+  /** Folds the adapter into `weights` in place, only if every merged weight is finite (methods with a merge). */
+  merge?(weights: WeightMap): Promise<void>;
+  /** Undoes merge() in place. */
+  unmerge?(weights: WeightMap): void;
   /** Frees the variables (never the base weights). */
   dispose(): void;
 }

@@ -4,7 +4,7 @@ import type { WeightMap } from '../../types';
 import type { PeftMethod } from '../method';
 import type { MergeSnapshot, TrainableState } from '../types';
 import { loraSpec } from './config';
-import { createLora, disposeLora, loraVariables, mergedWeight, type LoraState } from './layer';
+import { createLora, disposeLora, loraVariables, mergedWeight, mergeLora, unmergeLora, type LoraState } from './layer';
 import { loraFromPeft, loraToPeft } from './peft-format';
 
 export * from './config';
@@ -32,6 +32,8 @@ export function loraTrainable(state: LoraState, weights: WeightMap): TrainableSt
     adapter: state,
     save: (baseModel) => loraToPeft(state, { baseModel }),
     snapshotMerge: () => snapshotMerge(state),
+    merge: (w) => mergeLora(w, state),
+    unmerge: (w) => unmergeLora(w, state),
     dispose: () => disposeLora(state),
   };
 }
