@@ -5,6 +5,10 @@ import { defaultTrainConfig } from '../engine/defaults';
 import { parseModelConfig } from '../engine/model-config';
 import { tinyRawConfig } from '../engine/test-checkpoints';
 import { tinyConfig } from '../engine/test-utils';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadAdapterFolder } from './generate';
 import { applyMethodFlags, checkMethod, fitModulesToModel, methodOptions, methodUsage } from './method-args';
 
 describe('method flags', () => {
@@ -29,5 +33,14 @@ describe('method flags', () => {
     const llama = parseModelConfig(tinyRawConfig('llama', { vocab_size: 40, hidden_size: 16, intermediate_size: 24 }));
     expect(fitModulesToModel(defaultTrainConfig('lora'), {}, llama).lora.targetModules).toEqual(['q_proj', 'k_proj', 'v_proj', 'o_proj']);
     expect(fitModulesToModel(defaultTrainConfig('lora'), {}, tinyConfig()).lora.targetModules).toEqual(['c_attn', 'c_proj']);
+  });
+});
+
+describe('--adapter folders', () => {
+  it('refuses a peft_type the registry does not run, by name', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'adapter-'));
+    await writeFile(join(dir, 'adapter_config.json'), JSON.stringify({ peft_type: 'PREFIX_TUNING' }));
+    const c = tinyConfig();
+    await expect(loadAdapterFolder(dir, c, new Map())).rejects.toThrow(/"PREFIX_TUNING" are not supported/);
   });
 });
