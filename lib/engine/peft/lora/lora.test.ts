@@ -158,4 +158,14 @@ describe('PEFT format', () => {
     expect(tf.memory().numTensors).toBe(count); // failed loads leak nothing
     [s, back].forEach(disposeLora);
   });
+  it("reads PEFT's layers_to_transform as an int or a list, and writes the list back", async () => {
+    const s = createLora(c, lcfg({ layersToTransform: [1] }), 2);
+    expect([...s.modules.keys()]).toEqual(['h.1.attn.c_attn', 'h.1.attn.c_proj', 'h.1.mlp.c_proj']);
+    const { config, tensors } = await loraToPeft(s, { baseModel: 'x' });
+    expect(config.layers_to_transform).toEqual([1]);
+    const fromInt = loraFromPeft({ ...config, layers_to_transform: 1 }, tensors, c);
+    expect(fromInt.config.layersToTransform).toEqual([1]);
+    expect(() => createLora(c, lcfg({ layersToTransform: [5] }), 2)).toThrow(/in layers 5 match no module/);
+    [s, fromInt].forEach(disposeLora);
+  });
 });
