@@ -2,12 +2,10 @@
 // The chosen method's own settings, rendered from its spec in the registry: numbers, on/off flags, module
 // checklists (with the loaded model's presets) and layer lists, each with its label, default and one line of help.
 import { GPT2_TARGET_MODULES, methodSpec, type Method, type MethodField } from '@/lib/ui-copy';
-import { fieldTestId, methodFields, type MethodFieldKey } from '@/lib/stores/method-form';
+import { fieldTestId, methodFields, moduleChoices, type MethodFieldKey } from '@/lib/stores/method-form';
 import { FieldGroup, NumberField } from './method-fields';
 import { useActions, useStudio } from './studio-provider';
 import { Button, Checkbox, Field, focusRing, inputClass } from './ui';
-
-const PRESET_LABELS: Record<string, string> = { attention: 'Attention only', 'all-linear': 'All linear layers' };
 
 export function MethodOwnFields({ method }: { method: Method }) {
   const fields = methodFields(method);
@@ -59,10 +57,11 @@ function LayersField({ formKey, field, testId }: { formKey: MethodFieldKey; fiel
 
 function ModulesField({ formKey, field, testId }: { formKey: MethodFieldKey; field: MethodField; testId: string }) {
   const chosen = useStudio((s) => s.form.lists[formKey] ?? []);
-  const modelTargets = useStudio((s) => s.model.info?.loraTargets);
+  const info = useStudio((s) => s.model.info);
   const error = useStudio((s) => s.configErrors[formKey]);
   const actions = useActions();
-  const modules = modelTargets?.all ?? GPT2_TARGET_MODULES;
+  const choices = moduleChoices(field, info);
+  const modules = choices?.all ?? GPT2_TARGET_MODULES;
   const noteId = `${formKey}-note`;
   return (
     <fieldset className="flex flex-col gap-1 sm:col-span-2" aria-describedby={noteId}>
@@ -75,11 +74,11 @@ function ModulesField({ formKey, field, testId }: { formKey: MethodFieldKey; fie
           </label>
         ))}
       </div>
-      {modelTargets && (
+      {choices && (
         <div className="mt-1 flex flex-wrap gap-2">
-          {Object.entries(modelTargets.presets).map(([name, list]) => (
-            <Button key={name} className="py-0.5 text-xs" onClick={() => actions.setList(formKey, list)} data-testid={`${testId}s-${name}`}>
-              {PRESET_LABELS[name] ?? name}
+          {choices.presets.map((p) => (
+            <Button key={p.id} className="py-0.5 text-xs" onClick={() => actions.setList(formKey, p.modules)} data-testid={`${testId}s-${p.id}`}>
+              {p.label}
             </Button>
           ))}
         </div>

@@ -5,6 +5,7 @@ import { defaultTrainConfig } from '../engine/defaults';
 import { parseModelConfig } from '../engine/model-config';
 import { tinyRawConfig } from '../engine/test-checkpoints';
 import { tinyConfig } from '../engine/test-utils';
+import type { ModelConfig } from '../engine/types';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,6 +34,11 @@ describe('method flags', () => {
     const llama = parseModelConfig(tinyRawConfig('llama', { vocab_size: 40, hidden_size: 16, intermediate_size: 24 }));
     expect(fitModulesToModel(defaultTrainConfig('lora'), {}, llama).lora.targetModules).toEqual(['q_proj', 'k_proj', 'v_proj', 'o_proj']);
     expect(fitModulesToModel(defaultTrainConfig('lora'), {}, tinyConfig()).lora.targetModules).toEqual(['c_attn', 'c_proj']);
+    const preset = (name: string, model: ModelConfig = tinyConfig()) => fitModulesToModel(applyMethodFlags(defaultTrainConfig('lora'), { 'lora-targets': name }), { 'lora-targets': name }, model).lora.targetModules;
+    expect(preset('all-linear')).toEqual(['c_attn', 'c_proj', 'c_fc']);
+    expect(preset('attention-mlp')).toEqual(['c_attn', 'c_proj']);
+    expect(preset('all-linear', llama)).toEqual(['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj']);
+    expect(preset('v_proj,attention', llama)).toEqual(['v_proj', 'q_proj', 'k_proj', 'o_proj']);
   });
 });
 

@@ -3,7 +3,6 @@
 import type { FieldValue, MethodField } from '../engine/peft/fields';
 import { fieldFlag } from '../engine/peft/fields';
 import { METHOD_IDS, METHOD_SPECS, isMethodId, methodSpec } from '../engine/peft/registry';
-import { loraTargetPresets } from '../engine/params';
 import type { Method, ModelConfig, TrainConfig } from '../engine/types';
 
 type Option = { type: 'string' } | { type: 'boolean' };
@@ -28,7 +27,8 @@ export function methodUsage(): string {
 }
 
 function placeholder(f: MethodField): string {
-  return f.kind === 'number' ? (f.integer ? 'N' : 'X') : f.kind === 'modules' ? 'a,b,...' : '0,1,...';
+  if (f.kind === 'modules') return f.choices ? 'a,b,...|preset' : 'a,b,...';
+  return f.kind === 'number' ? (f.integer ? 'N' : 'X') : '0,1,...';
 }
 
 export function checkMethod(v: string | undefined): Method {
@@ -63,16 +63,19 @@ export function applyMethodFlags(base: TrainConfig, values: Values): TrainConfig
   return spec.withConfig(base, checked.data as object);
 }
 
-/** The method's module lists not given as flags, fitted to the model: names it lacks are dropped, and a list
- * left empty (the GPT-2 defaults on a Llama model) becomes the model's attention projections. */
+/** The method's module lists fitted to the model: preset names (--lora-targets attention-mlp) become their
+ * modules; a list not given as a flag loses names the model lacks, and one left empty (the GPT-2 defaults on a
+ * Llama model) becomes the model's first preset (attention). */
 export function fitModulesToModel(cfg: TrainConfig, values: Values, model: ModelConfig): TrainConfig {
   const spec = methodSpec(cfg.method);
-  const { all, presets } = loraTargetPresets(model);
   const c: Record<string, unknown> = { ...(spec.configOf(cfg) as object) };
   for (const [key, f] of fieldsOf(spec.id)) {
-    if (f.kind !== 'modules' || values[fieldFlag(spec.id, key, f)] !== undefined) continue;
-    const kept = (c[key] as string[]).filter((m) => all.includes(m));
-    c[key] = kept.length > 0 ? kept : [...presets.attention];
+    if (f.kind !== 'modules' || !f.choices) continue;
+    const { all, presets } = f.choices(model);
+    const named = (c[key] as string[]).flatMap((m) => presets.find((p) => p.id === m)?.modules ?? [m]);
+    const given = values[fieldFlag(spec.id, key, f)] !== undefined;
+    const kept = given ? named : named.filter((m) => all.includes(m));
+    c[key] = kept.length > 0 ? [...new Set(kept)] : [...presets[0].modules];
   }
   return spec.withConfig(cfg, c);
 }

@@ -5,7 +5,8 @@ import { defaultTrainConfig } from '../engine/defaults';
 import { METHOD_SPECS } from '../engine/peft/registry';
 import { trainConfigSchema } from '../train-worker/protocol';
 import { initialForm, readForm, setDraft } from './config-form';
-import { formKey, methodFields, methodFormValues, parseLayers } from './method-form';
+import { formKey, methodFields, methodFormValues, moduleChoices, parseLayers } from './method-form';
+import type { ModelInfo } from '../train-worker/protocol';
 
 describe('method fields in the form', () => {
   it('every field of every method gets a value from the defaults', () => {
@@ -35,5 +36,16 @@ describe('method fields in the form', () => {
     expect(readForm({ ...f, method: 'full' }).errors).toEqual({});
     expect(parseLayers('Layers', ' ')).toEqual({ value: null });
     expect('error' in parseLayers('Layers', '-1')).toBe(true);
+  });
+
+  it("offers the loaded model's modules and presets through the field (attention + MLP only where it differs)", () => {
+    const field = methodFields('lora').find(([fk]) => fk === 'loraTargetModules')![2];
+    const info = (config: Record<string, unknown>): ModelInfo => ({ name: 'm', params: 1, config });
+    expect(moduleChoices(field, null)).toBeNull();
+    const gpt2 = moduleChoices(field, info({ model_type: 'gpt2' }))!;
+    expect(gpt2.presets.map((p) => [p.id, p.modules])).toEqual([['attention', ['c_attn']], ['attention-mlp', ['c_attn', 'c_proj']], ['all-linear', ['c_attn', 'c_proj', 'c_fc']]]);
+    const llama = moduleChoices(field, info({ model_type: 'llama' }))!;
+    expect(llama.presets.map((p) => p.id)).toEqual(['attention', 'all-linear']);
+    expect(llama.all).toContain('down_proj');
   });
 });

@@ -1,8 +1,9 @@
 // The method's own fields in the hyperparameter form, generic over the registry: each field of each method gets a
 // flat form key (lora's r: 'loraR'), typed text for numbers and layer lists, a flag for booleans, a list for modules.
-import { fieldFlag, type FieldValue, type MethodField } from '../engine/peft/fields';
+import { fieldFlag, type FieldValue, type MethodField, type ModuleChoices } from '../engine/peft/fields';
 import { METHOD_SPECS, methodSpec, type MethodId } from '../engine/peft/registry';
-import type { TrainConfig } from '../engine/types';
+import type { ModelConfig, TrainConfig } from '../engine/types';
+import type { ModelInfo } from '../train-worker/protocol';
 
 /** A method field's key in the form: method id + capitalised field key ('loraR', 'loraTargetModules'). */
 export type MethodFieldKey = `${MethodId}${Capitalize<string>}`;
@@ -25,6 +26,13 @@ export function methodFields(id: string): [MethodFieldKey, string, MethodField][
 /** The data-testid of a method field's control: declared, or its CLI flag name ('lora-r'). */
 export function fieldTestId(id: string, key: string, f: MethodField): string {
   return f.testId ?? fieldFlag(id, key, f);
+}
+
+/** A modules field's module names and presets for the loaded model (the worker posts its parsed config); null
+ * before a model is loaded. */
+export function moduleChoices(f: MethodField, info: ModelInfo | null): ModuleChoices | null {
+  if (f.kind !== 'modules' || !f.choices || !info || typeof info.config.model_type !== 'string') return null;
+  return f.choices(info.config as unknown as ModelConfig);
 }
 
 /** The form values of every method's fields, from a config (each method reads its own settings from it). */

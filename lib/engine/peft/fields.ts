@@ -1,6 +1,7 @@
 // A method's settings declared once: each field's label, bounds, default and one line of help. The zod schema
 // (with or without defaults), the UI's fields and the CLI's flags are all derived from these declarations.
 import { z } from 'zod';
+import type { ModelConfig } from '../types';
 
 interface FieldBase {
   label: string;
@@ -27,10 +28,17 @@ export interface BooleanField extends FieldBase {
   default: boolean;
 }
 
+/** A model's module names and named presets: the UI's checkboxes and preset buttons, the CLI's preset names. */
+export interface ModuleChoices {
+  all: string[];
+  presets: { id: string; label: string; modules: string[] }[];
+}
+
 /** Module names of the loaded model (PEFT target_modules); the UI offers the model's own and its presets. */
 export interface ModulesField extends FieldBase {
   kind: 'modules';
   default: string[];
+  choices?(model: ModelConfig): ModuleChoices;
 }
 
 /** Layer indices (PEFT layers_to_transform); null means every layer. */

@@ -1,16 +1,16 @@
 // LoRA's settings as PEFT's LoraConfig (r, lora_alpha, lora_dropout, target_modules, use_rslora, layers_to_transform):
 // declared once with defaults and help, checked, and counted for the memory planner. No tfjs here.
 import { countLoraParams, loraTargetPresets } from '../../params';
-import type { LoraConfig, ModelConfig, TrainConfig } from '../../types';
+import { isGpt2, type LoraConfig, type ModelConfig, type TrainConfig } from '../../types';
 import { defineSpec } from '../spec';
-import type { MethodField } from '../fields';
+import type { MethodField, ModuleChoices } from '../fields';
 
 export const LORA_FIELDS = {
   r: { kind: 'number', label: 'Rank r', help: 'Size of the low-rank update; higher learns more, costs more.', default: 8, integer: true, min: 1, max: 256 },
   alpha: { kind: 'number', label: 'Alpha', help: 'Scales the update by alpha / r (alpha / √r with rsLoRA).', default: 16, integer: false, min: 0, max: 1e6, minExclusive: true },
   dropout: { kind: 'number', label: 'Dropout', help: 'Dropout on the adapter input, against overfitting.', default: 0.05, integer: false, min: 0, max: 0.9, step: 0.05 },
   targetModules: {
-    kind: 'modules', label: 'Target modules', flag: 'lora-targets', testId: 'target', default: ['c_attn'],
+    kind: 'modules', label: 'Target modules', flag: 'lora-targets', testId: 'target', default: ['c_attn'], choices: loraTargetChoices,
     help: 'Layers that get an adapter (GPT-2: c_proj covers attention and MLP outputs; Llama: q, k, v, o and the MLP projections).',
   },
   useRslora: { kind: 'boolean', label: 'rsLoRA', flag: 'lora-rslora', testId: 'rslora', default: false, help: 'Rank-stabilised scaling: alpha / √r, steadier at high rank.' },
@@ -19,6 +19,16 @@ export const LORA_FIELDS = {
     help: 'Blocks that get adapters, e.g. 0,1 (PEFT layers_to_transform); empty means every block.',
   },
 } satisfies Record<keyof LoraConfig, MethodField>;
+
+/** The modules LoRA can wrap in this model and the presets: attention only, attention + MLP (GPT-2: c_attn and
+ * c_proj, which names both output projections; in Llama that is every linear) and all linear layers. */
+export function loraTargetChoices(model: ModelConfig): ModuleChoices {
+  const { all, presets } = loraTargetPresets(model);
+  const list = [{ id: 'attention', label: 'Attention only', modules: presets.attention }];
+  if (isGpt2(model)) list.push({ id: 'attention-mlp', label: 'Attention + MLP outputs', modules: ['c_attn', 'c_proj'] });
+  list.push({ id: 'all-linear', label: 'All linear layers', modules: presets['all-linear'] });
+  return { all, presets: list };
+}
 
 export const DEFAULT_LORA: LoraConfig = { r: 8, alpha: 16, dropout: 0.05, targetModules: ['c_attn'], useRslora: false };
 
