@@ -16,7 +16,7 @@ const config = [
         {
           patterns: [
             { group: ['@tensorflow/*'], message: 'UI code never imports tfjs: it runs in the worker.' },
-            { group: ['**/lib/engine/*', '@/lib/engine/*'], message: 'UI code talks to the engine through lib/worker-client and lib/protocol.' },
+            { group: ['**/lib/engine/*', '@/lib/engine/*'], message: 'UI code talks to the engine through lib/train-worker/client and lib/train-worker/protocol.' },
           ],
         },
       ],

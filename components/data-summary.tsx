@@ -3,7 +3,7 @@
 // (plain-text mode, a LLaMA-Factory dataset_info.json entry), then the Data step's sub-sections.
 import { useRef } from 'react';
 import { plural } from '@/lib/format';
-import { SHAPE_CHOICES, type ShapeChoice } from '@/lib/data-protocol';
+import { SHAPE_CHOICES, type ShapeChoice } from '@/lib/data-worker/protocol';
 import { mappingText } from '@/lib/stores/data-state';
 import { DataCleaning } from './data-cleaning';
 import { DataIssues, TooLongRecords } from './data-issues';

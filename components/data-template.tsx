@@ -1,7 +1,7 @@
 'use client';
 // The chat template (the model's own when it has one, ChatML, Alpaca, Llama-3), "train on everything", and a
 // preview of one record as the model reads it: tokens that carry loss highlighted, masked ones greyed.
-import { TEMPLATE_CHOICES, type TemplateChoice } from '@/lib/data-protocol';
+import { TEMPLATE_CHOICES, type TemplateChoice } from '@/lib/data-worker/protocol';
 import { plural } from '@/lib/format';
 import { useActions, useStudio } from './studio-provider';
 import { Alert, Button, Checkbox, inputClass, Note, SubSection } from './ui';

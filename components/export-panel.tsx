@@ -1,6 +1,7 @@
 'use client';
 // Section 5, Export: package the trained weights (a PEFT adapter, or the whole model) as a zip download.
 import { formatBytes } from '@/lib/format';
+import { methodSpec } from '@/lib/ui-copy';
 import { selectCanExport, type StudioState } from '@/lib/stores/studio-store';
 import { useActions, useStudio } from './studio-provider';
 import { Alert, Button, Card, Note } from './ui';
@@ -12,7 +13,8 @@ export function ExportPanel() {
   const formMethod = useStudio((s) => s.form.method);
   const hint = useStudio(exportHint);
   const actions = useActions();
-  const method = runMethod ?? formMethod;
+  const spec = methodSpec(runMethod ?? formMethod);
+  const adapter = spec.exports === 'adapter';
   const busy = exporting.status === 'exporting';
 
   return (
@@ -20,15 +22,15 @@ export function ExportPanel() {
       step={5}
       title="Export"
       description={
-        method === 'lora'
-          ? 'A PEFT LoRA adapter (adapter_config.json + adapter_model.safetensors) that Hugging Face PEFT loads.'
+        adapter
+          ? `A PEFT ${spec.label} adapter (adapter_config.json + adapter_model.safetensors) that Hugging Face PEFT loads.`
           : 'The whole fine-tuned model folder (config, safetensors weights, tokenizer).'
       }
     >
       <div className="flex flex-col gap-4">
         <div className="flex flex-wrap items-center gap-3">
           <Button variant="primary" onClick={actions.exportModel} disabled={!canExport || busy} data-testid="export">
-            {busy ? 'Packaging…' : method === 'lora' ? 'Download adapter (.zip)' : 'Download model folder (.zip)'}
+            {busy ? 'Packaging…' : adapter ? 'Download adapter (.zip)' : 'Download model folder (.zip)'}
           </Button>
           {!canExport && !busy && hint && <Note>{hint}</Note>}
         </div>

@@ -1,6 +1,8 @@
 'use client';
 // The memory plan beside the method choice: what training will hold (weights, gradients, optimizer state,
-// activations) against the budget and the GPU's binding limit, why it will not fit, and settings that would.
+// activations) against the budget and the GPU's binding limit, why it will not fit, settings that would, and the
+// gradient checkpointing choice (auto, on, off) with what it costs.
+import type { CheckpointingChoice } from '@/lib/stores/config-form';
 import type { MemoryPlanView } from '@/lib/stores/memory';
 import { Button, Field, inputClass } from './ui';
 
@@ -11,11 +13,25 @@ const PARTS = [
   { key: 'activations', label: 'Activations', color: 'bg-emerald-500' },
 ] as const;
 
-export function MemoryPlanCard({ plan, budgetGiB, onBudget, onApply }: {
+const CHECKPOINTING_CHOICES: { value: CheckpointingChoice; label: string }[] = [
+  { value: 'auto', label: 'Auto: only when needed to fit' },
+  { value: 'on', label: 'On' },
+  { value: 'off', label: 'Off' },
+];
+
+/** What the plan assumed about checkpointing, in words. */
+function checkpointingText(plan: MemoryPlanView): string {
+  if (!plan.checkpointing) return plan.checkpointingAuto ? 'Off: the plan fits without it.' : 'Off.';
+  return `${plan.checkpointingAuto ? 'On, because the plan does not fit without it' : 'On'}: each block is run again in the backward pass, so steps take about a third longer.`;
+}
+
+export function MemoryPlanCard({ plan, budgetGiB, checkpointing, onBudget, onApply, onCheckpointing }: {
   plan: MemoryPlanView;
   budgetGiB: string;
+  checkpointing: CheckpointingChoice;
   onBudget: (value: string) => void;
   onApply: (index: number) => void;
+  onCheckpointing: (choice: CheckpointingChoice) => void;
 }) {
   const scale = Math.max(plan.total, plan.budget);
   return (
@@ -64,10 +80,16 @@ export function MemoryPlanCard({ plan, budgetGiB, onBudget, onApply }: {
           )}
         </div>
       )}
-      <div className="mt-3 max-w-48">
+      <div className="mt-3 grid gap-3 sm:grid-cols-[12rem_1fr]">
         <Field id="memory-budget" label="Memory budget (GiB)" help="Browsers do not report GPU memory: set what you can spare.">
           <input id="memory-budget" className={inputClass} inputMode="decimal" value={budgetGiB}
             onChange={(e) => onBudget(e.target.value)} data-testid="memory-budget" />
+        </Field>
+        <Field id="checkpointing" label="Gradient checkpointing" help={checkpointingText(plan)}>
+          <select id="checkpointing" className={inputClass} value={checkpointing} data-testid="checkpointing"
+            onChange={(e) => onCheckpointing(e.target.value as CheckpointingChoice)}>
+            {CHECKPOINTING_CHOICES.map((c) => <option key={c.value} value={c.value}>{c.label}</option>)}
+          </select>
         </Field>
       </div>
     </section>

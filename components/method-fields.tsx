@@ -1,11 +1,12 @@
 'use client';
 // Inputs for the method section: one typed number field per setting, with its help or its error inline.
 import type { ReactNode } from 'react';
-import { FIELD_SPECS, type NumericField } from '@/lib/defaults';
+import { FIELD_SPECS, METHOD_SPECS, type BaseField, type NumericField } from '@/lib/ui-copy';
+import { fieldTestId, methodFields } from '@/lib/stores/method-form';
 import { useActions, useStudio } from './studio-provider';
 import { Field, inputClass } from './ui';
 
-export const FIELD_TEST_IDS: Record<NumericField, string> = {
+const BASE_TEST_IDS: Record<BaseField, string> = {
   steps: 'steps',
   batchSize: 'batch-size',
   seqLen: 'seq-len',
@@ -20,10 +21,13 @@ export const FIELD_TEST_IDS: Record<NumericField, string> = {
   beta1: 'beta1',
   beta2: 'beta2',
   epsilon: 'epsilon',
-  loraR: 'lora-r',
-  loraAlpha: 'lora-alpha',
-  loraDropout: 'lora-dropout',
 };
+
+/** data-testid per field: the shared ones above, each method's from its spec ('lora-r', 'lora-alpha', ...). */
+export const FIELD_TEST_IDS = Object.fromEntries([
+  ...Object.entries(BASE_TEST_IDS),
+  ...METHOD_SPECS.flatMap((s) => methodFields(s.id).map(([fk, key, f]) => [fk, fieldTestId(s.id, key, f)])),
+]) as Record<NumericField, string>;
 
 export function NumberField({ field }: { field: NumericField }) {
   const value = useStudio((s) => s.form.drafts[field]);

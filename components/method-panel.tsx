@@ -1,16 +1,14 @@
 'use client';
-// Section 3, Method: LoRA or full fine-tuning, presets, and every hyperparameter with one line of help.
-import { GPT2_TARGET_MODULES, METHOD_HELP, PRESETS, RSLORA_HELP, SCHEDULE_HELP, TARGET_HELP, type Method, type ScheduleKind } from '@/lib/defaults';
+// Section 3, Method: every method of the registry with its one-line trade-off, presets, and every hyperparameter
+// with one line of help (the method's own fields come from its spec).
+import { METHOD_SPECS, PRESETS, SCHEDULE_HELP, type ScheduleKind } from '@/lib/ui-copy';
 import { isRunActive } from '@/lib/stores/studio-reducer';
 import { MemoryPlanSection } from './memory-plan-section';
 import { FieldGroup, NumberField } from './method-fields';
+import { MethodOwnFields } from './method-own-fields';
 import { useActions, useStudio } from './studio-provider';
-import { Alert, Button, Card, Checkbox, Field, focusRing, inputClass, RadioCard } from './ui';
+import { Alert, Button, Card, Field, focusRing, inputClass, RadioCard } from './ui';
 
-const METHODS: { value: Method; label: string }[] = [
-  { value: 'lora', label: 'LoRA' },
-  { value: 'full', label: 'Full fine-tuning' },
-];
 const SCHEDULES: ScheduleKind[] = ['cosine', 'linear', 'constant'];
 
 export function MethodPanel() {
@@ -35,16 +33,16 @@ export function MethodPanel() {
       <fieldset disabled={running} className="flex flex-col gap-6">
         <legend className="sr-only">Training method and hyperparameters</legend>
         <div role="radiogroup" aria-label="Method" className="grid gap-3 sm:grid-cols-2">
-          {METHODS.map((m) => (
+          {METHOD_SPECS.map((m) => (
             <RadioCard
-              key={m.value}
+              key={m.id}
               name="method"
-              value={m.value}
-              checked={method === m.value}
-              onSelect={() => actions.setMethod(m.value)}
+              value={m.id}
+              checked={method === m.id}
+              onSelect={() => actions.setMethod(m.id)}
               label={m.label}
-              help={METHOD_HELP[m.value]}
-              testId={`method-${m.value}`}
+              help={m.help}
+              testId={`method-${m.id}`}
             />
           ))}
         </div>
@@ -102,61 +100,9 @@ export function MethodPanel() {
           </div>
         </details>
 
-        {method === 'lora' && <LoraFields />}
+        <MethodOwnFields method={method} />
         {formError && <Alert>{formError}</Alert>}
       </fieldset>
     </Card>
-  );
-}
-
-function LoraFields() {
-  const targets = useStudio((s) => s.form.targetModules);
-  const modelTargets = useStudio((s) => s.model.info?.loraTargets);
-  const modules = modelTargets?.all ?? GPT2_TARGET_MODULES;
-  const rslora = useStudio((s) => s.form.useRslora);
-  const targetError = useStudio((s) => s.configErrors.targetModules);
-  const actions = useActions();
-  return (
-    <FieldGroup title="LoRA">
-      <NumberField field="loraR" />
-      <NumberField field="loraAlpha" />
-      <NumberField field="loraDropout" />
-      <fieldset className="flex flex-col gap-1 sm:col-span-2" aria-describedby="targets-note">
-        <legend className="text-sm font-medium">Target modules</legend>
-        <div className="mt-1 flex flex-wrap gap-4">
-          {modules.map((m) => (
-            <label key={m} className="flex items-center gap-2 font-mono text-sm">
-              <input
-                type="checkbox"
-                checked={targets.includes(m)}
-                onChange={() => actions.toggleTargetModule(m)}
-                data-testid={`target-${m}`}
-                className={`accent-indigo-600 ${focusRing}`}
-              />
-              {m}
-            </label>
-          ))}
-        </div>
-        {modelTargets && (
-          <div className="mt-1 flex flex-wrap gap-2">
-            {Object.entries(modelTargets.presets).map(([name, list]) => (
-              <Button key={name} className="py-0.5 text-xs" onClick={() => actions.setTargetModules(list)} data-testid={`targets-${name}`}>
-                {name === 'attention' ? 'Attention only' : name === 'all-linear' ? 'All linear layers' : name}
-              </Button>
-            ))}
-          </div>
-        )}
-        {targetError ? (
-          <p id="targets-note" role="alert" className="text-xs text-red-700 dark:text-red-400">
-            {targetError}
-          </p>
-        ) : (
-          <p id="targets-note" className="text-xs text-zinc-500 dark:text-zinc-400">
-            {TARGET_HELP}
-          </p>
-        )}
-      </fieldset>
-      <Checkbox checked={rslora} onChange={actions.setRslora} testId="rslora" label={<span className="font-medium">rsLoRA</span>} help={RSLORA_HELP} />
-    </FieldGroup>
   );
 }

@@ -1,8 +1,9 @@
 'use client';
 // Section 2, Model: choose where the base model comes from (bundled, Hub, local folder) and the compute
 // backend, load it with progress and Cancel, and see what actually loaded.
-import { BACKEND_CHOICES, FALLBACK_ADAPTER_HELP } from '@/lib/defaults';
-import type { BackendChoice } from '@/lib/protocol';
+import { BACKEND_CHOICES } from '@/lib/stores/studio-settings';
+import { FALLBACK_ADAPTER_HELP } from '@/lib/ui-copy';
+import type { BackendChoice } from '@/lib/train-worker/protocol';
 import { isRunActive } from '@/lib/stores/studio-reducer';
 import { modelKey } from '@/lib/stores/studio-store';
 import { HubCacheList } from './hub-cache-list';

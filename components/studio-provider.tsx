@@ -2,7 +2,7 @@
 // Gives each page its own studio store (no module-level singleton) and hooks to read it.
 import { createContext, use, useEffect, useState, type ReactNode } from 'react';
 import { useStore } from 'zustand';
-import type { StudioSettings } from '@/lib/defaults';
+import type { StudioSettings } from '@/lib/stores/studio-settings';
 import { createStudioStore, type StudioActions, type StudioState, type StudioStore } from '@/lib/stores/studio-store';
 
 const StudioContext = createContext<StudioStore | null>(null);

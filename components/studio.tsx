@@ -1,7 +1,7 @@
 'use client';
 // The studio: header and the five workflow sections, inside one store provider.
 import { useState } from 'react';
-import { settingsFromSearchParams, type SearchParams } from '@/lib/defaults';
+import { settingsFromSearchParams, type SearchParams } from '@/lib/stores/studio-settings';
 import { BackendBadge } from './backend-badge';
 import { DataPanel } from './data-panel';
 import { ExportPanel } from './export-panel';

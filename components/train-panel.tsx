@@ -2,6 +2,7 @@
 // Section 4, Train: start, pause, resume and stop a run, and watch its figures and loss curve.
 import { estimateRemainingMs, formatCount, formatDuration, formatLoss, formatLr, formatTokensPerSec } from '@/lib/format';
 import { selectStartBlocker } from '@/lib/stores/studio-store';
+import { methodSpec } from '@/lib/ui-copy';
 import type { RunStatus } from '@/lib/stores/studio-reducer';
 import { LossChart } from './loss-chart';
 import { useActions, useStudio } from './studio-provider';
@@ -93,7 +94,7 @@ export function TrainPanel() {
 function RunFacts() {
   const run = useStudio((s) => s.run);
   const parts: string[] = [];
-  if (run.method) parts.push(run.method === 'lora' ? 'LoRA' : 'full fine-tuning');
+  if (run.method) parts.push(methodSpec(run.method).label);
   if (run.trainableParams !== null) parts.push(`${formatCount(run.trainableParams)} trainable parameters`);
   if (run.trainExamples !== null) parts.push(`${run.trainExamples.toLocaleString('en-US')} train examples`);
   if (run.validationExamples !== null) parts.push(`${run.validationExamples.toLocaleString('en-US')} validation examples`);

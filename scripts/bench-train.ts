@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fsSource } from '../lib/cli/fs-source';
 import { initNodeBackend } from '../lib/cli/node-backend';
-import { defaultTrainConfig } from '../lib/defaults';
+import { defaultTrainConfig } from '../lib/engine/defaults';
 import { loadGpt2Folder } from '../lib/engine/loader';
 import { mulberry32 } from '../lib/engine/random';
 import { Trainer } from '../lib/engine/trainer';

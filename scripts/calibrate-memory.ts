@@ -3,7 +3,7 @@
 // `npx tsx scripts/calibrate-memory.ts`; paste the printed coefficients into lib/engine/memory-plan.ts.
 import * as tf from '@tensorflow/tfjs';
 import { parseModelConfig } from '../lib/engine/loader';
-import { DEFAULT_LORA } from '../lib/engine/lora';
+import { DEFAULT_LORA } from '../lib/engine/peft/lora';
 import type { ChunkOptions } from '../lib/engine/chunked-loss';
 import { measureStepPeak } from '../lib/engine/memory-measure';
 import { activationTerms, planModelFor, type Mode } from '../lib/engine/memory-plan';

@@ -16,7 +16,7 @@ import { splitRecords } from '../lib/data/split';
 const [adapterDir = '-', countArg = '40', dataFile = 'public/samples/review-sentiment.alpaca.jsonl'] = process.argv.slice(2);
 await initNodeBackend('auto');
 const m = await loadModelFolder('webtune-demo', fsSource('public/models/webtune-demo'));
-const adapter = adapterDir === '-' ? undefined : await loadAdapterFolder(adapterDir, m.config);
+const tuned = adapterDir === '-' ? undefined : await loadAdapterFolder(adapterDir, m.config, m.weights);
 const data = parseDatasetText(dataFile, readFileSync(dataFile, 'utf8'));
 const template = chooseTemplate('auto', tokenizerConfigOf(m), data.shape);
 const { validation } = splitRecords(data.records, 0.1, 42);
@@ -27,7 +27,7 @@ for (const [i, rec] of validation.slice(0, n).entries()) {
   const { ids, mask } = encodeConversation(m.tokenizer, rec, { template }).example;
   const start = mask.indexOf(1);
   const want = m.tokenizer.decode(ids.slice(start).filter((t) => t !== m.tokenizer.eosId)).trim();
-  const out = m.tokenizer.decode(await generate(m.config, m.weights, adapter, ids.slice(0, start), { maxNewTokens: 16, temperature: 0, eosId: m.tokenizer.eosId })).trim();
+  const out = m.tokenizer.decode(await generate(m.config, tuned?.weights ?? m.weights, tuned?.adapter, ids.slice(0, start), { maxNewTokens: 16, temperature: 0, eosId: m.tokenizer.eosId })).trim();
   if (out === want) exact++;
   if (i < 5) console.log(`line ${rec.line}: ${JSON.stringify(out)} (want ${JSON.stringify(want)})`);
 }

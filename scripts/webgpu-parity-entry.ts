@@ -2,7 +2,7 @@
 // the cpu backend, then on webgpu, and returns the largest relative differences.
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
-import { createLora, disposeLora } from '../lib/engine/lora';
+import { createLora, disposeLora } from '../lib/engine/peft/lora';
 import { causalLmLoss } from '../lib/engine/loss';
 import { disposeWeights, forward } from '../lib/engine/model';
 import { parseModelConfig } from '../lib/engine/model-config';
@@ -29,9 +29,9 @@ async function run(family: Parameters<typeof tinyRawConfig>[0], over: Record<str
   for (const m of lora.modules.values()) m.B.assign(tf.tensor(normalArray(m.B.size, 0.3, rng), m.B.shape));
   const ids = tf.tensor2d([[258, 3, 77, 104, 101, 32, 99, 9], [5, 250, 17, 17, 42, 0, 0, 0]], [2, 8], 'int32');
   const mask = tf.tensor2d([[0, 0, 1, 1, 1, 1, 1, 1], [0, 1, 1, 1, 1, 0, 0, 0]], [2, 8]);
-  const logits = forward(config, weights, ids, { lora });
+  const logits = forward(config, weights, ids, { adapter: lora });
   const vars = [...lora.modules.values()].flatMap((m) => [m.A, m.B]);
-  const { value, grads } = tf.variableGrads(() => causalLmLoss(forward(config, weights, ids, { lora }), ids, mask), vars);
+  const { value, grads } = tf.variableGrads(() => causalLmLoss(forward(config, weights, ids, { adapter: lora }), ids, mask), vars);
   const flat = tf.concat(vars.map((v) => tf.reshape(grads[v.name], [-1])));
   const out = [(await logits.data()) as Float32Array, (await flat.data()) as Float32Array];
   tf.dispose([ids, mask, logits, value, flat, ...Object.values(grads)]);

@@ -1,7 +1,7 @@
 // The data worker: a thin adapter that checks each Data-step message and hands it to DataSession (lib/),
 // so parsing, cleaning, tokenizing and encoding large files never block the page.
-import { parseDataRequest, type DataEvent, type DataRequest } from '../lib/data-protocol';
-import { DataSession } from '../lib/data-session';
+import { parseDataRequest, type DataEvent, type DataRequest } from '../lib/data-worker/protocol';
+import { DataSession } from '../lib/data-worker/session';
 
 const scope = self as unknown as {
   postMessage(message: DataEvent, transfer?: Transferable[]): void;

@@ -2,8 +2,8 @@
 import '@tensorflow/tfjs-backend-webgpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { parseRequest, type WorkerEvent } from '../lib/protocol';
-import { TrainSession } from '../lib/train-session';
+import { parseRequest, type WorkerEvent } from '../lib/train-worker/protocol';
+import { TrainSession } from '../lib/train-worker/session';
 
 // The wasm binaries are copied to public/tfjs-wasm/ by scripts/copy-wasm.mjs before every build.
 setWasmPaths('/tfjs-wasm/');

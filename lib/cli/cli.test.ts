@@ -79,6 +79,17 @@ describe('cli', () => {
     expect(events.at(-1)).toMatchObject({ event: 'done', steps: 2 });
   });
 
+  it('plans memory before training: checkpointing off when it fits, on with --checkpointing, same losses', async () => {
+    const { dir, model, data } = setup();
+    const args = ['train', '--model', model, '--data', data, '--steps', '2', '--batch', '2', '--seq-len', '16', '--lora-r', '4', '--json'];
+    const runs = await Promise.all([[], ['--checkpointing']].map((extra, i) => cli([...args, ...extra, '--out', join(dir, `ck${i}`)])));
+    const events = runs.map((r) => r.stdout.trim().split('\n').map((l) => JSON.parse(l)));
+    expect(events[0].find((e) => e.event === 'plan')).toMatchObject({ checkpointing: false, fits: true });
+    expect(events[1].find((e) => e.event === 'plan')).toMatchObject({ checkpointing: true, fits: true });
+    const losses = events.map((ev) => ev.filter((e) => e.event === 'step').map((e) => e.loss));
+    losses[1].forEach((l: number, i: number) => expect(l).toBeCloseTo(losses[0][i], 5));
+  });
+
   it.each([
     [['train', '--model', '/nonexistent', '--data', 'x', '--out', '/tmp/x', '--json'], /no config\.json/],
     [['train', '--data', 'x', '--out', 'y', '--json'], /--model is required/],

@@ -1,14 +1,15 @@
-// `cli generate`: continues a prompt with a model folder, optionally through a PEFT LoRA adapter folder, so a
-// trained adapter can be tried from the command line (greedy by default).
+// `cli generate`: continues a prompt with a model folder, optionally through a PEFT adapter folder (any method the
+// registry loads), so a trained adapter can be tried from the command line (greedy by default).
 import { readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { renderAlpacaPrompt } from '../data/templates';
 import { generate } from '../engine/generate';
 import { loadModelFolder } from '../engine/loader';
-import { loraFromPeft, type LoraState } from '../engine/lora';
+import { methodForPeftType } from '../engine/peft/methods';
+import type { TrainableState } from '../engine/peft/types';
 import { readSafetensors, toFloat32 } from '../engine/safetensors';
-import type { HostTensor, ModelConfig } from '../engine/types';
+import type { HostTensor, ModelConfig, WeightMap } from '../engine/types';
 import { fsSource } from './fs-source';
 import { initNodeBackend } from './node-backend';
 
@@ -16,15 +17,17 @@ export const GENERATE_USAGE = `generate --model <dir> (--prompt "..." | --instru
       [--adapter <dir>] [--max-tokens N] [--temperature T] [--seed S] [--json]
       (--instruction renders the Alpaca template the studio trains Alpaca data with)`;
 
-/** Reads a PEFT adapter folder (adapter_config.json + adapter_model.safetensors) as written by the studio or PEFT. */
-export async function loadAdapterFolder(dir: string, model: ModelConfig): Promise<LoraState> {
+/** Reads a PEFT adapter folder (adapter_config.json + adapter_model.safetensors) as written by the studio or PEFT,
+ * through the method its peft_type names; types the registry does not run are refused by name. */
+export async function loadAdapterFolder(dir: string, model: ModelConfig, weights: WeightMap): Promise<TrainableState> {
   const config = JSON.parse(await readFile(join(dir, 'adapter_config.json'), 'utf8').catch(() => {
     throw new Error(`${dir} has no adapter_config.json`);
   }));
+  const method = methodForPeftType(config.peft_type); // refuses types we do not run before reading tensors
   const file = readSafetensors(new Uint8Array(await readFile(join(dir, 'adapter_model.safetensors'))));
   const tensors: Record<string, HostTensor> = {};
   for (const [k, e] of file.tensors) tensors[k] = { shape: e.shape, data: toFloat32(e) };
-  return loraFromPeft(config, tensors, model);
+  return method.load!({ config, tensors }, model, weights);
 }
 
 export async function runGenerate(argv: string[]): Promise<void> {
@@ -44,9 +47,9 @@ export async function runGenerate(argv: string[]): Promise<void> {
   await initNodeBackend();
   const dir = resolve(values.model);
   const model = await loadModelFolder(basename(dir), fsSource(dir));
-  const lora = values.adapter ? await loadAdapterFolder(resolve(values.adapter), model.config) : undefined;
+  const tuned = values.adapter ? await loadAdapterFolder(resolve(values.adapter), model.config, model.weights) : undefined;
   const promptIds = model.tokenizer.encode(prompt);
-  const ids = await generate(model.config, model.weights, lora, promptIds, {
+  const ids = await generate(model.config, tuned?.weights ?? model.weights, tuned?.adapter, promptIds, {
     maxNewTokens, temperature: Number(values.temperature), seed: Number(values.seed), eosId: model.tokenizer.eosId,
   });
   const text = model.tokenizer.decode(ids);

@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import { cleanRecords } from '../data/clean';
 import { datasetStats } from '../data/stats';
-import { defaultTrainConfig } from '../defaults';
+import { defaultTrainConfig } from '../engine/defaults';
 import { checkChoice, modelTokenizer, readDataFile, SHAPES, TEMPLATES } from './data-args';
 
 export const INSPECT_USAGE = `inspect <file> [--format auto|text|alpaca|prompt-completion|chat|preference] [--model <dir>]

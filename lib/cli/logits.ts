@@ -4,7 +4,6 @@ import * as tf from '@tensorflow/tfjs';
 import { basename, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadModelFolder, loadTokenizer, type LoadedModel } from '../engine/loader';
-import { disposeLora } from '../engine/lora';
 import { disposeWeights, forward } from '../engine/model';
 import { fsSource } from './fs-source';
 import { loadAdapterFolder } from './generate';
@@ -41,13 +40,13 @@ export async function runLogits(argv: string[]): Promise<void> {
   }
   await initNodeBackend(values.backend as 'auto' | 'wasm' | 'cpu');
   const model = await loadFolder(values.model);
-  const lora = values.adapter ? await loadAdapterFolder(resolve(values.adapter), model.config) : undefined;
+  const tuned = values.adapter ? await loadAdapterFolder(resolve(values.adapter), model.config, model.weights) : undefined;
   const tokens = values.tokens !== undefined ? parseTokens(values.tokens, model.config.vocab_size) : model.tokenizer.encode(values.text!);
   if (tokens.length === 0) throw new Error('The input has no tokens');
-  const logits = tf.tidy(() => forward(model.config, model.weights, tf.tensor2d(tokens, [1, tokens.length], 'int32'), { lora }));
+  const logits = tf.tidy(() => forward(model.config, tuned?.weights ?? model.weights, tf.tensor2d(tokens, [1, tokens.length], 'int32'), { adapter: tuned?.adapter }));
   const rows = ((await logits.array()) as number[][][])[0]; // [T, V]
   logits.dispose();
-  if (lora) disposeLora(lora);
+  tuned?.dispose();
   disposeWeights(model.weights);
   console.log(JSON.stringify({ tokens, logits: rows }));
 }

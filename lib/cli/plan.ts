@@ -3,16 +3,31 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { autoCheckpointing, DEFAULT_BUDGET_GIB, formatBytes, planMemory, planModelFor, type PlanRequest, type WeightFormat } from '../engine/memory-plan';
+import { autoCheckpointing, DEFAULT_BUDGET_GIB, formatBytes, planMemory, planModelFor, type MemoryPlan, type PlanRequest, type WeightFormat } from '../engine/memory-plan';
+import { methodSpec } from '../engine/peft/registry';
+import type { ModelConfig, TrainConfig } from '../engine/types';
 import { parseModelConfig } from '../engine/model-config';
 import { countLoraParams, countParams, loraTargetPresets } from '../engine/params';
-import { defaultTrainConfig } from '../defaults';
+import { defaultTrainConfig } from '../engine/defaults';
 
 export const PLAN_USAGE = `plan --config <config.json | model dir> [--method lora|full] [--batch B] [--seq-len T] [--lora-r R]
       [--lora-targets q_proj,v_proj,...] [--checkpointing | --no-checkpointing] [--weights f32|f16|int8] [--budget-gib G] [--json]
       Memory of a training run before any weights are fetched. Gradient checkpointing is on only when the plan does
       not fit the budget otherwise (default budget ${DEFAULT_BUDGET_GIB} GiB), unless a flag says; --weights is how the frozen base
       weights of a LoRA run are stored.`;
+
+/** The most tfjs's WebAssembly backend can hold: its heap stops at 4 GiB. */
+export const WASM_HEAP_BYTES = 4 * 1024 ** 3;
+
+/** The plan of a training run as `train` will start it; checkpointing decided here when the config leaves it unset. */
+export function runPlanFor(config: ModelConfig, cfg: TrainConfig, budgetBytes: number): MemoryPlan {
+  const spec = methodSpec(cfg.method);
+  const model = planModelFor(config);
+  const limits = { budgetBytes };
+  const req: PlanRequest = { method: spec.memoryProfile, trainableParams: spec.trainableParams(config, cfg), batchSize: cfg.batchSize, seqLen: cfg.seqLen };
+  req.checkpointing = cfg.checkpointing ?? autoCheckpointing(model, req, limits);
+  return planMemory(model, req, limits);
+}
 
 function positive(v: string | undefined, name: string, fallback: number, int = true): number {
   if (v === undefined) return fallback;

@@ -3,23 +3,30 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadModelFolder, tokenizerConfigOf } from '../engine/loader';
+import { formatBytes } from '../engine/memory-plan';
 import { Trainer } from '../engine/trainer';
-import { loraTargetPresets } from '../engine/params';
-import { isGpt2, maxPositions, type TrainConfig } from '../engine/types';
+import { METHOD_IDS } from '../engine/peft/registry';
+import { maxPositions, type TrainConfig } from '../engine/types';
 import { chooseTemplate } from '../data/chat-template';
 import { encodeConversations } from '../data/encode-chat';
 import { splitRecords } from '../data/split';
-import { defaultTrainConfig } from '../defaults';
+import { defaultTrainConfig } from '../engine/defaults';
+import { applyMethodFlags, checkMethod, fitModulesToModel, methodOptions, methodUsage } from './method-args';
 import { exportRun } from '../export/run-export';
 import { checkChoice, readDataFile, SHAPES, TEMPLATES } from './data-args';
 import { fsSource } from './fs-source';
 import { initNodeBackend } from './node-backend';
+import { runPlanFor, WASM_HEAP_BYTES } from './plan';
 
-export const TRAIN_USAGE = `train --model <dir> --data <file> --method lora|full --steps N --out <dir>
-      [--batch B] [--seq-len T] [--lr X] [--lora-r R] [--lora-alpha A] [--lora-targets c_attn,c_proj | q_proj,v_proj,...] [--seed S]
+export const TRAIN_USAGE = `train --model <dir> --data <file> --method ${METHOD_IDS.join('|')} --steps N --out <dir>
+      [--batch B] [--seq-len T] [--lr X] [--seed S] and the method's own flags:
+${methodUsage()}
       [--val-ratio F | --val-data <file>] [--backend wasm|cpu] [--format auto|text|alpaca|prompt-completion|chat|preference]
       [--template auto|model|chatml|alpaca|llama3] [--entry <name> (--data is a dataset_info.json)] [--packing] [--json]
+      [--checkpointing | --no-checkpointing]
       --packing packs short training examples into rows of --seq-len (attention stays inside each example; validation unpacked).
+      Gradient checkpointing (each block recomputed in the backward pass: far less memory, about a third slower) is on
+      only when the memory plan does not fit 4 GiB (wasm's heap) without it, unless a flag says.
       Any data layout (JSONL, JSON, CSV, TSV, Parquet, txt); chat data is templated and learns assistant turns;
       preference pairs train on the chosen answer.`;
 
@@ -36,18 +43,17 @@ function parse(argv: string[]) {
     options: {
       model: { type: 'string' }, data: { type: 'string' }, method: { type: 'string', default: 'lora' },
       steps: { type: 'string' }, batch: { type: 'string' }, 'seq-len': { type: 'string' }, lr: { type: 'string' },
-      'lora-r': { type: 'string' }, 'lora-alpha': { type: 'string' }, 'lora-targets': { type: 'string' }, seed: { type: 'string' },
+      ...methodOptions(), seed: { type: 'string' },
       'val-ratio': { type: 'string' }, 'val-data': { type: 'string' }, backend: { type: 'string', default: 'auto' }, out: { type: 'string' },
       format: { type: 'string' }, template: { type: 'string' }, entry: { type: 'string' }, json: { type: 'boolean', default: false },
-      packing: { type: 'boolean', default: false },
+      packing: { type: 'boolean', default: false }, checkpointing: { type: 'boolean' }, 'no-checkpointing': { type: 'boolean' },
     },
     strict: true,
   });
   for (const req of ['model', 'data', 'out'] as const) if (!values[req]) throw new Error(`--${req} is required\n\n${TRAIN_USAGE}`);
-  if (values.method !== 'lora' && values.method !== 'full') throw new Error(`--method must be lora or full, got "${values.method}"`);
   if (!['auto', 'wasm', 'cpu'].includes(values.backend!)) throw new Error('--backend must be wasm or cpu');
-  const base = defaultTrainConfig(values.method);
-  const cfg: TrainConfig = {
+  const base = defaultTrainConfig(checkMethod(values.method));
+  const cfg: TrainConfig = applyMethodFlags({
     ...base,
     steps: num(values.steps, 'steps') ?? base.steps,
     batchSize: num(values.batch, 'batch') ?? base.batchSize,
@@ -55,26 +61,23 @@ function parse(argv: string[]) {
     lr: num(values.lr, 'lr', false) ?? base.lr,
     seed: num(values.seed, 'seed') ?? base.seed,
     ...(values.packing ? { packing: true } : {}),
-    lora: {
-      ...base.lora,
-      r: num(values['lora-r'], 'lora-r') ?? base.lora.r,
-      alpha: num(values['lora-alpha'], 'lora-alpha', false) ?? base.lora.alpha,
-      targetModules: values['lora-targets']?.split(',').map((t) => t.trim()).filter(Boolean) ?? base.lora.targetModules,
-    },
-  };
+  }, values);
   if (cfg.steps < 1 || cfg.batchSize < 1) throw new Error('--steps and --batch must be at least 1');
+  if (values.checkpointing && values['no-checkpointing']) throw new Error('Use --checkpointing or --no-checkpointing, not both');
+  if (values.checkpointing || values['no-checkpointing']) cfg.checkpointing = Boolean(values.checkpointing);
   const data = { format: checkChoice(values.format, SHAPES, 'format'), template: checkChoice(values.template, TEMPLATES, 'template') };
   return { values, cfg, data, valRatio: num(values['val-ratio'], 'val-ratio', false) ?? 0 };
 }
 
 export async function runTrain(argv: string[]): Promise<void> {
-  const { values, cfg, data: dataOpts, valRatio } = parse(argv);
+  const { values, cfg: parsed, data: dataOpts, valRatio } = parse(argv);
+  let cfg = parsed;
   const log = (o: object, text: string) => (values.json ? console.log(JSON.stringify(o)) : console.log(text));
   const backend = await initNodeBackend(values.backend as 'auto' | 'wasm' | 'cpu');
   const modelDir = resolve(values.model!);
   const model = await loadModelFolder(basename(modelDir), fsSource(modelDir));
   // Without --lora-targets, Llama-family models get their attention projections (the defaults name GPT-2's modules).
-  if (!values['lora-targets'] && !isGpt2(model.config)) cfg.lora.targetModules = loraTargetPresets(model.config).presets.attention;
+  cfg = fitModulesToModel(cfg, values, model.config);
   const data = await readDataFile(values.data!, dataOpts.format, values.entry);
   const template = chooseTemplate(dataOpts.template, tokenizerConfigOf(model), data.shape);
   if (cfg.seqLen > maxPositions(model.config)) throw new Error(`--seq-len ${cfg.seqLen} exceeds the model's ${maxPositions(model.config)} positions`);
@@ -90,6 +93,14 @@ export async function runTrain(argv: string[]): Promise<void> {
       data.issues.slice(0, 10).map((e) => `\n  line ${e.line} [${e.class}]: ${e.reason}`).join(''),
   );
   if (!values.json) console.log(`backend: ${backend.backend} (${backend.adapter})`);
+  const plan = runPlanFor(model.config, cfg, WASM_HEAP_BYTES);
+  cfg = { ...cfg, checkpointing: plan.checkpointing };
+  log({ event: 'plan', totalBytes: plan.total, checkpointing: plan.checkpointing, fits: plan.fits },
+    `memory plan: ${formatBytes(plan.total)}, gradient checkpointing ${plan.checkpointing ? 'on' : 'off'}`);
+  if (backend.backend === 'wasm' && !plan.fits) {
+    throw new Error(`This run needs about ${formatBytes(plan.total)}, more than WebAssembly's ${formatBytes(WASM_HEAP_BYTES)} heap. ` +
+      (plan.suggestions.length ? `What would fit: ${plan.suggestions.map((s) => s.label).join(', ')}.` : 'Choose a smaller model.'));
+  }
   let last = { loss: NaN, tokens: 0, step: 0 };
   let valLoss: number | undefined;
   const trainer = new Trainer(model, enc.examples, val.examples, cfg, {

@@ -3,7 +3,7 @@
 // no tensor leaks.
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createLora, disposeLora, loraVariables } from './lora';
+import { createLora, disposeLora, loraVariables } from './peft/lora';
 import { causalLmLoss } from './loss';
 import { disposeWeights, forward, type ForwardOptions } from './model';
 import { parseModelConfig } from './model-config';
@@ -56,7 +56,7 @@ describe('gradient checkpointing', () => {
       const lora = createLora(f.config, { r: 4, alpha: 8, dropout: 0.2, targetModules: f.targets, useRslora: false }, 7);
       const rng = mulberry32(9);
       for (const m of lora.modules.values()) m.B.assign(tf.tensor(normalArray(m.B.size, 0.3, rng), m.B.shape));
-      const opts: ForwardOptions = { lora, training: true, dropout: 0.1, seed: 42 };
+      const opts: ForwardOptions = { adapter: lora, training: true, dropout: 0.1, seed: 42 };
       const before = tf.memory().numTensors;
       const plain = await gradsOf(f.config, w, loraVariables(lora), opts);
       const ck = await gradsOf(f.config, w, loraVariables(lora), { ...opts, checkpointing: true });
@@ -87,7 +87,7 @@ describe('gradient checkpointing', () => {
   it('dropout masks depend on the seed, not on call order: two checkpointed passes with one seed agree', async () => {
     const w = noisyWeights(gpt2, 3, 0.1);
     const lora = createLora(gpt2, { r: 2, alpha: 4, dropout: 0.3, targetModules: ['c_attn'], useRslora: false }, 1);
-    const opts: ForwardOptions = { lora, training: true, dropout: 0.2, seed: 11, checkpointing: true };
+    const opts: ForwardOptions = { adapter: lora, training: true, dropout: 0.2, seed: 11, checkpointing: true };
     const a = await gradsOf(gpt2, w, loraVariables(lora), opts);
     const b = await gradsOf(gpt2, w, loraVariables(lora), opts);
     const c = await gradsOf(gpt2, w, loraVariables(lora), { ...opts, seed: 12 });

@@ -3,13 +3,13 @@
 // runBlock, which runs a transformer block plainly or checkpointed.
 import * as tf from '@tensorflow/tfjs';
 import { checkpointed } from './checkpoint';
-import { loraBranch, type LoraState } from './lora';
+import type { Adapter } from './peft/types';
 import { deriveSeed } from './random';
 import type { Segments } from './segments';
 import type { WeightMap } from './types';
 
 export interface ForwardOptions {
-  lora?: LoraState;
+  adapter?: Adapter; // the active PEFT method's forward change (e.g. a LoraState); absent = the base model
   dropout?: number; // residual, embedding and attention dropout while training (GPT-2 pretrained with 0.1); 0 by default
   seed?: number; // fixes every dropout mask of this call
   training?: boolean; // dropout (model and LoRA) only applies when true
@@ -26,9 +26,9 @@ export interface ForwardOptions {
 export interface Ctx<C> {
   c: C;
   w: WeightMap;
-  lora?: LoraState;
+  adapter?: Adapter;
   p: number; // model dropout in effect
-  loraP: number; // LoRA dropout in effect
+  training: boolean; // adapters apply their own dropout only when true
   seed: number;
   site: number;
   checkpoint: boolean;
@@ -37,9 +37,9 @@ export interface Ctx<C> {
 export function makeCtx<C>(c: C, w: WeightMap, opts: ForwardOptions): Ctx<C> {
   const training = opts.training ?? false;
   return {
-    c, w, lora: opts.lora, seed: opts.seed ?? 0, site: 0, checkpoint: opts.checkpointing ?? false,
+    c, w, adapter: opts.adapter, seed: opts.seed ?? 0, site: 0, checkpoint: opts.checkpointing ?? false,
     p: training ? (opts.dropout ?? 0) : 0,
-    loraP: training && opts.lora ? opts.lora.config.dropout : 0,
+    training,
   };
 }
 
@@ -62,10 +62,10 @@ function layerCtx<C>(ctx: Ctx<C>, layer: number): Ctx<C> {
   return { ...ctx, seed: deriveSeed(ctx.seed, 0xb10c, layer), site: 0 };
 }
 
-/** The trainable variables block `prefix` reads: its LoRA factors, or its own weights when they are variables. */
+/** The trainable variables block `prefix` reads: the adapter's in its modules, and its own weights when they are
+ * variables (full fine-tuning). */
 export function layerVariables<C>(ctx: Ctx<C>, prefix: string): tf.Variable[] {
-  const out: tf.Variable[] = [];
-  for (const [path, m] of ctx.lora?.modules ?? []) if (path.startsWith(prefix)) out.push(m.A, m.B);
+  const out: tf.Variable[] = [...(ctx.adapter?.variablesUnder(prefix) ?? [])];
   for (const [key, t] of ctx.w) if (key.startsWith(prefix) && t instanceof tf.Variable && t.trainable) out.push(t);
   return out;
 }
@@ -80,11 +80,11 @@ export function runBlock<C>(ctx: Ctx<C>, layer: number, prefix: string, x: tf.Te
   return ctx.checkpoint ? checkpointed(run, x, extras, layerVariables(ctx, prefix)) : run(x, extras);
 }
 
-/** y plus the LoRA branch of x when module `path` is adapted; x [N, in], y [N, out]. */
-export function addLora<C>(ctx: Ctx<C>, x: tf.Tensor2D, y: tf.Tensor2D, path: string): tf.Tensor2D {
-  const mod = ctx.lora?.modules.get(path);
-  if (!mod) return y;
-  return tf.add(y, loraBranch(x, mod, ctx.lora!.scaling, ctx.loraP, ctx.loraP > 0 ? nextSeed(ctx) : undefined));
+/** The linear hook both families call: module `path`'s output y = base(x) as the active adapter changes it
+ * (y itself without one); x [N, in], y [N, out]. */
+export function linearHook<C>(ctx: Ctx<C>, x: tf.Tensor2D, y: tf.Tensor2D, path: string): tf.Tensor2D {
+  if (!ctx.adapter) return y;
+  return ctx.adapter.linear(path, x, y, { training: ctx.training, nextSeed: () => nextSeed(ctx) });
 }
 
 /** Additive causal mask [T, T]: 0 where key j <= query i, -1e9 above the diagonal (exp underflows to 0). */

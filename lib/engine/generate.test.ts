@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { generate, sampleToken } from './generate';
 import { disposeWeights, gpt2Forward } from './gpt2';
-import { createLora, disposeLora } from './lora';
+import { createLora, disposeLora } from './peft/lora';
 import { mulberry32, normalArray } from './random';
 import { noisyWeights, tinyConfig, useCpu, values } from './test-utils';
 

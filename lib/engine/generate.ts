@@ -1,7 +1,7 @@
-// Text generation from any supported model's weight map (optionally with a LoRA adapter): greedy or seeded
+// Text generation from any supported model's weight map (optionally through an adapter: a LoraState, ...): greedy or seeded
 // temperature / top-k sampling, one token at a time. No KV cache yet: each token re-reads the window.
 import * as tf from '@tensorflow/tfjs';
-import type { LoraState } from './lora';
+import type { Adapter } from './peft/types';
 import { hiddenStates, lmHead, outputWeight } from './model';
 import { mulberry32, type Rng } from './random';
 import { hiddenSize, maxPositions, type ModelConfig, type WeightMap } from './types';
@@ -38,11 +38,11 @@ export function sampleToken(logits: ArrayLike<number>, temperature: number, topK
 }
 
 /** Logits [V] of the token after `ids` (the last maxPositions of them). */
-function nextLogits(config: ModelConfig, weights: WeightMap, lora: LoraState | undefined, ids: number[]): tf.Tensor1D {
+function nextLogits(config: ModelConfig, weights: WeightMap, adapter: Adapter | undefined, ids: number[]): tf.Tensor1D {
   return tf.tidy(() => {
     const window = ids.slice(-maxPositions(config));
     const T = window.length;
-    const h = hiddenStates(config, weights, tf.tensor2d(window, [1, T], 'int32'), { lora }); // [1, T, C]
+    const h = hiddenStates(config, weights, tf.tensor2d(window, [1, T], 'int32'), { adapter }); // [1, T, C]
     // Only the last position feeds the head: saves a [T, V] matmul per token.
     const last = tf.slice(h, [0, T - 1, 0], [1, 1, hiddenSize(config)]) as tf.Tensor3D; // [1, 1, C]
     return tf.reshape(lmHead(last, outputWeight(config, weights)), [-1]) as tf.Tensor1D; // [V]
@@ -50,13 +50,13 @@ function nextLogits(config: ModelConfig, weights: WeightMap, lora: LoraState | u
 }
 
 /** Generates up to maxNewTokens ids after promptIds; returns the new ids only. */
-export async function generate(config: ModelConfig, weights: WeightMap, lora: LoraState | undefined, promptIds: number[], opts: GenerateOptions): Promise<number[]> {
+export async function generate(config: ModelConfig, weights: WeightMap, adapter: Adapter | undefined, promptIds: number[], opts: GenerateOptions): Promise<number[]> {
   const ids = promptIds.length > 0 ? [...promptIds] : config.bos_token_id !== undefined ? [config.bos_token_id] : [];
   if (ids.length === 0) throw new Error('generate needs at least one prompt token (the model has no bos_token_id)');
   const rng = mulberry32(opts.seed ?? 0);
   const out: number[] = [];
   for (let i = 0; i < opts.maxNewTokens; i++) {
-    const logits = nextLogits(config, weights, lora, ids);
+    const logits = nextLogits(config, weights, adapter, ids);
     const row = await logits.data();
     logits.dispose();
     const next = sampleToken(row, opts.temperature, opts.topK ?? 0, rng);

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { modelFolderBundle } from '../export/bundle';
 import { generate } from './generate';
 import { loadModelFolder } from './loader';
-import { createLora, disposeLora, loraFromPeft, loraToPeft, mergeLora, unmergeLora, type LoraState } from './lora';
+import { createLora, disposeLora, loraFromPeft, loraToPeft, mergeLora, unmergeLora, type LoraState } from './peft/lora';
 import { causalLmLoss } from './loss';
 import { disposeWeights, forward, initWeights } from './model';
 import { parseModelConfig } from './model-config';
@@ -97,7 +97,7 @@ describe('llama LoRA', () => {
     const w = weightsOf(gqa, 3);
     const s = createLora(gqa, { r: 4, alpha: 8, dropout: 0, targetModules: ['q_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'], useRslora: false }, 2);
     randomizeB(s, 4);
-    const adapted = values(forward(gqa, w, ids(), { lora: s }));
+    const adapted = values(forward(gqa, w, ids(), { adapter: s }));
     const merged = new Map([...w].map(([k, t]) => [k, t.clone()]));
     await mergeLora(merged, s);
     expect(relErr(values(forward(gqa, merged, ids())), adapted)).toBeLessThan(1e-5);

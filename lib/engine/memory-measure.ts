@@ -5,10 +5,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { makeBatch, type Batch } from './batch';
 import type { ChunkOptions } from './chunked-loss';
-import { createLora, disposeLora, loraVariables } from './lora';
+import { defaultTrainConfig } from './defaults';
 import { causalLmBatchLoss } from './objective';
+import { peftMethod } from './peft/methods';
 import { Trainer } from './trainer';
-import type { Example, LoraConfig, ModelConfig, TrainConfig, WeightMap } from './types';
+import type { Example, LoraConfig, Method, ModelConfig, TrainConfig, WeightMap } from './types';
 
 export interface StepMeasurement {
   /** Peak bytes above what was allocated before the step (activations, gradients, temporaries). */
@@ -32,21 +33,20 @@ export function fullExamples(config: ModelConfig, B: number, T: number): Example
 
 /** One forward + backward pass of the causal LM objective on a [B, T] batch; weights are not changed or kept. */
 export async function measureStepPeak(
-  config: ModelConfig, weights: WeightMap, method: 'lora' | 'full', B: number, T: number, lora: LoraConfig, o: MeasureOptions = {},
+  config: ModelConfig, weights: WeightMap, method: Method, B: number, T: number, lora: LoraConfig, o: MeasureOptions = {},
 ): Promise<StepMeasurement> {
-  const state = method === 'lora' ? createLora(config, { ...lora, dropout: 0 }, 1) : undefined;
-  const vars = state ? loraVariables(state) : [...weights.values()].map((t) => tf.variable(t, true));
-  const model: WeightMap = state ? weights : new Map([...weights.keys()].map((k, i) => [k, vars[i]]));
+  const train = { ...defaultTrainConfig(method), lora: { ...lora, dropout: 0 } };
+  const state = peftMethod(method).create(config, weights, train, 1);
+  const vars = state.variables;
   const batch: Batch = makeBatch(fullExamples(config, B, T), T, 0);
   const start = tf.memory().numBytes;
   const profile = await tf.profile(() => {
-    const opts = { lora: state, training: true, checkpointing: o.checkpointing ?? false };
-    const { value, grads } = tf.variableGrads(() => causalLmBatchLoss(config, model, batch, opts, o.chunk), vars);
+    const opts = { adapter: state.adapter, training: true, checkpointing: o.checkpointing ?? false };
+    const { value, grads } = tf.variableGrads(() => causalLmBatchLoss(config, state.weights, batch, opts, o.chunk), vars);
     tf.dispose([value, ...Object.values(grads)]);
   });
   const trainableParams = vars.reduce((n, v) => n + v.size, 0);
-  if (state) disposeLora(state);
-  else vars.forEach((v) => v.dispose());
+  state.dispose();
   return { peakBytes: profile.peakBytes - start, trainableParams };
 }
 

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseModelConfig } from './loader';
 import { disposeWeights, initWeights } from './model';
-import { DEFAULT_LORA } from './lora';
+import { DEFAULT_LORA } from './peft/lora';
 import { activationBytes, autoCheckpointing, baseWeightBytes, planMemory, planModelFor, type PlanModel } from './memory-plan';
 import { measureStepPeak, measureTrainerPeak } from './memory-measure';
 import { countLoraParams, countParams, loraTargetPresets } from './params';

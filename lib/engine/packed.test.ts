@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { blockCausalMask, packExamples, segmentPositions } from '../data/pack';
-import { createLora, disposeLora, loraVariables, type LoraState } from './lora';
+import { createLora, disposeLora, loraVariables, type LoraState } from './peft/lora';
 import { causalLmLoss, countedTargets } from './loss';
 import { attentionShape } from './llama';
 import { disposeWeights, forward } from './model';
@@ -66,7 +66,7 @@ function slice(logits: tf.Tensor3D, [b, start, n]: [number, number, number]): Fl
 }
 
 function alone(f: Family, w: WeightMap, lora: LoraState, e: Example): tf.Tensor3D {
-  return forward(f.config, w, tf.tensor2d([e.ids], [1, e.ids.length], 'int32'), { lora });
+  return forward(f.config, w, tf.tensor2d([e.ids], [1, e.ids.length], 'int32'), { adapter: lora });
 }
 
 describe('packedAttention', () => {
@@ -103,8 +103,8 @@ describe.each(families)('packed forward: $name', (f) => {
     const w = f.weights();
     const lora = loraFor(f);
     const { ids, mask, segments } = packed();
-    const logits = forward(f.config, w, ids, { lora, segments });
-    const plain = forward(f.config, w, ids, { lora }); // no segments: attention crosses examples
+    const logits = forward(f.config, w, ids, { adapter: lora, segments });
+    const plain = forward(f.config, w, ids, { adapter: lora }); // no segments: attention crosses examples
     let worst = 0;
     let sum = 0;
     let n = 0;
@@ -132,13 +132,13 @@ describe.each(families)('packed forward: $name', (f) => {
     const a = packed();
     const b = packed(changed);
     const seg = tf.tensor2d(a.segments, [a.rows.length, T], 'int32');
-    const la = forward(f.config, w, a.ids, { lora, segments: seg });
-    const lb = forward(f.config, w, b.ids, { lora, segments: b.segments });
+    const la = forward(f.config, w, a.ids, { adapter: lora, segments: seg });
+    const lb = forward(f.config, w, b.ids, { adapter: lora, segments: b.segments });
     const [first, second] = spans();
     expect(relErr(slice(la, first), slice(lb, first))).toBeGreaterThan(1e-2); // the changed example did change
     expect(relErr(slice(lb, second), slice(la, second))).toBeLessThan(1e-6);
-    const pa = forward(f.config, w, a.ids, { lora }); // control: unpacked attention leaks the change
-    const pb = forward(f.config, w, b.ids, { lora });
+    const pa = forward(f.config, w, a.ids, { adapter: lora }); // control: unpacked attention leaks the change
+    const pb = forward(f.config, w, b.ids, { adapter: lora });
     expect(relErr(slice(pb, second), slice(pa, second))).toBeGreaterThan(1e-3);
     disposeLora(lora);
     disposeWeights(w);
@@ -150,12 +150,12 @@ describe.each(families)('packed forward: $name', (f) => {
     const vars = loraVariables(lora);
     const { ids, mask, segments } = packed();
     const total = examples.reduce((a, e) => a + countedTargets(e.mask), 0);
-    const got = tf.variableGrads(() => causalLmLoss(forward(f.config, w, ids, { lora, segments }), ids, mask), vars).grads;
+    const got = tf.variableGrads(() => causalLmLoss(forward(f.config, w, ids, { adapter: lora, segments }), ids, mask), vars).grads;
     const want = vars.map((v) => new Float32Array(v.size));
     for (const e of examples) {
       const x = tf.tensor2d([e.ids], [1, e.ids.length], 'int32');
       const weight = countedTargets(e.mask) / total;
-      const { grads } = tf.variableGrads(() => causalLmLoss(forward(f.config, w, x, { lora }), x, tf.ones([1, e.ids.length]) as tf.Tensor2D), vars);
+      const { grads } = tf.variableGrads(() => causalLmLoss(forward(f.config, w, x, { adapter: lora }), x, tf.ones([1, e.ids.length]) as tf.Tensor2D), vars);
       vars.forEach((v, i) => values(grads[v.name]).forEach((g, j) => (want[i][j] += g * weight)));
     }
     const worst = Math.max(...vars.map((v, i) => relErr(values(got[v.name]), want[i])));

@@ -99,12 +99,27 @@ export function matchesTarget(modulePath: string, targets: readonly string[]): b
   return targets.some((t) => modulePath === t || modulePath.endsWith('.' + t));
 }
 
+const LAYER_INDEX = /(?:^|\.)(?:h|layers)\.(\d+)\./;
+
+/** PEFT's layers_to_transform with the default layers_pattern: the block index in the path (h.3., layers.3.);
+ * null or absent selects every layer. */
+export function inLayers(modulePath: string, layers: readonly number[] | null | undefined): boolean {
+  if (layers == null) return true;
+  const m = LAYER_INDEX.exec(modulePath);
+  return m !== null && layers.includes(Number(m[1]));
+}
+
+/** The linear modules a LoRA config adapts: targeted by name and, with layersToTransform, in one of those blocks. */
+export function adaptedModules(c: ModelConfig, lora: Pick<LoraConfig, 'targetModules' | 'layersToTransform'>): Map<string, LinearModule> {
+  const out = new Map<string, LinearModule>();
+  for (const [path, lin] of linearModules(c)) if (matchesTarget(path, lora.targetModules) && inLayers(path, lora.layersToTransform)) out.set(path, lin);
+  return out;
+}
+
 /** Trainable parameters of a LoRA adapter: r * (in + out) per wrapped module. */
-export function countLoraParams(c: ModelConfig, lora: Pick<LoraConfig, 'r' | 'targetModules'>): number {
+export function countLoraParams(c: ModelConfig, lora: Pick<LoraConfig, 'r' | 'targetModules' | 'layersToTransform'>): number {
   let n = 0;
-  for (const [path, { fanIn, fanOut }] of linearModules(c)) {
-    if (matchesTarget(path, lora.targetModules)) n += lora.r * (fanIn + fanOut);
-  }
+  for (const { fanIn, fanOut } of adaptedModules(c, lora).values()) n += lora.r * (fanIn + fanOut);
   return n;
 }
 

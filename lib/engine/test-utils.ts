@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'vitest';
 import { disposeWeights, initGpt2Weights } from './gpt2';
-import { DEFAULT_LORA } from './lora';
+import { DEFAULT_LORA } from './peft/lora';
 import { mulberry32, normalArray } from './random';
 import type { Example, Gpt2Config, TrainConfig, WeightMap } from './types';
 

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { disposeWeights, gpt2Forward, initGpt2Weights } from './gpt2';
 import { causalLmLoss } from './loss';
-import { mergeLora } from './lora';
+import { mergeLora } from './peft/lora';
 import { countLoraParams, countParams } from './params';
 import { mulberry32, normalArray } from './random';
 import { randomExamples, relErr, tinyConfig, tinyTrainConfig, useCpu, values } from './test-utils';
@@ -131,7 +131,7 @@ describe('Trainer', () => {
     let n = 0;
     for (const e of val) {
       const ids = tf.tensor2d([e.ids], [1, e.ids.length], 'int32');
-      sum += values(causalLmLoss(gpt2Forward(config, weights, ids, { lora }), ids, tf.ones([1, e.ids.length]) as tf.Tensor2D))[0] * (e.ids.length - 1);
+      sum += values(causalLmLoss(gpt2Forward(config, weights, ids, { adapter: lora }), ids, tf.ones([1, e.ids.length]) as tf.Tensor2D))[0] * (e.ids.length - 1);
       n += e.ids.length - 1;
     }
     expect(evals[2].valLoss).toBeCloseTo(sum / n, 5);

@@ -1,10 +1,15 @@
 // The training loop: seeded batches, gradient accumulation, global-norm clipping, AdamW and a schedule,
-// for LoRA (base frozen) or full fine-tuning, reporting through typed events. Each step's compute is one tf.tidy.
+// for any registered method (lib/engine/peft: LoRA, full, ...), reporting through typed events. Each step's
+// compute is one tf.tidy.
 import * as tf from '@tensorflow/tfjs';
 import { AdamW } from './adamw';
 import { BatchSampler, makeBatch, packTrainingRows, type Batch } from './batch';
 import { causalLmBatchLoss } from './objective';
-import { createLora, disposeLora, loraToPeft, loraVariables, mergedWeight, readHost, type LoraState } from './lora';
+import { readHost } from './peft/host';
+import { isLoraState, type LoraState } from './peft/lora';
+import { peftMethod } from './peft/methods';
+import type { PeftMethod } from './peft/method';
+import type { PeftFiles, TrainableState } from './peft/types';
 import { deriveSeed } from './random';
 import { learningRateAt } from './schedule';
 import { isGpt2, maxPositions, type Example, type HostTensor, type ModelConfig, type TrainConfig, type TrainerEvents, type TrainResult, type WeightMap } from './types';
@@ -33,7 +38,7 @@ function validate(cfg: TrainConfig, config: ModelConfig, train: Example[]): void
   if (cfg.seqLen < 2) throw new Error('seqLen must be at least 2');
   if (!(cfg.lr > 0)) throw new Error('lr must be positive');
   if (train.length === 0) throw new Error('The training set is empty');
-  if (cfg.method !== 'lora' && cfg.method !== 'full') throw new Error(`Unknown method ${String(cfg.method)}`);
+  peftMethod(cfg.method); // throws on an unknown method
   if (isGpt2(config) && config.n_embd % config.n_head !== 0) throw new Error('n_embd must be divisible by n_head');
 }
 
@@ -51,9 +56,9 @@ export class TrainingDivergedError extends Error {
 export class Trainer {
   private readonly cfg: TrainConfig;
   private readonly config: ModelConfig;
-  private readonly weights: WeightMap; // what the forward pass reads: base tensors, or variables for 'full'
+  private readonly method: PeftMethod;
+  private readonly state: TrainableState; // the method's variables, the weights the forward pass reads, its hook
   private readonly vars: tf.Variable[];
-  private readonly lora: LoraState | null;
   private readonly opt: AdamW;
   private readonly sampler: BatchSampler;
   private readonly seqLen: number;
@@ -73,16 +78,9 @@ export class Trainer {
     this.cfg = cfg;
     this.config = model.config;
     this.seqLen = Math.min(cfg.seqLen, maxPositions(model.config));
-    if (cfg.method === 'lora') {
-      this.lora = createLora(model.config, cfg.lora, deriveSeed(cfg.seed, 0x10a));
-      this.weights = model.weights;
-      this.vars = loraVariables(this.lora);
-    } else {
-      this.lora = null;
-      // tf.variable shares the base tensor's data until the first update, so this costs no copy up front.
-      this.weights = new Map([...model.weights].map(([k, w]) => [k, tf.variable(w, true)]));
-      this.vars = [...this.weights.values()] as tf.Variable[];
-    }
+    this.method = peftMethod(cfg.method);
+    this.state = this.method.create(model.config, model.weights, cfg, deriveSeed(cfg.seed, 0x10a));
+    this.vars = this.state.variables;
     this.opt = new AdamW(this.vars, cfg);
     const packed = cfg.packing ? packTrainingRows(train, this.seqLen, this.padId) : null;
     this.rows = packed?.rows ?? train;
@@ -99,8 +97,8 @@ export class Trainer {
   /** Mean loss of one micro-batch (a scalar on the tape): logits only for the tokens that carry loss, a chunk at
    * a time, and with checkpointing no block keeps more than its input for the backward pass. */
   private microLoss(b: Batch, training: boolean, seed: number): tf.Scalar {
-    return causalLmBatchLoss(this.config, this.weights, b, {
-      lora: this.lora ?? undefined, training, dropout: this.cfg.dropout ?? 0, seed,
+    return causalLmBatchLoss(this.config, this.state.weights, b, {
+      adapter: this.state.adapter, training, dropout: this.cfg.dropout ?? 0, seed,
       checkpointing: training && (this.cfg.checkpointing ?? false),
     });
   }
@@ -276,32 +274,34 @@ export class Trainer {
     return this.step;
   }
 
+  /** The LoRA adapter of a LoRA run; null for other methods. */
   loraState(): LoraState | null {
-    return this.lora;
+    return isLoraState(this.state.adapter) ? this.state.adapter : null;
   }
 
-  exportAdapter(baseModel: string): ReturnType<typeof loraToPeft> {
-    if (!this.lora) throw new Error('exportAdapter needs a LoRA run; use exportWeights for full fine-tuning');
-    return loraToPeft(this.lora, { baseModel });
+  /** The method's PEFT files (adapter_config.json fields and tensors); methods without adapter files refuse. */
+  exportAdapter(baseModel: string): Promise<PeftFiles> {
+    if (!this.state.save) throw new Error(`exportAdapter needs an adapter method; ${this.method.label} exports the model folder (exportWeights)`);
+    return this.state.save(baseModel);
   }
 
   /** Every weight as host data with HF keys (GPT-2: `transformer.` prefix by default, as GPT2LMHeadModel saves;
-   * Llama keys are already full names): the trained weights for 'full', the base with the adapter merged for 'lora'. */
+   * Llama keys are already full names): trained variables as they are, the base with the adapter merged
+   * where the method has a merge (LoRA). */
   async exportWeights(prefix = isGpt2(this.config) ? 'transformer.' : ''): Promise<Record<string, HostTensor>> {
     // Snapshot what training changes synchronously (tf.clone), so a step running meanwhile cannot tear the
-    // export; LoRA's base weights are frozen and are read as they are.
-    const lora = this.lora;
-    const snaps = new Map([...this.weights].map(([k, w]) => [k, lora ? null : tf.clone(w)]));
-    const adapters = new Map<string, { A: tf.Tensor; B: tf.Tensor }>();
-    for (const [path, m] of lora?.modules ?? []) adapters.set(path + '.weight', { A: tf.clone(m.A), B: tf.clone(m.B) });
+    // export: trainable weights and the adapter; frozen base weights are read as they are.
+    const trainable = new Set<tf.Tensor>(this.vars);
+    const weights = this.state.weights;
+    const snaps = new Map([...weights].map(([k, w]) => [k, trainable.has(w) ? tf.clone(w) : null]));
+    const merge = this.state.snapshotMerge?.();
     const out: Record<string, HostTensor> = {};
     for (const [key, snap] of snaps) {
-      const ad = adapters.get(key);
       // One merged weight at a time keeps the extra memory to a single layer.
-      const t = snap ?? (ad && lora ? mergedWeight(this.weights.get(key)!, ad, lora.scaling, 1, lora.fanInFanOut) : tf.clone(this.weights.get(key)!));
+      const t = snap ?? merge?.merged(key, weights.get(key)!) ?? tf.clone(weights.get(key)!);
       out[prefix + key] = await readHost(t);
     }
-    for (const { A, B } of adapters.values()) tf.dispose([A, B]);
+    merge?.dispose();
     return out;
   }
 
@@ -312,7 +312,6 @@ export class Trainer {
   /** Frees the trainer's variables and optimizer state (not the model's base weights). */
   dispose(): void {
     this.opt.dispose();
-    if (this.lora) disposeLora(this.lora);
-    else for (const v of this.vars) v.dispose();
+    this.state.dispose();
   }
 }

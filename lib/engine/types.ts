@@ -1,6 +1,7 @@
 // Shared engine types: model configs, weight maps, training configs and the events a trainer reports.
 // Everything here is plain data so it can cross the worker boundary and be written to JSON.
 import type * as tf from '@tensorflow/tfjs';
+import type { MethodId } from './peft/registry';
 import type { RopeScaling } from './rope';
 
 /** Hugging Face GPT-2 `config.json` fields the engine uses (other keys are kept but ignored). */
@@ -83,9 +84,11 @@ export interface LoraConfig {
   dropout: number; // on the LoRA branch input only
   targetModules: string[]; // GPT-2: 'c_attn', 'c_proj', 'c_fc'; Llama: 'q_proj', ..., 'down_proj' (see loraTargetPresets)
   useRslora: boolean;
+  layersToTransform?: number[] | null; // PEFT layers_to_transform: block indices that get adapters; absent or null = all
 }
 
-export type Method = 'lora' | 'full';
+/** A method id of the registry (lib/engine/peft/registry.ts): 'lora', 'full', ... */
+export type Method = MethodId;
 export type ScheduleKind = 'cosine' | 'linear' | 'constant';
 
 export interface TrainConfig {
@@ -105,7 +108,8 @@ export interface TrainConfig {
   clipNorm: number; // global gradient norm clip; 0 = off
   seed: number;
   evalEvery: number; // steps between validation passes; 0 = off
-  lora: LoraConfig;
+  lora: LoraConfig; // LoRA's settings (they predate the method registry, so they keep their own field)
+  methodConfig?: Record<string, Record<string, unknown>>; // every other method's settings, by method id (lib/engine/peft)
   dropout?: number; // model dropout (residual, embedding, attention) while training; 0 when absent
   checkpointEvery?: number; // onCheckpoint every N steps (and always at the end); 0 or absent = only at the end
   packing?: boolean; // pack training examples into rows of seqLen, attention kept inside each; validation stays unpacked

@@ -1,4 +1,6 @@
 // Writes the README.md model card that ships inside every download: what was trained, how, and on what.
+import { methodSpec, type MethodId } from '../engine/peft/registry';
+
 /** What a run measured, as the trainer reports it. */
 export interface RunFacts {
   steps: number;
@@ -14,7 +16,7 @@ export interface RunFacts {
 /** Everything the model card says about a run. */
 export interface RunSummary extends RunFacts {
   baseModel: string;
-  method: 'lora' | 'full';
+  method: MethodId;
   hyperparameters: Record<string, unknown>;
   date: string; // ISO date of the export
 }
@@ -22,24 +24,25 @@ export interface RunSummary extends RunFacts {
 const fmt = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? 'n/a' : x.toFixed(4));
 
 export function modelCard(run: RunSummary, files: string[]): string {
-  const isLora = run.method === 'lora';
+  const spec = methodSpec(run.method);
+  const isAdapter = spec.exports === 'adapter';
   const lines = [
     '---',
     `base_model: ${run.baseModel}`,
-    isLora ? 'library_name: peft' : 'library_name: transformers',
+    isAdapter ? 'library_name: peft' : 'library_name: transformers',
     'tags:',
     '- webtune-studio',
-    isLora ? '- lora' : '- full-fine-tune',
+    `- ${spec.cardTag}`,
     '---',
     '',
     `# ${run.baseModel} fine-tuned with WebTune Studio`,
     '',
-    isLora
-      ? `A LoRA adapter for \`${run.baseModel}\`, trained in the browser with WebTune Studio. Load it with PEFT:`
+    isAdapter
+      ? `A ${spec.label} adapter for \`${run.baseModel}\`, trained in the browser with WebTune Studio. Load it with PEFT:`
       : `A fully fine-tuned copy of \`${run.baseModel}\`, trained in the browser with WebTune Studio. Load it with transformers:`,
     '',
     '```python',
-    ...(isLora
+    ...(isAdapter
       ? [
           'from peft import PeftModel',
           'from transformers import AutoModelForCausalLM',
@@ -54,7 +57,7 @@ export function modelCard(run: RunSummary, files: string[]): string {
     `| | |`,
     `| --- | --- |`,
     `| data | ${run.dataFile} (${run.trainExamples} training examples) |`,
-    `| method | ${isLora ? 'LoRA' : 'full fine-tuning'} |`,
+    `| method | ${spec.label} |`,
     `| steps | ${run.steps} |`,
     `| tokens seen | ${run.tokens} |`,
     `| train loss | ${fmt(run.firstLoss)} at step 1, ${fmt(run.lastLoss)} at the last step |`,

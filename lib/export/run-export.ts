@@ -1,7 +1,9 @@
-// Turns a finished (or paused) run into its download: the PEFT adapter for LoRA, the model folder for full.
+// Turns a finished (or paused) run into its download: the method's PEFT adapter files, or the model folder for
+// methods that train the model itself (the method's spec says which).
 // Shared by the studio's worker and the command line so both write the same files.
 import type { LoadedModel } from '../engine/loader';
 import type { Trainer } from '../engine/trainer';
+import { methodSpec } from '../engine/peft/registry';
 import type { TrainConfig } from '../engine/types';
 import { adapterBundle, modelFolderBundle, type ExportBundle } from './bundle';
 import type { RunFacts, RunSummary } from './model-card';
@@ -10,23 +12,29 @@ import type { RunFacts, RunSummary } from './model-card';
  * in characters every file system takes, plus what it holds. The adapter still names the full id as its base. */
 export function exportFolderName(modelName: string, method: TrainConfig['method']): string {
   const base = (modelName.split('/').filter(Boolean).pop() ?? 'model').replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[.-]+|-+$/g, '') || 'model';
-  return `${base}-${method === 'lora' ? 'lora' : 'finetuned'}`;
+  return `${base}-${methodSpec(method).folderSuffix}`;
 }
 
 export function runSummary(model: LoadedModel, config: TrainConfig, facts: RunFacts): RunSummary {
-  const { lora, ...rest } = config;
+  const rest: Partial<TrainConfig> = { ...config };
+  delete rest.lora;
+  delete rest.methodConfig;
+  const spec = methodSpec(config.method);
+  // The method's own settings under its id (e.g. "lora": {...}); methods without settings add nothing.
+  const own = Object.keys(spec.fields).length > 0 ? { [spec.id]: spec.configOf(config) } : {};
   return {
     ...facts,
     baseModel: model.name,
     method: config.method,
-    hyperparameters: config.method === 'lora' ? { ...rest, lora } : rest,
+    hyperparameters: { ...rest, ...own },
     date: new Date().toISOString().slice(0, 10),
   };
 }
 
 export async function exportRun(trainer: Trainer, model: LoadedModel, config: TrainConfig, facts: RunFacts): Promise<ExportBundle> {
   const summary = runSummary(model, config, facts);
-  return config.method === 'lora'
-    ? adapterBundle(exportFolderName(model.name, 'lora'), await trainer.exportAdapter(model.name), summary)
-    : modelFolderBundle(exportFolderName(model.name, 'full'), model.config, await trainer.exportWeights(''), model.tokenizerFiles, summary);
+  const folder = exportFolderName(model.name, config.method);
+  return methodSpec(config.method).exports === 'adapter'
+    ? adapterBundle(folder, await trainer.exportAdapter(model.name), summary)
+    : modelFolderBundle(folder, model.config, await trainer.exportWeights(''), model.tokenizerFiles, summary);
 }

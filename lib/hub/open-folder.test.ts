@@ -1,8 +1,8 @@
 // The worker's session loading Hub and local-files sources end to end in Node (cpu backend): the
 // 'ready' facts, progress with rate, and a cancelled download answering 'load-cancelled'.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TrainSession } from '../train-session';
-import type { WorkerEvent } from '../protocol';
+import { TrainSession } from '../train-worker/session';
+import type { WorkerEvent } from '../train-worker/protocol';
 import { startHubServer, type HubServer } from './test-server';
 import { tinyHubModel } from './test-models';
 

@@ -1,7 +1,9 @@
 // Tests for the hyperparameter form: defaults, method switching, per-field messages, schema agreement.
 import { describe, expect, it } from 'vitest';
-import { defaultTrainConfig, FIELD_SPECS, settingsFromSearchParams, type NumericField } from '../defaults';
-import { trainConfigSchema } from '../protocol';
+import { defaultTrainConfig } from '../engine/defaults';
+import { FIELD_SPECS, type NumericField } from '../ui-copy';
+import { settingsFromSearchParams } from './studio-settings';
+import { trainConfigSchema } from '../train-worker/protocol';
 import { checkField, initialForm, readForm, setDraft, switchMethod } from './config-form';
 
 describe('config form', () => {
@@ -49,8 +51,8 @@ describe('config form', () => {
   });
 
   it('needs a target module for LoRA', () => {
-    const f = { ...initialForm(), targetModules: [] };
-    expect(readForm(f).errors.targetModules).toMatch(/target module/);
+    const f = { ...initialForm(), lists: { loraTargetModules: [] } };
+    expect(readForm(f).errors.loraTargetModules).toMatch(/target module/);
   });
 
   it('every field bound agrees with the worker schema at its edges', () => {

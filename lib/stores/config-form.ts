@@ -1,20 +1,26 @@
-// The hyperparameter form: typed text per field (so "2e-" can exist mid-edit), read back into a
-// TrainConfig with one clear message per invalid field.
-import { FIELD_SPECS, defaultTrainConfig, methodDefaults, type NumericField } from '../defaults';
+// The hyperparameter form: typed text per field (so "2e-" can exist mid-edit), read back into a TrainConfig with
+// one clear message per invalid field. The method's own fields come from its spec in the registry (method-form.ts).
+import { defaultTrainConfig, methodDefaults } from '../engine/defaults';
+import { methodSpec } from '../engine/peft/registry';
 import type { Method, ScheduleKind, TrainConfig } from '../engine/types';
-import { trainConfigSchema } from '../protocol';
+import { trainConfigSchema } from '../train-worker/protocol';
+import { FIELD_SPECS, type BaseField, type NumericField } from '../ui-copy';
+import { methodFormValues, readMethodFields, type MethodFieldKey, type MethodFormValues } from './method-form';
 
-export interface ConfigForm {
+/** Gradient checkpointing as the person chose it: 'auto' turns it on only when the plan does not fit otherwise. */
+export type CheckpointingChoice = 'auto' | 'on' | 'off';
+
+export interface ConfigForm extends MethodFormValues {
   method: Method;
   schedule: ScheduleKind;
-  targetModules: string[];
-  useRslora: boolean;
-  drafts: Record<NumericField, string>;
+  checkpointing: CheckpointingChoice;
+  /** Shared numbers and every method's number and layer-list fields, as typed. */
+  drafts: Record<BaseField, string> & Partial<Record<MethodFieldKey, string>>;
   /** Fields the person typed into; method switches leave these alone. */
   edited: Partial<Record<NumericField, boolean>>;
 }
 
-export type ConfigErrorKey = NumericField | 'targetModules' | 'form';
+export type ConfigErrorKey = NumericField | 'form';
 export type ConfigErrors = Partial<Record<ConfigErrorKey, string>>;
 
 export interface FormLimits {
@@ -22,42 +28,17 @@ export interface FormLimits {
   maxSeqLen?: number;
 }
 
-const NUMERIC_FIELDS = Object.keys(FIELD_SPECS) as NumericField[];
-
-function numericValues(c: TrainConfig): Record<NumericField, number> {
-  return {
-    steps: c.steps,
-    batchSize: c.batchSize,
-    seqLen: c.seqLen,
-    lr: c.lr,
-    warmupSteps: c.warmupSteps,
-    minLrRatio: c.minLrRatio,
-    weightDecay: c.weightDecay,
-    clipNorm: c.clipNorm,
-    gradAccum: c.gradAccum,
-    seed: c.seed,
-    evalEvery: c.evalEvery,
-    beta1: c.beta1,
-    beta2: c.beta2,
-    epsilon: c.epsilon,
-    loraR: c.lora.r,
-    loraAlpha: c.lora.alpha,
-    loraDropout: c.lora.dropout,
-  };
-}
+const BASE_FIELDS: BaseField[] = [
+  'steps', 'batchSize', 'seqLen', 'lr', 'warmupSteps', 'minLrRatio', 'weightDecay', 'clipNorm', 'gradAccum', 'seed',
+  'evalEvery', 'beta1', 'beta2', 'epsilon',
+];
 
 export function formFromConfig(config: TrainConfig): ConfigForm {
-  const values = numericValues(config);
-  const drafts = {} as Record<NumericField, string>;
-  for (const k of NUMERIC_FIELDS) drafts[k] = String(values[k]);
-  return {
-    method: config.method,
-    schedule: config.schedule,
-    targetModules: [...config.lora.targetModules],
-    useRslora: config.lora.useRslora,
-    drafts,
-    edited: {},
-  };
+  const drafts = {} as Record<BaseField, string>;
+  for (const k of BASE_FIELDS) drafts[k] = String(config[k]);
+  const own = methodFormValues(config);
+  const checkpointing: CheckpointingChoice = config.checkpointing === undefined ? 'auto' : config.checkpointing ? 'on' : 'off';
+  return { method: config.method, schedule: config.schedule, checkpointing, ...own, drafts: { ...drafts, ...own.drafts }, edited: {} };
 }
 
 /** The starting form: defaults for LoRA, then any overrides (test-mode URL parameters). */
@@ -91,6 +72,7 @@ export function switchMethod(form: ConfigForm, method: Method): ConfigForm {
 /** Why `text` is not a valid value for `field`, or null with the number when it is. */
 export function checkField(field: NumericField, text: string): { value: number } | { error: string } {
   const spec = FIELD_SPECS[field];
+  if (!spec) return { error: `${field} is not a number field.` };
   const t = text.trim();
   if (t === '') return { error: `${spec.label} is required.` };
   const n = Number(t);
@@ -103,50 +85,38 @@ export function checkField(field: NumericField, text: string): { value: number }
   return { value: n };
 }
 
-/** Reads the form into a TrainConfig; config is null whenever any error is present. */
-export function readForm(form: ConfigForm, limits: FormLimits = {}): { config: TrainConfig | null; errors: ConfigErrors } {
+/** The shared numbers, with an error per invalid one. */
+function readBase(form: ConfigForm, limits: FormLimits): { v: Record<BaseField, number>; errors: ConfigErrors } {
   const errors: ConfigErrors = {};
-  const v = {} as Record<NumericField, number>;
-  for (const k of NUMERIC_FIELDS) {
-    // LoRA fields only matter (and only block Start) when LoRA is the method.
+  const v = {} as Record<BaseField, number>;
+  for (const k of BASE_FIELDS) {
     const r = checkField(k, form.drafts[k]);
-    if ('error' in r) {
-      if (form.method === 'lora' || !k.startsWith('lora')) errors[k] = r.error;
-      v[k] = Number.NaN;
-    } else {
-      v[k] = r.value;
-    }
+    if ('error' in r) errors[k] = r.error;
+    v[k] = 'error' in r ? Number.NaN : r.value;
   }
   if (!errors.seqLen && limits.maxSeqLen !== undefined && v.seqLen > limits.maxSeqLen) {
     errors.seqLen = `This model reads at most ${limits.maxSeqLen} tokens.`;
   }
-  if (form.method === 'lora' && form.targetModules.length === 0) errors.targetModules = 'Pick at least one target module.';
-  if (Object.keys(errors).length > 0) return { config: null, errors };
+  return { v, errors };
+}
 
-  const defaults = defaultTrainConfig(form.method);
-  const config: TrainConfig = {
-    method: form.method,
-    steps: v.steps,
-    batchSize: v.batchSize,
-    gradAccum: v.gradAccum,
-    seqLen: v.seqLen,
-    lr: v.lr,
-    weightDecay: v.weightDecay,
-    beta1: v.beta1,
-    beta2: v.beta2,
-    epsilon: v.epsilon,
-    warmupSteps: v.warmupSteps,
-    schedule: form.schedule,
-    minLrRatio: v.minLrRatio,
-    clipNorm: v.clipNorm,
-    seed: v.seed,
-    evalEvery: v.evalEvery,
-    // Full fine-tuning ignores the adapter settings; send valid defaults rather than half-typed values.
-    lora:
-      form.method === 'lora'
-        ? { r: v.loraR, alpha: v.loraAlpha, dropout: v.loraDropout, targetModules: [...form.targetModules], useRslora: form.useRslora }
-        : defaults.lora,
+/** Reads the form into a TrainConfig; config is null whenever any error is present. Only the chosen method's
+ * fields are read (and can block Start); other methods' settings keep valid defaults. */
+export function readForm(form: ConfigForm, limits: FormLimits = {}): { config: TrainConfig | null; errors: ConfigErrors } {
+  const base = readBase(form, limits);
+  const own = readMethodFields(form.method, form, checkField);
+  const errors: ConfigErrors = { ...base.errors, ...own.errors };
+  if (Object.keys(errors).length > 0) return { config: null, errors };
+  const { v } = base;
+  const shared: TrainConfig = {
+    ...defaultTrainConfig(form.method),
+    steps: v.steps, batchSize: v.batchSize, gradAccum: v.gradAccum, seqLen: v.seqLen, lr: v.lr, weightDecay: v.weightDecay,
+    beta1: v.beta1, beta2: v.beta2, epsilon: v.epsilon, warmupSteps: v.warmupSteps, schedule: form.schedule,
+    minLrRatio: v.minLrRatio, clipNorm: v.clipNorm, seed: v.seed, evalEvery: v.evalEvery,
+    // 'auto' leaves it unset: the memory plan decides (selectMemoryPlan), and Start sends what it decided.
+    ...(form.checkpointing === 'auto' ? {} : { checkpointing: form.checkpointing === 'on' }),
   };
+  const config = methodSpec(form.method).withConfig(shared, own.values);
   // Last guard: the worker validates with the same schema, so catch any gap here, not there.
   const checked = trainConfigSchema.safeParse(config);
   if (!checked.success) {

@@ -2,8 +2,8 @@
 // or plain-text mode changes, apply dataset_info.json entries, and ask the worker for a fresh report and token
 // preview (debounced) whenever a cleaning, template, split or model setting changes.
 import { datasetInfoOptions, readDatasetInfo } from '../data/dataset-info';
-import type { DataClient } from '../data-client';
-import type { ParseOptions, PrepareSettings, ShapeChoice, TemplateChoice } from '../data-protocol';
+import type { DataClient } from '../data-worker/client';
+import type { ParseOptions, PrepareSettings, ShapeChoice, TemplateChoice } from '../data-worker/protocol';
 import { hasAcceptedExtension, sampleUrl } from './samples';
 import { emptySlot, parseMappingText, type CleanChoices, type DataChoices, type DataState, type FileSlot } from './data-state';
 

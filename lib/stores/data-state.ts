@@ -2,8 +2,8 @@
 // report and token preview) and the selector that turns it into the data worker's PrepareSettings.
 import type { DatasetInfoEntry } from '../data/dataset-info';
 import type { MessageTags } from '../data/types';
-import type { ModelSource } from '../protocol';
-import type { ParsedSummary, PrepareSettings, PreparedReport, PreviewView, ShapeChoice, TemplateChoice } from '../data-protocol';
+import type { ModelSource } from '../train-worker/protocol';
+import type { ParsedSummary, PrepareSettings, PreparedReport, PreviewView, ShapeChoice, TemplateChoice } from '../data-worker/protocol';
 
 export interface CleanChoices {
   normalize: boolean;

@@ -1,7 +1,7 @@
 // Where the Data step reads the chosen model's tokenizer: bundled folder, the Hub's resolve URL, or the files of a
 // picked folder; without a tokenizer.json, Start says what to pick.
 import { describe, expect, it } from 'vitest';
-import { settingsFromSearchParams } from '../defaults';
+import { settingsFromSearchParams } from './studio-settings';
 import { FakeDataClient, FakeWorker, ManualScheduler } from './test-helpers';
 import { createStudioStore, dataTokenizer } from './studio-store';
 

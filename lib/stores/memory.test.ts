@@ -1,7 +1,7 @@
 // The memory plan in the store: shown for a loaded model, blocking Start when it does not fit, suggestions that
 // change the settings, the budget kept as typed, and LoRA targets fitted to the loaded architecture.
 import { describe, expect, it } from 'vitest';
-import { settingsFromSearchParams } from '../defaults';
+import { settingsFromSearchParams } from './studio-settings';
 import { FakeDataClient, FakeWorker, ManualScheduler, tick } from './test-helpers';
 import { fitTargetsToModel, parseBudgetGiB } from './memory';
 import { initialForm } from './config-form';
@@ -53,12 +53,21 @@ describe('memory plan in the store', () => {
     a.setField('seqLen', '512');
     await tick();
     const needed = selectMemoryPlan(store.getState())!.total;
+    expect(selectMemoryPlan(store.getState())!.checkpointing).toBe(false); // auto: it fits without
     a.setMemoryBudget(String((needed * 0.5) / 1024 ** 3));
+    // Auto turns checkpointing on when only that makes it fit.
+    expect(selectMemoryPlan(store.getState())).toMatchObject({ fits: true, checkpointing: true, checkpointingAuto: true });
+    a.setCheckpointing('off');
     const plan = selectMemoryPlan(store.getState())!;
     expect(plan.fits).toBe(false);
+    expect(plan.suggestions[0].label).toBe('gradient checkpointing');
     expect(selectStartBlocker(store.getState())).toMatch(/does not fit in memory/);
     expect(plan.suggestions.length).toBeGreaterThan(0);
     a.applyMemorySuggestion(0);
+    expect(store.getState().form.checkpointing).toBe('on');
+    expect(selectMemoryPlan(store.getState())).toMatchObject({ fits: true, checkpointing: true, checkpointingAuto: false });
+    a.setCheckpointing('off');
+    a.applyMemorySuggestion(1); // a smaller batch
     expect(selectMemoryPlan(store.getState())!.fits).toBe(true);
     await tick(); // the data worker re-encodes for the new sequence length
     expect(selectStartBlocker(store.getState())).toBeNull();
@@ -75,11 +84,11 @@ describe('memory plan in the store', () => {
 describe('LoRA targets follow the loaded architecture', () => {
   const llama = { name: 'smol', params: 1, config: {}, loraTargets: { all: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'], presets: { attention: ['q_proj', 'k_proj', 'v_proj', 'o_proj'], 'all-linear': [] } } };
   it("replaces GPT-2's module names with the model's attention projections", () => {
-    const form = { ...initialForm(), targetModules: ['c_attn', 'c_proj'] };
-    expect(fitTargetsToModel(form, llama).targetModules).toEqual(['q_proj', 'k_proj', 'v_proj', 'o_proj']);
+    const form = { ...initialForm(), lists: { loraTargetModules: ['c_attn', 'c_proj'] } };
+    expect(fitTargetsToModel(form, llama).lists.loraTargetModules).toEqual(['q_proj', 'k_proj', 'v_proj', 'o_proj']);
   });
   it('keeps a choice that the model has', () => {
-    const form = { ...initialForm(), targetModules: ['v_proj'] };
+    const form = { ...initialForm(), lists: { loraTargetModules: ['v_proj'] } };
     expect(fitTargetsToModel(form, llama)).toBe(form);
   });
 });

@@ -1,15 +1,19 @@
 // The memory plan as the Method step shows it: the planner's numbers with their text, for the current model,
 // method, batch, sequence length, device limits and the user's budget.
-import { DEFAULT_BUDGET_GIB, formatBytes, planMemory, planModelFor, type DeviceLimits, type MemoryPlan, type PlanSuggestion } from '../engine/memory-plan';
-import { countLoraParams, countParams } from '../engine/params';
+import { autoCheckpointing, DEFAULT_BUDGET_GIB, formatBytes, planMemory, planModelFor, type DeviceLimits, type MemoryPlan, type PlanRequest, type PlanSuggestion } from '../engine/memory-plan';
+import { loraSpec } from '../engine/peft/lora/config';
+import { methodSpec } from '../engine/peft/registry';
 import type { ModelConfig, TrainConfig } from '../engine/types';
-import type { GpuLimits, ModelInfo } from '../protocol';
+import type { GpuLimits, ModelInfo } from '../train-worker/protocol';
 import type { ConfigForm } from './config-form';
+import type { MethodFieldKey } from './method-form';
 
 export { DEFAULT_BUDGET_GIB };
 
 export interface MemoryPlanView extends Omit<MemoryPlan, 'largestTensor' | 'suggestions'> {
   budget: number;
+  /** True when checkpointing was decided by the plan (the person chose auto), not set by hand. */
+  checkpointingAuto?: boolean;
   totalText: string;
   budgetText: string;
   text: Record<'weights' | 'gradients' | 'optimizer' | 'activations', string>;
@@ -54,14 +58,20 @@ interface PlanInputs {
 export function computeMemoryPlan({ info, config, budgetText, limits }: PlanInputs): MemoryPlanView | null {
   if (!info || !config || !isPlannable(info.config)) return null;
   const model = info.config as unknown as ModelConfig; // the worker posts the parsed ModelConfig
-  const lora = countLoraParams(model, config.lora);
-  const trainableParams = config.method === 'lora' ? lora : countParams(model);
+  const spec = methodSpec(config.method);
+  const trainableParams = spec.trainableParams(model, config);
+  // The adapter size at the current LoRA settings, for the planner's "LoRA instead" suggestion.
+  const lora = loraSpec.trainableParams(model, config);
   const device: DeviceLimits = {
     budgetBytes: parseBudgetGiB(budgetText) ?? DEFAULT_BUDGET_GIB * 1024 ** 3,
     ...(limits ?? {}),
   };
-  const plan = planMemory(planModelFor(model), { method: config.method, trainableParams, batchSize: config.batchSize, seqLen: config.seqLen }, device, lora);
-  return memoryPlanView(plan, device);
+  const plannable = planModelFor(model);
+  const req: PlanRequest = { method: spec.memoryProfile, trainableParams, batchSize: config.batchSize, seqLen: config.seqLen };
+  // Unset means auto: checkpoint only when the plan does not fit without it (it costs time on every step).
+  const auto = config.checkpointing === undefined;
+  req.checkpointing = config.checkpointing ?? autoCheckpointing(plannable, req, device);
+  return { ...memoryPlanView(planMemory(plannable, req, device, lora), device), checkpointingAuto: auto };
 }
 
 /** A parsed config of a family the planner knows (the worker posts parsed configs; anything else gets no plan). */
@@ -100,12 +110,16 @@ export function saveBudget(text: string): void {
   }
 }
 
-/** LoRA targets the loaded model has; when the form names none of them (a GPT-2 default on a Llama model, say),
- * the model's attention projections. */
+/** Module lists (LoRA's target modules, ...) cut to the modules the loaded model has; a list that keeps none (a
+ * GPT-2 default on a Llama model, say) becomes the model's attention projections. */
 export function fitTargetsToModel(form: ConfigForm, info: ModelInfo | null): ConfigForm {
   const targets = info?.loraTargets;
   if (!targets) return form;
-  const kept = form.targetModules.filter((t) => targets.all.includes(t));
-  if (kept.length === form.targetModules.length && kept.length > 0) return form;
-  return { ...form, targetModules: kept.length > 0 ? kept : [...targets.presets.attention] };
+  let lists = form.lists;
+  for (const [key, list] of Object.entries(form.lists) as [MethodFieldKey, string[]][]) {
+    const kept = list.filter((t) => targets.all.includes(t));
+    if (kept.length === list.length && kept.length > 0) continue;
+    lists = { ...lists, [key]: kept.length > 0 ? kept : [...targets.presets.attention] };
+  }
+  return lists === form.lists ? form : { ...form, lists };
 }

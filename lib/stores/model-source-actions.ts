@@ -2,7 +2,7 @@
 // presets, picked files, cancelling a download, and the list of models kept in the browser cache.
 import { HubCache, type ModelRef } from '../hub/cache';
 import { findPreset } from '../hub/presets';
-import type { WorkerRequest } from '../protocol';
+import type { WorkerRequest } from '../train-worker/protocol';
 import { reduceEvent } from './studio-reducer';
 import { pickFolder, saveBaseUrl, type HubForm, type ModelSourceState, type PickedFile, type SourceKind } from './model-source';
 import type { StudioState } from './studio-state';

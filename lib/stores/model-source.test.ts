@@ -1,7 +1,7 @@
 // Store tests for the Model step's sources: the Hub form's request and checks, picked folders (missing
 // files named, buffers transferred), cancelling a download, and the browser-cache list without IndexedDB.
 import { describe, expect, it } from 'vitest';
-import { settingsFromSearchParams } from '../defaults';
+import { settingsFromSearchParams } from './studio-settings';
 import { createStudioStore } from './studio-store';
 import { FakeWorker } from './test-helpers';
 import type { PickedFile } from './model-source';

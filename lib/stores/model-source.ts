@@ -3,7 +3,7 @@
 import { checkBaseUrl, checkModelId, DEFAULT_HUB_URL, DEFAULT_REVISION } from '../hub/client';
 import type { CachedModel } from '../hub/cache';
 import { baseName, checkLocalFiles, folderName } from '../hub/local-files';
-import type { ModelSource } from '../protocol';
+import type { ModelSource } from '../train-worker/protocol';
 
 export type SourceKind = 'bundled' | 'hub' | 'files';
 

@@ -1,7 +1,7 @@
 // Pure state transitions for the worker-driven parts of the studio (model, run, export).
 // The store wires these to the WorkerClient; tests drive them with plain events.
 import type { Method } from '../engine/types';
-import type { DownloadFigures, GpuLimits, ModelInfo, StepEvent, WorkerEvent } from '../protocol';
+import type { DownloadFigures, GpuLimits, ModelInfo, StepEvent, WorkerEvent } from '../train-worker/protocol';
 import { createEma, emaPush, emaValue, type Ema } from './smoothing';
 
 export type ModelStatus = 'idle' | 'loading' | 'ready' | 'error';

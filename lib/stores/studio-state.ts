@@ -1,14 +1,16 @@
 // The studio state's shape and the selectors and helpers derived from it (no side effects here).
 import type { StoreApi } from 'zustand/vanilla';
-import type { ModelOption, NumericField, StudioSettings } from '../defaults';
+import type { ModelOption, StudioSettings } from './studio-settings';
+import type { NumericField } from '../ui-copy';
+import type { MethodFieldKey } from './method-form';
 import type { Method, ScheduleKind, TrainConfig } from '../engine/types';
 import type { DataActions } from './data-actions';
 import { tokenizerUrlOf, type DataState } from './data-state';
-import type { PrepareSettings } from '../data-protocol';
+import type { PrepareSettings } from '../data-worker/protocol';
 import { resolveUrl, toModelRef } from '../hub/client';
 import { baseName } from '../hub/local-files';
-import type { BackendChoice } from '../protocol';
-import { readForm, type ConfigErrors, type ConfigForm, type FormLimits } from './config-form';
+import type { BackendChoice } from '../train-worker/protocol';
+import { readForm, type CheckpointingChoice, type ConfigErrors, type ConfigForm, type FormLimits } from './config-form';
 import type { SampleEntry } from './samples';
 import { isRunActive, type WorkerSlices } from './studio-reducer';
 import type { ModelSourceActions } from './model-source-actions';
@@ -32,9 +34,12 @@ export interface StudioActions extends ModelSourceActions, DataActions {
   setMethod(method: Method): void;
   setField(field: NumericField, text: string): void;
   setSchedule(schedule: ScheduleKind): void;
-  toggleTargetModule(name: string): void;
-  setTargetModules(names: string[]): void;
-  setRslora(on: boolean): void;
+  setCheckpointing(choice: CheckpointingChoice): void;
+  /** A method's module-list field (e.g. LoRA's target modules): add or remove one name, or set the list. */
+  toggleListItem(key: MethodFieldKey, name: string): void;
+  setList(key: MethodFieldKey, names: string[]): void;
+  /** A method's on/off field (e.g. rsLoRA). */
+  setFlag(key: MethodFieldKey, on: boolean): void;
   /** The memory budget field (GiB, as typed); kept in the browser. */
   setMemoryBudget(text: string): void;
   /** Applies the memory plan's suggestion number `index` (smaller batch, shorter sequence or LoRA). */

@@ -3,8 +3,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { settingsFromSearchParams } from '../defaults';
-import { CRASH_SUFFIX } from '../worker-client';
+import { settingsFromSearchParams } from './studio-settings';
+import { CRASH_SUFFIX } from '../train-worker/client';
 import { FakeDataClient, FakeWorker, ManualScheduler, stepEvent, tick } from './test-helpers';
 import { createStudioStore, selectCanExport, selectStartBlocker, type StudioStoreOptions } from './studio-store';
 
@@ -389,5 +389,25 @@ describe('studio store: packing', () => {
     const start = t.worker().posted[1];
     if (start.type !== 'start-examples') throw new Error('expected start-examples');
     expect(start.config.packing).toBe(true);
+  });
+});
+
+describe('studio store: gradient checkpointing', () => {
+  const started = async (choose: (t: ReturnType<typeof setup>) => void) => {
+    const t = setup();
+    await withData(t);
+    choose(t);
+    t.a().start();
+    await tick();
+    t.worker().emit(READY);
+    const start = t.worker().posted[1];
+    if (start.type !== 'start-examples') throw new Error('expected start-examples');
+    return start.config.checkpointing;
+  };
+
+  it('auto sends what the memory plan decided (off when it fits); on and off are sent as chosen', async () => {
+    expect(await started(() => {})).toBe(false);
+    expect(await started((t) => t.a().setCheckpointing('on'))).toBe(true);
+    expect(await started((t) => t.a().setCheckpointing('off'))).toBe(false);
   });
 });

@@ -1,10 +1,11 @@
 // The studio's state and actions: a zustand vanilla store (one per page, made by the provider) that owns
 // the WorkerClient, feeds worker events through the pure reducer, and batches step events per frame.
 import { createStore } from 'zustand/vanilla';
-import { modelOptions, DEFAULT_VALIDATION_PERCENT, PRESETS, type StudioSettings } from '../defaults';
-import { DataClient } from '../data-client';
-import type { StepEvent, WorkerEvent, WorkerRequest } from '../protocol';
-import { WorkerClient, type Job, type WorkerLike } from '../worker-client';
+import { modelOptions, DEFAULT_VALIDATION_PERCENT, type StudioSettings } from './studio-settings';
+import { PRESETS } from '../ui-copy';
+import { DataClient } from '../data-worker/client';
+import type { StepEvent, WorkerEvent, WorkerRequest } from '../train-worker/protocol';
+import { WorkerClient, type Job, type WorkerLike } from '../train-worker/client';
 import { applyValues, initialForm, setDraft, switchMethod, type ConfigForm } from './config-form';
 import { saveBytes } from './download';
 import { fitTargetsToModel, loadBudget, saveBudget } from './memory';
@@ -93,7 +94,7 @@ export function createStudioStore(options: StudioStoreOptions): StudioStore {
         if (pendingStart) {
           const req = pendingStart;
           pendingStart = null;
-          if (s.config) send({ ...req, config: { ...s.config, packing: req.config.packing } });
+          if (s.config) send({ ...req, config: { ...s.config, packing: req.config.packing, checkpointing: req.config.checkpointing } });
           else set({ run: { ...s.run, status: 'error', error: 'This model does not fit the settings: fix the highlighted settings.' } });
         }
         if (s.modelSource.kind === 'hub') void actions.refreshCache();
@@ -195,7 +196,7 @@ export function createStudioStore(options: StudioStoreOptions): StudioStore {
     /** Sends the encoded examples once both they and the model are ready. */
     const startWhenReady = (req: Extract<WorkerRequest, { type: 'start-examples' }>) => {
       const s = get();
-      if (s.model.status === 'ready' && s.model.loadedKey === modelKey(s) && client.alive && !client.isBusy('load')) send({ ...req, config: s.config ? { ...s.config, packing: req.config.packing } : req.config });
+      if (s.model.status === 'ready' && s.model.loadedKey === modelKey(s) && client.alive && !client.isBusy('load')) send({ ...req, config: s.config ? { ...s.config, packing: req.config.packing, checkpointing: req.config.checkpointing } : req.config });
       else pendingStart = req;
     };
 
@@ -242,13 +243,18 @@ export function createStudioStore(options: StudioStoreOptions): StudioStore {
       setSchedule(schedule) {
         withForm({ ...get().form, schedule });
       },
-      toggleTargetModule(name) {
-        const form = get().form;
-        const has = form.targetModules.includes(name);
-        withForm({ ...form, targetModules: has ? form.targetModules.filter((m) => m !== name) : [...form.targetModules, name] });
+      setCheckpointing(checkpointing) {
+        withForm({ ...get().form, checkpointing });
       },
-      setTargetModules(names) {
-        withForm({ ...get().form, targetModules: [...names] });
+      toggleListItem(key, name) {
+        const form = get().form;
+        const list = form.lists[key] ?? [];
+        const next = list.includes(name) ? list.filter((m) => m !== name) : [...list, name];
+        withForm({ ...form, lists: { ...form.lists, [key]: next } });
+      },
+      setList(key, names) {
+        const form = get().form;
+        withForm({ ...form, lists: { ...form.lists, [key]: [...names] } });
       },
       setMemoryBudget(text) {
         set({ memoryBudgetGiB: text });
@@ -262,10 +268,12 @@ export function createStudioStore(options: StudioStoreOptions): StudioStore {
         let form = change.method ? switchMethod(s.form, change.method) : s.form;
         if (change.batchSize !== undefined) form = setDraft(form, 'batchSize', String(change.batchSize));
         if (change.seqLen !== undefined) form = setDraft(form, 'seqLen', String(change.seqLen));
+        if (change.checkpointing) form = { ...form, checkpointing: 'on' };
         withForm(form);
       },
-      setRslora(on) {
-        withForm({ ...get().form, useRslora: on });
+      setFlag(key, on) {
+        const form = get().form;
+        withForm({ ...form, flags: { ...form.flags, [key]: on } });
       },
       applyPreset(id) {
         const preset = PRESETS.find((p) => p.id === id);
@@ -279,7 +287,9 @@ export function createStudioStore(options: StudioStoreOptions): StudioStore {
         const s = get();
         const settings = dataSettings();
         if (selectStartBlocker(s) !== null || !s.config || !settings || !s.data.summary) return;
-        const config = { ...s.config, packing: s.data.choices.packing };
+        // Checkpointing left on auto is what the memory plan decided for these settings.
+        const checkpointing = s.config.checkpointing ?? selectMemoryPlan(s)?.checkpointing ?? false;
+        const config = { ...s.config, packing: s.data.choices.packing, checkpointing };
         const dataFile = s.data.summary.fileName;
         const token = ++startToken;
         cancelFlush?.();

@@ -1,7 +1,7 @@
 // Test doubles for the store tests: a scriptable fake worker, a manual frame scheduler and a fake data client.
-import type { WorkerEvent, WorkerRequest } from '../protocol';
-import type { WorkerLike } from '../worker-client';
-import type { ParseOptions, ParsedSummary, PrepareSettings, PreparedReport, PreviewView } from '../data-protocol';
+import type { WorkerEvent, WorkerRequest } from '../train-worker/protocol';
+import type { WorkerLike } from '../train-worker/client';
+import type { ParseOptions, ParsedSummary, PrepareSettings, PreparedReport, PreviewView } from '../data-worker/protocol';
 import type { RecordIssue } from '../data/types';
 import { datasetStats } from '../data/stats';
 import { splitDataset } from '../data/split3';

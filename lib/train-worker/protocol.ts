@@ -1,17 +1,11 @@
 // Typed messages between the studio UI and the training worker, checked with zod where they cross.
 // This is the only module both sides import.
 import { z } from 'zod';
-
-const loraSchema = z.object({
-  r: z.number().int().min(1).max(256),
-  alpha: z.number().positive(),
-  dropout: z.number().min(0).max(0.9),
-  targetModules: z.array(z.string()).min(1),
-  useRslora: z.boolean(),
-});
+import { loraSpec } from '../engine/peft/lora/config';
+import { METHOD_IDS, methodSpec } from '../engine/peft/registry';
 
 export const trainConfigSchema = z.object({
-  method: z.enum(['lora', 'full']),
+  method: z.enum(METHOD_IDS),
   steps: z.number().int().min(1).max(100_000),
   batchSize: z.number().int().min(1).max(256),
   gradAccum: z.number().int().min(1).max(64),
@@ -27,11 +21,21 @@ export const trainConfigSchema = z.object({
   clipNorm: z.number().min(0),
   seed: z.number().int(),
   evalEvery: z.number().int().min(0),
-  lora: loraSchema,
+  lora: loraSpec.strictSchema, // LoRA's settings (r, alpha, ...), as the method's fields declare them
+  /** Other methods' settings by method id; the chosen method's are checked against its schema below. */
+  methodConfig: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
   /** Pack short training examples into rows of seqLen, attention kept inside each example (validation unpacked). */
   packing: z.boolean().optional(),
   /** Gradient checkpointing: each block recomputed in the backward pass (far less memory, about a third slower). */
   checkpointing: z.boolean().optional(),
+}).superRefine((c, ctx) => {
+  // The chosen method's settings, wherever it keeps them, must pass its strict schema.
+  const spec = methodSpec(c.method);
+  const own = c.methodConfig?.[c.method];
+  if (own === undefined) return;
+  for (const issue of spec.strictSchema.safeParse(own).error?.issues ?? []) {
+    ctx.addIssue({ code: 'custom', path: ['methodConfig', c.method, ...issue.path.map(String)], message: issue.message });
+  }
 });
 
 export const backendChoiceSchema = z.enum(['auto', 'webgpu', 'webgl', 'wasm', 'cpu']);

@@ -2,7 +2,7 @@
 // records or the data studio's Conversations and a template. Malformed requests are refused before the session.
 import { describe, expect, it } from 'vitest';
 import { parseRequest } from './protocol';
-import { defaultTrainConfig } from './defaults';
+import { defaultTrainConfig } from '../engine/defaults';
 
 const load = (model: unknown) => ({ type: 'load', model, backend: 'auto', allowFallbackAdapter: false });
 

@@ -1,19 +1,19 @@
 // One studio session inside the training worker: load a model, train it, export the result.
 // Pure lib code (no DOM, no React): the worker file only parses messages and forwards them here.
 import * as tf from '@tensorflow/tfjs';
-import { initBackend, webgpuBufferLimits, type BackendInfo, type BackendName } from './engine/backend';
-import { httpSource, loadModelFolder, loadTokenizer, tokenizerConfigOf, type LoadedModel } from './engine/loader';
-import { initWeights } from './engine/model';
-import { countParams, loraTargetPresets } from './engine/params';
-import { Trainer } from './engine/trainer';
-import { maxPositions, type Example, type Gpt2Config, type LlamaConfig, type ModelConfig, type StepMetrics, type TrainConfig } from './engine/types';
-import { chooseTemplate, type TemplateName } from './data/chat-template';
-import { encodeConversations } from './data/encode-chat';
-import { fromTrainRecord } from './data/normalize';
-import type { Conversation, TrainRecord } from './data/types';
-import { zipBundle } from './export/bundle';
-import { exportRun } from './export/run-export';
-import { isCancelled, openModelFolder, type FolderSource } from './hub/open-folder';
+import { initBackend, webgpuBufferLimits, type BackendInfo, type BackendName } from '../engine/backend';
+import { httpSource, loadModelFolder, loadTokenizer, tokenizerConfigOf, type LoadedModel } from '../engine/loader';
+import { initWeights } from '../engine/model';
+import { countParams, loraTargetPresets } from '../engine/params';
+import { Trainer } from '../engine/trainer';
+import { maxPositions, type Example, type Gpt2Config, type LlamaConfig, type ModelConfig, type StepMetrics, type TrainConfig } from '../engine/types';
+import { chooseTemplate, type TemplateName } from '../data/chat-template';
+import { encodeConversations } from '../data/encode-chat';
+import { fromTrainRecord } from '../data/normalize';
+import type { Conversation, TrainRecord } from '../data/types';
+import { zipBundle } from '../export/bundle';
+import { exportRun } from '../export/run-export';
+import { isCancelled, openModelFolder, type FolderSource } from '../hub/open-folder';
 import type { ModelSource, WorkerEvent, WorkerRequest } from './protocol';
 
 type Post = (event: WorkerEvent, transfer?: Transferable[]) => void;

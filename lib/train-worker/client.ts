@@ -26,7 +26,7 @@ export function crashMessage(detail: string): string {
 }
 
 function defaultCreateWorker(): WorkerLike {
-  return new Worker(new URL('../workers/train.worker.ts', import.meta.url), { type: 'module' });
+  return new Worker(new URL('../../workers/train.worker.ts', import.meta.url), { type: 'module' });
 }
 
 const JOB_OF: Partial<Record<WorkerRequest['type'], Job>> = { load: 'load', start: 'train', 'start-examples': 'train', export: 'export' };

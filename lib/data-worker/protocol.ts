@@ -1,8 +1,8 @@
 // Typed messages between the Data step and the data worker (parse, clean, statistics, split, template
 // preview, encode), zod-checked where they cross. Both sides import this module; it imports no tfjs.
 import { z } from 'zod';
-import type { CleanStep, FileContainer, IssueClass, PreviewToken, RecordIssue, RecordShape, TokenExample } from './data/types';
-import type { DatasetStats } from './data/stats';
+import type { CleanStep, FileContainer, IssueClass, PreviewToken, RecordIssue, RecordShape, TokenExample } from '../data/types';
+import type { DatasetStats } from '../data/stats';
 
 export const SHAPE_CHOICES = ['auto', 'text', 'alpaca', 'prompt-completion', 'chat', 'preference'] as const;
 export const TEMPLATE_CHOICES = ['auto', 'model', 'chatml', 'alpaca', 'llama3'] as const;

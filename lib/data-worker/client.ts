@@ -1,8 +1,8 @@
 // UI side of the data worker: starts it lazily, numbers each request, resolves it with the matching event
 // (or rejects with the worker's message), reports parse progress, and turns a crash into one clear error.
-import type { DataEvent, DataRequest, ParseOptions, PrepareSettings, PreparedReport, PreviewView, ParsedSummary } from './data-protocol';
-import type { WorkerLike } from './worker-client';
-import type { TokenExample } from './data/types';
+import type { DataEvent, DataRequest, ParseOptions, PrepareSettings, PreparedReport, PreviewView, ParsedSummary } from './protocol';
+import type { WorkerLike } from '../train-worker/client';
+import type { TokenExample } from '../data/types';
 
 export type Encoded = Extract<DataEvent, { type: 'encoded' }>;
 
@@ -13,7 +13,7 @@ interface Pending {
 }
 
 function defaultCreateWorker(): WorkerLike {
-  return new Worker(new URL('../workers/data.worker.ts', import.meta.url), { type: 'module' });
+  return new Worker(new URL('../../workers/data.worker.ts', import.meta.url), { type: 'module' });
 }
 
 export class DataClient {

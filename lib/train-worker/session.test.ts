@@ -5,13 +5,13 @@ import { unzipSync, strFromU8 } from 'fflate';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { parseModelConfig } from './engine/model-config';
-import { checkpointFolder, tinyCheckpointWeights, tinyRawConfig } from './engine/test-checkpoints';
-import { defaultTrainConfig } from './defaults';
+import { parseModelConfig } from '../engine/model-config';
+import { checkpointFolder, tinyCheckpointWeights, tinyRawConfig } from '../engine/test-checkpoints';
+import { defaultTrainConfig } from '../engine/defaults';
 import type { ModelSource, WorkerEvent } from './protocol';
-import { TrainSession } from './train-session';
+import { TrainSession } from './session';
 
-const DEMO = join(import.meta.dirname, '../public/models/webtune-demo');
+const DEMO = join(import.meta.dirname, '../../public/models/webtune-demo');
 
 /** fetch over an in-memory folder served at /m/. */
 function serve(files: Map<string, Uint8Array>): void {

@@ -1,6 +1,6 @@
 // The data worker's state and work (pure lib code, no DOM): parse a file streaming, then clean, measure,
 // split, preview and encode on request. The records stay here; the page gets summaries and reports.
-import type { Conversation, Dataset, IssueClass, TextTokenizer } from './data/types';
+import type { Conversation, Dataset, IssueClass, TextTokenizer } from '../data/types';
 import {
   chooseTemplate,
   cleanRecords,
@@ -19,9 +19,9 @@ import {
   type ChatTemplate,
   type CleanReport,
   type DatasetOptions,
-} from './data/studio';
-import { HfTokenizer } from './engine/tokenizer';
-import type { DataEvent, ParseOptions, ParsedSummary, PrepareSettings, PreparedReport } from './data-protocol';
+} from '../data/studio';
+import { HfTokenizer } from '../engine/tokenizer';
+import type { DataEvent, ParseOptions, ParsedSummary, PrepareSettings, PreparedReport } from './protocol';
 
 type Post = (event: DataEvent, transfer?: Transferable[]) => void;
 

@@ -1,8 +1,8 @@
 // Tests for the worker client: lazy start, one job at a time, job settling, crash handling.
 import { describe, expect, it } from 'vitest';
 import type { WorkerEvent } from './protocol';
-import { FakeWorker } from './stores/test-helpers';
-import { CRASH_SUFFIX, WorkerClient, type Job } from './worker-client';
+import { FakeWorker } from '../stores/test-helpers';
+import { CRASH_SUFFIX, WorkerClient, type Job } from './client';
 
 const LOAD = { type: 'load', model: { kind: 'tiny-random', name: 't', tokenizerUrl: '/m/', seed: 0 }, backend: 'cpu', allowFallbackAdapter: false } as const;
 

@@ -2,12 +2,12 @@
 // and the PEFT adapter format for the real GPT-2 small shapes.
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { disposeWeights, gpt2Forward } from './gpt2';
-import { causalLmLoss } from './loss';
-import { createLora, deltaWeight, disposeLora, loraConfig, loraFromPeft, loraToPeft, mergeLora, unmergeLora, type LoraState } from './lora';
-import { mulberry32, normalArray } from './random';
-import { expectGradientMatchesFiniteDifferences, noisyWeights, relErr, tinyConfig, useCpu, values } from './test-utils';
-import type { Gpt2Config, LoraConfig, WeightMap } from './types';
+import { disposeWeights, gpt2Forward } from '../../gpt2';
+import { causalLmLoss } from '../../loss';
+import { createLora, deltaWeight, disposeLora, loraConfig, loraFromPeft, loraToPeft, mergeLora, unmergeLora, type LoraState } from '.';
+import { mulberry32, normalArray } from '../../random';
+import { expectGradientMatchesFiniteDifferences, noisyWeights, relErr, tinyConfig, useCpu, values } from '../../test-utils';
+import type { Gpt2Config, LoraConfig, WeightMap } from '../../types';
 
 beforeAll(useCpu);
 
@@ -56,10 +56,10 @@ describe('LoRA forward and gradients', () => {
     const s = createLora(c, lcfg({ dropout: 0.3 }), 2);
     const x = ids();
     const base = values(gpt2Forward(c, w, x));
-    expect(values(gpt2Forward(c, w, x, { lora: s }))).toEqual(base);
-    expect(values(gpt2Forward(c, w, x, { lora: s, training: true, seed: 5 }))).toEqual(base);
+    expect(values(gpt2Forward(c, w, x, { adapter: s }))).toEqual(base);
+    expect(values(gpt2Forward(c, w, x, { adapter: s, training: true, seed: 5 }))).toEqual(base);
     randomizeB(s, 4);
-    expect(relErr(values(gpt2Forward(c, w, x, { lora: s })), base)).toBeGreaterThan(1e-2);
+    expect(relErr(values(gpt2Forward(c, w, x, { adapter: s })), base)).toBeGreaterThan(1e-2);
     disposeLora(s);
     disposeWeights(w);
   });
@@ -72,7 +72,7 @@ describe('LoRA forward and gradients', () => {
     const mask = tf.ones([2, 6]) as tf.Tensor2D;
     for (const path of ['h.0.attn.c_attn', 'h.1.mlp.c_proj']) {
       const v = s.modules.get(path)![which];
-      expectGradientMatchesFiniteDifferences(v, () => causalLmLoss(gpt2Forward(c, w, x, { lora: s }), x, mask));
+      expectGradientMatchesFiniteDifferences(v, () => causalLmLoss(gpt2Forward(c, w, x, { adapter: s }), x, mask));
     }
     disposeLora(s);
     disposeWeights(w);
@@ -93,7 +93,7 @@ describe('merge and unmerge', () => {
     const s = createLora(c, lcfg({ targetModules: ['c_attn', 'c_proj', 'c_fc'] }), 2);
     randomizeB(s, 4);
     const x = ids();
-    const adapted = values(gpt2Forward(c, w, x, { lora: s }));
+    const adapted = values(gpt2Forward(c, w, x, { adapter: s }));
     const merged = cloneWeights(w);
     await mergeLora(merged, s);
     expect(relErr(values(gpt2Forward(c, merged, x)), adapted)).toBeLessThan(1e-5);
@@ -157,5 +157,15 @@ describe('PEFT format', () => {
     expect(() => loraFromPeft({ ...config, use_dora: true }, tensors)).toThrow(/DoRA/);
     expect(tf.memory().numTensors).toBe(count); // failed loads leak nothing
     [s, back].forEach(disposeLora);
+  });
+  it("reads PEFT's layers_to_transform as an int or a list, and writes the list back", async () => {
+    const s = createLora(c, lcfg({ layersToTransform: [1] }), 2);
+    expect([...s.modules.keys()]).toEqual(['h.1.attn.c_attn', 'h.1.attn.c_proj', 'h.1.mlp.c_proj']);
+    const { config, tensors } = await loraToPeft(s, { baseModel: 'x' });
+    expect(config.layers_to_transform).toEqual([1]);
+    const fromInt = loraFromPeft({ ...config, layers_to_transform: 1 }, tensors, c);
+    expect(fromInt.config.layersToTransform).toEqual([1]);
+    expect(() => createLora(c, lcfg({ layersToTransform: [5] }), 2)).toThrow(/in layers 5 match no module/);
+    [s, fromInt].forEach(disposeLora);
   });
 });

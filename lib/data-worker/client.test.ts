@@ -1,9 +1,9 @@
 // DataClient over a scripted worker: answers matched to requests by id, progress delivered, worker errors
 // rejected with their message, and a crash rejecting everything in flight before a fresh worker starts.
 import { describe, expect, it } from 'vitest';
-import { DataClient } from './data-client';
-import type { DataEvent, DataRequest, PrepareSettings } from './data-protocol';
-import type { WorkerLike } from './worker-client';
+import { DataClient } from './client';
+import type { DataEvent, DataRequest, PrepareSettings } from './protocol';
+import type { WorkerLike } from '../train-worker/client';
 
 class ScriptedWorker implements WorkerLike {
   posted: DataRequest[] = [];

@@ -3,11 +3,11 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DataSession, type Loaded } from './data-session';
-import type { DataEvent, ParseOptions, PrepareSettings } from './data-protocol';
-import { HfTokenizer } from './engine/tokenizer';
+import { DataSession, type Loaded } from './session';
+import type { DataEvent, ParseOptions, PrepareSettings } from './protocol';
+import { HfTokenizer } from '../engine/tokenizer';
 
-const DEMO = path.resolve(import.meta.dirname, '../public/models/webtune-demo');
+const DEMO = path.resolve(import.meta.dirname, '../../public/models/webtune-demo');
 const loadDemo = async (): Promise<Loaded> => {
   const read = (f: string) => JSON.parse(readFileSync(path.join(DEMO, f), 'utf8'));
   const config = read('tokenizer_config.json');

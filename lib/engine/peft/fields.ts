@@ -1,0 +1,94 @@
+// A method's settings declared once: each field's label, bounds, default and one line of help. The zod schema
+// (with or without defaults), the UI's fields and the CLI's flags are all derived from these declarations.
+import { z } from 'zod';
+import type { ModelConfig } from '../types';
+
+interface FieldBase {
+  label: string;
+  help: string;
+  /** CLI flag without the dashes; `${method}-${kebab-key}` when absent. */
+  flag?: string;
+  /** data-testid of the UI control; the flag name when absent. */
+  testId?: string;
+}
+
+export interface NumberField extends FieldBase {
+  kind: 'number';
+  default: number;
+  integer: boolean;
+  min: number;
+  max: number;
+  /** When true, `min` itself is not allowed (e.g. alpha > 0). */
+  minExclusive?: boolean;
+  step?: number;
+}
+
+export interface BooleanField extends FieldBase {
+  kind: 'boolean';
+  default: boolean;
+}
+
+/** A model's module names and named presets: the UI's checkboxes and preset buttons, the CLI's preset names. */
+export interface ModuleChoices {
+  all: string[];
+  presets: { id: string; label: string; modules: string[] }[];
+}
+
+/** Module names of the loaded model (PEFT target_modules); the UI offers the model's own and its presets. */
+export interface ModulesField extends FieldBase {
+  kind: 'modules';
+  default: string[];
+  choices?(model: ModelConfig): ModuleChoices;
+}
+
+/** Layer indices (PEFT layers_to_transform); null means every layer. */
+export interface LayersField extends FieldBase {
+  kind: 'layers';
+  default: number[] | null;
+}
+
+export type MethodField = NumberField | BooleanField | ModulesField | LayersField;
+export type FieldValue = number | boolean | string[] | number[] | null;
+
+function numberSchema(f: NumberField): z.ZodNumber {
+  let s = z.number();
+  if (f.integer) s = s.int();
+  s = f.minExclusive ? s.gt(f.min) : s.gte(f.min);
+  return s.lte(f.max);
+}
+
+/** The zod schema of one field; `optional` fields (layers) may be absent in stored configs. */
+export function fieldSchema(f: MethodField): z.ZodType {
+  switch (f.kind) {
+    case 'number':
+      return numberSchema(f);
+    case 'boolean':
+      return z.boolean();
+    case 'modules':
+      return z.array(z.string()).min(1, `${f.label}: pick at least one`);
+    case 'layers':
+      return z.array(z.number().int().min(0)).nullable().optional();
+  }
+}
+
+/** The config schema: strict (every field required, as the worker checks a run) or filling defaults. */
+export function fieldsSchema(fields: Record<string, MethodField>, withDefaults: boolean): z.ZodObject {
+  const shape: Record<string, z.ZodType> = {};
+  for (const [k, f] of Object.entries(fields)) {
+    const s = fieldSchema(f);
+    shape[k] = withDefaults ? (s as z.ZodType<unknown>).default(structuredClone(f.default) as never) : s;
+  }
+  return z.object(shape);
+}
+
+/** Every field's default. */
+export function fieldDefaults(fields: Record<string, MethodField>): Record<string, FieldValue> {
+  return Object.fromEntries(Object.entries(fields).map(([k, f]) => [k, structuredClone(f.default)]));
+}
+
+const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+
+/** The CLI flag of a field of method `id` (e.g. lora's r: 'lora-r'). */
+export function fieldFlag(id: string, key: string, f: MethodField): string {
+  return f.flag ?? `${id}-${kebab(key)}`;
+}

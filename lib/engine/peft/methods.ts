@@ -1,0 +1,21 @@
+// The method registry's tfjs half: every method's implementation by id (the specs alone are in registry.ts, for
+// code that must not load tfjs). The trainer, the worker session, export and the CLI look methods up here.
+import { full } from './full';
+import { lora } from './lora';
+import type { PeftMethod } from './method';
+import { METHOD_IDS, methodSpec, type MethodId } from './registry';
+
+const METHODS = { lora, full } satisfies { [K in MethodId]: PeftMethod<K> };
+
+/** The implementation of method `id`; throws on an unknown id. */
+export function peftMethod(id: string): PeftMethod<MethodId> {
+  methodSpec(id); // the clear error for unknown ids
+  return METHODS[id as MethodId];
+}
+
+/** The method that reads an adapter_config.json of this peft_type, or a clear refusal. */
+export function methodForPeftType(peftType: unknown): PeftMethod<MethodId> {
+  const m = METHOD_IDS.map((id) => METHODS[id] as PeftMethod<MethodId>).find((x) => x.peftTypes.includes(String(peftType)));
+  if (!m?.load) throw new Error(`Adapters of peft_type "${String(peftType)}" are not supported (this studio loads ${METHOD_IDS.flatMap((id) => METHODS[id].peftTypes).join(', ')})`);
+  return m;
+}

@@ -1,0 +1,131 @@
+// The method registry, table-driven over every method and both families: schema defaults parse, the planner's
+// parameter count equals what create() makes, tensors are freed, and adapter files round-trip to identical logits.
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { defaultTrainConfig } from '../defaults';
+import { disposeWeights, forward, initWeights } from '../model';
+import { parseModelConfig } from '../model-config';
+import { loraTargetPresets } from '../params';
+import { mulberry32, normalArray } from '../random';
+import { tinyRawConfig } from '../test-checkpoints';
+import { relErr, tinyConfig, useCpu, values } from '../test-utils';
+import type { LlamaConfig, ModelConfig, TrainConfig } from '../types';
+import { fieldDefaults } from './fields';
+import { methodForPeftType, peftMethod } from './methods';
+import { METHOD_IDS, METHOD_SPECS, methodSpec } from './registry';
+import { methodConfigSlot } from './spec';
+import type { TrainableState } from './types';
+
+beforeAll(useCpu);
+
+const gpt2 = tinyConfig({ n_embd: 16, n_head: 2, vocab_size: 24, n_positions: 8, n_layer: 3 });
+const llama = parseModelConfig(tinyRawConfig('llama', { vocab_size: 40, bos_token_id: 0, eos_token_id: 0, hidden_size: 16, intermediate_size: 24, num_hidden_layers: 3 })) as LlamaConfig;
+const FAMILIES: [string, ModelConfig][] = [['gpt2', gpt2], ['llama (GQA)', llama]];
+const ids = () => tf.tensor2d([[1, 5, 3, 19, 0, 7], [2, 2, 2, 11, 4, 6]], [2, 6], 'int32');
+
+/** Training settings per method for a model: the method's defaults, LoRA on every linear of two blocks. */
+function trainFor(id: string, model: ModelConfig, lora: Partial<TrainConfig['lora']> = {}): TrainConfig {
+  const base = defaultTrainConfig(methodSpec(id).id);
+  return { ...base, lora: { ...base.lora, dropout: 0, targetModules: loraTargetPresets(model).presets['all-linear'], ...lora } };
+}
+
+/** Every trainable value random, so an adapter that starts as a no-op changes the logits. */
+function randomize(state: TrainableState, seed: number): void {
+  const rng = mulberry32(seed);
+  for (const v of state.variables) v.assign(tf.tensor(normalArray(v.size, 0.2, rng), v.shape));
+}
+
+describe('method specs', () => {
+  it.each(METHOD_SPECS.map((s) => [s.id, s] as const))('%s: schema defaults parse and pass the strict schema; defaults sit inside their bounds', (_, spec) => {
+    const parsed = spec.schema.parse({});
+    expect(parsed).toEqual(fieldDefaults(spec.fields));
+    expect(spec.strictSchema.safeParse(parsed).success).toBe(true);
+    for (const f of Object.values(spec.fields)) {
+      expect(f.help.length).toBeGreaterThan(10);
+      if (f.kind === 'number') expect(f.default >= f.min && f.default <= f.max).toBe(true);
+    }
+    expect(spec.help).toMatch(/\S/);
+    expect(spec.optimizer.lr).toBeGreaterThan(0);
+  });
+
+  it('strict schemas reject what the fields forbid; unknown ids are refused by name', () => {
+    const lora = methodSpec('lora');
+    expect(lora.strictSchema.safeParse({ ...(lora.schema.parse({}) as object), r: 0 }).success).toBe(false);
+    expect(lora.strictSchema.safeParse({ ...(lora.schema.parse({}) as object), targetModules: [] }).success).toBe(false);
+    expect(lora.strictSchema.safeParse({ r: 8 }).success).toBe(false);
+    expect(() => methodSpec('dpo')).toThrow(/Unknown method "dpo".*lora, full/);
+    expect(() => peftMethod('dpo')).toThrow(/Unknown method/);
+    expect(() => methodForPeftType('PREFIX_TUNING')).toThrow(/PREFIX_TUNING" are not supported.*LORA/);
+  });
+});
+
+describe('methodConfigSlot', () => {
+  it("keeps a new method's settings in TrainConfig.methodConfig[id], defaults filled, other methods' kept", () => {
+    const slot = methodConfigSlot<{ n: number }>('demo', { n: { kind: 'number', label: 'N', help: 'A demo setting.', default: 3, integer: true, min: 1, max: 9 } });
+    const base = { ...defaultTrainConfig('full'), methodConfig: { other: { k: 1 } } };
+    expect(slot.configOf(base)).toEqual({ n: 3 });
+    const stored = slot.store(base, { n: 5 });
+    expect(stored.methodConfig).toEqual({ other: { k: 1 }, demo: { n: 5 } });
+    expect(slot.configOf(stored)).toEqual({ n: 5 });
+    expect(() => slot.configOf({ ...base, methodConfig: { demo: { n: 0 } } })).toThrow();
+  });
+});
+
+describe.each(FAMILIES)('every method on %s', (_, model) => {
+  const cases: [string, Partial<TrainConfig['lora']>][] = [
+    ['lora', {}], ['lora', { r: 3, layersToTransform: [0, 2] }], ['lora', { targetModules: loraTargetPresets(model).presets.attention, useRslora: true }], ['full', {}],
+  ];
+  it.each(cases)('%s %j: the planner count equals the created variables; dispose frees them', (id, lora) => {
+    const weights = initWeights(model, 1);
+    const before = tf.memory().numTensors;
+    const train = trainFor(id, model, lora);
+    const state = peftMethod(id).create(model, weights, train, 7);
+    expect(state.variables.reduce((n, v) => n + v.size, 0)).toBe(methodSpec(id).trainableParams(model, train));
+    state.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    disposeWeights(weights);
+  });
+
+  it('LoRA layers_to_transform adapts only those blocks and is saved in adapter_config.json', async () => {
+    const weights = initWeights(model, 1);
+    const state = peftMethod('lora').create(model, weights, trainFor('lora', model, { layersToTransform: [1] }), 7);
+    const files = await state.save!('tiny');
+    expect(files.config.layers_to_transform).toEqual([1]);
+    const layers = new Set(Object.keys(files.tensors).map((k) => /(?:h|layers)\.(\d+)\./.exec(k)![1]));
+    expect([...layers]).toEqual(['1']);
+    state.dispose();
+    disposeWeights(weights);
+  });
+
+  it.each(METHOD_IDS.filter((id) => methodSpec(id).exports === 'adapter'))('%s: save then load gives identical logits and the same config', async (id) => {
+    const weights = initWeights(model, 3);
+    const train = trainFor(id, model, { layersToTransform: [0, 1] });
+    const state = peftMethod(id).create(model, weights, train, 7);
+    randomize(state, 11);
+    const base = values(tf.tidy(() => forward(model, weights, ids())));
+    const tuned = values(tf.tidy(() => forward(model, state.weights, ids(), { adapter: state.adapter })));
+    expect(tuned).not.toEqual(base);
+    const files = await state.save!('tiny');
+    const method = methodForPeftType(files.config.peft_type);
+    expect(method.id).toBe(id);
+    const loaded = method.load!(files, model, weights);
+    expect(values(tf.tidy(() => forward(model, loaded.weights, ids(), { adapter: loaded.adapter })))).toEqual(tuned);
+    expect((await loaded.save!('tiny')).config).toEqual(files.config);
+    [state, loaded].forEach((s) => s.dispose());
+    disposeWeights(weights);
+  });
+
+  it.each(METHOD_IDS.filter((id) => methodSpec(id).exports === 'adapter'))('%s: merge folds the adapter into the weights, unmerge restores them', async (id) => {
+    const weights = initWeights(model, 3);
+    const state = peftMethod(id).create(model, weights, trainFor(id, model), 7);
+    randomize(state, 12);
+    const base = values(tf.tidy(() => forward(model, weights, ids())));
+    const tuned = values(tf.tidy(() => forward(model, weights, ids(), { adapter: state.adapter })));
+    await state.merge!(weights);
+    expect(relErr(values(tf.tidy(() => forward(model, weights, ids()))), tuned)).toBeLessThan(1e-5);
+    state.unmerge!(weights);
+    expect(relErr(values(tf.tidy(() => forward(model, weights, ids()))), base)).toBeLessThan(1e-5);
+    state.dispose();
+    disposeWeights(weights);
+  });
+});

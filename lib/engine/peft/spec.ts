@@ -1,0 +1,61 @@
+// The pure description of a PEFT method (no tfjs, safe for the UI bundle): id, one-line trade-off, settings with
+// defaults and help, where its settings live in a TrainConfig, and its trainable-parameter count for the planner.
+import type { z } from 'zod';
+import type { ModelConfig, TrainConfig } from '../types';
+import { fieldsSchema, type MethodField } from './fields';
+
+export interface MethodSpec<Id extends string = string, C = unknown> {
+  id: Id;
+  label: string;
+  /** One line: what it trains and what that costs in memory, speed and quality. */
+  help: string;
+  /** What Export downloads: a PEFT adapter folder, or the whole model folder. */
+  exports: 'adapter' | 'model';
+  /** Download folder suffix (`<model>-<suffix>`) and the model card's tag. */
+  folderSuffix: string;
+  cardTag: string;
+  /** The memory planner's calibrated activation profile that applies: base frozen ('lora') or all trained. */
+  memoryProfile: 'lora' | 'full';
+  /** Optimizer settings that suit the method; the rest of TrainConfig is shared. */
+  optimizer: { lr: number; weightDecay: number };
+  fields: Record<string, MethodField>;
+  /** parse() fills defaults; strictSchema requires every field (the worker's check of a run). Both are built
+   * from `fields`, typed as the method's config. */
+  schema: z.ZodType<C>;
+  strictSchema: z.ZodType<C>;
+  /** The method's settings inside a TrainConfig. */
+  configOf(train: TrainConfig): C;
+  /** `train` with the method's settings replaced (validated, defaults filled). */
+  withConfig(train: TrainConfig, c: Partial<C>): TrainConfig;
+  /** Trainable parameters for this model and these settings, from the config alone. */
+  trainableParams(model: ModelConfig, train: TrainConfig): number;
+}
+
+export interface SpecDef<Id extends string, C> extends Omit<MethodSpec<Id, C>, 'schema' | 'strictSchema' | 'withConfig' | 'trainableParams'> {
+  /** `train` with `c` (complete, checked) as the method's settings. */
+  store(train: TrainConfig, c: C): TrainConfig;
+  count(model: ModelConfig, c: C): number;
+}
+
+/** Builds a MethodSpec from its declaration: the schemas come from the fields. */
+export function defineSpec<Id extends string, C>(def: SpecDef<Id, C>): MethodSpec<Id, C> {
+  const { store, count, ...rest } = def;
+  const schema = fieldsSchema(def.fields, true) as unknown as z.ZodType<C>;
+  return {
+    ...rest,
+    schema,
+    strictSchema: fieldsSchema(def.fields, false) as unknown as z.ZodType<C>,
+    withConfig: (train, c) => store(train, schema.parse(c)),
+    trainableParams: (model, train) => count(model, def.configOf(train)),
+  };
+}
+
+/** configOf and store for a method whose settings live in TrainConfig.methodConfig[id], with defaults filled:
+ * what every method but LoRA uses, so a new method needs no new TrainConfig field. */
+export function methodConfigSlot<C>(id: string, fields: Record<string, MethodField>): Pick<SpecDef<string, C>, 'configOf' | 'store'> {
+  const schema = fieldsSchema(fields, true);
+  return {
+    configOf: (train) => schema.parse(train.methodConfig?.[id] ?? {}) as C,
+    store: (train, c): TrainConfig => ({ ...train, methodConfig: { ...train.methodConfig, [id]: c as Record<string, unknown> } }),
+  };
+}
