@@ -1,6 +1,7 @@
 // Chooses the tfjs backend: webgpu, else webgl, else wasm, else cpu, and says which one really runs.
 // tfjs falls back silently when a backend fails to start, so the result is read back with tf.getBackend().
 import * as tf from '@tensorflow/tfjs';
+import { installWasmKernels } from './wasm-kernels';
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 export const BACKEND_ORDER: BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
@@ -75,6 +76,7 @@ export async function initBackend(choice: BackendName | 'auto', opts: BackendOpt
         continue;
       }
     }
+    if (name === 'wasm') installWasmKernels();
     const ok = await tf.setBackend(name).catch(() => false);
     if (ok && tf.getBackend() === name) {
       await tf.ready();
