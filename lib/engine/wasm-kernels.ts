@@ -4,7 +4,7 @@
 // where cpu and webgl share it. No tfjs release fixes either (4.22 is the last), so they are replaced here:
 // transposes become one explicit memory pass, batches run as plain 2D products on heap views, Identity shares data.
 import * as tf from '@tensorflow/tfjs';
-import { speedupsOn } from './speedups';
+import { speedupOn } from './speedups';
 
 interface Info {
   dataId: object;
@@ -87,7 +87,7 @@ function fastBatchMatMul(original: KernelFn): KernelFn {
   return (args) => {
     const { a, b } = args.inputs;
     const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean };
-    if (!speedupsOn() || a.dtype !== 'float32' || b.dtype !== 'float32') return original(args);
+    if (!speedupOn('matmul') || a.dtype !== 'float32' || b.dtype !== 'float32') return original(args);
     const backend = args.backend;
     const a2 = transposeA ? swapLast(backend, a) : a;
     const b2 = transposeB ? swapLast(backend, b) : b;
@@ -102,7 +102,7 @@ function fastBatchMatMul(original: KernelFn): KernelFn {
 function sharedIdentity(original: KernelFn): KernelFn {
   return (args) => {
     const { x } = args.inputs;
-    if (!speedupsOn() || x.dtype === 'string') return original(args);
+    if (!speedupOn('identity') || x.dtype === 'string') return original(args);
     args.backend.incRef(x.dataId);
     return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
   };
@@ -111,7 +111,7 @@ function sharedIdentity(original: KernelFn): KernelFn {
 const OVERRIDES: Record<string, (original: KernelFn) => KernelFn> = { BatchMatMul: fastBatchMatMul, Identity: sharedIdentity };
 let installed = false;
 
-/** Replaces the wasm kernels above (once; each checks speedupsOn() per call). Call after the wasm backend is imported. */
+/** Replaces the wasm kernels above (once; each checks its switch per call). Call after the wasm backend is imported. */
 export function installWasmKernels(): void {
   if (installed) return;
   for (const [name, wrap] of Object.entries(OVERRIDES)) {
