@@ -1,6 +1,5 @@
 // The optimised path (wasm kernel overrides, fused AdamW) trains exactly like plain tfjs ops: losses and weights
 // after several steps agree on cpu and wasm, for LoRA and full fine-tuning.
-import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -18,8 +17,8 @@ async function train(method: 'lora' | 'full', on: boolean): Promise<{ losses: nu
   const config = tinyConfig();
   const weights = initGpt2Weights(config, 2);
   const losses: number[] = [];
-  // XNNPACK sums a product in another order than wasm's own loop (~5e-7 relative per matmul); Adam's first steps
-  // step is about lr for any gradient, so these differences show in the weights: ~1.4e-5 at lr 1e-2, a few 1e-6 here.
+  // XNNPACK sums a product in another order than wasm's own loop (~5e-7 relative per matmul); Adam's early
+  // steps move by about lr whatever the gradient's size, so these differences show in the weights: ~1.4e-5 at lr 1e-2, a few 1e-6 here.
   const cfg = tinyTrainConfig({ method, steps: 5, lr: 3e-3, weightDecay: 0.05, seed: 4 });
   cfg.lora = { ...cfg.lora, targetModules: ['c_attn', 'c_proj', 'c_fc'] };
   const trainer = new Trainer({ config, weights }, randomExamples(6, 16, config.vocab_size, 8), [], cfg, { onStep: (m) => losses.push(m.loss) });
