@@ -12,20 +12,24 @@ export interface StepProfile {
   kernels: KernelStat[]; // sorted by ms, largest first
   dispatches: number; // kernels run
   readbacks: number; // device-to-host reads (read or readSync on the backend)
-  peakBytes: number; // highest tf.memory().numBytes reached, above what was allocated before
+  startBytes: number; // tf.memory().numBytes before the step
+  peakBytes: number; // highest tf.memory().numBytes reached, above startBytes
   kernelMs: number; // sum of kernel times
 }
 
+const kernelDepth = () => (tf.engine() as unknown as { state: { kernelDepth: number } }).state.kernelDepth;
+
 type Reader = { read: (id: object) => Promise<unknown>; readSync: (id: object) => unknown };
 
-/** Counts reads on the active backend while `f` runs; wasm's read() calls readSync(), so nested reads count once. */
+/** Counts reads of tensor data by the caller while `f` runs; wasm's read() calls readSync(), so nested reads count once,
+ * and reads a kernel makes of its own inputs (wasm's Slice and GatherV2 do) are memory copies, not readbacks. */
 async function countReads<T>(f: () => Promise<T>): Promise<{ value: T; reads: number }> {
   const b = tf.backend() as unknown as Reader;
   const { read, readSync } = b;
   let reads = 0;
   let depth = 0;
   const counted = <A extends unknown[], R>(g: (...a: A) => R) => (...a: A): R => {
-    if (depth === 0) reads++;
+    if (depth === 0 && kernelDepth() === 0) reads++;
     depth++;
     try {
       return g.apply(b, a);
@@ -63,6 +67,7 @@ export async function profileStep(f: () => Promise<void>): Promise<StepProfile> 
     kernels,
     dispatches: info.kernels.length,
     readbacks: reads,
+    startBytes: before,
     peakBytes: info.peakBytes - before,
     kernelMs: kernels.reduce((a, k) => a + k.ms, 0),
   };
