@@ -100,7 +100,7 @@ export const METHOD_HELP: Record<Method, string> = {
   full: 'Trains every weight. Slower and heavier; exports the whole model.',
 };
 export const FALLBACK_ADAPTER_HELP =
-  'Lets WebGPU run on a software adapter (e.g. SwiftShader) when no hardware GPU is exposed: works, but slowly.';
+  'Lets WebGPU run on a software adapter (e.g. SwiftShader) when no hardware GPU is exposed, ahead of WebAssembly: works, but slower than WebAssembly (for tests).';
 
 export interface Preset {
   id: string;
