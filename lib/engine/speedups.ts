@@ -1,6 +1,6 @@
 // Switches for the engine's speed work, one per optimisation, so benchmarks can show plain tfjs beside the
 // optimised path (and what each optimisation bought) and tests can compare the two. All on by default.
-export const SPEEDUPS = ['matmul', 'identity', 'adamw'] as const;
+export const SPEEDUPS = ['matmul', 'identity', 'adamw', 'slice'] as const;
 export type Speedup = (typeof SPEEDUPS)[number];
 
 const enabled = new Set<Speedup>(SPEEDUPS);

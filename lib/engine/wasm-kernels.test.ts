@@ -63,3 +63,24 @@ describe('wasm kernel overrides', () => {
     expect(dataIds()).toBe(ids);
   });
 });
+
+describe('wasm Slice override', () => {
+  it.each([
+    [[7, 13], [2, 3], [4, 9]],
+    [[3, 5, 7], [1, 0, 2], [2, 5, 4]], // rows contiguous inside, strided outside
+    [[2, 3, 4, 5], [1, 1, 0, 0], [1, 2, 4, 5]], // contiguous block
+    [[2, 3, 4, 5, 2], [0, 1, 1, 2, 1], [2, 2, 3, 3, 1]], // rank 5
+    [[6], [2], [3]],
+  ])('slice of %j at %j size %j matches wasm own, float32 and int32', (shape, begin, size) => {
+    for (const dtype of ['float32', 'int32'] as const) {
+      const x = tf.tidy(() => tf.cast(tf.mul(tf.randomUniform(shape, -100, 100, 'float32', 3), 1), dtype));
+      setSpeedups(false);
+      const plain = tf.slice(x, begin, size);
+      setSpeedups(true);
+      const fast = tf.slice(x, begin, size);
+      expect(fast.dtype).toBe(dtype);
+      expect(Array.from(fast.dataSync())).toEqual(Array.from(plain.dataSync()));
+      tf.dispose([x, plain, fast]);
+    }
+  });
+});

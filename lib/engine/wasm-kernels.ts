@@ -1,8 +1,9 @@
 // Kernel overrides for tfjs-backend-wasm 4.22 where its own kernels waste most of a training step. Measured in Node
 // (demo model, batch 4 x 128): BatchMatMul sends any product with a transposed operand or a batch above 1 to a
 // scalar loop (~2 GFLOP/s) and only plain 2D products to XNNPACK (~23 GFLOP/s); Identity copies the whole buffer
-// where cpu and webgl share it. No tfjs release fixes either (4.22 is the last), so they are replaced here:
-// transposes become one explicit memory pass, batches run as plain 2D products on heap views, Identity shares data.
+// where cpu and webgl share it; Slice copies its whole input out of the heap before slicing. No tfjs release fixes
+// these (4.22 is the last), so they are replaced here: transposes become one explicit memory pass, batches run as
+// plain 2D products on heap views, Identity shares data, Slice reads a heap view.
 import * as tf from '@tensorflow/tfjs';
 import { speedupOn } from './speedups';
 
@@ -108,7 +109,37 @@ function sharedIdentity(original: KernelFn): KernelFn {
   };
 }
 
-const OVERRIDES: Record<string, (original: KernelFn) => KernelFn> = { BatchMatMul: fastBatchMatMul, Identity: sharedIdentity };
+type Typed = Float32Array | Int32Array | Uint8Array;
+
+/** Copies the block at `begin` of `size` out of src (shape `shape`) into dst, one contiguous innermost run at a time. */
+function copyBlock(src: Typed, shape: number[], begin: number[], size: number[], dst: Typed): void {
+  const r = shape.length;
+  const strides = shape.map((_, i) => sizeOf(shape.slice(i + 1)));
+  const run = size[r - 1];
+  const idx = new Array(r - 1).fill(0); // position among the outer axes
+  for (let o = 0, rows = sizeOf(size.slice(0, -1)); o < rows; o++) {
+    let from = begin[r - 1];
+    for (let a = 0; a < r - 1; a++) from += (begin[a] + idx[a]) * strides[a];
+    dst.set(src.subarray(from, from + run), o * run);
+    for (let a = r - 2; a >= 0 && ++idx[a] === size[a]; a--) idx[a] = 0;
+  }
+}
+
+/** Slice from a heap view: wasm's own kernel first copies the whole input out of the heap (readSync), every call. */
+function viewSlice(original: KernelFn): KernelFn {
+  return (args) => {
+    const { x } = args.inputs;
+    if (!speedupOn('slice') || x.dtype === 'string' || x.shape.length === 0) return original(args);
+    const { begin, size } = args.attrs as { begin: number[]; size: number[] };
+    const [b, s] = tf.slice_util.parseSliceParams(x as unknown as tf.TensorInfo, begin, size);
+    const backend = args.backend as WasmBackend & { typedArrayFromHeap(t: Info): Typed };
+    const out = backend.makeOutput(s, x.dtype);
+    if (sizeOf(s) > 0) copyBlock(backend.typedArrayFromHeap(x), x.shape, b, s, backend.typedArrayFromHeap(out)); // views after the allocation
+    return out;
+  };
+}
+
+const OVERRIDES: Record<string, (original: KernelFn) => KernelFn> = { BatchMatMul: fastBatchMatMul, Identity: sharedIdentity, Slice: viewSlice };
 let installed = false;
 
 /** Replaces the wasm kernels above (once; each checks its switch per call). Call after the wasm backend is imported. */
