@@ -1,6 +1,6 @@
 // The training benchmark's measurements: FLOPs of one step (counted from the model's shapes, the same count for us
 // and the PyTorch peer), and one benchmark row for our engine (median step split, dispatches, readbacks, memory).
-import { BenchStep } from './bench-step';
+import { BenchStep, type StepTimes } from './bench-step';
 import { planMemory, planModelFor } from './memory-plan';
 import { linearModules, matchesTarget } from './params';
 import { profileStep, type KernelStat } from './profile';
@@ -29,7 +29,8 @@ export interface OurRow {
   forwardMs: number;
   backwardMs: number; // gradients and clipping
   optimizerMs: number;
-  stepMs: number;
+  stepMs: number; // the fastest timed step
+  steps: number; // how many were timed
   dispatches: number;
   readbacks: number;
   measuredPeakBytes: number; // tensor bytes at the step's peak, weights and optimizer state included
@@ -45,31 +46,49 @@ export interface OurSetup {
   batch: number;
   seqLen: number;
   lora: LoraConfig;
-  steps: number; // timed steps after one warm-up step
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+/**
+ * Our side of one benchmark row. Steps are timed in rounds (`time`), so a caller can interleave several of these and
+ * the PyTorch peer; the row reports the fastest step, the usual estimate on a machine whose load changes (timeit's).
+ */
+export class OurBench {
+  private readonly step: BenchStep;
+  private readonly times: StepTimes[] = [];
 
-/** One row: warm-up, `steps` timed steps (median of each phase by total), then one profiled step. */
-export async function measureOurs(s: OurSetup, speedups: Speedup[]): Promise<OurRow> {
-  setSpeedups(speedups);
-  const step = new BenchStep({ ...s, lr: 1e-4, weightDecay: s.method === 'full' ? 0.01 : 0 });
-  try {
-    await step.run();
-    const times = [];
-    for (let i = 0; i < s.steps; i++) times.push(await step.run());
-    const mid = times.find((t) => t.totalMs === median(times.map((x) => x.totalMs)))!;
-    const p = await profileStep(async () => void (await step.run()));
-    const trainable = step.trainableParams;
-    const plan = planMemory(planModelFor(s.config), { method: s.method, trainableParams: trainable, batchSize: s.batch, seqLen: s.seqLen }, { budgetBytes: Infinity });
+  constructor(private readonly s: OurSetup, readonly speedups: Speedup[]) {
+    this.step = new BenchStep({ ...s, lr: 1e-4, weightDecay: s.method === 'full' ? 0.01 : 0 });
+  }
+
+  /** Runs `n` steps with this row's speedups; `record` false for a warm-up. */
+  async time(n: number, record = true): Promise<void> {
+    setSpeedups(this.speedups);
+    try {
+      for (let i = 0; i < n; i++) {
+        const t = await this.step.run();
+        if (record) this.times.push(t);
+      }
+    } finally {
+      setSpeedups(true);
+    }
+  }
+
+  /** One more, profiled step, then the row. */
+  async row(): Promise<OurRow> {
+    setSpeedups(this.speedups);
+    const p = await profileStep(async () => void (await this.step.run())).finally(() => setSpeedups(true));
+    const s = this.s;
+    const best = this.times.reduce((a, t) => (t.totalMs < a.totalMs ? t : a));
+    const plan = planMemory(planModelFor(s.config), { method: s.method, trainableParams: this.step.trainableParams, batchSize: s.batch, seqLen: s.seqLen }, { budgetBytes: Infinity });
     return {
-      speedups, tokensPerSec: step.tokens / (mid.totalMs / 1000), forwardMs: mid.forwardMs, backwardMs: mid.backwardMs,
-      optimizerMs: mid.optimizerMs, stepMs: mid.totalMs, dispatches: p.dispatches, readbacks: p.readbacks,
+      speedups: this.speedups, tokensPerSec: this.step.tokens / (best.totalMs / 1000), forwardMs: best.forwardMs, backwardMs: best.backwardMs,
+      optimizerMs: best.optimizerMs, stepMs: best.totalMs, steps: this.times.length, dispatches: p.dispatches, readbacks: p.readbacks,
       measuredPeakBytes: p.peakBytes + p.startBytes, plannedBytes: plan.total,
-      gflops: stepFlops(s.config, s.method, s.batch, s.seqLen, s.lora) / (mid.totalMs * 1e6), topKernels: p.kernels.slice(0, 8),
+      gflops: stepFlops(s.config, s.method, s.batch, s.seqLen, s.lora) / (best.totalMs * 1e6), topKernels: p.kernels.slice(0, 8),
     };
-  } finally {
-    step.dispose();
-    setSpeedups(true);
+  }
+
+  dispose(): void {
+    this.step.dispose();
   }
 }
