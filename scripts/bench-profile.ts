@@ -1,5 +1,6 @@
 // Where one training step's time goes on tfjs in Node (wasm by default): top kernels by milliseconds, dispatches,
-// readbacks, peak bytes, and the forward / backward / optimizer split. `npx tsx scripts/bench-profile.ts [--method full]`.
+// readbacks, peak bytes, the forward / backward / optimizer split, and the forward's own kernels.
+// `npm run bench:profile -- [--method full] [--plain]`.
 import '@tensorflow/tfjs-backend-wasm';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -34,9 +35,12 @@ const step = new BenchStep({
 await step.run(); // warm-up
 const t = await step.run();
 const p = await profileStep(async () => void (await step.run()));
+const fwd = await profileStep(async () => void step.forwardLoss());
 console.log(`${values.model} ${method} on ${info.backend} (${info.adapter}), batch ${values.batch} x ${values.seq}, ${values.plain ? 'plain tfjs' : 'optimised'}`);
 console.log(`step ${t.totalMs.toFixed(0)} ms: forward ${t.forwardMs.toFixed(0)}, backward ${t.backwardMs.toFixed(0)}, optimizer ${t.optimizerMs.toFixed(0)}; ` +
   `${(step.tokens / (t.totalMs / 1000)).toFixed(0)} tokens/s`);
 console.log(`profiled step: ${p.dispatches} dispatches, ${p.readbacks} readbacks, kernels ${p.kernelMs.toFixed(0)} ms, peak ${(p.peakBytes / 2 ** 20).toFixed(0)} MiB`);
 console.log(kernelTable(p, Number(values.top)));
+console.log(`\nforward and loss alone (no tape): ${fwd.dispatches} dispatches, kernels ${fwd.kernelMs.toFixed(0)} ms`);
+console.log(kernelTable(fwd, Number(values.top)));
 step.dispose();

@@ -57,6 +57,11 @@ export class BenchStep {
     return this.vars.reduce((a, v) => a + v.size, 0);
   }
 
+  /** The forward pass and loss alone (no tape), for profiling which kernels the forward runs. */
+  forwardLoss(): number {
+    return tf.tidy(() => causalLmLoss(forward(this.s.config, this.model, this.ids, { lora: this.lora ?? undefined, training: true }), this.ids, this.mask).dataSync()[0]);
+  }
+
   async run(): Promise<StepTimes> {
     const t0 = now();
     let t1 = t0;
