@@ -51,6 +51,17 @@ describe('wasm kernel overrides', () => {
     tf.dispose([a, b]);
   });
 
+  it('Cast to the same dtype shares the buffer; to another dtype it converts', () => {
+    setSpeedups(true);
+    const x = tf.tensor([1.5, -2.5, 3]);
+    const ids = dataIds();
+    const same = tf.cast(x, 'float32');
+    expect(dataIds()).toBe(ids);
+    const int = tf.cast(x, 'int32');
+    expect(Array.from(int.dataSync())).toEqual([1, -2, 3]);
+    tf.dispose([x, same, int]);
+  });
+
   it('Identity shares the buffer and frees it with the last reference', () => {
     setSpeedups(true);
     const ids = dataIds();

@@ -1,7 +1,7 @@
 // Kernel overrides for tfjs-backend-wasm 4.22 where its own kernels waste most of a training step. Measured in Node
 // (demo model, batch 4 x 128): BatchMatMul sends any product with a transposed operand or a batch above 1 to a
 // scalar loop (~2 GFLOP/s) and only plain 2D products to XNNPACK (~23 GFLOP/s); Identity copies the whole buffer
-// where cpu and webgl share it; Slice copies its whole input out of the heap before slicing. No tfjs release fixes
+// where cpu and webgl share it (Cast to the same dtype too); Slice copies its whole input out of the heap before slicing. No tfjs release fixes
 // these (4.22 is the last), so they are replaced here: transposes become one explicit memory pass, batches run as
 // plain 2D products on heap views, Identity shares data, Slice reads a heap view.
 import * as tf from '@tensorflow/tfjs';
@@ -139,7 +139,16 @@ function viewSlice(original: KernelFn): KernelFn {
   };
 }
 
-const OVERRIDES: Record<string, (original: KernelFn) => KernelFn> = { BatchMatMul: fastBatchMatMul, Identity: sharedIdentity, Slice: viewSlice };
+/** Cast to the dtype a tensor already has shares it too (wasm copies; tfjs's gradients of mul and div cast their
+ * float32 inputs to float32, ~100 copies per step of the demo model). */
+function sharedCast(original: KernelFn): KernelFn {
+  const identity = sharedIdentity(original);
+  return (args) => (args.attrs.dtype === args.inputs.x.dtype ? identity(args) : original(args));
+}
+
+const OVERRIDES: Record<string, (original: KernelFn) => KernelFn> = {
+  BatchMatMul: fastBatchMatMul, Identity: sharedIdentity, Cast: sharedCast, Slice: viewSlice,
+};
 let installed = false;
 
 /** Replaces the wasm kernels above (once; each checks its switch per call). Call after the wasm backend is imported. */
