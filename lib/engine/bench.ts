@@ -51,6 +51,7 @@ export interface OurSetup {
 /**
  * Our side of one benchmark row. Steps are timed in rounds (`time`), so a caller can interleave several of these and
  * the PyTorch peer; the row reports the fastest step, the usual estimate on a machine whose load changes (timeit's).
+ * Memory is profiled on a fresh instance (`profile`), so interleaved instances do not inflate each other's peak.
  */
 export class OurBench {
   private readonly step: BenchStep;
@@ -73,19 +74,23 @@ export class OurBench {
     }
   }
 
-  /** One more, profiled step, then the row. */
-  async row(): Promise<OurRow> {
-    setSpeedups(this.speedups);
-    const p = await profileStep(async () => void (await this.step.run())).finally(() => setSpeedups(true));
-    const s = this.s;
+  /** The timing half of the row, from the fastest recorded step. */
+  timing(): Pick<OurRow, 'speedups' | 'tokensPerSec' | 'forwardMs' | 'backwardMs' | 'optimizerMs' | 'stepMs' | 'steps' | 'gflops'> {
     const best = this.times.reduce((a, t) => (t.totalMs < a.totalMs ? t : a));
-    const plan = planMemory(planModelFor(s.config), { method: s.method, trainableParams: this.step.trainableParams, batchSize: s.batch, seqLen: s.seqLen }, { budgetBytes: Infinity });
+    const { config, method, batch, seqLen, lora } = this.s;
     return {
       speedups: this.speedups, tokensPerSec: this.step.tokens / (best.totalMs / 1000), forwardMs: best.forwardMs, backwardMs: best.backwardMs,
-      optimizerMs: best.optimizerMs, stepMs: best.totalMs, steps: this.times.length, dispatches: p.dispatches, readbacks: p.readbacks,
-      measuredPeakBytes: p.peakBytes + p.startBytes, plannedBytes: plan.total,
-      gflops: stepFlops(s.config, s.method, s.batch, s.seqLen, s.lora) / (best.totalMs * 1e6), topKernels: p.kernels.slice(0, 8),
+      optimizerMs: best.optimizerMs, stepMs: best.totalMs, steps: this.times.length, gflops: stepFlops(config, method, batch, seqLen, lora) / (best.totalMs * 1e6),
     };
+  }
+
+  /** One profiled step: dispatches, readbacks and memory. Run it with no other OurBench alive, or their state counts. */
+  async profile(): Promise<Pick<OurRow, 'dispatches' | 'readbacks' | 'measuredPeakBytes' | 'plannedBytes' | 'topKernels'>> {
+    setSpeedups(this.speedups);
+    const p = await profileStep(async () => void (await this.step.run())).finally(() => setSpeedups(true));
+    const { config, method, batch, seqLen } = this.s;
+    const plan = planMemory(planModelFor(config), { method, trainableParams: this.step.trainableParams, batchSize: batch, seqLen }, { budgetBytes: Infinity });
+    return { dispatches: p.dispatches, readbacks: p.readbacks, measuredPeakBytes: p.peakBytes + p.startBytes, plannedBytes: plan.total, topKernels: p.kernels.slice(0, 8) };
   }
 
   dispose(): void {
