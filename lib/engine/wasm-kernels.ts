@@ -149,16 +149,16 @@ function sharedCast(original: KernelFn): KernelFn {
 const OVERRIDES: Record<string, (original: KernelFn) => KernelFn> = {
   BatchMatMul: fastBatchMatMul, Identity: sharedIdentity, Cast: sharedCast, Slice: viewSlice,
 };
-let installed = false;
+const installed = new Set<string>();
 
-/** Replaces the wasm kernels above (once; each checks its switch per call). Call after the wasm backend is imported. */
+/** Replaces the wasm kernels above (each once; each checks its switch per call). Kernels the wasm backend has not
+ * registered yet (its module not imported) are left for a later call. */
 export function installWasmKernels(): void {
-  if (installed) return;
   for (const [name, wrap] of Object.entries(OVERRIDES)) {
-    const k = tf.getKernel(name, 'wasm');
+    const k = installed.has(name) ? undefined : tf.getKernel(name, 'wasm');
     if (!k) continue;
     tf.unregisterKernel(name, 'wasm');
     tf.registerKernel({ ...k, kernelFunc: wrap(k.kernelFunc as unknown as KernelFn) as unknown as tf.KernelFunc });
+    installed.add(name);
   }
-  installed = true;
 }
