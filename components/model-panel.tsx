@@ -76,7 +76,7 @@ function BackendFields({ disabled }: { disabled: boolean }) {
         >
           {BACKEND_CHOICES.map((b) => (
             <option key={b} value={b}>
-              {b === 'auto' ? 'auto (webgpu, then webgl, wasm, cpu)' : b}
+              {b === 'auto' ? 'auto (a real GPU: webgpu, webgl; else wasm)' : b}
             </option>
           ))}
         </select>

@@ -75,7 +75,7 @@ export const FIELD_SPECS = { ...BASE_FIELD_SPECS, ...methodNumberSpecs() } as Re
 
 export const SCHEDULE_HELP = 'How the learning rate moves after warmup.';
 export const FALLBACK_ADAPTER_HELP =
-  'Lets WebGPU run on a software adapter (e.g. SwiftShader) when no hardware GPU is exposed: works, but slowly.';
+  'Lets WebGPU run on a software adapter (e.g. SwiftShader) when no hardware GPU is exposed, ahead of WebAssembly: works, but slower than WebAssembly (for tests).';
 
 export interface Preset {
   id: string;

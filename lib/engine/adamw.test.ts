@@ -1,11 +1,36 @@
-// AdamW against two steps worked by hand (torch.optim.AdamW's update), decay only on matrices,
-// and no tensor leaks.
+// AdamW against two steps worked by hand (torch.optim.AdamW's update), decay only on matrices, no tensor leaks,
+// and the fused kernel (cpu, wasm) equal to the plain ops over several steps, skipped steps included.
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdamW } from './adamw';
-import { useCpu, values } from './test-utils';
+import { hasFusedAdamW } from './adamw-fused';
+import { mulberry32, normalArray } from './random';
+import { setSpeedups } from './speedups';
+import { relErr, useCpu, values } from './test-utils';
 
+setWasmPaths(path.resolve('node_modules/@tensorflow/tfjs-backend-wasm/dist') + '/');
 beforeAll(useCpu);
+afterAll(() => setSpeedups(true));
+
+/** Params after 5 steps (wd 0.1; step 3 skipped through the flag); a matrix, a bias and one without a gradient. */
+function trainedParams(fused: boolean): Float32Array[] {
+  setSpeedups(fused ? ['adamw'] : []);
+  const rng = mulberry32(3);
+  const params = [[4, 6], [6], [2, 2]].map((s) => tf.tidy(() => tf.variable(tf.tensor(normalArray(s.reduce((a, b) => a * b), 1, rng), s))));
+  const opt = new AdamW(params, { beta1: 0.9, beta2: 0.99, epsilon: 1e-8, weightDecay: 0.1 });
+  for (let t = 0; t < 5; t++) {
+    tf.tidy(() => {
+      const grads = params.slice(0, 2).map((p) => tf.tensor(normalArray(p.size, 0.5, rng), p.shape));
+      opt.step([...grads, undefined as unknown as tf.Tensor], 0.01 * (t + 1), tf.scalar(t !== 2, 'bool'));
+    });
+  }
+  const out = params.map((p) => p.dataSync() as Float32Array);
+  opt.dispose();
+  tf.dispose(params);
+  return out;
+}
 
 describe('AdamW', () => {
   it('matches two hand-computed steps (lr 0.1 then 0.05, wd 0.1 on the matrix only)', () => {
@@ -52,5 +77,16 @@ describe('AdamW', () => {
     expect(values(W)[0]).toBeLessThan(1);
     opt.dispose();
     W.dispose();
+  });
+
+  it.each(['cpu', 'wasm'])('the fused kernel on %s equals the plain ops after several steps', async (backend) => {
+    expect(await tf.setBackend(backend)).toBe(true);
+    expect(hasFusedAdamW()).toBe(true);
+    const plain = trainedParams(false);
+    const count = tf.memory().numTensors;
+    const fused = trainedParams(true);
+    expect(tf.memory().numTensors).toBe(count);
+    fused.forEach((f, i) => expect(relErr(f, plain[i])).toBeLessThan(1e-6));
+    await useCpu();
   });
 });

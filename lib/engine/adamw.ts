@@ -1,6 +1,9 @@
 // AdamW (Loshchilov & Hutter; torch.optim.AdamW's update): decoupled weight decay on matrices only,
-// bias-corrected moments, explicit epsilon (webgl's default epsilon differs from other backends).
+// bias-corrected moments, explicit epsilon (webgl's default epsilon differs from other backends). On wasm and cpu
+// one fused kernel (adamw-fused.ts) does the whole step; other backends use the plain ops below.
 import * as tf from '@tensorflow/tfjs';
+import { FUSED_ADAMW, hasFusedAdamW, type FusedAdamWAttrs } from './adamw-fused';
+import { speedupOn } from './speedups';
 
 export interface AdamWConfig {
   beta1: number; // 0.9
@@ -36,6 +39,7 @@ export class AdamW {
     const { beta1, beta2, epsilon, weightDecay } = this.cfg;
     const bc1 = 1 - beta1 ** this.t;
     const bc2 = 1 - beta2 ** this.t;
+    if (speedupOn('adamw') && hasFusedAdamW()) return this.fusedStep(gs, { lr, beta1, beta2, epsilon, bc1, bc2, decay: [] }, apply);
     this.params.forEach((p, i) => {
       const g = gs[i];
       if (!g) return; // no gradient reached this parameter: torch skips it too
@@ -51,6 +55,23 @@ export class AdamW {
         p.assign(keep(tf.sub(decayed, tf.mul(tf.div(m, denom), lr / bc1)), p));
         this.m[i].assign(keep(m, this.m[i]));
         this.v[i].assign(keep(v, this.v[i]));
+      });
+    });
+  }
+
+  /** Every parameter with a gradient in one kernel call; outputs come back as p, m, v per parameter. */
+  private fusedStep(gs: (tf.Tensor | undefined)[], attrs: FusedAdamWAttrs, apply?: tf.Scalar): void {
+    const idx = this.params.map((_, i) => i).filter((i) => gs[i]);
+    const inputs: tf.NamedTensorMap = apply ? { apply } : {};
+    idx.forEach((i, k) => Object.assign(inputs, { [`p${k}`]: this.params[i], [`g${k}`]: gs[i]!, [`m${k}`]: this.m[i], [`v${k}`]: this.v[i] }));
+    const wd = this.cfg.weightDecay;
+    const decay = idx.map((i) => (wd > 0 && this.params[i].rank >= 2 ? attrs.lr * wd : 0));
+    tf.tidy(() => {
+      const outs = tf.engine().runKernel(FUSED_ADAMW, inputs, { ...attrs, decay } as unknown as tf.NamedAttrMap) as tf.Tensor[];
+      idx.forEach((i, k) => {
+        this.params[i].assign(outs[3 * k]);
+        this.m[i].assign(outs[3 * k + 1]);
+        this.v[i].assign(outs[3 * k + 2]);
       });
     });
   }

@@ -1,6 +1,8 @@
-// Backend choice: the adapter is described in words, and an explicit choice reports the backend that really runs.
+// Backend choice: the adapter is described in words, an explicit choice reports the backend that really runs, and
+// GPU backends on a software rasteriser rank below wasm (unless a software WebGPU adapter is allowed, as tests do).
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { describeGpuAdapter, initBackend, WEBGPU_DEFAULT_LIMITS, webgpuBufferLimits } from './backend';
+import { describeGpuAdapter, initBackend, rankBackends, WEBGPU_DEFAULT_LIMITS, webgpuBufferLimits, type Candidate } from './backend';
+import { isSoftwareAdapter, probeWebGl, softwareRendererName } from './backend-probe';
 import { largestTensorBytes } from './params';
 
 describe('backend', () => {
@@ -10,6 +12,54 @@ describe('backend', () => {
     [{ vendor: '', architecture: '', description: 'Some GPU' }, 'Some GPU'],
   ])('describes %o as %s', (info, words) => {
     expect(describeGpuAdapter(info)).toBe(words);
+  });
+
+  const SWIFTSHADER_GL = 'ANGLE (Google, Vulkan 1.3.0 (SwiftShader Device (Subzero) (0x0000C0DE)), SwiftShader driver)';
+  const noGpu: Candidate[] = [
+    { name: 'webgpu', adapter: 'SwiftShader (software)', software: 'SwiftShader' },
+    { name: 'webgl', adapter: 'WebGL 2 on SwiftShader (software)', software: 'SwiftShader' },
+    { name: 'wasm' },
+    { name: 'cpu' },
+  ];
+  const order = (c: Candidate[], allow: boolean, choice: 'auto' | 'webgl' = 'auto') => rankBackends(choice, c, { allowFallbackAdapter: allow }).order.map((x) => x.name);
+
+  it('ranks software GPU backends below wasm and says why', () => {
+    const r = rankBackends('auto', noGpu, { allowFallbackAdapter: false });
+    expect(r.order.map((c) => c.name)).toEqual(['wasm', 'webgl', 'cpu']);
+    expect(r.skipped.join(' ')).toMatch(/webgpu: only a software adapter \(SwiftShader\).*webgl: the renderer is SwiftShader/);
+    expect(r.slow.map((c) => c.name)).toEqual(['webgpu', 'webgl']);
+  });
+
+  it('keeps an allowed software WebGPU adapter first (tests), and an explicit webgl choice on SwiftShader', () => {
+    expect(order(noGpu, true)).toEqual(['webgpu', 'wasm', 'webgl', 'cpu']);
+    expect(order(noGpu, false, 'webgl')).toEqual(['webgl']);
+  });
+
+  it('keeps real GPUs first', () => {
+    const gpu: Candidate[] = [{ name: 'webgpu', adapter: 'nvidia hopper' }, { name: 'webgl', adapter: 'WebGL 2' }, { name: 'wasm' }, { name: 'cpu' }];
+    expect(order(gpu, false)).toEqual(['webgpu', 'webgl', 'wasm', 'cpu']);
+    expect(order([{ name: 'webgpu', unavailable: 'none' }, ...gpu.slice(1)], false)).toEqual(['webgl', 'wasm', 'cpu']);
+  });
+
+  it.each([
+    [SWIFTSHADER_GL, 'SwiftShader'],
+    ['llvmpipe (LLVM 15.0.6, 256 bits)', 'llvmpipe'],
+    ['ANGLE (NVIDIA, NVIDIA GeForce RTX 4090 Direct3D11 vs_5_0 ps_5_0)', null],
+  ])('reads the WebGL renderer %s as software: %s', (renderer, name) => {
+    expect(softwareRendererName(renderer)).toBe(name);
+  });
+
+  it('probes the WebGL renderer through WEBGL_debug_renderer_info and frees the context', () => {
+    const lose = vi.fn();
+    const gl = { RENDERER: 1, getParameter: (p: number) => (p === 0x9246 ? SWIFTSHADER_GL : 'WebKit WebGL'), getExtension: (n: string) => (n === 'WEBGL_debug_renderer_info' ? { UNMASKED_RENDERER_WEBGL: 0x9246 } : { loseContext: lose }) };
+    vi.stubGlobal('OffscreenCanvas', class { getContext = () => gl; });
+    expect(probeWebGl()).toBe(SWIFTSHADER_GL);
+    expect(lose).toHaveBeenCalled();
+  });
+
+  it('treats a SwiftShader WebGPU adapter as software even when it is not flagged as a fallback', () => {
+    expect(isSoftwareAdapter({ vendor: 'google', architecture: 'swiftshader', isFallbackAdapter: false })).toBe(true);
+    expect(isSoftwareAdapter({ vendor: 'nvidia', architecture: 'hopper' })).toBe(false);
   });
 
   it('skips webgpu when Node offers no adapter and lands on a backend that really runs', async () => {

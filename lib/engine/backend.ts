@@ -1,6 +1,11 @@
-// Chooses the tfjs backend: webgpu, else webgl, else wasm, else cpu, and says which one really runs.
-// tfjs falls back silently when a backend fails to start, so the result is read back with tf.getBackend().
+// Chooses the tfjs backend: a real GPU through webgpu or webgl, else wasm, else a GPU backend on a software rasteriser,
+// else cpu, and says which one really runs and why. tfjs falls back silently when a backend fails to start, so the
+// result is read back with tf.getBackend().
 import * as tf from '@tensorflow/tfjs';
+import { describeGpuAdapter, isSoftwareAdapter, probeWebGl, probeWebGpu, softwareRendererName } from './backend-probe';
+import { installWasmKernels } from './wasm-kernels';
+
+export { describeGpuAdapter } from './backend-probe';
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 export const BACKEND_ORDER: BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
@@ -17,70 +22,81 @@ export interface BackendOptions {
   allowFallbackAdapter: boolean;
 }
 
-interface GpuAdapterInfoLike {
-  vendor?: string;
-  architecture?: string;
-  description?: string;
-  isFallbackAdapter?: boolean;
+/** One backend as the probes found it, before anything starts. */
+export interface Candidate {
+  name: BackendName;
+  adapter?: string; // what would run it, in words, when a probe could tell
+  software?: string; // the software rasteriser behind a GPU backend ("SwiftShader"), if any
+  unavailable?: string; // why it cannot run at all
 }
 
-/** Asks the browser for a WebGPU adapter without starting tfjs: null when there is none. */
-async function probeWebGpu(): Promise<GpuAdapterInfoLike | null> {
-  const gpu = (globalThis.navigator as unknown as { gpu?: { requestAdapter(): Promise<unknown> } } | undefined)?.gpu;
-  if (!gpu) return null;
-  const adapter = (await gpu.requestAdapter()) as { info?: GpuAdapterInfoLike; isFallbackAdapter?: boolean } | null;
-  if (!adapter) return null;
-  // GPUAdapterInfo's fields are prototype getters: spreading it gives {}, so copy them one by one.
-  const info = adapter.info ?? {};
-  return {
-    vendor: info.vendor,
-    architecture: info.architecture,
-    description: info.description,
-    isFallbackAdapter: info.isFallbackAdapter ?? adapter.isFallbackAdapter ?? false,
-  };
-}
+/** Why a GPU backend on a software rasteriser is ranked below WebAssembly (measured in the studio, demo model). */
+const SLOWER = 'slower than WebAssembly on the same CPU (demo model in Chromium: WebGL on SwiftShader 64-70 tokens/s, WebAssembly 128)';
 
-export function describeGpuAdapter(info: GpuAdapterInfoLike): string {
-  const arch = info.architecture ?? '';
-  const name = arch.toLowerCase() === 'swiftshader' ? 'SwiftShader' : [info.vendor, arch].filter(Boolean).join(' ') || info.description || 'GPU';
-  return info.isFallbackAdapter ? `${name} (software)` : name;
-}
-
-async function describe(name: BackendName, gpuInfo: GpuAdapterInfoLike | null): Promise<string> {
-  if (name === 'webgpu' && gpuInfo) return describeGpuAdapter(gpuInfo);
-  if (name === 'webgl') return 'WebGL 2';
-  if (name === 'wasm') return (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) ? 'WebAssembly SIMD' : 'WebAssembly';
-  return 'JavaScript (slow)';
-}
-
-/** Tries each backend in order; `choice` 'auto' walks the whole chain, a name tries only that one. */
-export async function initBackend(choice: BackendName | 'auto', opts: BackendOptions): Promise<BackendInfo> {
-  const registered = new Set(Object.keys(tf.engine().registryFactory));
-  const order = choice === 'auto' ? BACKEND_ORDER : [choice];
+/**
+ * The order to try: GPUs on real hardware first, then wasm, then GPU backends on a software rasteriser, then cpu.
+ * A software WebGPU adapter runs only when allowed (allowFallbackAdapter: tests use SwiftShader on purpose), and
+ * then keeps its first place. An explicit choice tries only that backend.
+ */
+export function rankBackends(choice: BackendName | 'auto', candidates: Candidate[], opts: BackendOptions): { order: Candidate[]; skipped: string[]; slow: Candidate[] } {
   const skipped: string[] = [];
-  for (const name of order) {
-    if (!registered.has(name)) {
-      skipped.push(`${name}: not available in this build`);
-      continue;
-    }
-    let gpuInfo: GpuAdapterInfoLike | null = null;
-    if (name === 'webgpu') {
-      gpuInfo = await probeWebGpu().catch(() => null);
-      if (!gpuInfo) {
-        skipped.push('webgpu: this browser offers no WebGPU adapter');
-        continue;
-      }
-      if (gpuInfo.isFallbackAdapter && !opts.allowFallbackAdapter) {
-        skipped.push('webgpu: only a software (fallback) adapter is available; allow it in the settings to use it');
-        continue;
-      }
-    }
-    const ok = await tf.setBackend(name).catch(() => false);
-    if (ok && tf.getBackend() === name) {
+  const first: Candidate[] = [];
+  const demoted: Candidate[] = [];
+  const slow: Candidate[] = []; // passed over for being software
+  for (const c of candidates.filter((c) => choice === 'auto' || c.name === choice)) {
+    if (c.unavailable) skipped.push(`${c.name}: ${c.unavailable}`);
+    else if (c.name === 'webgpu' && c.software && !opts.allowFallbackAdapter) {
+      skipped.push(`webgpu: only a software adapter (${c.software}) is available, ${SLOWER}; allow software adapters in the settings to use it`);
+      slow.push(c);
+    } else if (choice === 'auto' && c.name === 'webgl' && c.software) {
+      skipped.push(`webgl: the renderer is ${c.software}, a software rasteriser, ${SLOWER}; choose webgl to use it anyway`);
+      demoted.push(c);
+      slow.push(c);
+    } else first.push(c);
+  }
+  const cpuAt = first.findIndex((c) => c.name === 'cpu');
+  const order = cpuAt < 0 ? [...first, ...demoted] : [...first.slice(0, cpuAt), ...demoted, ...first.slice(cpuAt)];
+  return { order, skipped, slow };
+}
+
+/** What each registered backend would run on, from the probes (no backend is started). */
+async function probeAll(names: BackendName[]): Promise<Candidate[]> {
+  const registered = new Set(Object.keys(tf.engine().registryFactory));
+  const out: Candidate[] = [];
+  for (const name of names) {
+    if (!registered.has(name)) out.push({ name, unavailable: 'not available in this build' });
+    else if (name === 'webgpu') {
+      const info = await probeWebGpu().catch(() => null);
+      const software = info && isSoftwareAdapter(info) ? (info.architecture?.toLowerCase() === 'swiftshader' ? 'SwiftShader' : 'a fallback adapter') : undefined;
+      out.push(info ? { name, adapter: describeGpuAdapter(info), software } : { name, unavailable: 'this browser offers no WebGPU adapter' });
+    } else if (name === 'webgl') {
+      const renderer = probeWebGl();
+      const software = renderer ? (softwareRendererName(renderer) ?? undefined) : undefined;
+      out.push({ name, adapter: software ? `WebGL 2 on ${software} (software)` : 'WebGL 2', software });
+    } else out.push({ name });
+  }
+  return out;
+}
+
+async function describe(c: Candidate): Promise<string> {
+  if (c.adapter) return c.adapter;
+  if (c.name === 'wasm') return (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) ? 'WebAssembly SIMD' : 'WebAssembly';
+  return c.name === 'cpu' ? 'JavaScript (slow)' : c.name;
+}
+
+/** Starts the best backend for `choice` ('auto' ranks them all, a name tries only that one) and says why. */
+export async function initBackend(choice: BackendName | 'auto', opts: BackendOptions): Promise<BackendInfo> {
+  const { order, skipped, slow } = rankBackends(choice, await probeAll(choice === 'auto' ? BACKEND_ORDER : [choice]), opts);
+  for (const c of order) {
+    if (c.name === 'wasm') installWasmKernels();
+    const ok = await tf.setBackend(c.name).catch(() => false);
+    if (ok && tf.getBackend() === c.name) {
       await tf.ready();
-      return { backend: name, adapter: await describe(name, gpuInfo), skipped };
+      const over = c.software ? [] : slow.map((o) => `${o.name} on ${o.software}`);
+      const why = over.length ? ` (faster here than ${over.join(' or ')})` : '';
+      return { backend: c.name, adapter: (await describe(c)) + why, skipped };
     }
-    skipped.push(`${name}: failed to start`);
+    skipped.push(`${c.name}: failed to start`);
   }
   throw new Error(`No tfjs backend could start (${skipped.join('; ')})`);
 }

@@ -1,0 +1,16 @@
+// Switches for the engine's speed work, one per optimisation, so benchmarks can show plain tfjs beside the
+// optimised path (and what each optimisation bought) and tests can compare the two. All on by default.
+export const SPEEDUPS = ['matmul', 'identity', 'adamw', 'slice'] as const;
+export type Speedup = (typeof SPEEDUPS)[number];
+
+const enabled = new Set<Speedup>(SPEEDUPS);
+
+/** true / false sets every switch; a list turns on exactly those. */
+export function setSpeedups(on: boolean | readonly Speedup[]): void {
+  enabled.clear();
+  for (const s of on === true ? SPEEDUPS : on === false ? [] : on) enabled.add(s);
+}
+
+export function speedupOn(name: Speedup): boolean {
+  return enabled.has(name);
+}
