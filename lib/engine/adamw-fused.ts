@@ -1,12 +1,15 @@
 // A fused AdamW kernel for the backends whose tensors live in CPU memory (wasm: the module's heap; cpu: JS arrays).
 // One dispatch per step updates every parameter in one JavaScript pass over its memory, where the plain-op update
 // costs ~15 kernels per parameter (each a full pass, and a Tile of the skip flag for every tf.where). tfjs has no
-// fused optimizer kernel, so this registers one; GPU backends keep the plain ops in adamw.ts.
+// fused optimizer kernel, so this registers one; GPU backends keep the plain ops in adamw.ts. It updates the
+// moments in place (a step allocates only the new parameters) and applies the clipping scale as it reads each
+// gradient, so neither a scaled copy of the gradients nor new moments are ever alive beside the old ones.
 import * as tf from '@tensorflow/tfjs';
 
 export const FUSED_ADAMW = 'WebtuneFusedAdamW';
 
-/** Inputs p{i}, g{i}, m{i}, v{i} for each parameter i, and an optional bool scalar `apply` (false: keep all). */
+/** Inputs p{i}, g{i}, m{i}, v{i} for each parameter i, an optional bool scalar `apply` (false: keep all) and an
+ * optional float32 scalar `scale` every gradient is multiplied by (global-norm clipping). */
 export interface FusedAdamWAttrs {
   lr: number;
   beta1: number;
@@ -20,7 +23,7 @@ export interface FusedAdamWAttrs {
 type Floats = Float32Array;
 
 /** torch.optim.AdamW for one parameter; reads p, m, v and writes the next values to the out arrays. */
-export function adamwPass(g: Floats, p: Floats, m: Floats, v: Floats, out: [Floats, Floats, Floats], a: FusedAdamWAttrs, decay: number): void {
+export function adamwPass(g: Floats, p: Floats, m: Floats, v: Floats, out: [Floats, Floats, Floats], a: FusedAdamWAttrs, decay: number, scale = 1): void {
   const [pOut, mOut, vOut] = out;
   const { beta1, beta2, epsilon } = a;
   const c1 = 1 - beta1;
@@ -29,7 +32,7 @@ export function adamwPass(g: Floats, p: Floats, m: Floats, v: Floats, out: [Floa
   const sbc2 = Math.sqrt(a.bc2);
   const step = a.lr / a.bc1;
   for (let j = 0; j < g.length; j++) {
-    const gj = g[j];
+    const gj = Math.fround(g[j] * scale); // the plain path multiplies the float32 gradient first
     const mj = m[j] * beta1 + gj * c1;
     const vj = v[j] * beta2 + gj * gj * c2;
     mOut[j] = mj;
@@ -51,7 +54,7 @@ interface Memory {
   floats(t: Info): Float32Array | Uint8Array;
 }
 
-type AnyBackend = { incRef(d: object): void } & Record<string, unknown>;
+type AnyBackend = { incRef(d: object): void; refCount(d: object): number } & Record<string, unknown>;
 
 const MEMORY: Record<string, (b: AnyBackend) => Memory> = {
   wasm: (b) => {
@@ -74,12 +77,20 @@ function fusedAdamW(backendName: string) {
       // A skipped step: every output is its input, shared (no copy).
       return names.map((k) => (b.incRef(inputs[k].dataId), { ...inputs[k], shape: [...inputs[k].shape] }));
     }
-    // Allocate everything before taking any heap view: a wasm allocation may grow (and so detach) the heap.
-    const outs = names.map((k) => mem.alloc(inputs[k].shape));
+    // The moments in place where nothing else holds them; parameters always into a new buffer (XNNPACK keeps a
+    // packed copy of a matmul weight keyed by its buffer, which an in-place write would leave stale). Every
+    // allocation comes before any heap view is taken: a wasm allocation may grow (and so detach) the heap.
+    const outs = names.map((k) => {
+      const t = inputs[k];
+      if (k[0] === 'p' || b.refCount(t.dataId) > 1) return mem.alloc(t.shape);
+      b.incRef(t.dataId);
+      return { ...t, shape: [...t.shape] };
+    });
+    const scale = inputs.scale ? mem.floats(inputs.scale)[0] : 1;
     a.decay.forEach((decay, i) => {
       const f = (t: Info) => mem.floats(t) as Float32Array;
       const out: [Floats, Floats, Floats] = [f(outs[3 * i]), f(outs[3 * i + 1]), f(outs[3 * i + 2])];
-      adamwPass(f(inputs[`g${i}`]), f(inputs[`p${i}`]), f(inputs[`m${i}`]), f(inputs[`v${i}`]), out, a, decay);
+      adamwPass(f(inputs[`g${i}`]), f(inputs[`p${i}`]), f(inputs[`m${i}`]), f(inputs[`v${i}`]), out, a, decay, scale);
     });
     return outs;
   };

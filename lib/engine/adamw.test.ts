@@ -15,15 +15,16 @@ beforeAll(useCpu);
 afterAll(() => setSpeedups(true));
 
 /** Params after 5 steps (wd 0.1; step 3 skipped through the flag); a matrix, a bias and one without a gradient. */
-function trainedParams(fused: boolean): Float32Array[] {
+function trainedParams(fused: boolean, fusedGroupFloats?: number): Float32Array[] {
   setSpeedups(fused ? ['adamw'] : []);
   const rng = mulberry32(3);
   const params = [[4, 6], [6], [2, 2]].map((s) => tf.tidy(() => tf.variable(tf.tensor(normalArray(s.reduce((a, b) => a * b), 1, rng), s))));
-  const opt = new AdamW(params, { beta1: 0.9, beta2: 0.99, epsilon: 1e-8, weightDecay: 0.1 });
+  const opt = new AdamW(params, { beta1: 0.9, beta2: 0.99, epsilon: 1e-8, weightDecay: 0.1, fusedGroupFloats });
   for (let t = 0; t < 5; t++) {
     tf.tidy(() => {
       const grads = params.slice(0, 2).map((p) => tf.tensor(normalArray(p.size, 0.5, rng), p.shape));
-      opt.step([...grads, undefined as unknown as tf.Tensor], 0.01 * (t + 1), tf.scalar(t !== 2, 'bool'));
+      // A clipping scale on some steps, read by the optimizer as it reads each gradient.
+      opt.step([...grads, undefined as unknown as tf.Tensor], 0.01 * (t + 1), tf.scalar(t !== 2, 'bool'), t % 2 ? tf.scalar(0.37) : undefined);
     });
   }
   const out = params.map((p) => p.dataSync() as Float32Array);
@@ -33,6 +34,30 @@ function trainedParams(fused: boolean): Float32Array[] {
 }
 
 describe('AdamW', () => {
+  it.each(['cpu', 'wasm'])('the fused kernel on %s updates the moments in place, and never touches a buffer something else holds', async (backend) => {
+    expect(await tf.setBackend(backend)).toBe(true);
+    setSpeedups(['adamw']);
+    const base = tf.tensor([1, 2, 3, 4], [2, 2]);
+    const p = tf.variable(base, true); // shares the base's data, as full fine-tuning does
+    const opt = new AdamW([p], { beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0 });
+    const bytes = () => tf.memory().numBytes;
+    tf.tidy(() => opt.step([tf.ones([2, 2])], 0.1));
+    expect(Array.from(base.dataSync())).toEqual([1, 2, 3, 4]); // the base is untouched
+    const snapshot = tf.clone(p); // an export's snapshot shares p's data
+    const before = p.dataSync().slice();
+    tf.tidy(() => opt.step([tf.ones([2, 2])], 0.1));
+    expect(Array.from(snapshot.dataSync())).toEqual(Array.from(before));
+    snapshot.dispose();
+    const settled = bytes();
+    tf.tidy(() => opt.step([tf.ones([2, 2])], 0.1));
+    expect(bytes()).toBe(settled); // the moments in place, the new parameter replacing the old
+    expect(p.dataSync()[0]).toBeLessThan(before[0]);
+    opt.dispose();
+    tf.dispose([p, base]);
+    setSpeedups(true);
+    await useCpu();
+  });
+
   it('matches two hand-computed steps (lr 0.1 then 0.05, wd 0.1 on the matrix only)', () => {
     const W = tf.variable(tf.tensor2d([[2, -1]])); // rank 2: decayed
     const b = tf.variable(tf.tensor1d([0.5])); // rank 1: not decayed
@@ -87,6 +112,8 @@ describe('AdamW', () => {
     const fused = trainedParams(true);
     expect(tf.memory().numTensors).toBe(count);
     fused.forEach((f, i) => expect(relErr(f, plain[i])).toBeLessThan(1e-6));
+    // In groups of at most 8 floats: the 24-float matrix alone, then the bias.
+    trainedParams(true, 8).forEach((f, i) => expect(relErr(f, plain[i])).toBeLessThan(1e-6));
     await useCpu();
   });
 });

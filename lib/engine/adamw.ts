@@ -10,7 +10,12 @@ export interface AdamWConfig {
   beta2: number; // 0.999
   epsilon: number; // 1e-8
   weightDecay: number; // 0.0 .. 0.1; skipped for rank < 2 (biases, LayerNorm)
+  fusedGroupFloats?: number; // FUSED_GROUP_FLOATS by default (tests set it small to run several groups)
 }
+
+/** Parameters updated per fused kernel call, in floats (64 MiB): the new values of a group exist beside the old
+ * ones until the group is assigned, so this bounds the update's extra memory (one call per parameter above it). */
+export const FUSED_GROUP_FLOATS = 16 * 1024 * 1024;
 
 export class AdamW {
   private readonly m: tf.Variable[];
@@ -30,21 +35,22 @@ export class AdamW {
   /**
    * One update; grads align with the params (array) or are keyed by variable name (tf.variableGrads).
    * `apply` (a bool scalar computed on the device) lets the caller skip a bad step without reading it back
-   * first: where it is false, parameters and moments keep their values.
+   * first: where it is false, parameters and moments keep their values. `gradScale` (a float scalar on the device,
+   * e.g. the clipping coefficient) multiplies every gradient as it is read, so no scaled copy of them is made.
    */
-  step(grads: tf.Tensor[] | tf.NamedTensorMap, lr: number, apply?: tf.Scalar): void {
+  step(grads: tf.Tensor[] | tf.NamedTensorMap, lr: number, apply?: tf.Scalar, gradScale?: tf.Scalar): void {
     const gs = Array.isArray(grads) ? grads : this.params.map((p) => grads[p.name]);
     if (gs.length !== this.params.length) throw new Error('AdamW.step: one gradient per parameter is needed');
     this.t += 1;
     const { beta1, beta2, epsilon, weightDecay } = this.cfg;
     const bc1 = 1 - beta1 ** this.t;
     const bc2 = 1 - beta2 ** this.t;
-    if (speedupOn('adamw') && hasFusedAdamW()) return this.fusedStep(gs, { lr, beta1, beta2, epsilon, bc1, bc2, decay: [] }, apply);
+    if (speedupOn('adamw') && hasFusedAdamW()) return this.fusedStep(gs, { lr, beta1, beta2, epsilon, bc1, bc2, decay: [] }, apply, gradScale);
     this.params.forEach((p, i) => {
-      const g = gs[i];
-      if (!g) return; // no gradient reached this parameter: torch skips it too
+      if (!gs[i]) return; // no gradient reached this parameter: torch skips it too
       // One tidy per parameter: intermediates of a large model never pile up across parameters.
       tf.tidy(() => {
+        const g = gradScale ? tf.mul(gs[i]!, gradScale) : gs[i]!;
         // Decay first, from the pre-update value, as torch: p <- p * (1 - lr * wd).
         const decayed = weightDecay > 0 && p.rank >= 2 ? tf.mul(p, 1 - lr * weightDecay) : p;
         const m = tf.add(tf.mul(this.m[i], beta1), tf.mul(g, 1 - beta1));
@@ -59,10 +65,24 @@ export class AdamW {
     });
   }
 
-  /** Every parameter with a gradient in one kernel call; outputs come back as p, m, v per parameter. */
-  private fusedStep(gs: (tf.Tensor | undefined)[], attrs: FusedAdamWAttrs, apply?: tf.Scalar): void {
-    const idx = this.params.map((_, i) => i).filter((i) => gs[i]);
-    const inputs: tf.NamedTensorMap = apply ? { apply } : {};
+  /** The parameters with a gradient in a few kernel calls (groups of at most FUSED_GROUP_FLOATS, so the new
+   * parameters alive beside the old ones stay small); outputs come back as p, m, v per parameter. */
+  private fusedStep(gs: (tf.Tensor | undefined)[], attrs: FusedAdamWAttrs, apply?: tf.Scalar, scale?: tf.Scalar): void {
+    const groups: number[][] = [];
+    let size = Infinity;
+    for (const i of this.params.map((_, i) => i).filter((i) => gs[i])) {
+      if (size + this.params[i].size > (this.cfg.fusedGroupFloats ?? FUSED_GROUP_FLOATS)) {
+        groups.push([]);
+        size = 0;
+      }
+      groups[groups.length - 1].push(i);
+      size += this.params[i].size;
+    }
+    for (const idx of groups) this.fusedGroup(idx, gs, attrs, apply, scale);
+  }
+
+  private fusedGroup(idx: number[], gs: (tf.Tensor | undefined)[], attrs: FusedAdamWAttrs, apply?: tf.Scalar, scale?: tf.Scalar): void {
+    const inputs: tf.NamedTensorMap = { ...(apply ? { apply } : {}), ...(scale ? { scale } : {}) };
     idx.forEach((i, k) => Object.assign(inputs, { [`p${k}`]: this.params[i], [`g${k}`]: gs[i]!, [`m${k}`]: this.m[i], [`v${k}`]: this.v[i] }));
     const wd = this.cfg.weightDecay;
     const decay = idx.map((i) => (wd > 0 && this.params[i].rank >= 2 ? attrs.lr * wd : 0));

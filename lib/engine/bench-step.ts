@@ -82,11 +82,10 @@ export class BenchStep {
       }, this.vars);
       const gs = this.vars.map((v) => grads[v.name]);
       const norm = tf.sqrt(tf.addN(gs.map((g) => tf.sum(tf.square(g)))));
-      const coef = tf.minimum(1, tf.div(1, tf.add(norm, 1e-6)));
-      const clipped = gs.map((g) => tf.mul(g, coef));
+      const coef = tf.minimum(1, tf.div(1, tf.add(norm, 1e-6))) as tf.Scalar;
       const finite = tf.logicalAnd(tf.isFinite(value), tf.isFinite(norm)) as tf.Scalar;
       t2 = now();
-      this.opt.step(clipped, this.s.lr, finite);
+      this.opt.step(gs, this.s.lr, finite, coef);
       return tf.stack([value, norm]);
     });
     const t3 = now();

@@ -54,7 +54,6 @@ export interface PlanRequest {
   gradAccum?: number; // does not change memory: micro-batches are processed one at a time
   checkpointing?: boolean; // gradient checkpointing (each block recomputed in the backward pass)
   weightFormat?: WeightFormat; // frozen base weights of the blocks' linear layers; f32 when absent (full: always f32)
-  clipping?: boolean; // global-norm clipping (one scaled copy of the gradients); true when absent
 }
 
 /** What the device allows; all in bytes. */
@@ -188,8 +187,10 @@ function totals(m: PlanModel, r: PlanRequest): Omit<MemoryPlan, 'fits' | 'proble
   const weights = r.method === 'lora' ? baseWeightBytes(m, r.weightFormat) + trainable : 2 * m.params * F32;
   const gradients = trainable;
   const optimizer = 2 * trainable;
-  // The update phase: one clipped copy of the gradients and a few temporaries of the largest parameter.
-  const update = (r.clipping === false ? 0 : trainable) + 3 * Math.min(r.trainableParams, m.largestParam.elements) * F32;
+  // The update phase: a few temporaries of the largest parameter (the plain-op AdamW on GPU backends, one parameter
+  // at a time; the fused one writes new parameters a group of at most 64 MiB at a time, the moments in place).
+  // Clipping is applied as gradients are read, never as a scaled copy.
+  const update = 3 * Math.min(r.trainableParams, m.largestParam.elements) * F32;
   const activations = Math.max(activationBytes(m, r.method, r.batchSize, r.seqLen, checkpointing), update);
   return {
     weights, gradients, optimizer, activations, checkpointing,

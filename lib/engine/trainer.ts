@@ -134,17 +134,13 @@ export class Trainer {
       const total = batches.reduce((a, b) => a + b.counted, 0);
       const { loss, grads } = this.accumulate(batches, Math.max(1, total));
       const norm = tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g))))); // global L2 norm
-      let clipped = grads;
-      if (this.cfg.clipNorm > 0) {
-        // torch's clip_grad_norm_: scale by min(1, max_norm / (norm + 1e-6)).
-        const coef = tf.minimum(1, tf.div(this.cfg.clipNorm, tf.add(norm, 1e-6)));
-        clipped = grads.map((g) => tf.mul(g, coef));
-        tf.dispose(grads);
-      }
+      // torch's clip_grad_norm_: scale by min(1, max_norm / (norm + 1e-6)), applied by the optimizer as it reads each
+      // gradient (a scaled copy of every gradient would cost as much memory as the gradients).
+      const coef = this.cfg.clipNorm > 0 ? (tf.minimum(1, tf.div(this.cfg.clipNorm, tf.add(norm, 1e-6))) as tf.Scalar) : undefined;
       // A NaN or infinite loss or gradient must not reach the weights: the step is skipped on the device and
       // the loop stops with an error after reading it, so the last good weights stay exportable.
       const finite = tf.logicalAnd(tf.isFinite(loss), tf.isFinite(norm)) as tf.Scalar;
-      this.opt.step(clipped, lr, finite);
+      this.opt.step(grads, lr, finite, coef);
       return tf.stack([loss, norm]) as tf.Tensor1D;
     });
   }
