@@ -94,7 +94,11 @@ describe('packedMatMul off webgpu (cpu): matMul with the dequantized weight, gra
     const [rows, cols] = layout === 'out-in' ? [outDim, inDim] : [inDim, outDim];
     const wf = Float32Array.from(normalArray(rows * cols, 0.2, rng));
     const dense = tf.tensor2d(roundTrip(wf, rows, cols, format, layout), [rows, cols]);
-    const w = await packWeight(tf.tensor2d(wf, [rows, cols]), format, layout);
+    const source = tf.tensor2d(wf, [rows, cols]);
+    const bytesBefore = tf.memory().numBytes;
+    const w = await packWeight(source, format, layout);
+    expect(tf.memory().numBytes - bytesBefore).toBe(bytesOf(format, rows, cols, layout)); // what the planner counts
+    source.dispose();
     const x = tf.tensor2d(normalArray(N * inDim, 1, rng), [N, inDim]);
     const dy = tf.tensor2d(normalArray(N * outDim, 1, rng), [N, outDim]);
     const plain = (a: tf.Tensor2D) => tf.matMul(a, dense, false, layout === 'out-in');
@@ -113,8 +117,10 @@ describe('packedMatMul off webgpu (cpu): matMul with the dequantized weight, gra
   });
 
   it('rejects an input whose width is not the weight\'s', async () => {
-    const w = await packWeight(tf.zeros([4, 6]) as tf.Tensor2D, 'f16', 'out-in');
-    expect(() => packedMatMul(tf.zeros([2, 4]) as tf.Tensor2D, w)).toThrow(/x \[2, 4\]/);
+    const [zeros, x] = [tf.zeros([4, 6]) as tf.Tensor2D, tf.zeros([2, 4]) as tf.Tensor2D];
+    const w = await packWeight(zeros, 'f16', 'out-in');
+    expect(() => packedMatMul(x, w)).toThrow(/x \[2, 4\]/);
+    tf.dispose([zeros, x]);
     disposePacked(w);
   });
 });
