@@ -4,11 +4,15 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { packedMatMul } from './kernels/packed-matmul-webgpu';
 import {
-  bytesOf, disposePacked, packF16, packHost, packInt8, packWeight, quantizeInt8, roundTrip, unpackHost,
+  bytesOf, disposePacked, packF16, packHost, packInt8, packLinears, packWeight, quantizeInt8, roundTrip, unpackHost,
   type PackedFormat, type PackedLayout,
 } from './packed-weights';
+import { disposeWeights, initWeights } from './model';
+import { parseModelConfig } from './model-config';
+import { linearModules } from './params';
 import { mulberry32, normalArray } from './random';
-import { relErr, useCpu, values } from './test-utils';
+import { tinyRawConfig } from './test-checkpoints';
+import { relErr, tinyConfig, useCpu, values } from './test-utils';
 
 beforeAll(useCpu);
 
@@ -122,5 +126,27 @@ describe('packedMatMul off webgpu (cpu): matMul with the dequantized weight, gra
     expect(() => packedMatMul(x, w)).toThrow(/x \[2, 4\]/);
     tf.dispose([zeros, x]);
     disposePacked(w);
+  });
+});
+
+describe('packLinears', () => {
+  it.each([
+    ['gpt2', tinyConfig(), 'in-out'],
+    ['llama', parseModelConfig(tinyRawConfig('llama', {})), 'out-in'],
+  ] as const)('%s: every block linear, in its checkpoint layout, the same product as its rounded f32 weight', async (_, config, layout) => {
+    const weights = initWeights(config, 3);
+    const packed = await packLinears(config, weights, 'int8');
+    expect([...packed.keys()]).toEqual([...linearModules(config).keys()]);
+    for (const [path, p] of packed) {
+      const w = weights.get(`${path}.weight`) as tf.Tensor2D;
+      expect([p.layout, p.rows, p.cols]).toEqual([layout, ...w.shape]);
+      tf.tidy(() => {
+        const dense = tf.tensor2d(roundTrip(values(w), p.rows, p.cols, 'int8', layout), w.shape);
+        const x = tf.randomNormal([3, layout === 'out-in' ? p.cols : p.rows], 0, 1, 'float32', 4) as tf.Tensor2D;
+        expect(relErr(values(packedMatMul(x, p)), values(tf.matMul(x, dense, false, layout === 'out-in')))).toBeLessThan(1e-6);
+      });
+      disposePacked(p);
+    }
+    disposeWeights(weights);
   });
 });

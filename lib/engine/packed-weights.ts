@@ -1,7 +1,9 @@
 // Frozen base weights stored packed (f16 pairs or int8 quads in 32-bit words), to halve or quarter weight memory.
 // Hand-written because tfjs has float32/int32/bool only and no packed-weight matmul; kernels/packed-matmul-webgpu.ts widens them.
 import * as tf from '@tensorflow/tfjs';
+import { fanInFanOut, linearModules } from './params';
 import { f16ToF32, f32ToF16 } from './safetensors'; // IEEE binary16 bits, round to nearest even (numpy's and WGSL's)
+import type { ModelConfig, WeightMap } from './types';
 
 export type PackedFormat = 'f16' | 'int8';
 
@@ -150,6 +152,22 @@ export function packedFromHost(h: PackedHost): PackedWeight {
 export async function packWeight(w: tf.Tensor2D, format: PackedFormat, layout: PackedLayout): Promise<PackedWeight> {
   const [rows, cols] = w.shape;
   return packedFromHost(packHost((await w.data()) as Float32Array, rows, cols, format, layout));
+}
+
+/**
+ * Packs a model's block linears (what the LoRA family keeps frozen), keyed by module path ('h.0.attn.c_attn',
+ * 'model.layers.0.self_attn.q_proj'): GPT-2 Conv1D weights as 'in-out', Llama-family ones as 'out-in'. The f32
+ * weights stay in `weights`; the caller drops them once the forward reads the packed ones.
+ */
+export async function packLinears(config: ModelConfig, weights: WeightMap, format: PackedFormat): Promise<Map<string, PackedWeight>> {
+  const layout: PackedLayout = fanInFanOut(config) ? 'in-out' : 'out-in';
+  const out = new Map<string, PackedWeight>();
+  for (const path of linearModules(config).keys()) {
+    const w = weights.get(`${path}.weight`);
+    if (!w || w.rank !== 2) throw new Error(`packLinears: no 2-D weight ${path}.weight`);
+    out.set(path, await packWeight(w as tf.Tensor2D, format, layout));
+  }
+  return out;
 }
 
 /** The dequantized f32 weight [rows, cols] off webgpu, made once (sync reads are fine on cpu/wasm) and kept. */
