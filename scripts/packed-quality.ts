@@ -3,6 +3,9 @@
 //   npx tsx scripts/packed-quality.ts base [count=40]            base-model loss and logit differences on held-out examples
 //   npx tsx scripts/packed-quality.ts write <f16|int8> <outDir> [--with-wte]   a model folder with rounded weights (F32),
 //     for `cli train --model <outDir>` and `scripts/sample-exact-match.ts <adapter> 40 <data> <outDir>`
+// Last run (2026-12-01, wasm, review-sentiment, 40 held-out): the demo checkpoint is F16, so f16 packing is exact (0 change);
+// int8 linears: answer loss 7.1860 -> 7.1853, logits 4.1e-3 relative, argmax agreement 98.75%. LoRA r16 (README settings),
+// f32 vs int8 base: 60 steps 20/40 vs 20/40 (val loss 0.18501 vs 0.18502); 300 steps int8 37/40 (README f32: 37/40).
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs';
 import { readFileSync } from 'node:fs';
