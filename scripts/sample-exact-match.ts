@@ -1,6 +1,6 @@
 // Measures whether a fine-tuned adapter learned an Alpaca sample: greedy answers on the sample's validation split
 // (the split `cli train` uses: ratio 0.1, seed 42) compared with the expected output, exactly.
-// npx tsx scripts/sample-exact-match.ts <adapter dir | -> [count=40] [data=public/samples/review-sentiment.alpaca.jsonl]
+// npx tsx scripts/sample-exact-match.ts <adapter dir | -> [count=40] [data=public/samples/review-sentiment.alpaca.jsonl] [model=public/models/webtune-demo]
 import '@tensorflow/tfjs-backend-wasm';
 import { readFileSync } from 'node:fs';
 import { fsSource } from '../lib/cli/fs-source';
@@ -13,9 +13,9 @@ import { parseDatasetText } from '../lib/data/dataset';
 import { encodeConversation } from '../lib/data/encode-chat';
 import { splitRecords } from '../lib/data/split';
 
-const [adapterDir = '-', countArg = '40', dataFile = 'public/samples/review-sentiment.alpaca.jsonl'] = process.argv.slice(2);
+const [adapterDir = '-', countArg = '40', dataFile = 'public/samples/review-sentiment.alpaca.jsonl', modelDir = 'public/models/webtune-demo'] = process.argv.slice(2);
 await initNodeBackend('auto');
-const m = await loadModelFolder('webtune-demo', fsSource('public/models/webtune-demo'));
+const m = await loadModelFolder('webtune-demo', fsSource(modelDir));
 const tuned = adapterDir === '-' ? undefined : await loadAdapterFolder(adapterDir, m.config, m.weights);
 const data = parseDatasetText(dataFile, readFileSync(dataFile, 'utf8'));
 const template = chooseTemplate('auto', tokenizerConfigOf(m), data.shape);
@@ -31,4 +31,4 @@ for (const [i, rec] of validation.slice(0, n).entries()) {
   if (out === want) exact++;
   if (i < 5) console.log(`line ${rec.line}: ${JSON.stringify(out)} (want ${JSON.stringify(want)})`);
 }
-console.log(JSON.stringify({ data: dataFile, adapter: adapterDir, n, exact }));
+console.log(JSON.stringify({ data: dataFile, adapter: adapterDir, model: modelDir, n, exact }));

@@ -1,0 +1,67 @@
+// Runs the packed-weight matmul kernel's checks (scripts/webgpu-kernels-entry.ts) on WebGPU in Debian's Chromium
+// (SwiftShader) and judges them. npx tsx scripts/webgpu-kernels.ts (needs /usr/bin/chromium); exits 1 on a failure.
+import { chromium } from '@playwright/test';
+import { build } from 'esbuild';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const KERNEL_TOL = 1e-4; // packed kernel vs tf.matMul of the dequantized weight, max |diff| / max |ref|
+// Tiny model, packed vs f32 logits, max |diff| / max |logit|: each f16 weight is within 2^-11 of its own value and each
+// int8 one within 2^-8 of its channel's largest (scale / 2 = max / 254); the sums average those errors down, so the
+// logits stay within one such step of the largest logit (measured: f16 0.4 x 2^-11, int8 1.3 x 2^-8, so int8 gets 2^-6).
+// The entry also checks the rigorous first-order worst-case bound, which holds with a wide margin.
+export const MODEL_TOL: Record<string, number> = { f16: 2 ** -11, int8: 2 ** -6 };
+
+export interface KernelReport {
+  backend: string;
+  cases: { format: string; layout: string; shape: string; forward: number; dx: number }[];
+  model: { format: string; vsEmulated: number; maxAbsLogitDiff: number; relLogitDiff: number; maxBound: number; worstDiffOverBound: number }[];
+  leaked: number;
+}
+
+export async function runKernelChecks(): Promise<KernelReport> {
+  const bundle = await build({
+    entryPoints: [path.join(import.meta.dirname, 'webgpu-kernels-entry.ts')],
+    bundle: true, format: 'iife', globalName: 'kernels', write: false, platform: 'browser', logLevel: 'error',
+  });
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', '--enable-unsafe-webgpu'],
+  });
+  try {
+    const page = await browser.newPage();
+    page.on('console', (m) => m.type() === 'error' && console.error(m.text()));
+    // WebGPU exists only in secure contexts: serve the page as http://localhost/.
+    await page.route('http://localhost/', (r) => r.fulfill({ body: '<!doctype html><title>kernels</title>', contentType: 'text/html' }));
+    await page.goto('http://localhost/');
+    await page.addScriptTag({ content: bundle.outputFiles[0].text });
+    return (await page.evaluate('kernels.check()')) as KernelReport;
+  } finally {
+    await browser.close();
+  }
+}
+
+/** What is wrong with a report; empty when every check passes. */
+export function failures(r: KernelReport): string[] {
+  const out: string[] = [];
+  if (r.backend !== 'webgpu') out.push(`ran on ${r.backend}, not webgpu`);
+  for (const c of r.cases) {
+    if (!(c.forward < KERNEL_TOL && c.dx < KERNEL_TOL)) out.push(`${c.format} ${c.layout} ${c.shape}: forward ${c.forward}, dx ${c.dx}`);
+  }
+  for (const m of r.model) {
+    if (!(m.relLogitDiff < MODEL_TOL[m.format])) out.push(`tiny model ${m.format}: logits off by ${m.relLogitDiff} relative`);
+    if (!(m.worstDiffOverBound <= 1)) out.push(`tiny model ${m.format}: logits off by ${m.worstDiffOverBound}x the rounding bound`);
+    if (!(m.vsEmulated < KERNEL_TOL)) out.push(`tiny model ${m.format}: packed logits differ from the dequantized model's by ${m.vsEmulated}`);
+  }
+  if (r.leaked !== 0) out.push(`${r.leaked} tensors left behind`);
+  return out;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const report = await runKernelChecks();
+  console.log(JSON.stringify(report, null, 2));
+  const bad = failures(report);
+  for (const b of bad) console.error(`FAIL ${b}`);
+  process.exitCode = bad.length ? 1 : 0;
+}
