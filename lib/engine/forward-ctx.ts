@@ -3,6 +3,8 @@
 // runBlock, which runs a transformer block plainly or checkpointed.
 import * as tf from '@tensorflow/tfjs';
 import { checkpointed } from './checkpoint';
+import { packedMatMul } from './kernels/packed-matmul-webgpu';
+import type { PackedWeight } from './packed-weights';
 import type { Adapter } from './peft/types';
 import { deriveSeed } from './random';
 import type { Segments } from './segments';
@@ -19,6 +21,9 @@ export interface ForwardOptions {
   // Gradient checkpointing: each block keeps only its input and is recomputed in the backward pass (less memory,
   // about one more forward pass of time). Only matters under a gradient tape.
   checkpointing?: boolean;
+  // Frozen linear weights stored packed (f16 or int8), keyed by module path ('h.0.attn.c_attn'): these layers read
+  // them instead of the float32 weight in the map (packLinears in packed-weights.ts). Adapter methods only.
+  packed?: Map<string, PackedWeight>;
 }
 
 /** What one forward pass needs. `site` numbers the dropout sites within one block (or outside all blocks), and
@@ -32,12 +37,13 @@ export interface Ctx<C> {
   seed: number;
   site: number;
   checkpoint: boolean;
+  packed?: Map<string, PackedWeight>;
 }
 
 export function makeCtx<C>(c: C, w: WeightMap, opts: ForwardOptions): Ctx<C> {
   const training = opts.training ?? false;
   return {
-    c, w, adapter: opts.adapter, seed: opts.seed ?? 0, site: 0, checkpoint: opts.checkpointing ?? false,
+    c, w, adapter: opts.adapter, seed: opts.seed ?? 0, site: 0, checkpoint: opts.checkpointing ?? false, packed: opts.packed,
     p: training ? (opts.dropout ?? 0) : 0,
     training,
   };
@@ -78,6 +84,13 @@ export function runBlock<C>(ctx: Ctx<C>, layer: number, prefix: string, x: tf.Te
   block: (ctx: Ctx<C>, x: tf.Tensor2D, extras: tf.Tensor[]) => tf.Tensor2D): tf.Tensor2D {
   const run = (input: tf.Tensor2D, ex: tf.Tensor[]) => block(layerCtx(ctx, layer), input, ex);
   return ctx.checkpoint ? checkpointed(run, x, extras, layerVariables(ctx, prefix)) : run(x, extras);
+}
+
+/** A linear layer's base product x W without bias: the packed weight when the module has one, else the float32
+ * weight (`transposeB`: stored [out, in], as nn.Linear). x [N, in] -> [N, out]. */
+export function baseLinear<C>(ctx: Ctx<C>, x: tf.Tensor2D, path: string, transposeB: boolean): tf.Tensor2D {
+  const p = ctx.packed?.get(path);
+  return p ? packedMatMul(x, p) : tf.matMul(x, weight(ctx, path + '.weight') as tf.Tensor2D, false, transposeB);
 }
 
 /** The linear hook both families call: module `path`'s output y = base(x) as the active adapter changes it

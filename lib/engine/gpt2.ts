@@ -2,7 +2,7 @@
 // learned positions, pre-LayerNorm blocks, gelu_new MLP, causal attention, lm_head tied to wte.
 import * as tf from '@tensorflow/tfjs';
 import { embeddingLookup } from './embedding';
-import { causalMask, dropout, lmHead, linearHook, makeCtx, runBlock, weight, type Ctx as FCtx, type ForwardOptions } from './forward-ctx';
+import { baseLinear, causalMask, dropout, lmHead, linearHook, makeCtx, runBlock, weight, type Ctx as FCtx, type ForwardOptions } from './forward-ctx';
 import { gpt2ParamShapes } from './params';
 import { packedAttention } from './segments';
 import { mulberry32, normalArray } from './random';
@@ -39,7 +39,7 @@ export const GPT2_ACTIVATIONS = Object.keys(ACTIVATIONS);
 
 /** Conv1D: x [N, in] @ W [in, out] + b, plus the LoRA branch when this module is adapted. */
 function linear(ctx: Ctx, x: tf.Tensor2D, path: string): tf.Tensor2D {
-  const y = tf.add(tf.matMul(x, weight(ctx, path + '.weight') as tf.Tensor2D), weight(ctx, path + '.bias')) as tf.Tensor2D;
+  const y = tf.add(baseLinear(ctx, x, path, false), weight(ctx, path + '.bias')) as tf.Tensor2D;
   return linearHook(ctx, x, y, path);
 }
 

@@ -2,7 +2,7 @@
 // (rotate_half layout, tables from rope.ts), grouped-query causal attention, SwiGLU MLP, tied or separate lm_head.
 import * as tf from '@tensorflow/tfjs';
 import { embeddingLookup } from './embedding';
-import { causalMask, dropout, lmHead, linearHook, makeCtx, runBlock, weight, type Ctx as FCtx, type ForwardOptions } from './forward-ctx';
+import { baseLinear, causalMask, dropout, lmHead, linearHook, makeCtx, runBlock, weight, type Ctx as FCtx, type ForwardOptions } from './forward-ctx';
 import { llamaParamShapes } from './params';
 import { mulberry32, normalArray } from './random';
 import { ropeTables } from './rope';
@@ -26,7 +26,7 @@ export function applyRope(x: tf.Tensor4D, cos: tf.Tensor, sin: tf.Tensor): tf.Te
 
 /** nn.Linear: x [N, in] @ W^T with W [out, in], optional bias, plus the LoRA branch when adapted. */
 function linear(ctx: Ctx, x: tf.Tensor2D, path: string): tf.Tensor2D {
-  let y: tf.Tensor2D = tf.matMul(x, weight(ctx, path + '.weight') as tf.Tensor2D, false, true); // [N, out]
+  let y = baseLinear(ctx, x, path, true); // [N, out]
   const b = ctx.w.get(path + '.bias');
   if (b) y = tf.add(y, b) as tf.Tensor2D;
   return linearHook(ctx, x, y, path);

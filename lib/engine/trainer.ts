@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { AdamW } from './adamw';
 import { BatchSampler, makeBatch, packTrainingRows, type Batch } from './batch';
 import { causalLmBatchLoss } from './objective';
+import type { PackedWeight } from './packed-weights';
 import { readHost } from './peft/host';
 import { isLoraState, type LoraState } from './peft/lora';
 import { peftMethod } from './peft/methods';
@@ -19,6 +20,9 @@ export { BatchSampler, LENGTH_BUCKET, makeBatch, type Batch } from './batch';
 export interface TrainerModel {
   config: ModelConfig;
   weights: WeightMap; // not owned: the trainer never disposes these
+  /** Frozen block linears stored packed (packLinears), read instead of their float32 weights; not owned. Adapter
+   * methods only: a packed weight cannot be trained. */
+  packed?: Map<string, PackedWeight>;
 }
 
 /** Validation passes read at most this many batches (a fixed subset, so curves stay comparable), as nanoGPT's
@@ -56,6 +60,7 @@ export class TrainingDivergedError extends Error {
 export class Trainer {
   private readonly cfg: TrainConfig;
   private readonly config: ModelConfig;
+  private readonly packed?: Map<string, PackedWeight>;
   private readonly method: PeftMethod;
   private readonly state: TrainableState; // the method's variables, the weights the forward pass reads, its hook
   private readonly vars: tf.Variable[];
@@ -79,6 +84,10 @@ export class Trainer {
     this.config = model.config;
     this.seqLen = Math.min(cfg.seqLen, maxPositions(model.config));
     this.method = peftMethod(cfg.method);
+    if (model.packed?.size && this.method.exports !== 'adapter') {
+      throw new Error(`${this.method.label} trains the base weights, which are stored packed (f16/int8) and frozen: load the model in float32 to use it`);
+    }
+    this.packed = model.packed;
     this.state = this.method.create(model.config, model.weights, cfg, deriveSeed(cfg.seed, 0x10a));
     this.vars = this.state.variables;
     this.opt = new AdamW(this.vars, cfg);
@@ -98,7 +107,7 @@ export class Trainer {
    * a time, and with checkpointing no block keeps more than its input for the backward pass. */
   private microLoss(b: Batch, training: boolean, seed: number): tf.Scalar {
     return causalLmBatchLoss(this.config, this.state.weights, b, {
-      adapter: this.state.adapter, training, dropout: this.cfg.dropout ?? 0, seed,
+      adapter: this.state.adapter, packed: this.packed, training, dropout: this.cfg.dropout ?? 0, seed,
       checkpointing: training && (this.cfg.checkpointing ?? false),
     });
   }
