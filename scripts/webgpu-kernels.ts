@@ -1,11 +1,10 @@
 // Runs the packed-weight matmul kernel's checks (scripts/webgpu-kernels-entry.ts) on WebGPU in Debian's Chromium
 // (SwiftShader) and judges them. npx tsx scripts/webgpu-kernels.ts (needs /usr/bin/chromium); exits 1 on a failure.
-import { chromium } from '@playwright/test';
-import { build } from 'esbuild';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { evaluateOnWebGpu } from './webgpu-page';
 
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export { CHROMIUM } from './webgpu-page';
 export const KERNEL_TOL = 1e-4; // packed kernel vs tf.matMul of the dequantized weight, max |diff| / max |ref|
 // Tiny model, packed vs f32 logits, max |diff| / max |logit|: each f16 weight is within 2^-11 of its own value and each
 // int8 one within 2^-8 of its channel's largest (scale / 2 = max / 254); the sums average those errors down, so the
@@ -21,25 +20,7 @@ export interface KernelReport {
 }
 
 export async function runKernelChecks(): Promise<KernelReport> {
-  const bundle = await build({
-    entryPoints: [path.join(import.meta.dirname, 'webgpu-kernels-entry.ts')],
-    bundle: true, format: 'iife', globalName: 'kernels', write: false, platform: 'browser', logLevel: 'error',
-  });
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', '--enable-unsafe-webgpu'],
-  });
-  try {
-    const page = await browser.newPage();
-    page.on('console', (m) => m.type() === 'error' && console.error(m.text()));
-    // WebGPU exists only in secure contexts: serve the page as http://localhost/.
-    await page.route('http://localhost/', (r) => r.fulfill({ body: '<!doctype html><title>kernels</title>', contentType: 'text/html' }));
-    await page.goto('http://localhost/');
-    await page.addScriptTag({ content: bundle.outputFiles[0].text });
-    return (await page.evaluate('kernels.check()')) as KernelReport;
-  } finally {
-    await browser.close();
-  }
+  return evaluateOnWebGpu<KernelReport>(path.join(import.meta.dirname, 'webgpu-kernels-entry.ts'), 'kernels', 'kernels.check()');
 }
 
 /** What is wrong with a report; empty when every check passes. */

@@ -26,7 +26,7 @@ function rounded(c: ModelConfig, w: WeightMap, format: PackedFormat): WeightMap 
   const out: WeightMap = new Map([...w].map(([k, t]) => [k, tf.clone(t)]));
   const layout = c.model_type === 'gpt2' ? 'in-out' : 'out-in';
   for (const path of linearModules(c).keys()) {
-    const t = w.get(`${path}.weight`)!;
+    const t = w.get(`${path}.weight`) as tf.Tensor2D;
     out.get(`${path}.weight`)!.dispose();
     out.set(`${path}.weight`, tf.tensor(roundTrip(values(t), t.shape[0], t.shape[1], format, layout), t.shape));
   }
