@@ -83,9 +83,11 @@ export function summedNll(h: tf.Tensor2D, W: tf.Tensor2D, targets: Int32Array, t
       else p.dispose();
       return nll;
     });
-    save([hIn, wIn, t, ...kept]);
+    // W is not saved: it is a model weight or variable that outlives the step, and a saved clone would count (and,
+    // on backends that copy, cost) another [V, C] tensor.
+    save([hIn, t, ...kept]);
     const value = nlls.length ? (tf.addN(nlls) as tf.Scalar) : tf.scalar(0);
-    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => backward(dy as tf.Scalar, saved, parts, trainW);
+    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => backward(dy as tf.Scalar, wIn, saved, parts, trainW);
     return { value, gradFunc };
   });
   const out = trainW ? op(h, W) : op(h);
@@ -94,8 +96,8 @@ export function summedNll(h: tf.Tensor2D, W: tf.Tensor2D, targets: Int32Array, t
 }
 
 /** [dh] or [dh, dW] for summedNll, from the kept softmax or a recomputed one per chunk. */
-function backward(dy: tf.Scalar, saved: tf.Tensor[], parts: [number, number][], trainW: boolean): tf.Tensor[] {
-  const [h, W, t, ...kept] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, ...tf.Tensor2D[]];
+function backward(dy: tf.Scalar, W: tf.Tensor2D, saved: tf.Tensor[], parts: [number, number][], trainW: boolean): tf.Tensor[] {
+  const [h, t, ...kept] = saved as [tf.Tensor2D, tf.Tensor1D, ...tf.Tensor2D[]];
   const acc: { dW: tf.Tensor | null } = { dW: null }; // dy * softmax^T h summed over chunks, [V, C]
   const dhs = parts.map(([s, n], k) => tf.tidy(() => {
     const hc = tf.slice(h, [s, 0], [n, -1]);
