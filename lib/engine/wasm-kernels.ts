@@ -84,11 +84,18 @@ function plainBatchMatMul(backend: WasmBackend, a: Info, b: Info): Info | null {
   return out;
 }
 
+/** Operands above this are not transposed into a copy (see fastBatchMatMul). */
+const MAX_TRANSPOSE_BYTES = 64 * 1024 ** 2;
+
 function fastBatchMatMul(original: KernelFn): KernelFn {
   return (args) => {
     const { a, b } = args.inputs;
     const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean };
     if (!speedupOn('matmul') || a.dtype !== 'float32' || b.dtype !== 'float32') return original(args);
+    // A transposed copy of a large operand (a 151,936-row tied embedding in the chunked loss, every chunk) costs more
+    // memory than wasm's heap spares: those keep wasm's own kernel, which reads the operand as it is.
+    const big = (t: Info, transposed: boolean) => transposed && sizeOf(t.shape) * 4 > MAX_TRANSPOSE_BYTES;
+    if (big(a, transposeA) || big(b, transposeB)) return original(args);
     const backend = args.backend;
     const a2 = transposeA ? swapLast(backend, a) : a;
     const b2 = transposeB ? swapLast(backend, b) : b;
