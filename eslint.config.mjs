@@ -1,4 +1,5 @@
-// Lint: Next.js core web vitals + TypeScript rules, and the layer rule from the design (components never import the engine).
+// Lint: Next.js core web vitals + TypeScript rules, the layer rule from the design (components never import the engine),
+// and no tf.addN (wrong on WebGPU past 7 inputs).
 import nextVitals from 'eslint-config-next/core-web-vitals';
 import nextTs from 'eslint-config-next/typescript';
 
@@ -26,6 +27,14 @@ const config = [
     files: ['lib/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ group: ['react', 'react-dom', '**/components/*'], message: 'lib/ does not import React.' }] }],
+    },
+  },
+  {
+    // tf.addN drops inputs past WebGPU's storage-buffer limit without an error (lib/engine/add-n.ts says how).
+    files: ['lib/**/*.ts', 'scripts/**/*.ts', 'workers/**/*.ts'],
+    ignores: ['lib/engine/add-n.ts', 'scripts/webgpu-kernels-entry.ts'],
+    rules: {
+      'no-restricted-syntax': ['error', { selector: "MemberExpression[object.name='tf'][property.name='addN']", message: 'Use sumTensors (lib/engine/add-n.ts): tf.addN silently drops inputs past 7 on WebGPU.' }],
     },
   },
 ];

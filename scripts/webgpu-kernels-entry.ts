@@ -2,6 +2,7 @@
 // the dequantized weight (forward and dx), and a tiny MLP language model's logits with packed weights against f32.
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
+import { sumTensors } from '../lib/engine/add-n';
 import { geluNew } from '../lib/engine/gpt2';
 import { packedMatMul } from '../lib/engine/kernels/packed-matmul-webgpu';
 import { disposePacked, packedFromHost, packHost, unpackHost, type PackedFormat, type PackedLayout, type PackedWeight } from '../lib/engine/packed-weights';
@@ -133,6 +134,27 @@ async function tinyModel(format: PackedFormat) {
   return { format, vsEmulated, maxAbsLogitDiff: maxDiff, relLogitDiff: maxDiff / maxRef, maxBound, worstDiffOverBound: worstRatio };
 }
 
+/** sumTensors of n [3, 5] tensors filled with 1..n on this device; then tf.addN of the same, last: past the
+ * storage-buffer limit its shader is invalid, and an invalid dispatch also voids the work submitted with it. */
+async function sumCases() {
+  const ns = [2, 7, 8, 9, 16, 50];
+  const make = (n: number) => Array.from({ length: n }, (_, i) => tf.fill([3, 5], i + 1));
+  const out = [];
+  for (const n of ns) {
+    const xs = make(n);
+    const sum = sumTensors(xs);
+    out.push({ n, expected: (n * (n + 1)) / 2, sumTensors: (await sum.data())[7], addN: NaN });
+    tf.dispose([...xs, sum]);
+  }
+  for (const row of out) {
+    const xs = make(row.n);
+    const raw = tf.addN(xs);
+    row.addN = (await raw.data())[7];
+    tf.dispose([...xs, raw]);
+  }
+  return out;
+}
+
 export async function check(): Promise<Record<string, unknown>> {
   const ok = await tf.setBackend('webgpu');
   await tf.ready();
@@ -143,6 +165,7 @@ export async function check(): Promise<Record<string, unknown>> {
     for (const layout of ['out-in', 'in-out'] as PackedLayout[]) for (const s of SHAPES) cases.push(await kernelCase(format, layout, s, seed++));
   }
   const model = [await tinyModel('f16'), await tinyModel('int8')];
+  const sums = await sumCases();
   const leaked = tf.memory().numTensors - before;
-  return { setBackend: ok, backend: tf.getBackend(), cases, model, leaked };
+  return { setBackend: ok, backend: tf.getBackend(), cases, model, sums, leaked };
 }

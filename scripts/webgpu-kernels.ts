@@ -15,6 +15,7 @@ export const MODEL_TOL: Record<string, number> = { f16: 2 ** -11, int8: 2 ** -6 
 export interface KernelReport {
   backend: string;
   cases: { format: string; layout: string; shape: string; forward: number; dx: number }[];
+  sums: { n: number; expected: number; sumTensors: number; addN: number }[];
   model: { format: string; vsEmulated: number; maxAbsLogitDiff: number; relLogitDiff: number; maxBound: number; worstDiffOverBound: number }[];
   leaked: number;
 }
@@ -35,6 +36,7 @@ export function failures(r: KernelReport): string[] {
     if (!(m.worstDiffOverBound <= 1)) out.push(`tiny model ${m.format}: logits off by ${m.worstDiffOverBound}x the rounding bound`);
     if (!(m.vsEmulated < KERNEL_TOL)) out.push(`tiny model ${m.format}: packed logits differ from the dequantized model's by ${m.vsEmulated}`);
   }
+  for (const s of r.sums) if (s.sumTensors !== s.expected) out.push(`sumTensors of ${s.n} tensors gave ${s.sumTensors}, not ${s.expected}`);
   if (r.leaked !== 0) out.push(`${r.leaked} tensors left behind`);
   return out;
 }

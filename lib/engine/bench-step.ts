@@ -1,6 +1,7 @@
 // One training step split into forward, backward and optimizer time, for the benchmark. It runs the trainer's
 // step (the causal LM objective, gradients, clip 1.0, AdamW, one readback) with a clock between the phases.
 import * as tf from '@tensorflow/tfjs';
+import { sumTensors } from './add-n';
 import { AdamW } from './adamw';
 import { makeBatch, type Batch } from './batch';
 import { defaultTrainConfig } from './defaults';
@@ -81,7 +82,7 @@ export class BenchStep {
         return loss;
       }, this.vars);
       const gs = this.vars.map((v) => grads[v.name]);
-      const norm = tf.sqrt(tf.addN(gs.map((g) => tf.sum(tf.square(g)))));
+      const norm = tf.sqrt(sumTensors(gs.map((g) => tf.sum(tf.square(g)))));
       const coef = tf.minimum(1, tf.div(1, tf.add(norm, 1e-6))) as tf.Scalar;
       const finite = tf.logicalAnd(tf.isFinite(value), tf.isFinite(norm)) as tf.Scalar;
       t2 = now();

@@ -7,6 +7,7 @@
 // rows of h scattered into their targets' rows. The softmax is kept from the forward pass when all chunks' fit in
 // KEEP_BYTES, and recomputed per chunk otherwise.
 import * as tf from '@tensorflow/tfjs';
+import { sumTensors } from './add-n';
 import { embeddingLookup } from './embedding';
 
 /** Host-side view of which positions the loss counts: hidden row b*T + t-1 predicts ids[b*T + t] when mask[b*T + t]. */
@@ -86,7 +87,7 @@ export function summedNll(h: tf.Tensor2D, W: tf.Tensor2D, targets: Int32Array, t
     // W is not saved: it is a model weight or variable that outlives the step, and a saved clone would count (and,
     // on backends that copy, cost) another [V, C] tensor.
     save([hIn, t, ...kept]);
-    const value = nlls.length ? (tf.addN(nlls) as tf.Scalar) : tf.scalar(0);
+    const value = nlls.length ? sumTensors(nlls as tf.Scalar[]) : tf.scalar(0);
     const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => backward(dy as tf.Scalar, wIn, saved, parts, trainW);
     return { value, gradFunc };
   });

@@ -2,6 +2,7 @@
 // for any registered method (lib/engine/peft: LoRA, full, ...), reporting through typed events. Each step's
 // compute is one tf.tidy.
 import * as tf from '@tensorflow/tfjs';
+import { sumTensors } from './add-n';
 import { AdamW } from './adamw';
 import { BatchSampler, makeBatch, packTrainingRows, type Batch } from './batch';
 import { causalLmBatchLoss } from './objective';
@@ -142,7 +143,7 @@ export class Trainer {
     return tf.tidy(() => {
       const total = batches.reduce((a, b) => a + b.counted, 0);
       const { loss, grads } = this.accumulate(batches, Math.max(1, total));
-      const norm = tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g))))); // global L2 norm
+      const norm = tf.sqrt(sumTensors(grads.map((g) => tf.sum(tf.square(g))))); // global L2 norm
       // torch's clip_grad_norm_: scale by min(1, max_norm / (norm + 1e-6)), applied by the optimizer as it reads each
       // gradient (a scaled copy of every gradient would cost as much memory as the gradients).
       const coef = this.cfg.clipNorm > 0 ? (tf.minimum(1, tf.div(this.cfg.clipNorm, tf.add(norm, 1e-6))) as tf.Scalar) : undefined;
