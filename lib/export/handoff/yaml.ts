@@ -3,7 +3,7 @@
 type Scalar = string | number | boolean | null;
 export type YamlValue = Scalar | YamlValue[] | { [k: string]: YamlValue };
 
-const PLAIN = /^[A-Za-z_./][A-Za-z0-9_./ -]*$/;
+const PLAIN = /^[A-Za-z_./][A-Za-z0-9_.,/ -]*$/;
 const RESERVED = /^(true|false|yes|no|on|off|null|~|y|n)$/i;
 
 function scalar(v: Scalar): string {
