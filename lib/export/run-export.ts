@@ -15,20 +15,18 @@ export function exportFolderName(modelName: string, method: TrainConfig['method'
   return `${base}-${methodSpec(method).folderSuffix}`;
 }
 
-export function runSummary(model: LoadedModel, config: TrainConfig, facts: RunFacts): RunSummary {
+/** The model card's hyperparameters: the shared settings plus the method's own under its id (e.g. "lora": {...}). */
+export function hyperparametersOf(config: TrainConfig): Record<string, unknown> {
   const rest: Partial<TrainConfig> = { ...config };
   delete rest.lora;
   delete rest.methodConfig;
   const spec = methodSpec(config.method);
-  // The method's own settings under its id (e.g. "lora": {...}); methods without settings add nothing.
   const own = Object.keys(spec.fields).length > 0 ? { [spec.id]: spec.configOf(config) } : {};
-  return {
-    ...facts,
-    baseModel: model.name,
-    method: config.method,
-    hyperparameters: { ...rest, ...own },
-    date: new Date().toISOString().slice(0, 10),
-  };
+  return { ...rest, ...own };
+}
+
+export function runSummary(model: Pick<LoadedModel, 'name'>, config: TrainConfig, facts: Partial<RunFacts>): RunSummary {
+  return { ...facts, baseModel: model.name, method: config.method, hyperparameters: hyperparametersOf(config), date: new Date().toISOString().slice(0, 10) };
 }
 
 export async function exportRun(trainer: Trainer, model: LoadedModel, config: TrainConfig, facts: RunFacts): Promise<ExportBundle> {

@@ -41,7 +41,7 @@ export function modelGguf(m: GgufModelInput, dtype: GgufDtype): Uint8Array {
 
 /** The file name llama.cpp's converter would suggest: <name>-<DTYPE>.gguf. */
 export function ggufFileName(name: string, dtype: GgufDtype, adapter = false): string {
-  return `${name}${adapter ? '-lora' : ''}-${dtype.toUpperCase()}.gguf`;
+  return `${name}${adapter && !name.endsWith('-lora') ? '-lora' : ''}-${dtype.toUpperCase()}.gguf`;
 }
 
 export const ggufFamily = (c: ModelConfig) => (isGpt2(c) ? 'GPT-2' : 'Llama');
