@@ -14,15 +14,9 @@ import { mergedWeights } from './merged';
 import { modelCard, type RunSummary } from './model-card';
 import { modelfile } from './modelfile';
 
-export const EXPORT_KINDS = ['peft', 'merged', 'gguf', 'gguf-lora', 'trl', 'axolotl', 'llamafactory'] as const;
-export type ExportKind = (typeof EXPORT_KINDS)[number];
-export const EXPORT_DTYPES = ['f32', 'f16', 'bf16', 'q8_0'] as const;
-export type ExportDtype = (typeof EXPORT_DTYPES)[number];
+import { DEFAULT_DTYPE, type ExportDtype, type ExportKind } from './kinds';
 
-/** The precision each kind writes when none is asked for. */
-export const DEFAULT_DTYPE: Record<ExportKind, ExportDtype> = {
-  peft: 'f32', merged: 'f32', gguf: 'f16', 'gguf-lora': 'f16', trl: 'f32', axolotl: 'f32', llamafactory: 'f32',
-};
+export { EXPORT_DTYPES, EXPORT_KINDS, type ExportDtype, type ExportKind } from './kinds';
 
 export interface ExportInput {
   model: LoadedModel;

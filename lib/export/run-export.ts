@@ -6,6 +6,8 @@ import type { Trainer } from '../engine/trainer';
 import { methodSpec } from '../engine/peft/registry';
 import type { TrainConfig } from '../engine/types';
 import { adapterBundle, modelFolderBundle, type ExportBundle } from './bundle';
+import { buildExport } from './exports';
+import type { ExportDtype, ExportKind } from './kinds';
 import type { RunFacts, RunSummary } from './model-card';
 
 /** The download's folder (and zip) name: the model's own name without its Hub owner ("org/name" -> "name"),
@@ -29,9 +31,15 @@ export function runSummary(model: Pick<LoadedModel, 'name'>, config: TrainConfig
   return { ...facts, baseModel: model.name, method: config.method, hyperparameters: hyperparametersOf(config), date: new Date().toISOString().slice(0, 10) };
 }
 
-export async function exportRun(trainer: Trainer, model: LoadedModel, config: TrainConfig, facts: RunFacts): Promise<ExportBundle> {
+/** A run's download: by default the method's own (adapter or model folder); or the kind asked for (a merged model,
+ * GGUF, the GGUF LoRA) through buildExport, from the trainer's state. */
+export async function exportRun(trainer: Trainer, model: LoadedModel, config: TrainConfig, facts: RunFacts, kind?: ExportKind, dtype?: ExportDtype): Promise<ExportBundle> {
   const summary = runSummary(model, config, facts);
   const folder = exportFolderName(model.name, config.method);
+  if (kind) {
+    const name = kind === 'merged' || kind === 'gguf' ? folder.replace(/-(lora|finetuned)$/, '') + '-merged' : folder;
+    return buildExport(kind, dtype, { model, state: trainer.trainable, summary, folder: name });
+  }
   return methodSpec(config.method).exports === 'adapter'
     ? adapterBundle(folder, await trainer.exportAdapter(model.name), summary)
     : modelFolderBundle(folder, model.config, await trainer.exportWeights(''), model.tokenizerFiles, summary);
