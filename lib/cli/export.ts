@@ -121,7 +121,10 @@ export async function runExport(argv: string[]): Promise<void> {
     handoff = { train, validation, config: cfg, template };
   }
   const summary = runSummary(named, cfg, facts);
-  const folder = exportFolderName(hubName, cfg.method).replace(/-(lora|finetuned)$/, to === 'merged' || to === 'gguf' ? '-merged' : '-$1');
+  // The model as it is keeps its own name (so a LoRA GGUF's Modelfile finds the base GGUF); a merge is "-merged".
+  const own = (hubName.split('/').filter(Boolean).pop() ?? 'model').replace(/[^A-Za-z0-9._-]+/g, '-');
+  const merging = to === 'merged' || to === 'gguf';
+  const folder = merging ? (state ? `${own}-merged` : own) : exportFolderName(hubName, cfg.method);
   const bundle = await buildExport(to as ExportKind, dtype, { model: named, state, summary, folder, handoff });
   const written = await writeOut(resolve(values.out!), bundle);
   state?.dispose();

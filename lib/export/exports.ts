@@ -29,8 +29,8 @@ export interface ExportInput {
   handoff?: Omit<HandoffInput, 'baseModel' | 'modelConfig'>;
 }
 
-const withCard = (files: Record<string, Uint8Array>, summary: RunSummary) => {
-  files['README.md'] = strToU8(modelCard(summary, [...Object.keys(files), 'README.md']));
+const withCard = (files: Record<string, Uint8Array>, summary: RunSummary, ggufBase?: string) => {
+  files['README.md'] = strToU8(modelCard(summary, [...Object.keys(files), 'README.md'], ggufBase));
   return files;
 };
 
@@ -60,13 +60,13 @@ export async function buildExport(kind: ExportKind, dtype: ExportDtype | undefin
     const file = ggufFileName(folder, d, true);
     const files: Record<string, Uint8Array> = { [file]: loraGguf(model.config, await loraFactors(state.adapter), { name: folder, dtype: d }) };
     files['Modelfile'] = strToU8(modelfile({ from: base, adapter: file, stop: eosToken(model), hasChatTemplate: hasTemplate(model) }));
-    return { name: folder, files: withCard(files, summary) };
+    return { name: folder, files: withCard(files, summary, base) };
   }
   if (!input.handoff) throw new Error(`--to ${kind} needs the training data (--data <file>)`);
   return handoffBundle(kind as HandoffTarget, folder, { ...input.handoff, baseModel: model.name, modelConfig: model.config }, summary);
 }
 
-/** The base model's own GGUF name, as `--to gguf` on the base model would write it. */
+/** The base model's own GGUF name, as `--to gguf` on the base model (no adapter) writes it. */
 const baseName = (name: string) => (name.split('/').filter(Boolean).pop() ?? 'model').replace(/[^A-Za-z0-9._-]+/g, '-');
 
 function eosToken(model: LoadedModel): string | undefined {

@@ -28,14 +28,14 @@ export interface RunSummary extends Partial<RunFacts> {
 const fmt = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? 'n/a' : x.toFixed(4));
 const or = (x: unknown) => (x === undefined || x === '' ? 'n/a' : String(x));
 
-function usage(run: RunSummary, isAdapter: boolean, files: string[]): string[] {
+function usage(run: RunSummary, isAdapter: boolean, files: string[], ggufBase = 'base-model.gguf'): string[] {
   const gguf = files.filter((f) => f.endsWith('.gguf'));
   const py = isAdapter
     ? ['from peft import PeftModel', 'from transformers import AutoModelForCausalLM', `base = AutoModelForCausalLM.from_pretrained("${run.baseModel}")`, 'model = PeftModel.from_pretrained(base, "path/to/this/folder")', 'merged = model.merge_and_unload()  # optional: plain transformers weights']
     : ['from transformers import AutoModelForCausalLM, AutoTokenizer', 'model = AutoModelForCausalLM.from_pretrained("path/to/this/folder")', 'tokenizer = AutoTokenizer.from_pretrained("path/to/this/folder")'];
   const llama = gguf.length
     ? gguf.some((f) => f.includes('-lora-'))
-      ? ['```sh', `llama-cli -m base-model.gguf --lora ${gguf.find((f) => f.includes('-lora-'))} -p "Hello"`, '# or: ollama create my-model -f Modelfile', '```']
+      ? ['```sh', `# the base model's GGUF: npm run -s cli -- export --model <base model folder> --to gguf --dtype f16 --out .  (writes ${ggufBase})`, `llama-cli -m ${ggufBase} --lora ${gguf.find((f) => f.includes('-lora-'))} -p "Hello"`, '# or: ollama create my-model -f Modelfile', '```']
       : ['```sh', `llama-cli -m ${gguf[0]} -p "Hello"`, '# or: ollama create my-model -f Modelfile', '```']
     : isAdapter
       ? ['```sh', '# WebTune Studio (or `npm run -s cli -- export --to gguf-lora`) writes this adapter as GGUF; then:', 'llama-cli -m base-model.gguf --lora adapter-F16.gguf -p "Hello"', '```']
@@ -43,7 +43,8 @@ function usage(run: RunSummary, isAdapter: boolean, files: string[]): string[] {
   return ['## How to use', '', 'With transformers' + (isAdapter ? ' and PEFT:' : ':'), '', '```python', ...py, '```', '', 'With llama.cpp:', '', ...llama, ''];
 }
 
-export function modelCard(run: RunSummary, files: string[]): string {
+/** `ggufBase`: the base model's GGUF file a LoRA GGUF applies to (its Modelfile names the same). */
+export function modelCard(run: RunSummary, files: string[], ggufBase?: string): string {
   const spec = methodSpec(run.method);
   const isAdapter = spec.exports === 'adapter' && !files.includes('model.safetensors') && !files.some((f) => f.endsWith('.gguf') && !f.includes('-lora-'));
   const trained = run.steps !== undefined;
@@ -64,7 +65,7 @@ export function modelCard(run: RunSummary, files: string[]): string {
         ? `\`${run.baseModel}\` with a ${spec.label} adapter merged into its weights, trained with WebTune Studio.`
         : `A fully fine-tuned copy of \`${run.baseModel}\`, trained with WebTune Studio.`,
     '',
-    ...usage(run, isAdapter, files),
+    ...usage(run, isAdapter, files, ggufBase),
     '## Training',
     '',
     `| | |`,

@@ -156,6 +156,11 @@ describe.skipIf(!llama)('GGUF through llama.cpp (node-llama-cpp 3.21.1)', () => 
       const path = join(dir, 'demo-lora.gguf');
       writeFileSync(path, loraGguf(demo.config, await loraFactors(lora), { name: 'webtune-demo-lora', dtype: 'f32' }));
       expect(await llamaGreedy(f32, prompt(), 256, path)).toEqual(ours);
+      // The F16 adapter (the studio's default) on the F16 base: the same tokens here too.
+      const f16 = await loadGguf('demo-f16-base.gguf', modelGguf({ name: 'webtune-demo', config: demo.config, weights: host, tokenizerFiles: demo.tokenizerFiles }, 'f16'));
+      const path16 = join(dir, 'demo-lora-f16.gguf');
+      writeFileSync(path16, loraGguf(demo.config, await loraFactors(lora), { name: 'webtune-demo-lora', dtype: 'f16' }));
+      expect(await llamaGreedy(f16, prompt(), 256, path16)).toEqual(ours);
       mergedMap.forEach((t) => t.dispose());
       state.dispose();
     });
