@@ -1,21 +1,34 @@
 'use client';
-// Section 5, Export: package the trained weights (a PEFT adapter, or the whole model) as a zip download.
+// Section 5, Export: the run as a zip download in the format chosen (the method's own adapter or model folder, a
+// merged Hugging Face model, GGUF for llama.cpp / Ollama, the LoRA as GGUF), and, when the memory plan says the job
+// does not fit the browser, the hand-off bundle for TRL, Axolotl or LLaMA-Factory with the GPU memory it needs.
+import { useState } from 'react';
 import { formatBytes } from '@/lib/format';
+import { DEFAULT_DTYPE, STUDIO_EXPORTS, type ExportDtype, type StudioExportKind } from '@/lib/export/kinds';
 import { methodSpec } from '@/lib/ui-copy';
-import { selectCanExport, type StudioState } from '@/lib/stores/studio-store';
+import { selectCanExport, selectMemoryPlan, type StudioState } from '@/lib/stores/studio-store';
 import { useActions, useStudio } from './studio-provider';
-import { Alert, Button, Card, Note } from './ui';
+import { Alert, Button, Card, inputClass, Note } from './ui';
+
+type Choice = 'own' | StudioExportKind;
 
 export function ExportPanel() {
   const exporting = useStudio((s) => s.exporting);
   const canExport = useStudio(selectCanExport);
   const runMethod = useStudio((s) => s.run.method);
   const formMethod = useStudio((s) => s.form.method);
+  const plan = useStudio(selectMemoryPlan);
   const hint = useStudio(exportHint);
   const actions = useActions();
-  const spec = methodSpec(runMethod ?? formMethod);
+  const method = runMethod ?? formMethod;
+  const spec = methodSpec(method);
   const adapter = spec.exports === 'adapter';
   const busy = exporting.status === 'exporting';
+  const [choice, setChoice] = useState<Choice>('own');
+  const [dtype, setDtype] = useState<ExportDtype | null>(null);
+  const offered = STUDIO_EXPORTS.filter((e) => (e.needs === 'adapter' ? adapter : e.needs === 'lora' ? method === 'lora' : true)).filter((e) => !(e.kind === 'peft' && adapter));
+  const current = choice === 'own' ? null : offered.find((e) => e.kind === choice) ?? null;
+  const precision = current ? (dtype && current.dtypes.includes(dtype) ? dtype : DEFAULT_DTYPE[current.kind]) : null;
 
   return (
     <Card
@@ -23,17 +36,54 @@ export function ExportPanel() {
       title="Export"
       description={
         adapter
-          ? `A PEFT ${spec.label} adapter (adapter_config.json + adapter_model.safetensors) that Hugging Face PEFT loads.`
-          : 'The whole fine-tuned model folder (config, safetensors weights, tokenizer).'
+          ? `A PEFT ${spec.label} adapter (adapter_config.json + adapter_model.safetensors) that Hugging Face PEFT loads, or the model merged, as GGUF for llama.cpp and Ollama.`
+          : 'The whole fine-tuned model folder (config, safetensors weights, tokenizer), or the model as GGUF for llama.cpp and Ollama.'
       }
     >
       <div className="flex flex-col gap-4">
-        <div className="flex flex-wrap items-center gap-3">
-          <Button variant="primary" onClick={actions.exportModel} disabled={!canExport || busy} data-testid="export">
-            {busy ? 'Packaging…' : adapter ? 'Download adapter (.zip)' : 'Download model folder (.zip)'}
+        <div className="flex flex-wrap items-end gap-3">
+          <label className="flex flex-col gap-1 text-sm">
+            <span className="font-medium">Format</span>
+            <select value={current ? current.kind : 'own'} onChange={(e) => setChoice(e.target.value as Choice)} data-testid="export-kind" className={`${inputClass} w-80`}>
+              <option value="own">{adapter ? `PEFT ${spec.label} adapter` : 'Model folder (Hugging Face)'}</option>
+              {offered.map((e) => (
+                <option key={e.kind} value={e.kind}>
+                  {e.label}
+                </option>
+              ))}
+            </select>
+          </label>
+          {current && current.dtypes.length > 1 && (
+            <label className="flex flex-col gap-1 text-sm">
+              <span className="font-medium">Precision</span>
+              <select value={precision!} onChange={(e) => setDtype(e.target.value as ExportDtype)} data-testid="export-dtype" className={`${inputClass} w-28`}>
+                {current.dtypes.map((d) => (
+                  <option key={d} value={d}>
+                    {d.toUpperCase()}
+                  </option>
+                ))}
+              </select>
+            </label>
+          )}
+          <Button
+            variant="primary"
+            onClick={() => actions.exportModel(current ? { kind: current.kind, dtype: precision! } : undefined)}
+            disabled={!canExport || busy}
+            data-testid="export"
+          >
+            {busy ? 'Packaging…' : 'Download (.zip)'}
           </Button>
           {!canExport && !busy && hint && <Note>{hint}</Note>}
         </div>
+        {current && <Note>{current.help}</Note>}
+        {plan && !plan.fits && (
+          <div className="rounded-lg border border-amber-300 bg-amber-50 px-4 py-3 text-sm dark:border-amber-700 dark:bg-amber-950/40" data-testid="handoff-hint">
+            This job needs about {plan.totalText}, more than the browser can give it ({plan.budgetText}). Train it on GPUs instead: a
+            hand-off bundle holds your cleaned, split data and a ready config (same base model, method and settings) for TRL, Axolotl
+            or LLaMA-Factory; the target run needs about {plan.totalText} of GPU memory per GPU (less with bf16). Write one with
+            <code className="mx-1 rounded bg-amber-100 px-1 font-mono text-xs dark:bg-amber-900">npm run -s cli -- export --model &lt;dir&gt; --data &lt;file&gt; --to trl|axolotl|llamafactory --out job.zip</code>
+          </div>
+        )}
         {exporting.error && <Alert testId="export-error">{exporting.error}</Alert>}
         {exporting.status === 'done' && exporting.fileName && (
           <div className="flex flex-col gap-2 rounded-lg bg-zinc-50 px-4 py-3 dark:bg-zinc-800/50">

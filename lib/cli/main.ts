@@ -2,6 +2,7 @@
 // code as the studio, and writes the same files as the studio's download.
 import '@tensorflow/tfjs-backend-wasm';
 
+import { EXPORT_USAGE, runExport } from './export';
 import { GENERATE_USAGE, runGenerate } from './generate';
 import { INSPECT_USAGE, runInspect } from './inspect';
 import { LOGITS_USAGE, runLogits, runTokenize, TOKENIZE_USAGE } from './logits';
@@ -17,6 +18,7 @@ Commands:
   tokenize   print the token ids of a text (JSON)
   inspect    check a data file: layout, shape, invalid records with their lines, duplicates, tokens
   plan       the memory a training run needs, from a model's config.json alone
+  export     write a PEFT adapter, merged model, GGUF (model or LoRA) or a TRL / Axolotl / LLaMA-Factory hand-off
 
 ${TRAIN_USAGE}
 
@@ -28,7 +30,9 @@ ${TOKENIZE_USAGE}
 
 ${INSPECT_USAGE}
 
-${PLAN_USAGE}`;
+${PLAN_USAGE}
+
+${EXPORT_USAGE}`;
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
@@ -40,6 +44,7 @@ async function main(argv: string[]): Promise<void> {
     if (command === 'tokenize') return await runTokenize(rest);
     if (command === 'inspect') return await runInspect(rest);
     if (command === 'plan') return await runPlan(rest);
+    if (command === 'export') return await runExport(rest);
     if (!command || command === 'help' || command === '--help') {
       console.log(USAGE);
       return;

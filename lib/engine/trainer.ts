@@ -280,6 +280,11 @@ export class Trainer {
     return this.step;
   }
 
+  /** The method's state (variables, weights, adapter, save, merge): what every export kind reads. */
+  get trainable(): TrainableState {
+    return this.state;
+  }
+
   /** The LoRA adapter of a LoRA run; null for other methods. */
   loraState(): LoraState | null {
     return isLoraState(this.state.adapter) ? this.state.adapter : null;

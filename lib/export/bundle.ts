@@ -1,4 +1,5 @@
-// Builds the downloads: a PEFT LoRA adapter folder or a full Hugging Face model folder, zipped with fflate.
+// Builds the downloads: a PEFT adapter folder or a full Hugging Face model folder (F32, F16 or BF16 weights), zipped
+// with fflate.
 import { zipSync, strToU8 } from 'fflate';
 import { writeSafetensors } from '../engine/safetensors';
 import { isGpt2, type ModelConfig, type HostTensor } from '../engine/types';
@@ -26,16 +27,20 @@ export function adapterBundle(
   return { name, files };
 }
 
+export type SafetensorsFloat = 'F32' | 'F16' | 'BF16';
+const TORCH_DTYPE: Record<SafetensorsFloat, string> = { F32: 'float32', F16: 'float16', BF16: 'bfloat16' };
+
 const ARCHITECTURES: Record<string, string> = {
   llama: 'LlamaForCausalLM', qwen2: 'Qwen2ForCausalLM', mistral: 'MistralForCausalLM',
 };
 
 /** config.json as transformers writes it for this family. */
-export function hfConfigJson(config: ModelConfig): Record<string, unknown> {
+export function hfConfigJson(config: ModelConfig, dtype: SafetensorsFloat = 'F32'): Record<string, unknown> {
+  const torch_dtype = TORCH_DTYPE[dtype];
   if (isGpt2(config)) {
-    return { architectures: ['GPT2LMHeadModel'], activation_function: 'gelu_new', tie_word_embeddings: true, ...config, n_ctx: config.n_positions, torch_dtype: 'float32' };
+    return { architectures: ['GPT2LMHeadModel'], activation_function: 'gelu_new', tie_word_embeddings: true, ...config, n_ctx: config.n_positions, torch_dtype };
   }
-  const out: Record<string, unknown> = { architectures: [ARCHITECTURES[config.model_type]], hidden_act: 'silu', ...config, torch_dtype: 'float32' };
+  const out: Record<string, unknown> = { architectures: [ARCHITECTURES[config.model_type]], hidden_act: 'silu', ...config, torch_dtype };
   delete out.qkv_bias; // the engine's flag for qwen2, not an HF key
   return out;
 }
@@ -50,13 +55,14 @@ export function modelFolderBundle(
   weights: Record<string, HostTensor>,
   tokenizerFiles: Record<string, Uint8Array>,
   run: RunSummary,
+  dtype: SafetensorsFloat = 'F32',
 ): ExportBundle {
   const prefix = isGpt2(config) ? 'transformer.' : '';
   const prefixed: Record<string, HostTensor> = {};
   for (const [k, t] of Object.entries(weights)) prefixed[prefix + k] = t;
   const files: Record<string, Uint8Array> = {
-    'config.json': json(hfConfigJson(config)),
-    'model.safetensors': writeSafetensors(prefixed, { metadata: { format: 'pt' } }),
+    'config.json': json(hfConfigJson(config, dtype)),
+    'model.safetensors': writeSafetensors(prefixed, { dtype, metadata: { format: 'pt' } }),
     ...tokenizerFiles,
   };
   if (config.eos_token_id !== undefined) {

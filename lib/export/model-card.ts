@@ -1,4 +1,5 @@
-// Writes the README.md model card that ships inside every download: what was trained, how, and on what.
+// Writes the README.md model card that ships inside every download: what was trained, how, on what data (with its
+// fingerprint), what it measured, and how to load it with transformers + PEFT and with llama.cpp.
 import { methodSpec, type MethodId } from '../engine/peft/registry';
 
 /** What a run measured, as the trainer reports it. */
@@ -11,10 +12,13 @@ export interface RunFacts {
   tokens: number;
   backend: string;
   dataFile: string;
+  /** sha256 of the data file's bytes, when known. */
+  dataFingerprint?: string;
 }
 
-/** Everything the model card says about a run. */
-export interface RunSummary extends RunFacts {
+/** Everything the model card says about an export. The training facts are absent for an export of an existing
+ * model or adapter (the command line's `export`). */
+export interface RunSummary extends Partial<RunFacts> {
   baseModel: string;
   method: MethodId;
   hyperparameters: Record<string, unknown>;
@@ -22,10 +26,28 @@ export interface RunSummary extends RunFacts {
 }
 
 const fmt = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? 'n/a' : x.toFixed(4));
+const or = (x: unknown) => (x === undefined || x === '' ? 'n/a' : String(x));
 
-export function modelCard(run: RunSummary, files: string[]): string {
+function usage(run: RunSummary, isAdapter: boolean, files: string[], ggufBase = 'base-model.gguf'): string[] {
+  const gguf = files.filter((f) => f.endsWith('.gguf'));
+  const py = isAdapter
+    ? ['from peft import PeftModel', 'from transformers import AutoModelForCausalLM', `base = AutoModelForCausalLM.from_pretrained("${run.baseModel}")`, 'model = PeftModel.from_pretrained(base, "path/to/this/folder")', 'merged = model.merge_and_unload()  # optional: plain transformers weights']
+    : ['from transformers import AutoModelForCausalLM, AutoTokenizer', 'model = AutoModelForCausalLM.from_pretrained("path/to/this/folder")', 'tokenizer = AutoTokenizer.from_pretrained("path/to/this/folder")'];
+  const llama = gguf.length
+    ? gguf.some((f) => f.includes('-lora-'))
+      ? ['```sh', `# the base model's GGUF: npm run -s cli -- export --model <base model folder> --to gguf --dtype f16 --out .  (writes ${ggufBase})`, `llama-cli -m ${ggufBase} --lora ${gguf.find((f) => f.includes('-lora-'))} -p "Hello"`, '# or: ollama create my-model -f Modelfile', '```']
+      : ['```sh', `llama-cli -m ${gguf[0]} -p "Hello"`, '# or: ollama create my-model -f Modelfile', '```']
+    : isAdapter
+      ? ['```sh', '# WebTune Studio (or `npm run -s cli -- export --to gguf-lora`) writes this adapter as GGUF; then:', 'llama-cli -m base-model.gguf --lora adapter-F16.gguf -p "Hello"', '```']
+      : ['```sh', '# WebTune Studio (or `npm run -s cli -- export --to gguf`) writes this model as GGUF; then:', 'llama-cli -m model-F16.gguf -p "Hello"', '```'];
+  return ['## How to use', '', 'With transformers' + (isAdapter ? ' and PEFT:' : ':'), '', '```python', ...py, '```', '', 'With llama.cpp:', '', ...llama, ''];
+}
+
+/** `ggufBase`: the base model's GGUF file a LoRA GGUF applies to (its Modelfile names the same). */
+export function modelCard(run: RunSummary, files: string[], ggufBase?: string): string {
   const spec = methodSpec(run.method);
-  const isAdapter = spec.exports === 'adapter';
+  const isAdapter = spec.exports === 'adapter' && !files.includes('model.safetensors') && !files.some((f) => f.endsWith('.gguf') && !f.includes('-lora-'));
+  const trained = run.steps !== undefined;
   const lines = [
     '---',
     `base_model: ${run.baseModel}`,
@@ -38,31 +60,25 @@ export function modelCard(run: RunSummary, files: string[]): string {
     `# ${run.baseModel} fine-tuned with WebTune Studio`,
     '',
     isAdapter
-      ? `A ${spec.label} adapter for \`${run.baseModel}\`, trained in the browser with WebTune Studio. Load it with PEFT:`
-      : `A fully fine-tuned copy of \`${run.baseModel}\`, trained in the browser with WebTune Studio. Load it with transformers:`,
+      ? `A ${spec.label} adapter for \`${run.baseModel}\`, trained with WebTune Studio.`
+      : spec.exports === 'adapter'
+        ? `\`${run.baseModel}\` with a ${spec.label} adapter merged into its weights, trained with WebTune Studio.`
+        : `A fully fine-tuned copy of \`${run.baseModel}\`, trained with WebTune Studio.`,
     '',
-    '```python',
-    ...(isAdapter
-      ? [
-          'from peft import PeftModel',
-          'from transformers import AutoModelForCausalLM',
-          `base = AutoModelForCausalLM.from_pretrained("${run.baseModel}")`,
-          'model = PeftModel.from_pretrained(base, "path/to/this/folder")',
-        ]
-      : ['from transformers import AutoModelForCausalLM, AutoTokenizer', 'model = AutoModelForCausalLM.from_pretrained("path/to/this/folder")']),
-    '```',
-    '',
+    ...usage(run, isAdapter, files, ggufBase),
     '## Training',
     '',
     `| | |`,
     `| --- | --- |`,
-    `| data | ${run.dataFile} (${run.trainExamples} training examples) |`,
+    `| base model | ${run.baseModel} |`,
     `| method | ${spec.label} |`,
-    `| steps | ${run.steps} |`,
-    `| tokens seen | ${run.tokens} |`,
-    `| train loss | ${fmt(run.firstLoss)} at step 1, ${fmt(run.lastLoss)} at the last step |`,
+    `| data | ${or(run.dataFile)}${run.trainExamples !== undefined ? ` (${run.trainExamples} training examples)` : ''} |`,
+    `| data fingerprint | ${run.dataFingerprint ? `sha256:${run.dataFingerprint}` : 'n/a'} |`,
+    `| steps | ${or(run.steps)} |`,
+    `| tokens seen | ${or(run.tokens)} |`,
+    `| train loss | ${trained ? `${fmt(run.firstLoss)} at step 1, ${fmt(run.lastLoss)} at the last step` : 'n/a'} |`,
     `| validation loss | ${fmt(run.valLoss)} |`,
-    `| backend | ${run.backend} |`,
+    `| backend | ${or(run.backend)} |`,
     `| exported | ${run.date} |`,
     '',
     '### Hyperparameters',

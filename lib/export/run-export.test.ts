@@ -1,6 +1,12 @@
 // Download folder names: a Hub id's owner and any path characters never reach the zip's folder or file name.
 import { describe, expect, it } from 'vitest';
-import { exportFolderName } from './run-export';
+import { loadModelFolder } from '../engine/loader';
+import { parseModelConfig } from '../engine/model-config';
+import { checkpointFolder, tinyCheckpointWeights, tinyRawConfig } from '../engine/test-checkpoints';
+import { mapSource } from '../engine/test-fixtures';
+import { randomExamples, tinyTrainConfig, useCpu } from '../engine/test-utils';
+import { Trainer } from '../engine/trainer';
+import { exportFolderName, exportRun } from './run-export';
 
 describe('exportFolderName', () => {
   it.each([
@@ -12,5 +18,28 @@ describe('exportFolderName', () => {
     ['/', 'lora', 'model-lora'],
   ] as const)('%s (%s) -> %s', (name, method, want) => {
     expect(exportFolderName(name, method)).toBe(want);
+  });
+});
+
+// The worker's path: a trained run's Trainer to each studio export kind.
+describe('exportRun with a kind (the studio worker)', () => {
+  it('a LoRA run downloads as its adapter, merged model, GGUF and GGUF LoRA', async () => {
+    await useCpu();
+    const raw = tinyRawConfig('llama');
+    const model = await loadModelFolder('org/tiny', mapSource(checkpointFolder(raw, tinyCheckpointWeights(parseModelConfig(raw), 1))));
+    const cfg = tinyTrainConfig({ steps: 2, seqLen: 8, lora: { r: 2, alpha: 4, dropout: 0, targetModules: ['q_proj', 'v_proj'], useRslora: false } });
+    const trainer = new Trainer(model, randomExamples(4, 8, 259, 1), [], cfg);
+    await trainer.run();
+    const facts = { steps: 2, firstLoss: 5, lastLoss: 4, trainExamples: 4, tokens: 64, backend: 'cpu', dataFile: 'x' };
+    const names = async (kind?: 'merged' | 'gguf' | 'gguf-lora', dtype?: 'q8_0' | 'f16') => {
+      const b = await exportRun(trainer, model, cfg, facts, kind, dtype);
+      return { name: b.name, files: Object.keys(b.files).sort() };
+    };
+    expect(await names()).toEqual({ name: 'tiny-lora', files: ['README.md', 'adapter_config.json', 'adapter_model.safetensors'] });
+    expect((await names('merged')).files).toContain('model.safetensors');
+    expect(await names('gguf', 'q8_0')).toEqual({ name: 'tiny-merged', files: ['Modelfile', 'README.md', 'tiny-merged-Q8_0.gguf'] });
+    expect(await names('gguf-lora', 'f16')).toEqual({ name: 'tiny-lora', files: ['Modelfile', 'README.md', 'tiny-lora-F16.gguf'] });
+    trainer.dispose();
+    model.weights.forEach((t) => t.dispose());
   });
 });

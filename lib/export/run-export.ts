@@ -6,6 +6,8 @@ import type { Trainer } from '../engine/trainer';
 import { methodSpec } from '../engine/peft/registry';
 import type { TrainConfig } from '../engine/types';
 import { adapterBundle, modelFolderBundle, type ExportBundle } from './bundle';
+import { buildExport } from './exports';
+import type { ExportDtype, ExportKind } from './kinds';
 import type { RunFacts, RunSummary } from './model-card';
 
 /** The download's folder (and zip) name: the model's own name without its Hub owner ("org/name" -> "name"),
@@ -15,25 +17,29 @@ export function exportFolderName(modelName: string, method: TrainConfig['method'
   return `${base}-${methodSpec(method).folderSuffix}`;
 }
 
-export function runSummary(model: LoadedModel, config: TrainConfig, facts: RunFacts): RunSummary {
+/** The model card's hyperparameters: the shared settings plus the method's own under its id (e.g. "lora": {...}). */
+export function hyperparametersOf(config: TrainConfig): Record<string, unknown> {
   const rest: Partial<TrainConfig> = { ...config };
   delete rest.lora;
   delete rest.methodConfig;
   const spec = methodSpec(config.method);
-  // The method's own settings under its id (e.g. "lora": {...}); methods without settings add nothing.
   const own = Object.keys(spec.fields).length > 0 ? { [spec.id]: spec.configOf(config) } : {};
-  return {
-    ...facts,
-    baseModel: model.name,
-    method: config.method,
-    hyperparameters: { ...rest, ...own },
-    date: new Date().toISOString().slice(0, 10),
-  };
+  return { ...rest, ...own };
 }
 
-export async function exportRun(trainer: Trainer, model: LoadedModel, config: TrainConfig, facts: RunFacts): Promise<ExportBundle> {
+export function runSummary(model: Pick<LoadedModel, 'name'>, config: TrainConfig, facts: Partial<RunFacts>): RunSummary {
+  return { ...facts, baseModel: model.name, method: config.method, hyperparameters: hyperparametersOf(config), date: new Date().toISOString().slice(0, 10) };
+}
+
+/** A run's download: by default the method's own (adapter or model folder); or the kind asked for (a merged model,
+ * GGUF, the GGUF LoRA) through buildExport, from the trainer's state. */
+export async function exportRun(trainer: Trainer, model: LoadedModel, config: TrainConfig, facts: RunFacts, kind?: ExportKind, dtype?: ExportDtype): Promise<ExportBundle> {
   const summary = runSummary(model, config, facts);
   const folder = exportFolderName(model.name, config.method);
+  if (kind) {
+    const name = kind === 'merged' || kind === 'gguf' ? folder.replace(/-(lora|finetuned)$/, '') + '-merged' : folder;
+    return buildExport(kind, dtype, { model, state: trainer.trainable, summary, folder: name });
+  }
   return methodSpec(config.method).exports === 'adapter'
     ? adapterBundle(folder, await trainer.exportAdapter(model.name), summary)
     : modelFolderBundle(folder, model.config, await trainer.exportWeights(''), model.tokenizerFiles, summary);

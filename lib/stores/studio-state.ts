@@ -1,4 +1,5 @@
 // The studio state's shape and the selectors and helpers derived from it (no side effects here).
+import type { ExportDtype, StudioExportKind } from '../export/kinds';
 import type { StoreApi } from 'zustand/vanilla';
 import type { ModelOption, StudioSettings } from './studio-settings';
 import type { NumericField } from '../ui-copy';
@@ -50,7 +51,8 @@ export interface StudioActions extends ModelSourceActions, DataActions {
   pause(): void;
   resume(): void;
   stop(): void;
-  exportModel(): void;
+  /** Exports the run: the method's own download, or `choice.kind` (merged, GGUF, GGUF LoRA) in `choice.dtype`. */
+  exportModel(choice?: { kind: StudioExportKind; dtype?: ExportDtype }): void;
   /** Saves the last exported file again. */
   saveExportAgain(): void;
   /** Terminates the worker (page teardown). The store stays usable; a later job starts a new worker. */

@@ -341,11 +341,11 @@ export function createStudioStore(options: StudioStoreOptions): StudioStore {
         set({ run: { ...s.run, pending: 'stop' } });
         send({ type: 'stop' });
       },
-      exportModel() {
+      exportModel(choice) {
         if (!selectCanExport(get())) return;
         lastExport = null;
         set({ exporting: { ...initialExport, status: 'exporting' } });
-        send({ type: 'export' });
+        send(choice ? { type: 'export', kind: choice.kind, dtype: choice.dtype } : { type: 'export' });
       },
       saveExportAgain() {
         if (lastExport) saveFile(lastExport.fileName, lastExport.bytes);

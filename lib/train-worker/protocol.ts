@@ -1,6 +1,7 @@
 // Typed messages between the studio UI and the training worker, checked with zod where they cross.
 // This is the only module both sides import.
 import { z } from 'zod';
+import { EXPORT_DTYPES, STUDIO_EXPORT_KINDS } from '../export/kinds';
 import { loraSpec } from '../engine/peft/lora/config';
 import { METHOD_IDS, methodSpec } from '../engine/peft/registry';
 
@@ -111,7 +112,8 @@ export const requestSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('pause') }),
   z.object({ type: z.literal('resume') }),
   z.object({ type: z.literal('stop') }),
-  z.object({ type: z.literal('export') }),
+  /** kind and dtype absent: the method's own download (adapter or model folder). */
+  z.object({ type: z.literal('export'), kind: z.enum(STUDIO_EXPORT_KINDS).optional(), dtype: z.enum(EXPORT_DTYPES).optional() }),
 ]);
 export type WorkerRequest = z.infer<typeof requestSchema>;
 

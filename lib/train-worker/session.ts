@@ -12,6 +12,7 @@ import { encodeConversations } from '../data/encode-chat';
 import { fromTrainRecord } from '../data/normalize';
 import type { Conversation, TrainRecord } from '../data/types';
 import { zipBundle } from '../export/bundle';
+import type { ExportDtype, ExportKind } from '../export/kinds';
 import { exportRun } from '../export/run-export';
 import { isCancelled, openModelFolder, type FolderSource } from '../hub/open-folder';
 import type { ModelSource, WorkerEvent, WorkerRequest } from './protocol';
@@ -90,7 +91,7 @@ export class TrainSession {
         this.run?.trainer.stop();
         return;
       case 'export':
-        return this.guard('export', () => this.exportRun());
+        return this.guard('export', () => this.exportRun(req.kind, req.dtype));
     }
   }
 
@@ -224,7 +225,7 @@ export class TrainSession {
     }
   }
 
-  private async exportRun(): Promise<void> {
+  private async exportRun(kind?: ExportKind, dtype?: ExportDtype): Promise<void> {
     const { run, model } = this;
     if (!run || !model) throw new Error('There is no trained model to export yet: start a run first');
     const bundle = await exportRun(run.trainer, model, run.config, {
@@ -236,7 +237,7 @@ export class TrainSession {
       tokens: run.last?.tokens ?? 0,
       backend: this.backend ? `${this.backend.backend} (${this.backend.adapter})` : 'unknown',
       dataFile: run.dataFile,
-    });
+    }, kind, dtype);
     const zip = zipBundle(bundle);
     const bytes = zip.buffer.slice(zip.byteOffset, zip.byteOffset + zip.byteLength) as ArrayBuffer;
     this.post({ type: 'exported', fileName: `${bundle.name}.zip`, bytes, files: Object.keys(bundle.files) }, [bytes]);

@@ -1,0 +1,108 @@
+// The tokenizer as GGUF metadata (tokenizer.ggml.*), as the converter's _set_vocab_gpt2 and gguf-py's SpecialVocab
+// write it: byte-level BPE only ("gpt2"), tokens padded to vocab_size, token types, merges, special ids, the
+// pre-tokenizer's name (llama.cpp's split regex) and the chat template.
+import type { GgufWriter } from './writer';
+
+/** gguf-py's TokenType. */
+const TOKEN_TYPE = { NORMAL: 1, CONTROL: 3, USER_DEFINED: 4, UNUSED: 5 } as const;
+
+type Json = Record<string, unknown>;
+
+interface AddedToken {
+  id: number;
+  content: string;
+  special?: boolean;
+}
+
+const isByteLevel = (p: Json | undefined) => p?.type === 'ByteLevel' && p.use_regex !== false && p.add_prefix_space !== true;
+
+/** llama.cpp's tokenizer.ggml.pre for the pre-tokenizers whose regex it reproduces; null for any other. */
+export function preTokenizerName(pre: Json | null | undefined): string | null {
+  if (!pre) return null;
+  if (isByteLevel(pre)) return 'gpt-2'; // GPT-2's regex alone
+  const seq = pre.type === 'Sequence' ? (pre.pretokenizers as Json[]) : null;
+  if (!seq) return null;
+  // SmolLM / SmolLM2: every digit on its own, then GPT-2's byte-level regex.
+  if (seq.length === 2 && seq[0].type === 'Digits' && seq[0].individual_digits === true && isByteLevel(seq[1])) return 'smollm';
+  return null;
+}
+
+/** "<|x|>" and a few others the converter treats as control tokens even if tokenizer.json does not mark them. */
+const looksSpecial = (t: string) => (t.startsWith('<|') && t.endsWith('|>')) || ['<pad>', '<mask>'].includes(t);
+
+const tokenName = (v: unknown): string | undefined =>
+  typeof v === 'string' ? v : v && typeof v === 'object' && typeof (v as Json).content === 'string' ? ((v as Json).content as string) : undefined;
+
+/** The chat template string: tokenizer_config's chat_template, or its "default" entry when it is a named list. */
+function chatTemplate(cfg: Json): string | undefined {
+  const t = cfg.chat_template;
+  if (typeof t === 'string') return t;
+  if (Array.isArray(t)) return (t.find((x) => x?.name === 'default') as { template?: string } | undefined)?.template;
+  return undefined;
+}
+
+export interface TokenizerSource {
+  tokenizerJson: Json;
+  tokenizerConfig: Json;
+  vocabSize: number;
+  /** config.json's ids, used when tokenizer_config.json names no such token. */
+  bosId?: number;
+  eosId?: number;
+}
+
+/** Why this tokenizer cannot go into a GGUF llama.cpp reads identically, or null when it can. */
+export function ggufTokenizerUnsupported(tok: Json): string | null {
+  const model = tok.model as Json | undefined;
+  if (model?.type !== 'BPE') return `tokenizer.json's model is ${String(model?.type)}; GGUF export supports byte-level BPE tokenizers`;
+  if (model.byte_fallback) return 'SentencePiece-style BPE (byte_fallback) tokenizers are not supported for GGUF export yet';
+  if (tok.normalizer) return `tokenizer.json has a normalizer (${String((tok.normalizer as Json).type)}), which llama.cpp's gpt2 tokenizer does not apply`;
+  if (!preTokenizerName(tok.pre_tokenizer as Json)) return `tokenizer.json's pre_tokenizer (${JSON.stringify(tok.pre_tokenizer)?.slice(0, 120)}) has no llama.cpp equivalent this exporter knows (GPT-2 byte-level, SmolLM)`;
+  return null;
+}
+
+export function addTokenizerMetadata(w: GgufWriter, src: TokenizerSource): void {
+  const why = ggufTokenizerUnsupported(src.tokenizerJson);
+  if (why) throw new Error(why);
+  const model = src.tokenizerJson.model as Json;
+  const vocab = model.vocab as Record<string, number>;
+  const added = ((src.tokenizerJson.added_tokens as AddedToken[] | undefined) ?? []);
+  const byId = new Map<number, string>();
+  for (const [tok, id] of Object.entries(vocab)) byId.set(id, tok);
+  for (const a of added) byId.set(a.id, a.content);
+  const maxId = Math.max(...byId.keys());
+  if (maxId >= src.vocabSize) throw new Error(`The tokenizer has token id ${maxId}, beyond the model's vocab_size ${src.vocabSize}`);
+  const addedById = new Map(added.map((a) => [a.id, a]));
+  const tokens: string[] = [];
+  const types: number[] = [];
+  for (let i = 0; i < src.vocabSize; i++) {
+    const t = byId.get(i);
+    const a = addedById.get(i);
+    if (t === undefined) {
+      tokens.push(`[PAD${i}]`);
+      types.push(TOKEN_TYPE.UNUSED);
+    } else {
+      tokens.push(t);
+      types.push(a ? (a.special || looksSpecial(t) ? TOKEN_TYPE.CONTROL : TOKEN_TYPE.USER_DEFINED) : TOKEN_TYPE.NORMAL);
+    }
+  }
+  const merges = ((model.merges as (string | [string, string])[] | undefined) ?? []).map((m) => (Array.isArray(m) ? m.join(' ') : m));
+  w.string('tokenizer.ggml.model', 'gpt2');
+  w.string('tokenizer.ggml.pre', preTokenizerName(src.tokenizerJson.pre_tokenizer as Json)!);
+  w.stringArray('tokenizer.ggml.tokens', tokens);
+  w.i32Array('tokenizer.ggml.token_type', types);
+  w.stringArray('tokenizer.ggml.merges', merges);
+  const idOf = (key: string) => {
+    const name = tokenName(src.tokenizerConfig[key]);
+    if (name === undefined) return undefined;
+    const id = tokens.indexOf(name);
+    return id >= 0 ? id : undefined;
+  };
+  const ids: [string, number | undefined][] = [
+    ['bos', idOf('bos_token') ?? src.bosId], ['eos', idOf('eos_token') ?? src.eosId], ['unknown', idOf('unk_token')], ['padding', idOf('pad_token')],
+  ];
+  for (const [k, id] of ids) if (id !== undefined) w.u32(`tokenizer.ggml.${k}_token_id`, id);
+  w.bool('tokenizer.ggml.add_bos_token', src.tokenizerConfig.add_bos_token === true);
+  if (typeof src.tokenizerConfig.add_eos_token === 'boolean') w.bool('tokenizer.ggml.add_eos_token', src.tokenizerConfig.add_eos_token);
+  const template = chatTemplate(src.tokenizerConfig);
+  if (template) w.string('tokenizer.chat_template', template);
+}
