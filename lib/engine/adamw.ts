@@ -46,14 +46,13 @@ export class AdamW {
     const bc1 = 1 - beta1 ** this.t;
     const bc2 = 1 - beta2 ** this.t;
     if (speedupOn('adamw') && hasFusedAdamW()) return this.fusedStep(gs, { lr, beta1, beta2, epsilon, bc1, bc2, decay: [] }, apply, gradScale);
-    // The plain ops scale every gradient before the first parameter changes: scaling each one inside its own update
-    // trained to NaN on WebGPU (e2e, LoRA on SwiftShader), not yet understood; this costs one scaled copy.
-    const scaled = gradScale ? gs.map((g) => (g ? tf.mul(g, gradScale) : g)) : gs;
     this.params.forEach((p, i) => {
-      const g = scaled[i];
-      if (!g) return; // no gradient reached this parameter: torch skips it too
+      const g0 = gs[i];
+      if (!g0) return; // no gradient reached this parameter: torch skips it too
       // One tidy per parameter: intermediates of a large model never pile up across parameters.
       tf.tidy(() => {
+        // Clipping scales each gradient as it is read: a scaled copy of all of them would cost the gradients' memory.
+        const g = gradScale ? tf.mul(g0, gradScale) : g0;
         // Decay first, from the pre-update value, as torch: p <- p * (1 - lr * wd).
         const decayed = weightDecay > 0 && p.rank >= 2 ? tf.mul(p, 1 - lr * weightDecay) : p;
         const m = tf.add(tf.mul(this.m[i], beta1), tf.mul(g, 1 - beta1));
@@ -66,7 +65,6 @@ export class AdamW {
         this.v[i].assign(keep(v, this.v[i]));
       });
     });
-    if (gradScale) tf.dispose(scaled.filter((g): g is tf.Tensor => g !== undefined));
   }
 
   /** The parameters with a gradient in a few kernel calls (groups of at most FUSED_GROUP_FLOATS, so the new

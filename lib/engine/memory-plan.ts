@@ -187,10 +187,10 @@ function totals(m: PlanModel, r: PlanRequest): Omit<MemoryPlan, 'fits' | 'proble
   const weights = r.method === 'lora' ? baseWeightBytes(m, r.weightFormat) + trainable : 2 * m.params * F32;
   const gradients = trainable;
   const optimizer = 2 * trainable;
-  // The update phase: on GPU backends one clipped copy of the gradients and a few temporaries of the largest
-  // parameter (the plain-op AdamW, one parameter at a time). The fused AdamW (wasm, cpu) applies clipping as it
-  // reads each gradient and writes new parameters a group of at most 64 MiB at a time, so it needs less.
-  const update = trainable + 3 * Math.min(r.trainableParams, m.largestParam.elements) * F32;
+  // The update phase: a few temporaries of the largest parameter (the plain-op AdamW on GPU backends, one parameter
+  // at a time; the fused one writes new parameters a group of at most 64 MiB at a time, the moments in place).
+  // Clipping is applied as gradients are read, never as a scaled copy.
+  const update = 3 * Math.min(r.trainableParams, m.largestParam.elements) * F32;
   const activations = Math.max(activationBytes(m, r.method, r.batchSize, r.seqLen, checkpointing), update);
   return {
     weights, gradients, optimizer, activations, checkpointing,
