@@ -142,3 +142,18 @@ export interface PreviewToken {
   text: string;
   carriesLoss: boolean;
 }
+
+/** A preference pair tokenised as TRL does: the prompt's ids, then each answer's ids (the eos id last). The
+ * loss reads log-probabilities of the answer tokens only. */
+export interface PreferenceExample {
+  prompt: number[];
+  chosen: number[];
+  rejected: number[];
+}
+
+/** An unpaired answer for KTO: prompt ids, answer ids (eos last), and whether the answer is desirable. */
+export interface UnpairedExample {
+  prompt: number[];
+  completion: number[];
+  desirable: boolean;
+}
