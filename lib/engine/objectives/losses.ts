@@ -19,11 +19,16 @@ export interface PairLoss {
   rejectedRewards: tf.Tensor1D; // [B]
 }
 
+/** log sigmoid(x) = -softplus(-x). Not tf.logSigmoid: its gradient reads its input after a tidy has freed it. */
+function logSigmoid(x: tf.Tensor): tf.Tensor {
+  return tf.neg(tf.softplus(tf.neg(x)));
+}
+
 /** -logsigmoid(beta x)(1 - eps) - logsigmoid(-beta x) eps: DPO's sigmoid loss with label smoothing eps. */
 function smoothedSigmoid(x: tf.Tensor1D, beta: number, eps: number): tf.Tensor1D {
   const bx = tf.mul(x, beta);
-  const pos = tf.mul(tf.neg(tf.logSigmoid(bx)), 1 - eps);
-  return (eps > 0 ? tf.sub(pos, tf.mul(tf.logSigmoid(tf.neg(bx)), eps)) : pos) as tf.Tensor1D;
+  const pos = tf.mul(tf.neg(logSigmoid(bx)), 1 - eps);
+  return (eps > 0 ? tf.sub(pos, tf.mul(logSigmoid(tf.neg(bx)), eps)) : pos) as tf.Tensor1D;
 }
 
 function reference(lp: PairLogps, what: string): { refChosen: tf.Tensor1D; refRejected: tf.Tensor1D } {
@@ -44,7 +49,7 @@ export function pairLoss(cfg: PreferenceConfig, lp: PairLogps): PairLoss {
     if (cfg.lossType === 'orpo') {
       // log odds(y) = log p - log(1 - p) with p the average per-token probability; loss term -beta logsigmoid(log OR).
       const logOdds = tf.sub(logratios, tf.sub(tf.log1p(tf.neg(tf.exp(lp.chosen))), tf.log1p(tf.neg(tf.exp(lp.rejected)))));
-      const losses = tf.mul(tf.logSigmoid(logOdds), -beta) as tf.Tensor1D;
+      const losses = tf.mul(logSigmoid(logOdds), -beta) as tf.Tensor1D;
       return { losses, chosenRewards: tf.mul(lp.chosen, beta) as tf.Tensor1D, rejectedRewards: tf.mul(lp.rejected, beta) as tf.Tensor1D };
     }
     if (cfg.lossType === 'kto') throw new Error('kto is not a pair loss: use ktoLoss');

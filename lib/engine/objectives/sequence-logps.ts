@@ -1,11 +1,12 @@
 // Per-sequence log-probabilities: for each row of a [N, T] batch, the sum over its counted positions (mask 1:
-// the answer tokens) of log p(token | earlier tokens), from the final hidden states and the chunked loss
-// (chunked-loss.ts), so no [N, T, V] logits exist. What every preference loss reads.
+// the answer tokens) of log p(token | earlier tokens), from the final hidden states and chunked token
+// log-probabilities (token-logps.ts), so no [N, T, V] logits exist. What every preference loss reads.
 import * as tf from '@tensorflow/tfjs';
-import { lossTargets, summedNll, type ChunkOptions } from '../chunked-loss';
+import { lossTargets, type ChunkOptions } from '../chunked-loss';
 import { embeddingLookup } from '../embedding';
 import { hiddenStates, outputWeight, type ForwardOptions } from '../model';
 import type { ModelConfig, WeightMap } from '../types';
+import { tokenLogps } from './token-logps';
 
 /** Host view of a batch of sequences: ids and mask [N, T] row-major. */
 export interface SequenceBatch {
@@ -24,8 +25,7 @@ export function countsPerRow(mask: ArrayLike<number>, N: number, T: number): Flo
 
 /**
  * Summed log-probability of each row's counted tokens, [N] (0 for a row with none), differentiable with
- * respect to the weights the forward pass reads. Each row's sum is its own chunked NLL, so the gradient of
- * one sequence's log-probability never forms logits for the whole batch.
+ * respect to the weights the forward pass reads: one chunked pass over every counted token, summed per row.
  */
 export function sequenceLogps(config: ModelConfig, weights: WeightMap, b: SequenceBatch, opts: ForwardOptions, chunk?: ChunkOptions): tf.Tensor1D {
   return tf.tidy(() => {
@@ -33,24 +33,13 @@ export function sequenceLogps(config: ModelConfig, weights: WeightMap, b: Sequen
     const ids = tf.tensor2d(b.ids, [N, T], 'int32');
     const hidden = hiddenStates(config, weights, ids, opts); // [N, T, C]
     const C = hidden.shape[2];
-    const lt = lossTargets(b.ids, b.mask, N, T); // rows grouped by sequence, in order
+    const lt = lossTargets(b.ids, b.mask, N, T);
     if (lt.rows.length === 0) return tf.mul(tf.sum(hidden, [1, 2]), 0) as tf.Tensor1D;
     const rows = embeddingLookup(tf.reshape(hidden, [N * T, C]), tf.tensor1d(lt.rows, 'int32')) as tf.Tensor2D; // [M, C]
     const W = outputWeight(config, weights) as tf.Tensor2D;
     const trainW = W instanceof tf.Variable && W.trainable;
-    const counts = countsPerRow(b.mask, N, T);
-    const parts: tf.Scalar[] = [];
-    let start = 0;
-    for (let n = 0; n < N; n++) {
-      const m = counts[n];
-      if (m === 0) {
-        parts.push(tf.scalar(0));
-        continue;
-      }
-      const h = tf.slice(rows, [start, 0], [m, C]);
-      parts.push(tf.neg(summedNll(h, W, lt.targets.subarray(start, start + m), trainW, chunk)));
-      start += m;
-    }
-    return tf.stack(parts) as tf.Tensor1D;
+    const logp = tokenLogps(rows, W, lt.targets, trainW, chunk); // [M]
+    const row = tf.tensor1d(lt.rows.map((r) => Math.floor(r / T)), 'int32'); // the sequence of each token
+    return tf.unsortedSegmentSum(logp, row, N) as tf.Tensor1D;
   });
 }
