@@ -126,8 +126,8 @@ describe('the rest of the family learns the same preference', () => {
 
   it('kto on unpaired answers: held-out desirable rewards above undesirable ones', async () => {
     const weights = initGpt2Weights(config, 8);
-    const unpair = (ps: PreferenceExample[]): UnpairedExample[] => ps.flatMap((p, i) =>
-      i % 2 === 0 ? [{ prompt: p.prompt, completion: p.chosen, desirable: true }] : [{ prompt: p.prompt, completion: p.rejected, desirable: false }]);
+    const unpair = (ps: PreferenceExample[]): UnpairedExample[] =>
+      ps.map((p, i) => ({ prompt: p.prompt, completion: i % 2 === 0 ? p.chosen : p.rejected, desirable: i % 2 === 0 }));
     const { trainer, steps } = await train(weights, dpoConfig({ lossType: 'kto', beta: 0.5 }, { steps: 20 }), unpair(pairs(128, 1)));
     expect(steps[0].metrics!.kl).toBe(0); // policy = reference at the first step
     const { metrics } = await trainer.evaluateWithMetrics(unpair(pairs(32, 96)));
