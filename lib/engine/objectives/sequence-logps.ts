@@ -39,7 +39,9 @@ export function sequenceLogps(config: ModelConfig, weights: WeightMap, b: Sequen
     const W = outputWeight(config, weights) as tf.Tensor2D;
     const trainW = W instanceof tf.Variable && W.trainable;
     const logp = tokenLogps(rows, W, lt.targets, trainW, chunk); // [M]
-    const row = tf.tensor1d(lt.rows.map((r) => Math.floor(r / T)), 'int32'); // the sequence of each token
-    return tf.unsortedSegmentSum(logp, row, N) as tf.Tensor1D;
+    // Sum per sequence as a product with a [N, M] 0/1 membership matrix (wasm has no UnsortedSegmentSum kernel).
+    const member = new Float32Array(N * lt.rows.length);
+    lt.rows.forEach((r, i) => (member[Math.floor(r / T) * lt.rows.length + i] = 1));
+    return tf.reshape(tf.matMul(tf.tensor2d(member, [N, lt.rows.length]), tf.reshape(logp, [-1, 1])), [N]) as tf.Tensor1D;
   });
 }
