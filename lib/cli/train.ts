@@ -144,7 +144,5 @@ export async function runTrain(argv: string[]): Promise<void> {
  * as TRL tokenises them for the DPO family, desirable/undesirable answers for KTO. */
 function encodeRows(tok: TextTokenizer, records: Conversation[], template: ChatTemplate, cfg: TrainConfig) {
   if (!cfg.objective) return encodeConversations(tok, records, { template, seqLen: cfg.seqLen });
-  const opts = { template, seqLen: cfg.seqLen };
-  const set = cfg.objective.lossType === 'kto' ? encodePreferenceSet(tok, records, { ...opts, unpaired: true }) : encodePreferenceSet(tok, records, { ...opts, unpaired: false });
-  return { ...set, droppedNoLoss: 0 };
+  return { ...encodePreferenceSet(tok, records, { template, seqLen: cfg.seqLen, unpaired: cfg.objective.lossType === 'kto' }), droppedNoLoss: 0 };
 }

@@ -68,6 +68,7 @@ export interface PreferenceSet<E> {
 /** Every record as pairs (unpaired: false) or KTO answers (unpaired: true); throws on the first unusable one. */
 export function encodePreferenceSet(tok: TextTokenizer, convs: Conversation[], opts: PreferenceEncodeOptions & { unpaired: true }): PreferenceSet<UnpairedExample>;
 export function encodePreferenceSet(tok: TextTokenizer, convs: Conversation[], opts: PreferenceEncodeOptions & { unpaired: false }): PreferenceSet<PreferenceExample>;
+export function encodePreferenceSet(tok: TextTokenizer, convs: Conversation[], opts: PreferenceEncodeOptions & { unpaired: boolean }): PreferenceSet<PreferenceExample | UnpairedExample>;
 export function encodePreferenceSet(tok: TextTokenizer, convs: Conversation[], opts: PreferenceEncodeOptions & { unpaired: boolean }): PreferenceSet<PreferenceExample | UnpairedExample> {
   const out: PreferenceSet<PreferenceExample | UnpairedExample> = { examples: [], truncated: 0 };
   for (const conv of convs) {

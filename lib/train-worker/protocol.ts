@@ -1,6 +1,7 @@
 // Typed messages between the studio UI and the training worker, checked with zod where they cross.
 // This is the only module both sides import.
 import { z } from 'zod';
+import { preferenceConfigSchema } from '../engine/objectives/config';
 import { loraSpec } from '../engine/peft/lora/config';
 import { METHOD_IDS, methodSpec } from '../engine/peft/registry';
 
@@ -28,6 +29,8 @@ export const trainConfigSchema = z.object({
   packing: z.boolean().optional(),
   /** Gradient checkpointing: each block recomputed in the backward pass (far less memory, about a third slower). */
   checkpointing: z.boolean().optional(),
+  /** Preference optimisation (DPO family, KTO) instead of causal LM; absent = causal LM. */
+  objective: preferenceConfigSchema.optional(),
 }).superRefine((c, ctx) => {
   // The chosen method's settings, wherever it keeps them, must pass its strict schema.
   const spec = methodSpec(c.method);
@@ -64,12 +67,14 @@ const turnSchema = z.object({
   role: z.enum(['system', 'user', 'assistant', 'function_call', 'observation']),
   content: z.string(),
   input: z.string().optional(),
+  noLoss: z.literal(true).optional(),
 });
 const conversationSchema = z.object({
   kind: z.enum(['text', 'completion', 'chat']),
   turns: z.array(turnSchema).min(1),
   rejected: turnSchema.optional(),
   tools: z.string().optional(),
+  label: z.boolean().optional(),
   line: z.number().int(),
 });
 /** Either the older {prompt, completion} records or Conversations; both encode through one path. */
@@ -151,6 +156,8 @@ export interface StepEvent {
   tokensPerSec: number;
   tokens: number;
   elapsedMs: number;
+  /** Preference runs: TRL's metrics ('rewards/chosen', 'rewards/rejected', 'rewards/margins', 'rewards/accuracies', ...). */
+  metrics?: Record<string, number>;
 }
 
 export type WorkerEvent =
@@ -169,7 +176,7 @@ export type WorkerEvent =
       droppedNoLoss: number;
     }
   | { type: 'step'; metrics: StepEvent }
-  | { type: 'eval'; step: number; valLoss: number; perplexity: number }
+  | { type: 'eval'; step: number; valLoss: number; perplexity: number; metrics?: Record<string, number> }
   | { type: 'state'; state: 'running' | 'paused' }
   | { type: 'done'; steps: number; firstLoss: number; lastLoss: number; stopped: boolean }
   | { type: 'exported'; fileName: string; bytes: ArrayBuffer; files: string[] }

@@ -9,6 +9,8 @@ import { Trainer } from '../engine/trainer';
 import { maxPositions, type Example, type Gpt2Config, type LlamaConfig, type ModelConfig, type StepMetrics, type TrainConfig } from '../engine/types';
 import { chooseTemplate, type TemplateName } from '../data/chat-template';
 import { encodeConversations } from '../data/encode-chat';
+import { encodePreferenceSet } from '../data/encode-preference';
+import type { TrainRow } from '../engine/objectives/types';
 import { fromTrainRecord } from '../data/normalize';
 import type { Conversation, TrainRecord } from '../data/types';
 import { zipBundle } from '../export/bundle';
@@ -152,6 +154,13 @@ export class TrainSession {
       throw new Error(`Sequence length ${config.seqLen} is longer than this model's ${maxPositions(model.config)} positions`);
     }
     const opts = { template: chooseTemplate(data.template ?? 'auto', tokenizerConfigOf(model)), seqLen: config.seqLen, trainOnAll: data.trainOnAll };
+    if (config.objective) {
+      // Preference runs: pairs (or KTO's marked answers) tokenised as TRL does.
+      const unpaired = config.objective.lossType === 'kto';
+      const pref = (records: StartData['train']) => encodePreferenceSet(model.tokenizer, asConversations(records), { ...opts, unpaired });
+      const train = pref(data.train);
+      return this.trainOn(model, { ...train, droppedNoLoss: 0 }, pref(data.validation).examples, config, dataFile);
+    }
     const enc = encodeConversations(model.tokenizer, asConversations(data.train), opts);
     const val = encodeConversations(model.tokenizer, asConversations(data.validation), opts);
     if (enc.examples.length === 0) {
@@ -184,8 +193,8 @@ export class TrainSession {
 
   private async trainOn(
     model: LoadedModel,
-    enc: { examples: Example[]; truncated: number; droppedNoLoss: number },
-    validation: Example[],
+    enc: { examples: TrainRow[]; truncated: number; droppedNoLoss: number },
+    validation: TrainRow[],
     config: TrainConfig,
     dataFile: string,
   ): Promise<void> {
@@ -202,7 +211,7 @@ export class TrainSession {
       },
       onEval: (m) => {
         run.valLoss = m.valLoss;
-        this.post({ type: 'eval', step: m.step, valLoss: m.valLoss, perplexity: m.perplexity });
+        this.post({ type: 'eval', step: m.step, valLoss: m.valLoss, perplexity: m.perplexity, ...(m.metrics ? { metrics: m.metrics } : {}) });
       },
     });
     this.run = run;
