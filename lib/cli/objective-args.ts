@@ -2,8 +2,8 @@
 // PEFT method (--base-method, LoRA by default) or full fine-tuning it trains with. A PEFT method name alone
 // keeps causal LM training.
 import {
-  defaultPreferenceConfig, isPreferenceMethod, PREFERENCE_HELP, PREFERENCE_METHODS, preferenceConfigSchema,
-  type PreferenceConfig,
+  defaultPreferenceConfig, isPreferenceMethod, PREFERENCE_HELP, PREFERENCE_METHODS, preferenceConfigSchema, REWARD_HELP,
+  type ObjectiveConfig, type PreferenceConfig,
 } from '../engine/objectives/config';
 import { METHOD_IDS } from '../engine/peft/registry';
 import type { Method } from '../engine/types';
@@ -15,7 +15,8 @@ export const OBJECTIVE_USAGE = `      preference optimisation: --method ${Object
       [--beta B] [--loss-type sigmoid|hinge|ipo (dpo)] [--label-smoothing E] [--simpo-gamma G] [--desirable-weight W]
       [--undesirable-weight W] [--precompute-ref]; ORPO's lambda is --beta (TRL's name). Data: preference pairs (KTO
       also reads records with a "label" or "kto_tag" of true/false).
-${Object.entries(PREFERENCE_HELP).map(([m, h]) => `        ${m}: ${h}`).join('\n')}`;
+${Object.entries(PREFERENCE_HELP).map(([m, h]) => `        ${m}: ${h}`).join('\n')}
+      reward model: --method reward [--base-method ...] (pairs): ${REWARD_HELP}`;
 
 export function objectiveOptions() {
   return {
@@ -28,8 +29,14 @@ export function objectiveOptions() {
 const FLAGS = { beta: 'beta', 'label-smoothing': 'labelSmoothing', 'simpo-gamma': 'simpoGamma', 'desirable-weight': 'desirableWeight', 'undesirable-weight': 'undesirableWeight' } as const;
 
 /** The PEFT method to train and, for a preference method, its objective; flags checked by the objective's schema. */
-export function parseObjective(values: Values): { method: Method; objective?: PreferenceConfig } {
+export function parseObjective(values: Values): { method: Method; objective?: ObjectiveConfig } {
   const name = String(values.method ?? 'lora');
+  const base = () => checkMethod(values['base-method'] === undefined ? 'lora' : String(values['base-method']));
+  if (name === 'reward') {
+    const stray = ['loss-type', ...Object.keys(FLAGS), 'precompute-ref'].find((f) => values[f] !== undefined);
+    if (stray) throw new Error(`--${stray} applies to preference optimisation, not --method reward`);
+    return { method: base(), objective: { kind: 'reward' } };
+  }
   if (!isPreferenceMethod(name)) {
     const stray = ['base-method', 'loss-type', ...Object.keys(FLAGS), 'precompute-ref'].find((f) => values[f] !== undefined);
     if (stray) throw new Error(`--${stray} applies to preference optimisation (--method ${Object.keys(PREFERENCE_METHODS).join('|')}), not --method ${name}`);
@@ -56,12 +63,12 @@ export function parseObjective(values: Values): { method: Method; objective?: Pr
     const flag = Object.entries(FLAGS).find(([, k]) => k === issue.path[0])?.[0] ?? String(issue.path[0]);
     throw new Error(`--${flag}: ${issue.message}`);
   }
-  return { method: checkMethod(values['base-method'] === undefined ? 'lora' : String(values['base-method'])), objective: checked.data };
+  return { method: base(), objective: checked.data };
 }
 
 /** Rows one example puts through the model per step: 2 for pairs and for KTO (answers and the KL rows), for the
  * memory plan (the reference pass runs without gradient, so its activations do not stay). */
-export function rowsPerExample(objective?: PreferenceConfig): number {
+export function rowsPerExample(objective?: ObjectiveConfig): number {
   return objective ? 2 : 1;
 }
 

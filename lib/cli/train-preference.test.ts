@@ -1,13 +1,15 @@
-// `train --method dpo|kto` end to end: preference files in three shapes (TRL standard strings, TRL conversational,
+// `train --method dpo|reward` end to end: preference files in three shapes (TRL standard strings, TRL conversational,
 // LLaMA-Factory v1 whole conversations with content parts) train a LoRA adapter, and --json step and eval events
-// carry TRL's metrics; preference flags are checked.
+// carry TRL's metrics; a reward model's folder loads back; preference flags are checked.
 import { describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { tinyConfig, tinyFolder, tinyWeights } from '../engine/test-fixtures';
+import { loadRewardModel } from '../engine/reward-model';
+import { fsSource } from './fs-source';
 import { parseObjective } from './objective-args';
 
 const run = promisify(execFile);
@@ -60,6 +62,20 @@ describe('train --method dpo', () => {
   });
 });
 
+describe('train --method reward', () => {
+  it('writes a sequence-classification folder that loads back as a reward model', async () => {
+    const { dir, model, data } = setup();
+    const out = join(dir, 'rm');
+    const r = await cli(['train', '--model', model, '--data', data, '--method', 'reward', '--steps', '2', '--batch', '2', '--seq-len', '64', '--lora-r', '2', '--out', out, '--json']);
+    if (r.code !== 0) throw new Error(r.stdout + r.stderr);
+    const steps = r.stdout.trim().split('\n').map((l) => JSON.parse(l)).filter((e) => e.event === 'step');
+    expect(steps[0]).toHaveProperty('accuracy');
+    expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'))).toMatchObject({ architectures: ['GPT2ForSequenceClassification'], num_labels: 1 });
+    const rm = await loadRewardModel('rm', fsSource(out));
+    expect(rm.score.shape).toEqual([1, 8]);
+  });
+});
+
 describe('preference flags', () => {
   it('map onto the objective and the PEFT method, with clear refusals', () => {
     expect(parseObjective({ method: 'lora' })).toEqual({ method: 'lora' });
@@ -67,7 +83,8 @@ describe('preference flags', () => {
     expect(dpo.method).toBe('full');
     expect(dpo.objective).toMatchObject({ lossType: 'hinge', beta: 0.3, precomputeReference: true });
     expect(parseObjective({ method: 'simpo', 'simpo-gamma': '1' }).objective).toMatchObject({ lossType: 'simpo', simpoGamma: 1 });
-    expect(parseObjective({ method: 'kto' }).objective?.lossType).toBe('kto');
+    expect(parseObjective({ method: 'kto' }).objective).toMatchObject({ lossType: 'kto' });
+    expect(parseObjective({ method: 'reward', 'base-method': 'full' })).toEqual({ method: 'full', objective: { kind: 'reward' } });
     expect(() => parseObjective({ method: 'simpo', 'loss-type': 'hinge' })).toThrow(/--method simpo is simpo/);
     expect(() => parseObjective({ method: 'dpo', beta: '-1' })).toThrow(/--beta/);
     expect(() => parseObjective({ method: 'dpo', 'label-smoothing': '0.7' })).toThrow(/--label-smoothing/);

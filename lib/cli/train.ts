@@ -11,6 +11,7 @@ import { chooseTemplate } from '../data/chat-template';
 import { encodeConversations } from '../data/encode-chat';
 import { encodePreferenceSet } from '../data/encode-preference';
 import type { Conversation } from '../data/types';
+import { isUnpaired } from '../engine/objectives/config';
 import { splitRecords } from '../data/split';
 import { defaultTrainConfig } from '../engine/defaults';
 import { applyMethodFlags, fitModulesToModel, methodOptions, methodUsage } from './method-args';
@@ -23,7 +24,7 @@ import { fsSource } from './fs-source';
 import { initNodeBackend } from './node-backend';
 import { runPlanFor, WASM_HEAP_BYTES } from './plan';
 
-export const TRAIN_USAGE = `train --model <dir> --data <file> --method ${METHOD_IDS.join('|')}|dpo|ipo|simpo|orpo|kto --steps N --out <dir>
+export const TRAIN_USAGE = `train --model <dir> --data <file> --method ${METHOD_IDS.join('|')}|dpo|ipo|simpo|orpo|kto|reward --steps N --out <dir>
       [--batch B] [--seq-len T] [--lr X] [--seed S] and the method's own flags:
 ${methodUsage()}
 ${OBJECTIVE_USAGE}
@@ -144,5 +145,5 @@ export async function runTrain(argv: string[]): Promise<void> {
  * as TRL tokenises them for the DPO family, desirable/undesirable answers for KTO. */
 function encodeRows(tok: TextTokenizer, records: Conversation[], template: ChatTemplate, cfg: TrainConfig) {
   if (!cfg.objective) return encodeConversations(tok, records, { template, seqLen: cfg.seqLen });
-  return { ...encodePreferenceSet(tok, records, { template, seqLen: cfg.seqLen, unpaired: cfg.objective.lossType === 'kto' }), droppedNoLoss: 0 };
+  return { ...encodePreferenceSet(tok, records, { template, seqLen: cfg.seqLen, unpaired: isUnpaired(cfg.objective) }), droppedNoLoss: 0 };
 }

@@ -93,9 +93,9 @@ export class Trainer {
     }
     this.packed = model.packed;
     this.state = this.method.create(model.config, model.weights, cfg, deriveSeed(cfg.seed, 0x10a));
-    this.vars = this.state.variables;
+    this.objective = objectiveFor(cfg, model.config);
+    this.vars = [...this.state.variables, ...(this.objective.heads?.values() ?? [])];
     this.opt = new AdamW(this.vars, cfg);
-    this.objective = objectiveFor(cfg);
     this.objective.checkRows(train, 'Training');
     this.objective.checkRows(validation, 'Validation');
     if (cfg.packing && !this.objective.packs) throw new Error(`Packing joins examples into rows; ${this.objective.label} reads whole pairs: turn packing off`);
@@ -353,9 +353,18 @@ export class Trainer {
     return this.vars.reduce((a, v) => a + v.size, 0);
   }
 
+  /** The objective's own trained tensors (a reward model's `score.weight`) as host data; {} for the others. */
+  async exportHeads(): Promise<Record<string, HostTensor>> {
+    const snaps = [...(this.objective.heads ?? [])].map(([k, v]) => [k, tf.clone(v)] as const);
+    const out: Record<string, HostTensor> = {};
+    for (const [k, t] of snaps) out[k] = await readHost(t);
+    return out;
+  }
+
   /** Frees the trainer's variables and optimizer state (not the model's base weights). */
   dispose(): void {
     this.opt.dispose();
     this.state.dispose();
+    this.objective.dispose?.();
   }
 }

@@ -1,7 +1,7 @@
 // Shared engine types: model configs, weight maps, training configs and the events a trainer reports.
 // Everything here is plain data so it can cross the worker boundary and be written to JSON.
 import type * as tf from '@tensorflow/tfjs';
-import type { PreferenceConfig } from './objectives/config';
+import type { ObjectiveConfig } from './objectives/config';
 import type { MethodId } from './peft/registry';
 import type { RopeScaling } from './rope';
 
@@ -115,7 +115,7 @@ export interface TrainConfig {
   checkpointEvery?: number; // onCheckpoint every N steps (and always at the end); 0 or absent = only at the end
   packing?: boolean; // pack training examples into rows of seqLen, attention kept inside each; validation stays unpacked
   checkpointing?: boolean; // gradient checkpointing: recompute each block in the backward pass (less memory, ~30% slower)
-  objective?: PreferenceConfig; // what the loss is (lib/engine/objectives): absent = causal LM on the examples
+  objective?: ObjectiveConfig; // what the loss is (lib/engine/objectives): absent = causal LM on the examples
 }
 
 /** One training example: token ids and a per-position loss mask (1 = this token is predicted and counts). */

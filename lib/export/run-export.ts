@@ -6,6 +6,7 @@ import type { Trainer } from '../engine/trainer';
 import { methodSpec } from '../engine/peft/registry';
 import type { TrainConfig } from '../engine/types';
 import { adapterBundle, modelFolderBundle, type ExportBundle } from './bundle';
+import { rewardModelBundle } from './reward-folder';
 import type { RunFacts, RunSummary } from './model-card';
 
 /** The download's folder (and zip) name: the model's own name without its Hub owner ("org/name" -> "name"),
@@ -34,6 +35,10 @@ export function runSummary(model: LoadedModel, config: TrainConfig, facts: RunFa
 export async function exportRun(trainer: Trainer, model: LoadedModel, config: TrainConfig, facts: RunFacts): Promise<ExportBundle> {
   const summary = runSummary(model, config, facts);
   const folder = exportFolderName(model.name, config.method);
+  if (config.objective?.kind === 'reward') {
+    // A reward model is always a whole classifier folder (the adapter merged), whatever the method trained.
+    return rewardModelBundle(`${folder}-reward`, model.config, await trainer.exportWeights(''), await trainer.exportHeads(), model.tokenizerFiles, summary);
+  }
   return methodSpec(config.method).exports === 'adapter'
     ? adapterBundle(folder, await trainer.exportAdapter(model.name), summary)
     : modelFolderBundle(folder, model.config, await trainer.exportWeights(''), model.tokenizerFiles, summary);

@@ -1,7 +1,7 @@
 // Typed messages between the studio UI and the training worker, checked with zod where they cross.
 // This is the only module both sides import.
 import { z } from 'zod';
-import { preferenceConfigSchema } from '../engine/objectives/config';
+import { objectiveConfigSchema } from '../engine/objectives/config';
 import { loraSpec } from '../engine/peft/lora/config';
 import { METHOD_IDS, methodSpec } from '../engine/peft/registry';
 
@@ -29,8 +29,8 @@ export const trainConfigSchema = z.object({
   packing: z.boolean().optional(),
   /** Gradient checkpointing: each block recomputed in the backward pass (far less memory, about a third slower). */
   checkpointing: z.boolean().optional(),
-  /** Preference optimisation (DPO family, KTO) instead of causal LM; absent = causal LM. */
-  objective: preferenceConfigSchema.optional(),
+  /** Preference optimisation (DPO family, KTO) or a reward model instead of causal LM; absent = causal LM. */
+  objective: objectiveConfigSchema.optional(),
 }).superRefine((c, ctx) => {
   // The chosen method's settings, wherever it keeps them, must pass its strict schema.
   const spec = methodSpec(c.method);

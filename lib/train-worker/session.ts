@@ -10,6 +10,7 @@ import { maxPositions, type Example, type Gpt2Config, type LlamaConfig, type Mod
 import { chooseTemplate, type TemplateName } from '../data/chat-template';
 import { encodeConversations } from '../data/encode-chat';
 import { encodePreferenceSet } from '../data/encode-preference';
+import { isUnpaired } from '../engine/objectives/config';
 import type { TrainRow } from '../engine/objectives/types';
 import { fromTrainRecord } from '../data/normalize';
 import type { Conversation, TrainRecord } from '../data/types';
@@ -156,7 +157,7 @@ export class TrainSession {
     const opts = { template: chooseTemplate(data.template ?? 'auto', tokenizerConfigOf(model)), seqLen: config.seqLen, trainOnAll: data.trainOnAll };
     if (config.objective) {
       // Preference runs: pairs (or KTO's marked answers) tokenised as TRL does.
-      const unpaired = config.objective.lossType === 'kto';
+      const unpaired = isUnpaired(config.objective);
       const pref = (records: StartData['train']) => encodePreferenceSet(model.tokenizer, asConversations(records), { ...opts, unpaired });
       const train = pref(data.train);
       return this.trainOn(model, { ...train, droppedNoLoss: 0 }, pref(data.validation).examples, config, dataFile);

@@ -49,6 +49,20 @@ export function defaultPreferenceConfig(lossType: PreferenceLossType): Preferenc
   return { kind: 'preference', lossType, beta: 0.1, labelSmoothing: 0, simpoGamma: 0.5, desirableWeight: 1, undesirableWeight: 1, precomputeReference: false };
 }
 
+/** A reward model (TRL RewardTrainer): a scalar head `score.weight` [1, hidden] on the final hidden state of the
+ * last token of prompt + answer, trained with the Bradley-Terry loss -logsigmoid(r_chosen - r_rejected). */
+export const rewardConfigSchema = z.object({ kind: z.literal('reward') });
+export type RewardConfig = z.infer<typeof rewardConfigSchema>;
+
+/** What TrainConfig.objective may hold (absent = causal LM). */
+export const objectiveConfigSchema = z.discriminatedUnion('kind', [preferenceConfigSchema, rewardConfigSchema]);
+export type ObjectiveConfig = z.infer<typeof objectiveConfigSchema>;
+
+/** KTO reads unpaired answers; every other objective but causal LM reads pairs. */
+export function isUnpaired(o?: ObjectiveConfig): boolean {
+  return o?.kind === 'preference' && o.lossType === 'kto';
+}
+
 /** One line per method for the picker and the CLI: what it needs and what it costs. */
 export const PREFERENCE_HELP: Record<PreferenceMethod, string> = {
   dpo: 'Pairs (prompt, chosen, rejected). A reference forward per step: the base with the adapter off (no copy), or the loaded weights for full fine-tuning; twice the rows of SFT.',
@@ -57,6 +71,8 @@ export const PREFERENCE_HELP: Record<PreferenceMethod, string> = {
   orpo: 'Pairs, no reference model: SFT on the chosen answer plus an odds-ratio penalty; no separate SFT step needed.',
   kto: 'Unpaired answers marked good or bad (pairs are split); a reference forward plus a no-gradient KL estimate per step.',
 };
+
+export const REWARD_HELP = 'Pairs. Learns a scalar score of an answer (a reward model for RLHF); no reference pass; exports a transformers *ForSequenceClassification folder.';
 
 /** The metric names TRL logs for the family, in the order steps report them. */
 export const PREFERENCE_METRICS = ['rewards/chosen', 'rewards/rejected', 'rewards/accuracies', 'rewards/margins', 'logps/chosen', 'logps/rejected'] as const;

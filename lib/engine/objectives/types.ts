@@ -48,6 +48,11 @@ export interface Objective<B extends ObjectiveBatch = ObjectiveBatch> {
   readonly statsLength: number;
   /** The reported metrics from summed stats. */
   metrics(stats: ArrayLike<number>): Record<string, number>;
+  /** Trainable tensors the objective adds to the model (a reward model's head), by their transformers key;
+   * the optimizer updates them with the method's variables. */
+  readonly heads?: Map<string, tf.Variable>;
+  /** Frees the heads. */
+  dispose?(): void;
   /** One pass before training (reference log-probabilities cached, when configured). */
   prepare?(run: ObjectiveRun, rows: TrainRow[], batchSize: number, seqLen: number, padId: number): Promise<void>;
 }
