@@ -85,6 +85,17 @@ describe('DPO in the trainer', () => {
     disposeWeights(weights);
   });
 
+  it('gradient checkpointing changes memory, not the run', async () => {
+    const weights = noisyWeights(config, 9, 0.2);
+    const plain = await train(weights, dpoConfig({}, loraOver(3)), pairs(16, 2));
+    const ck = await train(weights, dpoConfig({}, { ...loraOver(3), checkpointing: true }), pairs(16, 2));
+    ck.steps.forEach((s, i) => expect(s.loss).toBeCloseTo(plain.steps[i].loss, 5));
+    expect(plain.steps[2].loss).not.toBeCloseTo(plain.steps[0].loss, 3); // it trained
+    plain.trainer.dispose();
+    ck.trainer.dispose();
+    disposeWeights(weights);
+  });
+
   it('tensor count stays flat across steps and evaluations', async () => {
     const weights = initGpt2Weights(config, 4);
     const counts: number[] = [];
