@@ -155,6 +155,9 @@ export interface PreferenceExample {
   rejected: number[];
 }
 
+/** What a training run reads: encoded examples (causal LM), pairs (DPO family, reward model) or KTO's answers. */
+export type TrainingRow = TokenExample | PreferenceExample | UnpairedExample;
+
 /** An unpaired answer for KTO: prompt ids, answer ids (eos last), and whether the answer is desirable. */
 export interface UnpairedExample {
   prompt: number[];

@@ -92,13 +92,18 @@ export class Trainer {
       throw new Error(`${this.method.label} trains the base weights, which are stored packed (f16/int8) and frozen: load the model in float32 to use it`);
     }
     this.packed = model.packed;
-    this.state = this.method.create(model.config, model.weights, cfg, deriveSeed(cfg.seed, 0x10a));
     this.objective = objectiveFor(cfg, model.config);
+    try {
+      this.objective.checkRows(train, 'Training');
+      this.objective.checkRows(validation, 'Validation');
+      if (cfg.packing && !this.objective.packs) throw new Error(`Packing joins examples into rows; ${this.objective.label} reads whole pairs: turn packing off`);
+    } catch (e) {
+      this.objective.dispose?.();
+      throw e;
+    }
+    this.state = this.method.create(model.config, model.weights, cfg, deriveSeed(cfg.seed, 0x10a));
     this.vars = [...this.state.variables, ...(this.objective.heads?.values() ?? [])];
     this.opt = new AdamW(this.vars, cfg);
-    this.objective.checkRows(train, 'Training');
-    this.objective.checkRows(validation, 'Validation');
-    if (cfg.packing && !this.objective.packs) throw new Error(`Packing joins examples into rows; ${this.objective.label} reads whole pairs: turn packing off`);
     this.models = this.objectiveRun(model);
     const packed = cfg.packing ? packTrainingRows(train as Example[], this.seqLen, this.padId) : null;
     this.rows = packed?.rows ?? train;

@@ -62,6 +62,13 @@ const trainRecordSchema = z.object({ prompt: z.string(), completion: z.string() 
 
 /** One example the Data step encoded with the model's tokenizer: ids and a loss mask (1 = learned). */
 const tokenExampleSchema = z.object({ ids: z.array(z.number().int().min(0)), mask: z.array(z.number().int().min(0).max(1)) });
+const idsSchema = z.array(z.number().int().min(0));
+/** Or, for preference objectives, pairs and KTO's marked answers (lib/data/types.ts), tokenised as TRL does. */
+const trainingRowSchema = z.union([
+  tokenExampleSchema,
+  z.object({ prompt: idsSchema, chosen: idsSchema, rejected: idsSchema }),
+  z.object({ prompt: idsSchema, completion: idsSchema, desirable: z.boolean() }),
+]);
 // The data studio's normalised record (lib/data/types.ts Conversation): chat, text or prompt/completion.
 const turnSchema = z.object({
   role: z.enum(['system', 'user', 'assistant', 'function_call', 'observation']),
@@ -104,8 +111,8 @@ export const requestSchema = z.discriminatedUnion('type', [
   // Train on what the Data step produced (cleaned, split, templated and encoded in the data worker).
   z.object({
     type: z.literal('start-examples'),
-    train: z.array(tokenExampleSchema).min(1),
-    validation: z.array(tokenExampleSchema),
+    train: z.array(trainingRowSchema).min(1),
+    validation: z.array(trainingRowSchema),
     config: trainConfigSchema,
     /** Shown in the exported model card. */
     dataFile: z.string().optional(),
