@@ -91,7 +91,7 @@ describe('reward model', () => {
     tf.dispose([...loaded.weights.values(), loaded.score]);
     trainer.dispose();
     disposeWeights(weights);
-  });
+  }, 300_000); // half a minute alone; several on a machine shared with other test runs
 
   it('a Llama reward model (untied head) exports without lm_head and loads back with the same scores', async () => {
     const raw = tinyRawConfig('llama', { tie_word_embeddings: false });
