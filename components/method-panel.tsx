@@ -2,6 +2,7 @@
 // Section 3, Method: every method of the registry with its one-line trade-off, presets, and every hyperparameter
 // with one line of help (the method's own fields come from its spec).
 import { METHOD_SPECS, PRESETS, SCHEDULE_HELP, type ScheduleKind } from '@/lib/ui-copy';
+import { OBJECTIVE_OPTIONS } from '@/lib/stores/objective-choice';
 import { isRunActive } from '@/lib/stores/studio-reducer';
 import { MemoryPlanSection } from './memory-plan-section';
 import { FieldGroup, NumberField } from './method-fields';
@@ -13,6 +14,7 @@ const SCHEDULES: ScheduleKind[] = ['cosine', 'linear', 'constant'];
 
 export function MethodPanel() {
   const method = useStudio((s) => s.form.method);
+  const objective = useStudio((s) => s.form.objective);
   const schedule = useStudio((s) => s.form.schedule);
   const formError = useStudio((s) => s.configErrors.form);
   const running = useStudio((s) => isRunActive(s.run.status));
@@ -45,6 +47,24 @@ export function MethodPanel() {
               testId={`method-${m.id}`}
             />
           ))}
+        </div>
+
+        <div role="radiogroup" aria-label="Objective" className="flex flex-col gap-2">
+          <span className="text-sm font-medium">Objective (what the run optimises; the method above is what it trains)</span>
+          <div className="grid gap-3 sm:grid-cols-2">
+            {OBJECTIVE_OPTIONS.map((o) => (
+              <RadioCard
+                key={o.id}
+                name="objective"
+                value={o.id}
+                checked={objective === o.id}
+                onSelect={() => actions.setObjective(o.id)}
+                label={o.label}
+                help={o.help}
+                testId={`objective-${o.id}`}
+              />
+            ))}
+          </div>
         </div>
 
         <MemoryPlanSection />

@@ -5,6 +5,7 @@ import { selectStartBlocker } from '@/lib/stores/studio-store';
 import { methodSpec } from '@/lib/ui-copy';
 import type { RunStatus } from '@/lib/stores/studio-reducer';
 import { LossChart } from './loss-chart';
+import { PreferenceChart } from './preference-chart';
 import { useActions, useStudio } from './studio-provider';
 import { Alert, Badge, Button, Card, Stat } from './ui';
 
@@ -86,6 +87,7 @@ export function TrainPanel() {
         <RunFacts />
         <TruncationNote />
         <LossChart />
+        <PreferenceChart />
       </div>
     </Card>
   );

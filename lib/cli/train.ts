@@ -9,18 +9,25 @@ import { METHOD_IDS } from '../engine/peft/registry';
 import { maxPositions, type TrainConfig } from '../engine/types';
 import { chooseTemplate } from '../data/chat-template';
 import { encodeConversations } from '../data/encode-chat';
+import { encodePreferenceSet } from '../data/encode-preference';
+import type { Conversation } from '../data/types';
+import { isUnpaired } from '../engine/objectives/config';
 import { splitRecords } from '../data/split';
 import { defaultTrainConfig } from '../engine/defaults';
-import { applyMethodFlags, checkMethod, fitModulesToModel, methodOptions, methodUsage } from './method-args';
+import { applyMethodFlags, fitModulesToModel, methodOptions, methodUsage } from './method-args';
+import { metricFields, metricText, OBJECTIVE_USAGE, objectiveOptions, parseObjective, rowsPerExample } from './objective-args';
+import type { TextTokenizer } from '../data/types';
+import type { ChatTemplate } from '../data/chat-template';
 import { exportRun } from '../export/run-export';
 import { checkChoice, readDataFile, SHAPES, TEMPLATES } from './data-args';
 import { fsSource } from './fs-source';
 import { initNodeBackend } from './node-backend';
 import { runPlanFor, WASM_HEAP_BYTES } from './plan';
 
-export const TRAIN_USAGE = `train --model <dir> --data <file> --method ${METHOD_IDS.join('|')} --steps N --out <dir>
+export const TRAIN_USAGE = `train --model <dir> --data <file> --method ${METHOD_IDS.join('|')}|dpo|ipo|simpo|orpo|kto|reward --steps N --out <dir>
       [--batch B] [--seq-len T] [--lr X] [--seed S] and the method's own flags:
 ${methodUsage()}
+${OBJECTIVE_USAGE}
       [--val-ratio F | --val-data <file>] [--backend wasm|cpu] [--format auto|text|alpaca|prompt-completion|chat|preference]
       [--template auto|model|chatml|alpaca|llama3] [--entry <name> (--data is a dataset_info.json)] [--packing] [--json]
       [--checkpointing | --no-checkpointing]
@@ -43,7 +50,7 @@ function parse(argv: string[]) {
     options: {
       model: { type: 'string' }, data: { type: 'string' }, method: { type: 'string', default: 'lora' },
       steps: { type: 'string' }, batch: { type: 'string' }, 'seq-len': { type: 'string' }, lr: { type: 'string' },
-      ...methodOptions(), seed: { type: 'string' },
+      ...methodOptions(), ...objectiveOptions(), seed: { type: 'string' },
       'val-ratio': { type: 'string' }, 'val-data': { type: 'string' }, backend: { type: 'string', default: 'auto' }, out: { type: 'string' },
       format: { type: 'string' }, template: { type: 'string' }, entry: { type: 'string' }, json: { type: 'boolean', default: false },
       packing: { type: 'boolean', default: false }, checkpointing: { type: 'boolean' }, 'no-checkpointing': { type: 'boolean' },
@@ -52,9 +59,11 @@ function parse(argv: string[]) {
   });
   for (const req of ['model', 'data', 'out'] as const) if (!values[req]) throw new Error(`--${req} is required\n\n${TRAIN_USAGE}`);
   if (!['auto', 'wasm', 'cpu'].includes(values.backend!)) throw new Error('--backend must be wasm or cpu');
-  const base = defaultTrainConfig(checkMethod(values.method));
+  const { method, objective } = parseObjective(values);
+  const base = defaultTrainConfig(method);
   const cfg: TrainConfig = applyMethodFlags({
     ...base,
+    ...(objective ? { objective } : {}),
     steps: num(values.steps, 'steps') ?? base.steps,
     batchSize: num(values.batch, 'batch') ?? base.batchSize,
     seqLen: num(values['seq-len'], 'seq-len') ?? base.seqLen,
@@ -84,8 +93,8 @@ export async function runTrain(argv: string[]): Promise<void> {
   if (values['val-data'] && valRatio > 0) throw new Error('Use --val-ratio or --val-data, not both');
   const valData = values['val-data'] ? await readDataFile(values['val-data'], dataOpts.format) : null;
   const { train, validation } = valData ? { train: data.records, validation: valData.records } : splitRecords(data.records, valRatio, cfg.seed);
-  const enc = encodeConversations(model.tokenizer, train, { template, seqLen: cfg.seqLen });
-  const val = encodeConversations(model.tokenizer, validation, { template, seqLen: cfg.seqLen });
+  const enc = encodeRows(model.tokenizer, train, template, cfg);
+  const val = encodeRows(model.tokenizer, validation, template, cfg);
   log(
     { event: 'data', format: data.shape, container: data.container, template: template.name, records: data.total, valid: data.records.length, invalid: data.issues.length, errors: data.issues.slice(0, 50), validationInvalid: valData?.issues.length ?? 0, trainExamples: enc.examples.length, validationExamples: val.examples.length, truncated: enc.truncated, droppedNoLoss: enc.droppedNoLoss },
     `${data.shape} data (${data.container}, ${template.name} template): ${data.total} records, ${data.records.length} valid, ${data.issues.length} with errors; ` +
@@ -93,7 +102,7 @@ export async function runTrain(argv: string[]): Promise<void> {
       data.issues.slice(0, 10).map((e) => `\n  line ${e.line} [${e.class}]: ${e.reason}`).join(''),
   );
   if (!values.json) console.log(`backend: ${backend.backend} (${backend.adapter})`);
-  const plan = runPlanFor(model.config, cfg, WASM_HEAP_BYTES);
+  const plan = runPlanFor(model.config, { ...cfg, batchSize: cfg.batchSize * rowsPerExample(cfg.objective) }, WASM_HEAP_BYTES);
   cfg = { ...cfg, checkpointing: plan.checkpointing };
   log({ event: 'plan', totalBytes: plan.total, checkpointing: plan.checkpointing, fits: plan.fits },
     `memory plan: ${formatBytes(plan.total)}, gradient checkpointing ${plan.checkpointing ? 'on' : 'off'}`);
@@ -106,12 +115,13 @@ export async function runTrain(argv: string[]): Promise<void> {
   const trainer = new Trainer(model, enc.examples, val.examples, cfg, {
     onStep: (m) => {
       last = m;
-      log({ event: 'step', step: m.step, loss: m.loss, lr: m.lr, gradNorm: m.gradNorm, tokensPerSec: m.tokensPerSec },
-        `step ${m.step}/${m.totalSteps}  loss ${m.loss.toFixed(4)}  lr ${m.lr.toExponential(2)}  |g| ${m.gradNorm.toFixed(3)}  ${m.tokensPerSec.toFixed(0)} tok/s`);
+      log({ event: 'step', step: m.step, loss: m.loss, lr: m.lr, gradNorm: m.gradNorm, tokensPerSec: m.tokensPerSec, ...metricFields(m.metrics) },
+        `step ${m.step}/${m.totalSteps}  loss ${m.loss.toFixed(4)}  lr ${m.lr.toExponential(2)}  |g| ${m.gradNorm.toFixed(3)}  ${m.tokensPerSec.toFixed(0)} tok/s  ${metricText(m.metrics)}`);
     },
     onEval: (m) => {
       valLoss = m.valLoss;
-      log({ event: 'eval', step: m.step, valLoss: m.valLoss, perplexity: m.perplexity }, `eval step ${m.step}: validation loss ${m.valLoss.toFixed(4)} (perplexity ${m.perplexity.toFixed(2)})`);
+      log({ event: 'eval', step: m.step, valLoss: m.valLoss, perplexity: m.perplexity, ...metricFields(m.metrics) },
+        `eval step ${m.step}: validation loss ${m.valLoss.toFixed(4)} ` + (m.metrics ? metricText(m.metrics) : `(perplexity ${m.perplexity.toFixed(2)})`));
     },
   });
   if (trainer.paddingSavedShare !== null) {
@@ -129,4 +139,11 @@ export async function runTrain(argv: string[]): Promise<void> {
   trainer.dispose();
   log({ event: 'done', steps: result.steps, firstLoss: result.firstLoss, lastLoss: result.lastLoss, backend: backend.backend, out },
     `done: ${result.steps} steps, loss ${result.firstLoss.toFixed(4)} -> ${result.lastLoss.toFixed(4)}; wrote ${Object.keys(bundle.files).join(', ')} to ${out}`);
+}
+
+/** Token rows for the run's objective: examples for causal LM (preference pairs train on the chosen answer), pairs
+ * as TRL tokenises them for the DPO family, desirable/undesirable answers for KTO. */
+function encodeRows(tok: TextTokenizer, records: Conversation[], template: ChatTemplate, cfg: TrainConfig) {
+  if (!cfg.objective) return encodeConversations(tok, records, { template, seqLen: cfg.seqLen });
+  return { ...encodePreferenceSet(tok, records, { template, seqLen: cfg.seqLen, unpaired: isUnpaired(cfg.objective) }), droppedNoLoss: 0 };
 }

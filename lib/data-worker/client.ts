@@ -2,7 +2,7 @@
 // (or rejects with the worker's message), reports parse progress, and turns a crash into one clear error.
 import type { DataEvent, DataRequest, ParseOptions, PrepareSettings, PreparedReport, PreviewView, ParsedSummary } from './protocol';
 import type { WorkerLike } from '../train-worker/client';
-import type { TokenExample } from '../data/types';
+import type { TrainingRow } from '../data/types';
 
 export type Encoded = Extract<DataEvent, { type: 'encoded' }>;
 
@@ -36,7 +36,7 @@ export class DataClient {
     return ((await this.request((id) => ({ type: 'preview', id, index, settings }))) as Extract<DataEvent, { type: 'preview' }>).preview;
   }
 
-  async encode(settings: PrepareSettings): Promise<{ train: TokenExample[]; validation: TokenExample[]; truncated: number; droppedNoLoss: number }> {
+  async encode(settings: PrepareSettings): Promise<{ train: TrainingRow[]; validation: TrainingRow[]; truncated: number; droppedNoLoss: number }> {
     const e = (await this.request((id) => ({ type: 'encode', id, settings }))) as Encoded;
     return { train: e.train, validation: e.validation, truncated: e.truncated, droppedNoLoss: e.droppedNoLoss };
   }

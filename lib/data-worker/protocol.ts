@@ -1,7 +1,7 @@
 // Typed messages between the Data step and the data worker (parse, clean, statistics, split, template
 // preview, encode), zod-checked where they cross. Both sides import this module; it imports no tfjs.
 import { z } from 'zod';
-import type { CleanStep, FileContainer, IssueClass, PreviewToken, RecordIssue, RecordShape, TokenExample } from '../data/types';
+import type { CleanStep, FileContainer, IssueClass, PreviewToken, RecordIssue, RecordShape, TrainingRow } from '../data/types';
 import type { DatasetStats } from '../data/stats';
 
 export const SHAPE_CHOICES = ['auto', 'text', 'alpaca', 'prompt-completion', 'chat', 'preference'] as const;
@@ -52,6 +52,9 @@ export const prepareSettingsSchema = z.object({
   useValidationFile: z.boolean(),
   /** Measured training speed, for the time estimate (0: not measured yet). */
   tokensPerSec: z.number().min(0),
+  /** What encode returns: token examples (default), preference pairs (DPO family, reward model) or KTO's marked
+   * answers, tokenised as TRL does. */
+  rows: z.enum(['examples', 'pairs', 'unpaired']).optional(),
 });
 export type PrepareSettings = z.infer<typeof prepareSettingsSchema>;
 
@@ -112,5 +115,5 @@ export type DataEvent =
   | { type: 'parsed'; id: number; slot: 'main' | 'validation'; summary: ParsedSummary }
   | { type: 'prepared'; id: number; report: PreparedReport }
   | { type: 'preview'; id: number; preview: PreviewView }
-  | { type: 'encoded'; id: number; train: TokenExample[]; validation: TokenExample[]; truncated: number; droppedNoLoss: number }
+  | { type: 'encoded'; id: number; train: TrainingRow[]; validation: TrainingRow[]; truncated: number; droppedNoLoss: number }
   | { type: 'error'; id: number; during: DataRequest['type'] | 'message'; message: string };

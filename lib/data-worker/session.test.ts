@@ -2,6 +2,7 @@
 // the report (cleaning counts, split, statistics), the preview's loss tokens, and encoded examples.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import type { TokenExample } from '../data/types';
 import { describe, expect, it } from 'vitest';
 import { DataSession, type Loaded } from './session';
 import type { DataEvent, ParseOptions, PrepareSettings } from './protocol';
@@ -99,7 +100,7 @@ describe('DataSession', () => {
     if (enc?.type !== 'encoded') throw new Error('no encoded');
     expect(enc.train).toHaveLength(3);
     expect(enc.validation).toHaveLength(1);
-    for (const ex of enc.train) {
+    for (const ex of enc.train as TokenExample[]) {
       expect(ex.ids.length).toBe(ex.mask.length);
       expect(ex.ids.length).toBeLessThanOrEqual(64);
       expect(ex.mask).toContain(1);

@@ -20,6 +20,7 @@ import {
   type CleanReport,
   type DatasetOptions,
 } from '../data/studio';
+import { encodePreferenceSet } from '../data/encode-preference';
 import { HfTokenizer } from '../engine/tokenizer';
 import type { DataEvent, ParseOptions, ParsedSummary, PrepareSettings, PreparedReport } from './protocol';
 
@@ -172,6 +173,13 @@ export class DataSession {
 
   async encode(id: number, s: PrepareSettings): Promise<void> {
     const { tokenizer, enc, parts } = await this.work(s);
+    if (s.rows === 'pairs' || s.rows === 'unpaired') {
+      const opts = { template: enc.template, seqLen: enc.seqLen, unpaired: s.rows === 'unpaired' };
+      const pairs = encodePreferenceSet(tokenizer, parts.train, opts);
+      const validation = encodePreferenceSet(tokenizer, parts.validation, opts).examples;
+      this.post({ type: 'encoded', id, train: pairs.examples, validation, truncated: pairs.truncated, droppedNoLoss: 0 });
+      return;
+    }
     const train = encodeConversations(tokenizer, parts.train, enc);
     const validation = encodeConversations(tokenizer, parts.validation, enc);
     if (train.examples.length === 0) {

@@ -42,6 +42,7 @@ function normalizeText(s: string): string {
 function normalizeTurn(t: Turn): Turn {
   const out: Turn = { role: t.role, content: normalizeText(t.content) };
   if (t.input !== undefined) out.input = normalizeText(t.input);
+  if (t.noLoss) out.noLoss = true;
   return out;
 }
 

@@ -35,11 +35,16 @@ function has(obj: Record<string, unknown>, key: string): boolean {
   return Object.prototype.hasOwnProperty.call(obj, key) && obj[key] !== undefined && obj[key] !== null;
 }
 
-/** The file's name for a standard field: the mapping's, else the standard name (messages also as conversations). */
+/** Other spellings of a standard field, tried when the record lacks the standard name: ShareGPT's conversations,
+ * LLaMA-Factory v1's pairs as two whole conversations. */
+const ALIASES: Partial<Record<keyof ColumnMapping, string>> = { messages: 'conversations', chosen: 'chosen_messages', rejected: 'rejected_messages' };
+
+/** The file's name for a standard field: the mapping's, else the standard name, else its alias when present. */
 export function fieldName(obj: Record<string, unknown> | null, field: keyof ColumnMapping, mapping: ColumnMapping = {}): string {
   const mapped = mapping[field];
   if (mapped) return mapped;
-  if (field === 'messages' && obj && !has(obj, 'messages') && has(obj, 'conversations')) return 'conversations';
+  const alias = ALIASES[field];
+  if (alias && obj && !has(obj, field) && has(obj, alias)) return alias;
   return field;
 }
 

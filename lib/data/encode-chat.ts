@@ -28,7 +28,7 @@ interface Piece {
 
 const isAnswer = (t: Turn) => t.role === 'assistant' || t.role === 'function_call';
 
-function mustExtend(longer: string, prefix: string, what: string): string {
+export function mustExtend(longer: string, prefix: string, what: string): string {
   if (!longer.startsWith(prefix)) {
     throw new Error(`The chat template renders ${what} differently once more turns follow, so answers cannot be located: choose a built-in template`);
   }
@@ -45,7 +45,7 @@ export function chatPieces(conv: Conversation, template: ChatTemplate): Piece[] 
     const before = template.render(conv.turns.slice(0, i), { ...o, addGenerationPrompt: true });
     const after = template.render(conv.turns.slice(0, i + 1), { ...o, addGenerationPrompt: false });
     pieces.push({ text: mustExtend(before, done, `turn ${i}`), loss: false });
-    pieces.push({ text: mustExtend(after, before, `answer ${i}`), loss: true });
+    pieces.push({ text: mustExtend(after, before, `answer ${i}`), loss: !t.noLoss }); // loss_weight 0: no loss
     done = after;
   });
   const rest = mustExtend(template.render(conv.turns, { ...o, addGenerationPrompt: false }), done, 'the end');

@@ -80,8 +80,33 @@ function turnOf(m: unknown, tags: MessageTags, where: string): Turn {
   }
   const content = o[tags.contentTag];
   if (content === undefined || content === null) throw new Problem('missing_field', `${where} has no "${tags.contentTag}"`);
-  if (typeof content !== 'string') throw new Problem('wrong_type', `${where}.${tags.contentTag} must be a string (found ${typeName(content)})`);
-  return { role, content };
+  const turn: Turn = { role, content: contentText(content, `${where}.${tags.contentTag}`) };
+  const weight = o.loss_weight;
+  if (weight !== undefined && weight !== null) {
+    if (typeof weight !== 'number' || !(weight >= 0)) throw new Problem('wrong_type', `${where}.loss_weight must be a number >= 0 (found ${JSON.stringify(weight)})`);
+    if (weight === 0) turn.noLoss = true;
+  }
+  return turn;
+}
+
+/**
+ * A message's text: a string, or content parts as OpenAI writes them ([{type: 'text', text}]) or LLaMA-Factory v1
+ * ([{type: 'text', value}]), joined in order. Parts that are not text (images, audio) are refused: a text model
+ * cannot read them.
+ */
+function contentText(content: unknown, where: string): string {
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) throw new Problem('wrong_type', `${where} must be a string or a list of content parts (found ${typeName(content)})`);
+  return content.map((part, i) => {
+    const p = part as Record<string, unknown> | null;
+    if (!p || typeof p !== 'object' || Array.isArray(p)) throw new Problem('wrong_type', `${where}[${i}] must be a content part {"type": "text", "text": ...} (found ${typeName(part)})`);
+    if (p.type !== 'text') {
+      throw new Problem('wrong_type', `${where}[${i}] is a "${String(p.type)}" part: only text parts can be trained on a text model; remove the record or its non-text parts`);
+    }
+    const text = typeof p.text === 'string' ? p.text : p.value;
+    if (typeof text !== 'string') throw new Problem('wrong_type', `${where}[${i}] is a text part without a "text" (or "value") string`);
+    return text;
+  }).join('');
 }
 
 const isAsk = (r: Role) => r === 'user' || r === 'observation';
@@ -125,7 +150,15 @@ function fromText(obj: Record<string, unknown>, f: (k: keyof ColumnMapping) => s
 function fromPromptCompletion(obj: Record<string, unknown>, f: (k: keyof ColumnMapping) => string): Omit<Conversation, 'line'> {
   const prompt = str(obj, f('prompt'), true)!;
   const completion = nonEmpty(str(obj, f('completion'), true)!, `field "${f('completion')}"`);
-  return { kind: 'completion', turns: [{ role: 'user', content: prompt }, { role: 'assistant', content: completion }] };
+  return withLabel(obj, { kind: 'completion', turns: [{ role: 'user', content: prompt }, { role: 'assistant', content: completion }] });
+}
+
+/** Unpaired preference data: TRL's boolean `label`, or LLaMA-Factory's `kto_tag`, marks the answer good or bad. */
+function withLabel(obj: Record<string, unknown>, rec: Omit<Conversation, 'line'>): Omit<Conversation, 'line'> {
+  const key = obj.label !== undefined ? 'label' : obj.kto_tag !== undefined ? 'kto_tag' : null;
+  if (key === null || obj[key] === null) return rec;
+  if (typeof obj[key] !== 'boolean') throw new Problem('wrong_type', `field "${key}" must be true or false (found ${typeName(obj[key])})`);
+  return { ...rec, label: obj[key] as boolean };
 }
 
 /** Alpaca: system, history pairs, then the instruction as the user turn, carrying a non-empty input apart. */
@@ -157,7 +190,7 @@ function fromChat(obj: Record<string, unknown>, f: (k: keyof ColumnMapping) => s
   const system = str(obj, f('system'), false); // a separate system column (LLaMA-Factory `columns.system`)
   if (system && system.trim() !== '' && turns[0]?.role !== 'system') turns.unshift({ role: 'system', content: system });
   checkTurns(turns, false);
-  return { kind: 'chat', turns, tools: toolsOf(obj, f('tools')) };
+  return withLabel(obj, { kind: 'chat', turns, tools: toolsOf(obj, f('tools')) });
 }
 
 function toolsOf(obj: Record<string, unknown>, key: string): string | undefined {
@@ -189,7 +222,13 @@ function fromPreference(obj: Record<string, unknown>, f: (k: keyof ColumnMapping
     prompt = [{ role: 'user', content: obj[f('prompt')] as string }];
     kind = 'completion';
   } else if (obj[f('prompt')] !== undefined) prompt = messagesOf(obj, f('prompt'), tags);
-  else prompt = chosen.before; // implicit prompt: the shared turns before the answers
+  else {
+    // Implicit prompt: the turns before the answers, which two whole conversations must share.
+    prompt = chosen.before;
+    if (JSON.stringify(rejected.before) !== JSON.stringify(prompt)) {
+      throw new Problem('wrong_type', `"${f('chosen')}" and "${f('rejected')}" must be the same conversation up to their last answer`);
+    }
+  }
   if (prompt.length === 0) throw new Problem('missing_field', `no prompt: expected "${f('messages')}", "${f('prompt')}" or "${f('instruction')}"`);
   if (kind === 'chat') checkTurns(prompt, true);
   return { kind, turns: [...prompt, chosen.turn], rejected: rejected.turn, tools: toolsOf(obj, f('tools')) };

@@ -39,6 +39,8 @@ export interface Turn {
    * "### Input:" section; other templates append it to the content after a newline (as LLaMA-Factory does).
    */
   input?: string;
+  /** LLaMA-Factory v1's per-message `loss_weight`, present only when 0: this answer carries no loss. */
+  noLoss?: true;
 }
 
 /**
@@ -55,6 +57,8 @@ export interface Conversation {
   rejected?: Turn;
   /** Tool/function descriptions (ShareGPT `tools` column), passed to templates that support tools. */
   tools?: string;
+  /** Unpaired preference data (TRL `label`, LLaMA-Factory `kto_tag`): whether the last answer is desirable. */
+  label?: boolean;
   /** 1-based line (JSONL, txt, JSON arrays where located), or row for CSV/Parquet/JSON array index. */
   line: number;
 }
@@ -141,4 +145,22 @@ export interface PreviewToken {
   id: number;
   text: string;
   carriesLoss: boolean;
+}
+
+/** A preference pair tokenised as TRL does: the prompt's ids, then each answer's ids (the eos id last). The
+ * loss reads log-probabilities of the answer tokens only. */
+export interface PreferenceExample {
+  prompt: number[];
+  chosen: number[];
+  rejected: number[];
+}
+
+/** What a training run reads: encoded examples (causal LM), pairs (DPO family, reward model) or KTO's answers. */
+export type TrainingRow = TokenExample | PreferenceExample | UnpairedExample;
+
+/** An unpaired answer for KTO: prompt ids, answer ids (eos last), and whether the answer is desirable. */
+export interface UnpairedExample {
+  prompt: number[];
+  completion: number[];
+  desirable: boolean;
 }

@@ -86,7 +86,7 @@ export async function loadWeights(files: string[], read: (file: string) => Promi
 }
 
 /** The weight files: model.safetensors, or the shards a model.safetensors.index.json weight_map names. */
-async function weightFiles(source: FileSource): Promise<string[]> {
+export async function weightFiles(source: FileSource): Promise<string[]> {
   const index = await readJson(source, 'model.safetensors.index.json', false);
   if (!index) return ['model.safetensors'];
   const map = index.weight_map as Record<string, unknown> | undefined;

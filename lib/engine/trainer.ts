@@ -1,11 +1,12 @@
 // The training loop: seeded batches, gradient accumulation, global-norm clipping, AdamW and a schedule,
-// for any registered method (lib/engine/peft: LoRA, full, ...), reporting through typed events. Each step's
-// compute is one tf.tidy.
+// for any registered method (lib/engine/peft: LoRA, full, ...) and objective (lib/engine/objectives: causal LM,
+// preference losses), reporting through typed events. Each step's compute is one tf.tidy.
 import * as tf from '@tensorflow/tfjs';
 import { sumTensors } from './add-n';
 import { AdamW } from './adamw';
-import { BatchSampler, makeBatch, packTrainingRows, type Batch } from './batch';
-import { causalLmBatchLoss } from './objective';
+import { BatchSampler, packTrainingRows } from './batch';
+import { objectiveFor } from './objectives';
+import type { Objective, ObjectiveBatch, ObjectiveLoss, ObjectiveRun, TrainRow } from './objectives/types';
 import type { PackedWeight } from './packed-weights';
 import { readHost } from './peft/host';
 import { isLoraState, type LoraState } from './peft/lora';
@@ -37,7 +38,7 @@ const now = () => (typeof performance !== 'undefined' ? performance.now() : Date
 // A macrotask boundary: `await t.data()` on cpu/wasm resolves as a microtask, which would starve worker messages.
 const yieldToEventLoop = () => new Promise<void>((r) => setTimeout(r, 0));
 
-function validate(cfg: TrainConfig, config: ModelConfig, train: Example[]): void {
+function validate(cfg: TrainConfig, config: ModelConfig, train: TrainRow[]): void {
   const positive = ['steps', 'batchSize', 'gradAccum', 'seqLen'] as const;
   for (const k of positive) if (!Number.isInteger(cfg[k]) || cfg[k] <= 0) throw new Error(`${k} must be a positive integer`);
   if (cfg.seqLen < 2) throw new Error('seqLen must be at least 2');
@@ -68,7 +69,10 @@ export class Trainer {
   private readonly opt: AdamW;
   private readonly sampler: BatchSampler;
   private readonly seqLen: number;
-  private readonly rows: Example[]; // what the sampler draws: the examples, or packed rows with segments
+  private readonly objective: Objective; // what the loss is: causal LM, or a preference loss (cfg.objective)
+  private readonly models: ObjectiveRun; // the policy and the reference model the objective reads
+  private prepared = false; // the objective's one pass before training (cached reference log-probs) is done
+  private readonly rows: TrainRow[]; // what the sampler draws: the examples (or packed rows with segments), or pairs
   /** With cfg.packing: the share of padding packing removed (0..1); null when examples are not packed. */
   readonly paddingSavedShare: number | null;
   private step = 0;
@@ -79,7 +83,7 @@ export class Trainer {
   private wake: (() => void) | null = null;
   private running = false;
 
-  constructor(model: TrainerModel, train: Example[], private readonly validation: Example[], cfg: TrainConfig, private readonly events: TrainerEvents = {}) {
+  constructor(model: TrainerModel, train: TrainRow[], private readonly validation: TrainRow[], cfg: TrainConfig, private readonly events: TrainerEvents = {}) {
     validate(cfg, model.config, train);
     this.cfg = cfg;
     this.config = model.config;
@@ -89,10 +93,20 @@ export class Trainer {
       throw new Error(`${this.method.label} trains the base weights, which are stored packed (f16/int8) and frozen: load the model in float32 to use it`);
     }
     this.packed = model.packed;
+    this.objective = objectiveFor(cfg, model.config);
+    try {
+      this.objective.checkRows(train, 'Training');
+      this.objective.checkRows(validation, 'Validation');
+      if (cfg.packing && !this.objective.packs) throw new Error(`Packing joins examples into rows; ${this.objective.label} reads whole pairs: turn packing off`);
+    } catch (e) {
+      this.objective.dispose?.();
+      throw e;
+    }
     this.state = this.method.create(model.config, model.weights, cfg, deriveSeed(cfg.seed, 0x10a));
-    this.vars = this.state.variables;
+    this.vars = [...this.state.variables, ...(this.objective.heads?.values() ?? [])];
     this.opt = new AdamW(this.vars, cfg);
-    const packed = cfg.packing ? packTrainingRows(train, this.seqLen, this.padId) : null;
+    this.models = this.objectiveRun(model);
+    const packed = cfg.packing ? packTrainingRows(train as Example[], this.seqLen, this.padId) : null;
     this.rows = packed?.rows ?? train;
     this.paddingSavedShare = packed?.paddingSavedShare ?? null;
     this.sampler = new BatchSampler(this.rows.length, cfg.seed);
@@ -104,25 +118,43 @@ export class Trainer {
     return (Array.isArray(eos) ? eos[0] : eos) ?? 0;
   }
 
-  /** Mean loss of one micro-batch (a scalar on the tape): logits only for the tokens that carry loss, a chunk at
-   * a time, and with checkpointing no block keeps more than its input for the backward pass. */
-  private microLoss(b: Batch, training: boolean, seed: number): tf.Scalar {
-    return causalLmBatchLoss(this.config, this.state.weights, b, {
-      adapter: this.state.adapter, packed: this.packed, training, dropout: this.cfg.dropout ?? 0, seed,
-      checkpointing: training && (this.cfg.checkpointing ?? false),
-    });
+  /** The policy (the method's weights and hook) and the reference (the loaded weights, which training never
+   * changes: a PEFT policy shares them with its adapter off, full fine-tuning trains variables over them). */
+  private objectiveRun(model: TrainerModel): ObjectiveRun {
+    return {
+      config: model.config, policy: this.state.weights, reference: model.weights, referenceOptions: { packed: model.packed },
+      policyOptions: (training, seed) => ({
+        adapter: this.state.adapter, packed: this.packed, training, dropout: this.cfg.dropout ?? 0, seed,
+        checkpointing: training && (this.cfg.checkpointing ?? false),
+      }),
+    };
   }
 
-  /** Gradients of the token-weighted mean loss over the micro-batches, summed as they come. */
-  private accumulate(batches: Batch[], total: number): { loss: tf.Scalar; grads: tf.Tensor[] } {
+  /** Mean loss of one micro-batch (a scalar on the tape) and the objective's stats: logits only for the tokens
+   * that carry loss, a chunk at a time, and with checkpointing no block keeps more than its input. */
+  private microLoss(b: ObjectiveBatch, training: boolean, seed: number, frozen?: tf.Tensor[]): ObjectiveLoss {
+    return this.objective.loss(this.models, b, training, seed, frozen);
+  }
+
+  /** Gradients of the token-weighted mean loss over the micro-batches, summed as they come, and the summed stats. */
+  private accumulate(batches: ObjectiveBatch[], total: number): { loss: tf.Scalar; grads: tf.Tensor[]; stats: tf.Tensor1D } {
     let loss: tf.Scalar = tf.scalar(0);
+    let stats = tf.zeros([this.objective.statsLength]) as tf.Tensor1D;
     const acc: (tf.Tensor | null)[] = this.vars.map(() => null);
     batches.forEach((b, k) => {
       if (b.counted === 0) return;
       // Weight by counted targets so the step's loss is the mean over all its tokens, as in types.ts.
       const w = b.counted / total;
       const seed = deriveSeed(this.cfg.seed, this.step, k);
-      const { value, grads } = tf.variableGrads(() => tf.mul(this.microLoss(b, true, seed), w) as tf.Scalar, this.vars);
+      const frozen = this.objective.frozen?.(this.models, b); // outside the tape: no gradient, nothing kept for backward
+      let part: tf.Tensor1D | null = null;
+      const { value, grads } = tf.variableGrads(() => {
+        const r = this.microLoss(b, true, seed, frozen);
+        part = r.stats && tf.keep(r.stats);
+        return tf.mul(r.loss, w) as tf.Scalar;
+      }, this.vars);
+      if (part) stats = tf.add(stats, part) as tf.Tensor1D;
+      tf.dispose([...(frozen ?? []), ...(part ? [part] : [])]);
       this.vars.forEach((v, i) => {
         const g = grads[v.name];
         if (!g) return;
@@ -135,14 +167,14 @@ export class Trainer {
       tf.dispose([loss, value]);
       loss = l;
     });
-    return { loss, grads: acc.map((g, i) => g ?? tf.zerosLike(this.vars[i])) };
+    return { loss, grads: acc.map((g, i) => g ?? tf.zerosLike(this.vars[i])), stats };
   }
 
-  /** Sync compute of one optimizer step; returns [loss, pre-clip grad norm]. */
-  private computeStep(batches: Batch[], lr: number): tf.Tensor1D {
+  /** Sync compute of one optimizer step; returns [loss, pre-clip grad norm, ...the objective's stats]. */
+  private computeStep(batches: ObjectiveBatch[], lr: number): tf.Tensor1D {
     return tf.tidy(() => {
       const total = batches.reduce((a, b) => a + b.counted, 0);
-      const { loss, grads } = this.accumulate(batches, Math.max(1, total));
+      const { loss, grads, stats } = this.accumulate(batches, Math.max(1, total));
       const norm = tf.sqrt(sumTensors(grads.map((g) => tf.sum(tf.square(g))))); // global L2 norm
       // torch's clip_grad_norm_: scale by min(1, max_norm / (norm + 1e-6)), applied by the optimizer as it reads each
       // gradient (a scaled copy of every gradient would cost as much memory as the gradients).
@@ -151,15 +183,15 @@ export class Trainer {
       // the loop stops with an error after reading it, so the last good weights stay exportable.
       const finite = tf.logicalAnd(tf.isFinite(loss), tf.isFinite(norm)) as tf.Scalar;
       this.opt.step(grads, lr, finite, coef);
-      return tf.stack([loss, norm]) as tf.Tensor1D;
+      return tf.concat([tf.stack([loss, norm]), stats]) as tf.Tensor1D;
     });
   }
 
-  private nextBatches(): Batch[] {
-    const out: Batch[] = [];
+  private nextBatches(): ObjectiveBatch[] {
+    const out: ObjectiveBatch[] = [];
     for (let k = 0; k < this.cfg.gradAccum; k++) {
       const idx = this.sampler.next(this.cfg.batchSize);
-      out.push(makeBatch(idx.map((i) => this.rows[i]), this.seqLen, this.padId));
+      out.push(this.objective.batch(idx.map((i) => this.rows[i]), this.seqLen, this.padId));
     }
     return out;
   }
@@ -180,12 +212,12 @@ export class Trainer {
   }
 
   /** One optimizer step: sync compute inside tidy, then a single awaited read of [loss, gradNorm]. */
-  private async trainStep(): Promise<{ loss: number; gradNorm: number; lr: number }> {
+  private async trainStep(): Promise<{ loss: number; gradNorm: number; lr: number; metrics: Record<string, number> }> {
     const t0 = now();
     const batches = this.nextBatches();
     const lr = learningRateAt(this.step, this.cfg);
     const out = this.computeStep(batches, lr);
-    const [loss, gradNorm] = await out.data();
+    const [loss, gradNorm, ...stats] = await out.data();
     out.dispose();
     const stepTokens = batches.reduce((a, b) => a + b.tokens, 0);
     // The first step compiles kernels (seconds to a minute on WebGPU): keep it out of the speed once others exist.
@@ -193,7 +225,7 @@ export class Trainer {
     this.recent = [...this.recent.slice(-(SPEED_WINDOW - 1)), { tokens: stepTokens, ms: now() - t0 }];
     this.step += 1;
     this.tokens += stepTokens;
-    return { loss, gradNorm, lr };
+    return { loss, gradNorm, lr, metrics: this.objective.metrics(stats) };
   }
 
   private async loop(): Promise<TrainResult> {
@@ -203,12 +235,14 @@ export class Trainer {
     let lastLoss = NaN;
     let lastEval = -1;
     this.stopped = false;
+    if (!this.prepared) await this.objective.prepare?.(this.models, this.rows, this.cfg.batchSize, this.seqLen, this.padId);
+    this.prepared = true;
     while (this.step < this.cfg.steps) {
       const pauseStart = now();
       await this.waitWhilePaused();
       pausedMs += now() - pauseStart;
       if (this.stopped) break;
-      const { loss, gradNorm, lr } = await this.trainStep();
+      const { loss, gradNorm, lr, metrics } = await this.trainStep();
       if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
         this.step -= 1; // the update was skipped
         throw new TrainingDivergedError(this.step + 1, loss, gradNorm, lr);
@@ -217,7 +251,7 @@ export class Trainer {
       lastLoss = loss;
       this.events.onStep?.({
         step: this.step, totalSteps: this.cfg.steps, loss, lr, gradNorm, tokens: this.tokens,
-        tokensPerSec: this.tokensPerSec(), elapsedMs: now() - start - pausedMs,
+        tokensPerSec: this.tokensPerSec(), elapsedMs: now() - start - pausedMs, ...(Object.keys(metrics).length ? { metrics } : {}),
       });
       if (this.cfg.evalEvery > 0 && this.step % this.cfg.evalEvery === 0) lastEval = await this.reportEval();
       const ck = this.cfg.checkpointEvery ?? 0;
@@ -231,27 +265,37 @@ export class Trainer {
 
   private async reportEval(): Promise<number> {
     if (this.validation.length === 0) return this.step;
-    const valLoss = await this.evaluate();
-    this.events.onEval?.({ step: this.step, valLoss, perplexity: Math.exp(valLoss) });
+    const { loss: valLoss, metrics } = await this.evaluateWithMetrics();
+    this.events.onEval?.({ step: this.step, valLoss, perplexity: Math.exp(valLoss), ...(Object.keys(metrics).length ? { metrics } : {}) });
     return this.step;
   }
 
   /** Mean loss over the counted targets of the first MAX_EVAL_BATCHES validation batches (no dropout);
    * NaN when nothing is counted. */
-  async evaluate(examples: Example[] = this.validation, maxBatches = MAX_EVAL_BATCHES): Promise<number> {
+  async evaluate(examples: TrainRow[] = this.validation, maxBatches = MAX_EVAL_BATCHES): Promise<number> {
+    return (await this.evaluateWithMetrics(examples, maxBatches)).loss;
+  }
+
+  /** The same pass with the objective's metrics over those rows (preference losses: rewards and accuracy). */
+  async evaluateWithMetrics(examples: TrainRow[] = this.validation, maxBatches = MAX_EVAL_BATCHES): Promise<{ loss: number; metrics: Record<string, number> }> {
     let sum = 0;
     let n = 0;
+    const stats = new Float64Array(this.objective.statsLength);
     const end = Math.min(examples.length, maxBatches * this.cfg.batchSize);
     for (let i = 0; i < end; i += this.cfg.batchSize) {
-      const b = makeBatch(examples.slice(i, i + this.cfg.batchSize), this.seqLen, this.padId);
+      const b = this.objective.batch(examples.slice(i, i + this.cfg.batchSize), this.seqLen, this.padId);
       if (b.counted === 0) continue;
-      const l = tf.tidy(() => this.microLoss(b, false, 0));
-      const [v] = await l.data();
+      const l = tf.tidy(() => {
+        const r = this.microLoss(b, false, 0);
+        return r.stats ? tf.concat([tf.reshape(r.loss, [1]), r.stats]) : tf.reshape(r.loss, [1]);
+      });
+      const [v, ...s] = await l.data();
       l.dispose();
+      s.forEach((x, k) => (stats[k] += x));
       sum += v * b.counted;
       n += b.counted;
     }
-    return n > 0 ? sum / n : NaN;
+    return { loss: n > 0 ? sum / n : NaN, metrics: this.objective.metrics(stats) };
   }
 
   /** Tokens per second over the last SPEED_WINDOW steps (the first, compiling step left out once others exist). */
@@ -320,9 +364,18 @@ export class Trainer {
     return this.vars.reduce((a, v) => a + v.size, 0);
   }
 
+  /** The objective's own trained tensors (a reward model's `score.weight`) as host data; {} for the others. */
+  async exportHeads(): Promise<Record<string, HostTensor>> {
+    const snaps = [...(this.objective.heads ?? [])].map(([k, v]) => [k, tf.clone(v)] as const);
+    const out: Record<string, HostTensor> = {};
+    for (const [k, t] of snaps) out[k] = await readHost(t);
+    return out;
+  }
+
   /** Frees the trainer's variables and optimizer state (not the model's base weights). */
   dispose(): void {
     this.opt.dispose();
     this.state.dispose();
+    this.objective.dispose?.();
   }
 }

@@ -1,6 +1,7 @@
 // Shared engine types: model configs, weight maps, training configs and the events a trainer reports.
 // Everything here is plain data so it can cross the worker boundary and be written to JSON.
 import type * as tf from '@tensorflow/tfjs';
+import type { ObjectiveConfig } from './objectives/config';
 import type { MethodId } from './peft/registry';
 import type { RopeScaling } from './rope';
 
@@ -114,6 +115,7 @@ export interface TrainConfig {
   checkpointEvery?: number; // onCheckpoint every N steps (and always at the end); 0 or absent = only at the end
   packing?: boolean; // pack training examples into rows of seqLen, attention kept inside each; validation stays unpacked
   checkpointing?: boolean; // gradient checkpointing: recompute each block in the backward pass (less memory, ~30% slower)
+  objective?: ObjectiveConfig; // what the loss is (lib/engine/objectives): absent = causal LM on the examples
 }
 
 /** One training example: token ids and a per-position loss mask (1 = this token is predicted and counts). */
@@ -132,12 +134,14 @@ export interface StepMetrics {
   tokensPerSec: number;
   tokens: number; // tokens processed so far
   elapsedMs: number;
+  metrics?: Record<string, number>; // the objective's own, TRL's names ('rewards/chosen', ...); absent for causal LM
 }
 
 export interface EvalMetrics {
   step: number;
   valLoss: number;
   perplexity: number;
+  metrics?: Record<string, number>; // the objective's own over the validation rows (as StepMetrics.metrics)
 }
 
 export interface TrainerEvents {

@@ -8,6 +8,7 @@ import type { TrainConfig } from '../engine/types';
 import { adapterBundle, modelFolderBundle, type ExportBundle } from './bundle';
 import { buildExport } from './exports';
 import type { ExportDtype, ExportKind } from './kinds';
+import { rewardModelBundle } from './reward-folder';
 import type { RunFacts, RunSummary } from './model-card';
 
 /** The download's folder (and zip) name: the model's own name without its Hub owner ("org/name" -> "name"),
@@ -36,6 +37,10 @@ export function runSummary(model: Pick<LoadedModel, 'name'>, config: TrainConfig
 export async function exportRun(trainer: Trainer, model: LoadedModel, config: TrainConfig, facts: RunFacts, kind?: ExportKind, dtype?: ExportDtype): Promise<ExportBundle> {
   const summary = runSummary(model, config, facts);
   const folder = exportFolderName(model.name, config.method);
+  if (config.objective?.kind === 'reward') {
+    // A reward model is always a whole classifier folder (the adapter merged), whatever the method trained.
+    return rewardModelBundle(`${folder}-reward`, model.config, await trainer.exportWeights(''), await trainer.exportHeads(), model.tokenizerFiles, summary);
+  }
   if (kind) {
     const name = kind === 'merged' || kind === 'gguf' ? folder.replace(/-(lora|finetuned)$/, '') + '-merged' : folder;
     return buildExport(kind, dtype, { model, state: trainer.trainable, summary, folder: name });

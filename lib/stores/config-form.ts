@@ -6,6 +6,7 @@ import type { Method, ScheduleKind, TrainConfig } from '../engine/types';
 import { trainConfigSchema } from '../train-worker/protocol';
 import { FIELD_SPECS, type BaseField, type NumericField } from '../ui-copy';
 import { methodFormValues, readMethodFields, type MethodFieldKey, type MethodFormValues } from './method-form';
+import { choiceOf, objectiveConfigOf, type ObjectiveChoice } from './objective-choice';
 
 /** Gradient checkpointing as the person chose it: 'auto' turns it on only when the plan does not fit otherwise. */
 export type CheckpointingChoice = 'auto' | 'on' | 'off';
@@ -14,6 +15,8 @@ export interface ConfigForm extends MethodFormValues {
   method: Method;
   schedule: ScheduleKind;
   checkpointing: CheckpointingChoice;
+  /** What the run optimises: SFT, a preference loss or a reward model (objective-choice.ts). */
+  objective: ObjectiveChoice;
   /** Shared numbers and every method's number and layer-list fields, as typed. */
   drafts: Record<BaseField, string> & Partial<Record<MethodFieldKey, string>>;
   /** Fields the person typed into; method switches leave these alone. */
@@ -38,7 +41,7 @@ export function formFromConfig(config: TrainConfig): ConfigForm {
   for (const k of BASE_FIELDS) drafts[k] = String(config[k]);
   const own = methodFormValues(config);
   const checkpointing: CheckpointingChoice = config.checkpointing === undefined ? 'auto' : config.checkpointing ? 'on' : 'off';
-  return { method: config.method, schedule: config.schedule, checkpointing, ...own, drafts: { ...drafts, ...own.drafts }, edited: {} };
+  return { method: config.method, schedule: config.schedule, checkpointing, objective: choiceOf(config.objective), ...own, drafts: { ...drafts, ...own.drafts }, edited: {} };
 }
 
 /** The starting form: defaults for LoRA, then any overrides (test-mode URL parameters). */
@@ -115,6 +118,7 @@ export function readForm(form: ConfigForm, limits: FormLimits = {}): { config: T
     minLrRatio: v.minLrRatio, clipNorm: v.clipNorm, seed: v.seed, evalEvery: v.evalEvery,
     // 'auto' leaves it unset: the memory plan decides (selectMemoryPlan), and Start sends what it decided.
     ...(form.checkpointing === 'auto' ? {} : { checkpointing: form.checkpointing === 'on' }),
+    ...(form.objective === 'sft' ? {} : { objective: objectiveConfigOf(form.objective) }),
   };
   const config = methodSpec(form.method).withConfig(shared, own.values);
   // Last guard: the worker validates with the same schema, so catch any gap here, not there.

@@ -67,7 +67,9 @@ export function computeMemoryPlan({ info, config, budgetText, limits }: PlanInpu
     ...(limits ?? {}),
   };
   const plannable = planModelFor(model);
-  const req: PlanRequest = { method: spec.memoryProfile, trainableParams, batchSize: config.batchSize, seqLen: config.seqLen };
+  // Preference objectives put two rows per example through the model (chosen and rejected, or KTO's KL rows).
+  const rows = config.objective ? 2 : 1;
+  const req: PlanRequest = { method: spec.memoryProfile, trainableParams, batchSize: config.batchSize * rows, seqLen: config.seqLen };
   // Unset means auto: checkpoint only when the plan does not fit without it (it costs time on every step).
   const auto = config.checkpointing === undefined;
   req.checkpointing = config.checkpointing ?? autoCheckpointing(plannable, req, device);

@@ -30,12 +30,14 @@ export interface LossPoint {
   smoothed: number | null;
   lr: number;
   gradNorm: number;
+  metrics?: Record<string, number>; // preference runs: TRL's metrics of the step
 }
 
 export interface EvalPoint {
   step: number;
   valLoss: number;
   perplexity: number;
+  metrics?: Record<string, number>; // preference runs: TRL's metrics on the validation pairs
 }
 
 export interface RunState {
@@ -117,7 +119,7 @@ export function appendSteps(run: RunState, steps: StepEvent[]): RunState {
   let ema = run.ema;
   const added: LossPoint[] = steps.map((m) => {
     ema = emaPush(ema, m.loss);
-    return { step: m.step, loss: m.loss, smoothed: emaValue(ema), lr: m.lr, gradNorm: m.gradNorm };
+    return { step: m.step, loss: m.loss, smoothed: emaValue(ema), lr: m.lr, gradNorm: m.gradNorm, ...(m.metrics ? { metrics: m.metrics } : {}) };
   });
   const last = steps[steps.length - 1];
   return { ...run, points: run.points.concat(added), ema, last, totalSteps: last.totalSteps || run.totalSteps };
@@ -176,7 +178,7 @@ export function reduceEvent(s: WorkerSlices, e: WorkerEvent, lastJob: SentJob | 
     case 'step':
       return { ...s, run: appendSteps(s.run, [e.metrics]) };
     case 'eval':
-      return { ...s, run: { ...s.run, evals: s.run.evals.concat({ step: e.step, valLoss: e.valLoss, perplexity: e.perplexity }) } };
+      return { ...s, run: { ...s.run, evals: s.run.evals.concat({ step: e.step, valLoss: e.valLoss, perplexity: e.perplexity, ...(e.metrics ? { metrics: e.metrics } : {}) }) } };
     case 'state':
       if (!isRunActive(s.run.status)) return s;
       return { ...s, run: { ...s.run, status: e.state, pending: null } };

@@ -4,6 +4,7 @@ import type { StoreApi } from 'zustand/vanilla';
 import type { ModelOption, StudioSettings } from './studio-settings';
 import type { NumericField } from '../ui-copy';
 import type { MethodFieldKey } from './method-form';
+import type { ObjectiveChoice } from './objective-choice';
 import type { Method, ScheduleKind, TrainConfig } from '../engine/types';
 import type { DataActions } from './data-actions';
 import { tokenizerUrlOf, type DataState } from './data-state';
@@ -35,6 +36,7 @@ export interface StudioActions extends ModelSourceActions, DataActions {
   setMethod(method: Method): void;
   setField(field: NumericField, text: string): void;
   setSchedule(schedule: ScheduleKind): void;
+  setObjective(objective: ObjectiveChoice): void;
   setCheckpointing(choice: CheckpointingChoice): void;
   /** A method's module-list field (e.g. LoRA's target modules): add or remove one name, or set the list. */
   toggleListItem(key: MethodFieldKey, name: string): void;

@@ -8,6 +8,7 @@ import type { StepEvent, WorkerEvent, WorkerRequest } from '../train-worker/prot
 import { WorkerClient, type Job, type WorkerLike } from '../train-worker/client';
 import { applyValues, initialForm, setDraft, switchMethod, type ConfigForm } from './config-form';
 import { saveBytes } from './download';
+import { rowsFor } from './objective-choice';
 import { fitTargetsToModel, loadBudget, saveBudget } from './memory';
 import { frameScheduler } from './frame-scheduler';
 import { createModelSourceActions } from './model-source-actions';
@@ -243,6 +244,9 @@ export function createStudioStore(options: StudioStoreOptions): StudioStore {
       setSchedule(schedule) {
         withForm({ ...get().form, schedule });
       },
+      setObjective(objective) {
+        withForm({ ...get().form, objective });
+      },
       setCheckpointing(checkpointing) {
         withForm({ ...get().form, checkpointing });
       },
@@ -285,8 +289,10 @@ export function createStudioStore(options: StudioStoreOptions): StudioStore {
 
       start() {
         const s = get();
-        const settings = dataSettings();
-        if (selectStartBlocker(s) !== null || !s.config || !settings || !s.data.summary) return;
+        const prepare = dataSettings();
+        if (selectStartBlocker(s) !== null || !s.config || !prepare || !s.data.summary) return;
+        // Preference objectives train on pairs (or KTO's marked answers), which the Data step encodes as TRL does.
+        const settings = { ...prepare, rows: rowsFor(s.config.objective) };
         // Checkpointing left on auto is what the memory plan decided for these settings.
         const checkpointing = s.config.checkpointing ?? selectMemoryPlan(s)?.checkpointing ?? false;
         const config = { ...s.config, packing: s.data.choices.packing, checkpointing };

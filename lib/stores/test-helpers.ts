@@ -114,7 +114,7 @@ export class FakeDataClient implements DataClientLike {
     return { index, count: this.records, line: index + 1, tokens: [{ id: 1, text: this.fileName, carriesLoss: true }] };
   }
 
-  async encode(s: PrepareSettings) {
+  async encode(s: PrepareSettings): ReturnType<DataClientLike['encode']> {
     this.calls.push('encode');
     const p = this.parts(s);
     const ex = () => ({ ids: [1, 2, 3], mask: [0, 1, 1] });

@@ -1,6 +1,7 @@
 // Typed messages between the studio UI and the training worker, checked with zod where they cross.
 // This is the only module both sides import.
 import { z } from 'zod';
+import { objectiveConfigSchema } from '../engine/objectives/config';
 import { EXPORT_DTYPES, STUDIO_EXPORT_KINDS } from '../export/kinds';
 import { loraSpec } from '../engine/peft/lora/config';
 import { METHOD_IDS, methodSpec } from '../engine/peft/registry';
@@ -29,6 +30,8 @@ export const trainConfigSchema = z.object({
   packing: z.boolean().optional(),
   /** Gradient checkpointing: each block recomputed in the backward pass (far less memory, about a third slower). */
   checkpointing: z.boolean().optional(),
+  /** Preference optimisation (DPO family, KTO) or a reward model instead of causal LM; absent = causal LM. */
+  objective: objectiveConfigSchema.optional(),
 }).superRefine((c, ctx) => {
   // The chosen method's settings, wherever it keeps them, must pass its strict schema.
   const spec = methodSpec(c.method);
@@ -60,17 +63,26 @@ const trainRecordSchema = z.object({ prompt: z.string(), completion: z.string() 
 
 /** One example the Data step encoded with the model's tokenizer: ids and a loss mask (1 = learned). */
 const tokenExampleSchema = z.object({ ids: z.array(z.number().int().min(0)), mask: z.array(z.number().int().min(0).max(1)) });
+const idsSchema = z.array(z.number().int().min(0));
+/** Or, for preference objectives, pairs and KTO's marked answers (lib/data/types.ts), tokenised as TRL does. */
+const trainingRowSchema = z.union([
+  tokenExampleSchema,
+  z.object({ prompt: idsSchema, chosen: idsSchema, rejected: idsSchema }),
+  z.object({ prompt: idsSchema, completion: idsSchema, desirable: z.boolean() }),
+]);
 // The data studio's normalised record (lib/data/types.ts Conversation): chat, text or prompt/completion.
 const turnSchema = z.object({
   role: z.enum(['system', 'user', 'assistant', 'function_call', 'observation']),
   content: z.string(),
   input: z.string().optional(),
+  noLoss: z.literal(true).optional(),
 });
 const conversationSchema = z.object({
   kind: z.enum(['text', 'completion', 'chat']),
   turns: z.array(turnSchema).min(1),
   rejected: turnSchema.optional(),
   tools: z.string().optional(),
+  label: z.boolean().optional(),
   line: z.number().int(),
 });
 /** Either the older {prompt, completion} records or Conversations; both encode through one path. */
@@ -100,8 +112,8 @@ export const requestSchema = z.discriminatedUnion('type', [
   // Train on what the Data step produced (cleaned, split, templated and encoded in the data worker).
   z.object({
     type: z.literal('start-examples'),
-    train: z.array(tokenExampleSchema).min(1),
-    validation: z.array(tokenExampleSchema),
+    train: z.array(trainingRowSchema).min(1),
+    validation: z.array(trainingRowSchema),
     config: trainConfigSchema,
     /** Shown in the exported model card. */
     dataFile: z.string().optional(),
@@ -153,6 +165,8 @@ export interface StepEvent {
   tokensPerSec: number;
   tokens: number;
   elapsedMs: number;
+  /** Preference runs: TRL's metrics ('rewards/chosen', 'rewards/rejected', 'rewards/margins', 'rewards/accuracies', ...). */
+  metrics?: Record<string, number>;
 }
 
 export type WorkerEvent =
@@ -171,7 +185,7 @@ export type WorkerEvent =
       droppedNoLoss: number;
     }
   | { type: 'step'; metrics: StepEvent }
-  | { type: 'eval'; step: number; valLoss: number; perplexity: number }
+  | { type: 'eval'; step: number; valLoss: number; perplexity: number; metrics?: Record<string, number> }
   | { type: 'state'; state: 'running' | 'paused' }
   | { type: 'done'; steps: number; firstLoss: number; lastLoss: number; stopped: boolean }
   | { type: 'exported'; fileName: string; bytes: ArrayBuffer; files: string[] }

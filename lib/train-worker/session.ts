@@ -9,6 +9,9 @@ import { Trainer } from '../engine/trainer';
 import { maxPositions, type Example, type Gpt2Config, type LlamaConfig, type ModelConfig, type StepMetrics, type TrainConfig } from '../engine/types';
 import { chooseTemplate, type TemplateName } from '../data/chat-template';
 import { encodeConversations } from '../data/encode-chat';
+import { encodePreferenceSet } from '../data/encode-preference';
+import { isUnpaired } from '../engine/objectives/config';
+import type { TrainRow } from '../engine/objectives/types';
 import { fromTrainRecord } from '../data/normalize';
 import type { Conversation, TrainRecord } from '../data/types';
 import { zipBundle } from '../export/bundle';
@@ -20,6 +23,9 @@ import type { ModelSource, WorkerEvent, WorkerRequest } from './protocol';
 type Post = (event: WorkerEvent, transfer?: Transferable[]) => void;
 
 /** What a start request brings: records of either kind, and how to template them. */
+/** The rows a start-examples request carries. */
+type WorkerRows = Extract<WorkerRequest, { type: 'start-examples' }>['train'];
+
 interface StartData {
   train: (TrainRecord | Conversation)[];
   validation: (TrainRecord | Conversation)[];
@@ -153,6 +159,13 @@ export class TrainSession {
       throw new Error(`Sequence length ${config.seqLen} is longer than this model's ${maxPositions(model.config)} positions`);
     }
     const opts = { template: chooseTemplate(data.template ?? 'auto', tokenizerConfigOf(model)), seqLen: config.seqLen, trainOnAll: data.trainOnAll };
+    if (config.objective) {
+      // Preference runs: pairs (or KTO's marked answers) tokenised as TRL does.
+      const unpaired = isUnpaired(config.objective);
+      const pref = (records: StartData['train']) => encodePreferenceSet(model.tokenizer, asConversations(records), { ...opts, unpaired });
+      const train = pref(data.train);
+      return this.trainOn(model, { ...train, droppedNoLoss: 0 }, pref(data.validation).examples, config, dataFile);
+    }
     const enc = encodeConversations(model.tokenizer, asConversations(data.train), opts);
     const val = encodeConversations(model.tokenizer, asConversations(data.validation), opts);
     if (enc.examples.length === 0) {
@@ -170,6 +183,15 @@ export class TrainSession {
     if (!model) throw new Error('Load a model before starting a run');
     if (this.running) throw new Error('A run is already in progress');
     const vocab = model.config.vocab_size;
+    if (req.config.objective) {
+      // Pairs or KTO answers, already fitted to the sequence length by the Data step (TRL's tokenisation).
+      const ids = (r: WorkerRows[number]) => ('ids' in r ? r.ids : [...r.prompt, ...('chosen' in r ? [...r.chosen, ...r.rejected] : r.completion)]);
+      if ([...req.train, ...req.validation].some((r) => ids(r).some((id) => id >= vocab))) {
+        throw new Error(`The Data step encoded token ids beyond this model's vocabulary (${vocab}): it used another tokenizer; reload the data after choosing the model`);
+      }
+      return this.trainOn(model, { examples: req.train, truncated: req.truncated, droppedNoLoss: req.droppedNoLoss }, req.validation, req.config, dataFile);
+    }
+    if (![...req.train, ...req.validation].every((r) => 'ids' in r)) throw new Error('These rows are preference pairs: choose a preference objective (DPO, KTO, reward model) to train on them');
     const cut = (examples: Example[]) =>
       examples.map((e) => {
         if (e.ids.some((id) => id >= vocab)) {
@@ -177,16 +199,16 @@ export class TrainSession {
         }
         return e.ids.length > req.config.seqLen ? { ids: e.ids.slice(0, req.config.seqLen), mask: e.mask.slice(0, req.config.seqLen) } : e;
       });
-    const train = cut(req.train).filter((e) => e.mask.includes(1));
+    const train = cut(req.train as Example[]).filter((e) => e.mask.includes(1));
     const enc = { examples: train, truncated: req.truncated, droppedNoLoss: req.droppedNoLoss + req.train.length - train.length };
     if (train.length === 0) throw new Error(`No training example keeps a token to learn at ${req.config.seqLen} tokens: raise the sequence length`);
-    await this.trainOn(model, enc, cut(req.validation), req.config, dataFile);
+    await this.trainOn(model, enc, cut(req.validation as Example[]), req.config, dataFile);
   }
 
   private async trainOn(
     model: LoadedModel,
-    enc: { examples: Example[]; truncated: number; droppedNoLoss: number },
-    validation: Example[],
+    enc: { examples: TrainRow[]; truncated: number; droppedNoLoss: number },
+    validation: TrainRow[],
     config: TrainConfig,
     dataFile: string,
   ): Promise<void> {
@@ -203,7 +225,7 @@ export class TrainSession {
       },
       onEval: (m) => {
         run.valLoss = m.valLoss;
-        this.post({ type: 'eval', step: m.step, valLoss: m.valLoss, perplexity: m.perplexity });
+        this.post({ type: 'eval', step: m.step, valLoss: m.valLoss, perplexity: m.perplexity, ...(m.metrics ? { metrics: m.metrics } : {}) });
       },
     });
     this.run = run;

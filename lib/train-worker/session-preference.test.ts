@@ -1,0 +1,48 @@
+// A DPO run through the worker's session, as the studio sends it: preference Conversations checked by the
+// protocol, a tiny random Llama, step and eval events with TRL's metrics, and the LoRA adapter exported.
+import * as tf from '@tensorflow/tfjs';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { defaultTrainConfig } from '../engine/defaults';
+import { defaultPreferenceConfig } from '../engine/objectives/config';
+import { parseRequest, type WorkerEvent } from './protocol';
+import { TrainSession } from './session';
+
+const DEMO = join(import.meta.dirname, '../../public/models/webtune-demo');
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+afterEach(() => vi.unstubAllGlobals());
+
+describe('TrainSession with a preference objective', () => {
+  it('trains DPO on pairs, reports rewards per step and on validation, exports the adapter', async () => {
+    const files = new Map(['tokenizer.json', 'tokenizer_config.json'].map((f) => [f, new Uint8Array(readFileSync(join(DEMO, f)))]));
+    vi.stubGlobal('fetch', async (url: string) => {
+      const bytes = files.get(url.replace(/^\/m\//, ''));
+      return bytes ? new Response(new Uint8Array(bytes)) : new Response(null, { status: 404 });
+    });
+    const events: WorkerEvent[] = [];
+    const s = new TrainSession((e) => events.push(e));
+    await s.handle({ type: 'load', model: { kind: 'tiny-random', name: 't', tokenizerUrl: '/m/', seed: 0, family: 'llama' }, backend: 'cpu', allowFallbackAdapter: true });
+    const base = defaultTrainConfig('lora');
+    const config = { ...base, steps: 2, batchSize: 2, seqLen: 32, evalEvery: 1, lora: { ...base.lora, targetModules: ['q_proj', 'v_proj'] }, objective: defaultPreferenceConfig('sigmoid') };
+    const pair = (line: number, a: string, b: string) => ({ kind: 'completion', line, turns: [{ role: 'user', content: 'Q:' }, { role: 'assistant', content: a }], rejected: { role: 'assistant', content: b } });
+    const req = parseRequest({ type: 'start', train: [pair(1, ' yes', ' no'), pair(2, ' good', ' bad')], validation: [pair(3, ' fine', ' poor')], config });
+    await s.handle(req);
+    const steps = events.filter((e) => e.type === 'step');
+    if (steps.length !== 2) throw new Error(JSON.stringify(events.at(-1)));
+    expect(steps[0].type === 'step' && steps[0].metrics.metrics).toMatchObject({ 'rewards/chosen': 0, 'rewards/margins': 0 });
+    const evals = events.filter((e) => e.type === 'eval');
+    expect(evals.length).toBeGreaterThan(0);
+    expect(evals[0].type === 'eval' && Object.keys(evals[0].metrics ?? {})).toContain('rewards/accuracies');
+    await s.handle({ type: 'export' });
+    expect(events.some((e) => e.type === 'exported')).toBe(true);
+  });
+
+  it('the protocol refuses a bad objective', () => {
+    const config = { ...defaultTrainConfig('lora'), objective: { ...defaultPreferenceConfig('sigmoid'), beta: -1 } };
+    expect(() => parseRequest({ type: 'start', train: [{ prompt: 'a', completion: 'b' }], validation: [], config })).toThrow(/beta/);
+  });
+});
