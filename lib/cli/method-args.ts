@@ -28,6 +28,7 @@ export function methodUsage(): string {
 
 function placeholder(f: MethodField): string {
   if (f.kind === 'modules') return f.choices ? 'a,b,...|preset' : 'a,b,...';
+  if (f.kind === 'text') return '"..."';
   return f.kind === 'number' ? (f.integer ? 'N' : 'X') : '0,1,...';
 }
 
@@ -40,6 +41,7 @@ export function checkMethod(v: string | undefined): Method {
 function parseValue(flag: string, f: MethodField, raw: string | boolean): FieldValue {
   if (f.kind === 'boolean') return raw === true;
   const text = String(raw);
+  if (f.kind === 'text') return text;
   if (f.kind === 'modules') return text.split(',').map((t) => t.trim()).filter(Boolean);
   const nums = text.split(',').map((t) => Number(t.trim()));
   if (nums.some((n) => !Number.isFinite(n))) throw new Error(`--${flag} must be ${f.kind === 'layers' ? 'a comma-separated list of numbers' : 'a number'}, got "${text}"`);

@@ -23,6 +23,11 @@ export function disposeKvCache(cache: KvCache): void {
   cache.length = 0;
 }
 
+/** Positions an adapter takes before the input tokens of a sequence (virtual rows and prefix slots). */
+export function adapterPositions(adapter: Adapter | undefined): number {
+  return (adapter?.prompt?.n ?? 0) + (adapter?.prefix?.n ?? 0);
+}
+
 /** The shape of one pass. Rows are [virtual (V); input (T)] = L per batch row; keys are [past (P); rows]. */
 export interface SeqPlan {
   B: number;
