@@ -8,6 +8,8 @@ import { renderAlpacaPrompt } from '../data/templates';
 import { generateWithReason, type GenerateOptions } from '../engine/generate';
 import { loadModelFolder } from '../engine/loader';
 import { methodForPeftType } from '../engine/peft/methods';
+import type { PeftMethod } from '../engine/peft/method';
+import type { MethodId } from '../engine/peft/registry';
 import type { TrainableState } from '../engine/peft/types';
 import { readSafetensors, toFloat32 } from '../engine/safetensors';
 import type { HostTensor, ModelConfig, WeightMap } from '../engine/types';
@@ -20,12 +22,22 @@ export const GENERATE_USAGE = `generate --model <dir> (--prompt "..." | --instru
       prints {"prompt":..,"text":..,"ids":[...],"stopped":"length|eos|stop"}: the new tokens (greedy by default;
       --top-k or --top-p alone sample at temperature 1; --instruction renders the Alpaca template)`;
 
+/** adapter_config.json of an adapter folder, or a clear error. */
+async function readAdapterConfig(dir: string): Promise<Record<string, unknown>> {
+  return JSON.parse(await readFile(join(dir, 'adapter_config.json'), 'utf8').catch(() => {
+    throw new Error(`${dir} has no adapter_config.json`);
+  }));
+}
+
+/** The registered method that reads the adapter folder `dir` (by its peft_type); types we do not run are refused. */
+export async function adapterMethodOf(dir: string): Promise<PeftMethod<MethodId>> {
+  return methodForPeftType((await readAdapterConfig(dir)).peft_type);
+}
+
 /** Reads a PEFT adapter folder (adapter_config.json + adapter_model.safetensors) as written by the studio or PEFT,
  * through the method its peft_type names; types the registry does not run are refused by name. */
 export async function loadAdapterFolder(dir: string, model: ModelConfig, weights: WeightMap): Promise<TrainableState> {
-  const config = JSON.parse(await readFile(join(dir, 'adapter_config.json'), 'utf8').catch(() => {
-    throw new Error(`${dir} has no adapter_config.json`);
-  }));
+  const config = await readAdapterConfig(dir);
   const method = methodForPeftType(config.peft_type); // refuses types we do not run before reading tensors
   const file = readSafetensors(new Uint8Array(await readFile(join(dir, 'adapter_model.safetensors'))));
   const tensors: Record<string, HostTensor> = {};

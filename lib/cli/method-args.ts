@@ -14,7 +14,10 @@ const fieldsOf = (id: string) => Object.entries(methodSpec(id).fields);
 export function methodOptions(): Record<string, Option> {
   const out: Record<string, Option> = {};
   for (const spec of METHOD_SPECS) {
-    for (const [key, f] of fieldsOf(spec.id)) out[fieldFlag(spec.id, key, f)] = f.kind === 'boolean' ? { type: 'boolean' } : { type: 'string' };
+    for (const [key, f] of fieldsOf(spec.id)) {
+      out[fieldFlag(spec.id, key, f)] = f.kind === 'boolean' ? { type: 'boolean' } : { type: 'string' };
+      if (f.kind === 'boolean') out[`no-${fieldFlag(spec.id, key, f)}`] = { type: 'boolean' }; // turns off a default-on flag
+    }
   }
   return out;
 }
@@ -22,7 +25,7 @@ export function methodOptions(): Record<string, Option> {
 /** One usage line per method with flags: `--lora-r N --lora-alpha X ...`. */
 export function methodUsage(): string {
   const lines = METHOD_SPECS.filter((s) => Object.keys(s.fields).length > 0).map((s) =>
-    `      ${s.id}: ` + fieldsOf(s.id).map(([k, f]) => `[--${fieldFlag(s.id, k, f)}${f.kind === 'boolean' ? '' : ' ' + placeholder(f)}]`).join(' '));
+    `      ${s.id}: ` + fieldsOf(s.id).map(([k, f]) => `[--${f.kind === 'boolean' ? '(no-)' : ''}${fieldFlag(s.id, k, f)}${f.kind === 'boolean' ? '' : ' ' + placeholder(f)}]`).join(' '));
   return lines.join('\n');
 }
 
@@ -55,6 +58,10 @@ export function applyMethodFlags(base: TrainConfig, values: Values): TrainConfig
   for (const [key, f] of fieldsOf(spec.id)) {
     const flag = fieldFlag(spec.id, key, f);
     if (values[flag] !== undefined) c[key] = parseValue(flag, f, values[flag]!);
+    if (f.kind === 'boolean' && values[`no-${flag}`]) {
+      if (values[flag]) throw new Error(`Use --${flag} or --no-${flag}, not both`);
+      c[key] = false;
+    }
   }
   const checked = spec.strictSchema.safeParse(c);
   if (!checked.success) {

@@ -26,6 +26,8 @@ export interface TrainerModel {
   packed?: Map<string, PackedWeight>;
   /** The model's tokenizer, for methods that read text at create (prompt tuning's init text). */
   tokenizer?: { encode(text: string): number[] };
+  /** A loaded adapter of cfg.method to continue training instead of a fresh one (owned by the trainer from here). */
+  initialState?: TrainableState;
 }
 
 /** Validation passes read at most this many batches (a fixed subset, so curves stay comparable), as nanoGPT's
@@ -90,7 +92,7 @@ export class Trainer {
       throw new Error(`${this.method.label} trains the base weights, which are stored packed (f16/int8) and frozen: load the model in float32 to use it`);
     }
     this.packed = model.packed;
-    this.state = this.method.create(model.config, model.weights, cfg, deriveSeed(cfg.seed, 0x10a), { tokenizer: model.tokenizer });
+    this.state = model.initialState ?? this.method.create(model.config, model.weights, cfg, deriveSeed(cfg.seed, 0x10a), { tokenizer: model.tokenizer });
     // Prompt and prefix tuning take positions before every example.
     this.seqLen = Math.min(cfg.seqLen, maxPositions(model.config) - adapterPositions(this.state.adapter));
     this.vars = this.state.variables;

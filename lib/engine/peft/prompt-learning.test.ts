@@ -28,7 +28,7 @@ const FAMILIES: [string, ModelConfig, () => WeightMap][] = [
 ];
 /** Each case: method id and its settings. */
 const CASES: [string, Record<string, unknown>][] = [
-  ['prompt', { numVirtualTokens: 3 }], ['prefix', { numVirtualTokens: 3 }], ['prefix', { numVirtualTokens: 2, prefixProjection: true, encoderHiddenSize: 5 }], ['adapter', { adapterSize: 3 }],
+  ['prompt', { numVirtualTokens: 3 }], ['prefix', { numVirtualTokens: 3, prefixProjection: false }], ['prefix', { numVirtualTokens: 2, prefixProjection: true, encoderHiddenSize: 5 }], ['adapter', { adapterSize: 3 }],
 ];
 
 const train = (id: string, c: Record<string, unknown>, over: Partial<TrainConfig> = {}): TrainConfig => tinyTrainConfig({ method: id as TrainConfig['method'], methodConfig: { [id]: c }, ...over });

@@ -17,8 +17,8 @@ export const PREFIX_FIELDS = {
     help: 'Learned key/value slots every layer attends to before the input; each takes one position.',
   },
   prefixProjection: {
-    kind: 'boolean', label: 'Reparametrise', flag: 'prefix-projection', default: false,
-    help: 'Train the prefix through a two-layer MLP (steadier, more parameters while training); saved projected.',
+    kind: 'boolean', label: 'Reparametrise', flag: 'prefix-projection', default: true,
+    help: 'Train the prefix through a two-layer MLP (far steadier; more parameters while training only); saved projected.',
   },
   encoderHiddenSize: {
     kind: 'number', label: 'MLP width', flag: 'prefix-encoder-hidden-size', default: 0, integer: true, min: 0, max: 65536,
