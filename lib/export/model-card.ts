@@ -29,7 +29,7 @@ export function modelCard(run: RunSummary, files: string[]): string {
   const lines = [
     '---',
     `base_model: ${run.baseModel}`,
-    isAdapter ? 'library_name: peft' : 'library_name: transformers',
+    isAdapter ? (spec.notPeft ? 'library_name: webtune-studio' : 'library_name: peft') : 'library_name: transformers',
     'tags:',
     '- webtune-studio',
     `- ${spec.cardTag}`,
@@ -38,11 +38,11 @@ export function modelCard(run: RunSummary, files: string[]): string {
     `# ${run.baseModel} fine-tuned with WebTune Studio`,
     '',
     isAdapter
-      ? `A ${spec.label} adapter for \`${run.baseModel}\`, trained in the browser with WebTune Studio. Load it with PEFT:`
+      ? `A ${spec.label} adapter for \`${run.baseModel}\`, trained in the browser with WebTune Studio. ${spec.notPeft ?? 'Load it with PEFT:'}`
       : `A fully fine-tuned copy of \`${run.baseModel}\`, trained in the browser with WebTune Studio. Load it with transformers:`,
     '',
-    '```python',
-    ...(isAdapter
+    ...(spec.notPeft ? [] : ['```python']),
+    ...(spec.notPeft ? [] : isAdapter
       ? [
           'from peft import PeftModel',
           'from transformers import AutoModelForCausalLM',
@@ -50,8 +50,7 @@ export function modelCard(run: RunSummary, files: string[]): string {
           'model = PeftModel.from_pretrained(base, "path/to/this/folder")',
         ]
       : ['from transformers import AutoModelForCausalLM, AutoTokenizer', 'model = AutoModelForCausalLM.from_pretrained("path/to/this/folder")']),
-    '```',
-    '',
+    ...(spec.notPeft ? [] : ['```', '']),
     '## Training',
     '',
     `| | |`,
