@@ -28,9 +28,9 @@ function OwnField({ formKey, field, testId }: { formKey: MethodFieldKey; field: 
     case 'modules':
       return <ModulesField formKey={formKey} field={field} testId={testId} />;
     case 'layers':
-      return <LayersField formKey={formKey} field={field} testId={testId} placeholder="every block" />;
+      return <DraftField formKey={formKey} field={field} testId={testId} placeholder="every block" />;
     case 'text':
-      return <LayersField formKey={formKey} field={field} testId={testId} placeholder="(none)" />;
+      return <DraftField formKey={formKey} field={field} testId={testId} placeholder="(none)" />;
   }
 }
 
@@ -41,7 +41,7 @@ function FlagField({ formKey, field, testId }: { formKey: MethodFieldKey; field:
 }
 
 /** A text input over the field's draft: layer lists ('0, 2') and free text. */
-function LayersField({ formKey, field, testId, placeholder }: { formKey: MethodFieldKey; field: MethodField; testId: string; placeholder: string }) {
+function DraftField({ formKey, field, testId, placeholder }: { formKey: MethodFieldKey; field: MethodField; testId: string; placeholder: string }) {
   const value = useStudio((s) => s.form.drafts[formKey] ?? '');
   const error = useStudio((s) => s.configErrors[formKey]);
   const actions = useActions();
