@@ -28,7 +28,9 @@ function OwnField({ formKey, field, testId }: { formKey: MethodFieldKey; field: 
     case 'modules':
       return <ModulesField formKey={formKey} field={field} testId={testId} />;
     case 'layers':
-      return <LayersField formKey={formKey} field={field} testId={testId} />;
+      return <DraftField formKey={formKey} field={field} testId={testId} placeholder="every block" />;
+    case 'text':
+      return <DraftField formKey={formKey} field={field} testId={testId} placeholder="(none)" />;
   }
 }
 
@@ -38,7 +40,8 @@ function FlagField({ formKey, field, testId }: { formKey: MethodFieldKey; field:
   return <Checkbox checked={on} onChange={(v) => actions.setFlag(formKey, v)} testId={testId} label={<span className="font-medium">{field.label}</span>} help={field.help} />;
 }
 
-function LayersField({ formKey, field, testId }: { formKey: MethodFieldKey; field: MethodField; testId: string }) {
+/** A text input over the field's draft: layer lists ('0, 2') and free text. */
+function DraftField({ formKey, field, testId, placeholder }: { formKey: MethodFieldKey; field: MethodField; testId: string; placeholder: string }) {
   const value = useStudio((s) => s.form.drafts[formKey] ?? '');
   const error = useStudio((s) => s.configErrors[formKey]);
   const actions = useActions();
@@ -46,7 +49,7 @@ function LayersField({ formKey, field, testId }: { formKey: MethodFieldKey; fiel
   return (
     <Field id={id} label={field.label} help={field.help} error={error}>
       <input
-        id={id} type="text" autoComplete="off" spellCheck={false} value={value} placeholder="every block"
+        id={id} type="text" autoComplete="off" spellCheck={false} value={value} placeholder={placeholder}
         onChange={(e) => actions.setField(formKey, e.target.value)}
         aria-invalid={error ? true : undefined} aria-describedby={error ? `${id}-error` : `${id}-help`}
         data-testid={testId} className={inputClass}

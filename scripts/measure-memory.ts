@@ -38,7 +38,7 @@ function trainConfig(c: ModelConfig, t: Target, checkpointing: boolean): TrainCo
 
 function plan(c: ModelConfig, cfg: TrainConfig) {
   const trainable = cfg.method === 'lora' ? countLoraParams(c, cfg.lora) : countParams(c);
-  return planMemory(planModelFor(c), { method: cfg.method, trainableParams: trainable, batchSize: cfg.batchSize, seqLen: cfg.seqLen, checkpointing: cfg.checkpointing }, { budgetBytes: Infinity });
+  return planMemory(planModelFor(c), { method: cfg.method === 'lora' ? 'lora' : 'full', trainableParams: trainable, batchSize: cfg.batchSize, seqLen: cfg.seqLen, checkpointing: cfg.checkpointing }, { budgetBytes: Infinity });
 }
 
 async function main() {

@@ -1,4 +1,5 @@
-// `cli logits` and `cli tokenize`: what a model folder (optionally with a LoRA adapter) computes for given tokens
+// `cli logits` and `cli tokenize`: what a model folder (optionally through an adapter of any registered method; rows
+// of the input tokens only, never prompt tuning's virtual ones) computes for given tokens
 // or text, as JSON, so other implementations (PyTorch, llama.cpp) can be compared against the engine.
 import * as tf from '@tensorflow/tfjs';
 import { basename, resolve } from 'node:path';

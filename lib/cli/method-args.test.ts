@@ -26,8 +26,13 @@ describe('method flags', () => {
   it('names the flag whose value the schema rejects, and the methods --method takes', () => {
     expect(() => applyMethodFlags(defaultTrainConfig('lora'), { 'lora-r': '0' })).toThrow(/^--lora-r: /);
     expect(() => applyMethodFlags(defaultTrainConfig('lora'), { 'lora-dropout': 'x' })).toThrow(/--lora-dropout must be a number/);
-    expect(() => checkMethod('dpo')).toThrow('--method must be lora or full, got "dpo"');
+    expect(() => checkMethod('dpo')).toThrow(/^--method must be lora, full, .* or \w+, got "dpo"$/);
     expect(applyMethodFlags(defaultTrainConfig('full'), { 'lora-r': '4' }).lora.r).toBe(8); // not the chosen method's flag
+    // A default-on flag turns off with --no-<flag>; both at once are refused.
+    expect(applyMethodFlags(defaultTrainConfig('prefix'), { 'no-prefix-projection': true }).methodConfig?.prefix).toMatchObject({ prefixProjection: false });
+    expect(applyMethodFlags(defaultTrainConfig('prefix'), { 'prefix-projection': true, 'num-virtual-tokens': '4' }).methodConfig?.prefix).toEqual({ numVirtualTokens: 4, prefixProjection: true, encoderHiddenSize: 0 });
+    expect(() => applyMethodFlags(defaultTrainConfig('prefix'), { 'prefix-projection': true, 'no-prefix-projection': true })).toThrow(/not both/);
+    expect(applyMethodFlags(defaultTrainConfig('prompt'), { 'prompt-init-text': 'Classify:' }).methodConfig?.prompt).toEqual({ numVirtualTokens: 16, initText: 'Classify:' });
   });
 
   it('fits module lists not given to the model: Llama gets its attention projections, GPT-2 keeps the defaults', () => {
@@ -45,8 +50,8 @@ describe('method flags', () => {
 describe('--adapter folders', () => {
   it('refuses a peft_type the registry does not run, by name', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'adapter-'));
-    await writeFile(join(dir, 'adapter_config.json'), JSON.stringify({ peft_type: 'PREFIX_TUNING' }));
+    await writeFile(join(dir, 'adapter_config.json'), JSON.stringify({ peft_type: 'LOHA' }));
     const c = tinyConfig();
-    await expect(loadAdapterFolder(dir, c, new Map())).rejects.toThrow(/"PREFIX_TUNING" are not supported/);
+    await expect(loadAdapterFolder(dir, c, new Map())).rejects.toThrow(/"LOHA" are not supported/);
   });
 });

@@ -14,7 +14,10 @@ const fieldsOf = (id: string) => Object.entries(methodSpec(id).fields);
 export function methodOptions(): Record<string, Option> {
   const out: Record<string, Option> = {};
   for (const spec of METHOD_SPECS) {
-    for (const [key, f] of fieldsOf(spec.id)) out[fieldFlag(spec.id, key, f)] = f.kind === 'boolean' ? { type: 'boolean' } : { type: 'string' };
+    for (const [key, f] of fieldsOf(spec.id)) {
+      out[fieldFlag(spec.id, key, f)] = f.kind === 'boolean' ? { type: 'boolean' } : { type: 'string' };
+      if (f.kind === 'boolean') out[`no-${fieldFlag(spec.id, key, f)}`] = { type: 'boolean' }; // turns off a default-on flag
+    }
   }
   return out;
 }
@@ -22,12 +25,13 @@ export function methodOptions(): Record<string, Option> {
 /** One usage line per method with flags: `--lora-r N --lora-alpha X ...`. */
 export function methodUsage(): string {
   const lines = METHOD_SPECS.filter((s) => Object.keys(s.fields).length > 0).map((s) =>
-    `      ${s.id}: ` + fieldsOf(s.id).map(([k, f]) => `[--${fieldFlag(s.id, k, f)}${f.kind === 'boolean' ? '' : ' ' + placeholder(f)}]`).join(' '));
+    `      ${s.id}: ` + fieldsOf(s.id).map(([k, f]) => `[--${f.kind === 'boolean' ? '(no-)' : ''}${fieldFlag(s.id, k, f)}${f.kind === 'boolean' ? '' : ' ' + placeholder(f)}]`).join(' '));
   return lines.join('\n');
 }
 
 function placeholder(f: MethodField): string {
   if (f.kind === 'modules') return f.choices ? 'a,b,...|preset' : 'a,b,...';
+  if (f.kind === 'text') return '"..."';
   return f.kind === 'number' ? (f.integer ? 'N' : 'X') : '0,1,...';
 }
 
@@ -40,6 +44,7 @@ export function checkMethod(v: string | undefined): Method {
 function parseValue(flag: string, f: MethodField, raw: string | boolean): FieldValue {
   if (f.kind === 'boolean') return raw === true;
   const text = String(raw);
+  if (f.kind === 'text') return text;
   if (f.kind === 'modules') return text.split(',').map((t) => t.trim()).filter(Boolean);
   const nums = text.split(',').map((t) => Number(t.trim()));
   if (nums.some((n) => !Number.isFinite(n))) throw new Error(`--${flag} must be ${f.kind === 'layers' ? 'a comma-separated list of numbers' : 'a number'}, got "${text}"`);
@@ -53,6 +58,10 @@ export function applyMethodFlags(base: TrainConfig, values: Values): TrainConfig
   for (const [key, f] of fieldsOf(spec.id)) {
     const flag = fieldFlag(spec.id, key, f);
     if (values[flag] !== undefined) c[key] = parseValue(flag, f, values[flag]!);
+    if (f.kind === 'boolean' && values[`no-${flag}`]) {
+      if (values[flag]) throw new Error(`Use --${flag} or --no-${flag}, not both`);
+      c[key] = false;
+    }
   }
   const checked = spec.strictSchema.safeParse(c);
   if (!checked.success) {

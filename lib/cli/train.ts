@@ -21,10 +21,12 @@ import type { ChatTemplate } from '../data/chat-template';
 import { exportRun } from '../export/run-export';
 import { checkChoice, readDataFile, SHAPES, TEMPLATES } from './data-args';
 import { fsSource } from './fs-source';
+import { adapterMethodOf, loadAdapterFolder } from './generate';
 import { initNodeBackend } from './node-backend';
 import { runPlanFor, WASM_HEAP_BYTES } from './plan';
 
-export const TRAIN_USAGE = `train --model <dir> --data <file> --method ${METHOD_IDS.join('|')}|dpo|ipo|simpo|orpo|kto|reward --steps N --out <dir>
+export const TRAIN_USAGE = `train --model <dir> --data <file> (--method ${METHOD_IDS.join('|')}|dpo|ipo|simpo|orpo|kto|reward | --adapter <dir>) --steps N --out <dir>
+      (--adapter continues training a saved adapter folder of any method; the folder names the method)
       [--batch B] [--seq-len T] [--lr X] [--seed S] and the method's own flags:
 ${methodUsage()}
 ${OBJECTIVE_USAGE}
@@ -44,11 +46,11 @@ function num(v: string | undefined, name: string, int = true): number | undefine
   return x;
 }
 
-function parse(argv: string[]) {
+async function parse(argv: string[]) {
   const { values } = parseArgs({
     args: argv,
     options: {
-      model: { type: 'string' }, data: { type: 'string' }, method: { type: 'string', default: 'lora' },
+      model: { type: 'string' }, data: { type: 'string' }, method: { type: 'string' }, adapter: { type: 'string' },
       steps: { type: 'string' }, batch: { type: 'string' }, 'seq-len': { type: 'string' }, lr: { type: 'string' },
       ...methodOptions(), ...objectiveOptions(), seed: { type: 'string' },
       'val-ratio': { type: 'string' }, 'val-data': { type: 'string' }, backend: { type: 'string', default: 'auto' }, out: { type: 'string' },
@@ -59,7 +61,10 @@ function parse(argv: string[]) {
   });
   for (const req of ['model', 'data', 'out'] as const) if (!values[req]) throw new Error(`--${req} is required\n\n${TRAIN_USAGE}`);
   if (!['auto', 'wasm', 'cpu'].includes(values.backend!)) throw new Error('--backend must be wasm or cpu');
-  const { method, objective } = parseObjective(values);
+  // --adapter continues a saved adapter: its folder names the method.
+  const resumed = values.adapter ? (await adapterMethodOf(resolve(values.adapter))).id : undefined;
+  if (resumed && values.method && values.method !== resumed) throw new Error(`--adapter ${values.adapter} holds a ${resumed} adapter; leave out --method ${values.method}`);
+  const { method, objective } = parseObjective(values.method === undefined && resumed ? { ...values, method: resumed } : values);
   const base = defaultTrainConfig(method);
   const cfg: TrainConfig = applyMethodFlags({
     ...base,
@@ -79,7 +84,7 @@ function parse(argv: string[]) {
 }
 
 export async function runTrain(argv: string[]): Promise<void> {
-  const { values, cfg: parsed, data: dataOpts, valRatio } = parse(argv);
+  const { values, cfg: parsed, data: dataOpts, valRatio } = await parse(argv);
   let cfg = parsed;
   const log = (o: object, text: string) => (values.json ? console.log(JSON.stringify(o)) : console.log(text));
   const backend = await initNodeBackend(values.backend as 'auto' | 'wasm' | 'cpu');
@@ -112,7 +117,8 @@ export async function runTrain(argv: string[]): Promise<void> {
   }
   let last = { loss: NaN, tokens: 0, step: 0 };
   let valLoss: number | undefined;
-  const trainer = new Trainer(model, enc.examples, val.examples, cfg, {
+  const initialState = values.adapter ? await loadAdapterFolder(resolve(values.adapter), model.config, model.weights) : undefined;
+  const trainer = new Trainer({ ...model, initialState }, enc.examples, val.examples, cfg, {
     onStep: (m) => {
       last = m;
       log({ event: 'step', step: m.step, loss: m.loss, lr: m.lr, gradNorm: m.gradNorm, tokensPerSec: m.tokensPerSec, ...metricFields(m.metrics) },

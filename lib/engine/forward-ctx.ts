@@ -1,6 +1,6 @@
-// What one forward pass carries through any architecture (weights, LoRA, dropout in effect, seeds that give every
-// dropout site its own mask), and the small pieces gpt2.ts and llama.ts share: weight lookup, dropout, masks, and
-// runBlock, which runs a transformer block plainly or checkpointed.
+// What one forward pass carries through any architecture (weights, the adapter, dropout in effect, seeds that give
+// every dropout site its own mask, a KV cache), and the small pieces gpt2.ts and llama.ts share: weight lookup,
+// dropout, the linear and block-output hooks, and runBlock, which runs a transformer block plainly or checkpointed.
 import * as tf from '@tensorflow/tfjs';
 import { checkpointed } from './checkpoint';
 import { packedMatMul } from './kernels/packed-matmul-webgpu';
@@ -8,6 +8,7 @@ import type { PackedWeight } from './packed-weights';
 import type { Adapter } from './peft/types';
 import { deriveSeed } from './random';
 import type { Segments } from './segments';
+import type { KvCache } from './sequence';
 import type { WeightMap } from './types';
 
 export interface ForwardOptions {
@@ -24,6 +25,10 @@ export interface ForwardOptions {
   // Frozen linear weights stored packed (f16 or int8), keyed by module path ('h.0.attn.c_attn'): these layers read
   // them instead of the float32 weight in the map (packLinears in packed-weights.ts). Adapter methods only.
   packed?: Map<string, PackedWeight>;
+  // Generation: keys and values of earlier calls (sequence.ts). An empty cache is filled by this pass (with the
+  // adapter's prefix and virtual rows first); a filled one is the past of this pass, whose tokens take positions
+  // cache.length.. and are appended. Inference only (not with segments or checkpointing).
+  cache?: KvCache;
 }
 
 /** What one forward pass needs. `site` numbers the dropout sites within one block (or outside all blocks), and
@@ -38,11 +43,14 @@ export interface Ctx<C> {
   site: number;
   checkpoint: boolean;
   packed?: Map<string, PackedWeight>;
+  cache?: KvCache;
 }
 
 export function makeCtx<C>(c: C, w: WeightMap, opts: ForwardOptions): Ctx<C> {
   const training = opts.training ?? false;
+  if (opts.cache && opts.checkpointing) throw new Error('A KV cache is for inference: it cannot be used with gradient checkpointing');
   return {
+    cache: opts.cache,
     c, w, adapter: opts.adapter, seed: opts.seed ?? 0, site: 0, checkpoint: opts.checkpointing ?? false, packed: opts.packed,
     p: training ? (opts.dropout ?? 0) : 0,
     training,
@@ -100,12 +108,14 @@ export function linearHook<C>(ctx: Ctx<C>, x: tf.Tensor2D, y: tf.Tensor2D, path:
   return ctx.adapter.linear(path, x, y, { training: ctx.training, nextSeed: () => nextSeed(ctx) });
 }
 
-/** Additive causal mask [T, T]: 0 where key j <= query i, -1e9 above the diagonal (exp underflows to 0). */
-export function causalMask(T: number): tf.Tensor2D {
-  const m = new Float32Array(T * T);
-  for (let i = 0; i < T; i++) for (let j = i + 1; j < T; j++) m[i * T + j] = -1e9;
-  return tf.tensor2d(m, [T, T]);
+/** The block-output hook: sublayer `sublayer` of block `layer` gives h [N, C]; the adapter may change it
+ * (bottleneck adapters), else h itself. */
+export function blockOutputHook<C>(ctx: Ctx<C>, layer: number, sublayer: 'attn' | 'mlp', h: tf.Tensor2D): tf.Tensor2D {
+  if (!ctx.adapter?.blockOutput) return h;
+  return ctx.adapter.blockOutput(layer, sublayer, h, { training: ctx.training, nextSeed: () => nextSeed(ctx) });
 }
+
+export { causalMask } from './sequence';
 
 /** logits = h @ W^T for an output embedding W [V, C]; h [B, T, C] -> [B, T, V]. */
 export function lmHead(h: tf.Tensor3D, W: tf.Tensor): tf.Tensor3D {

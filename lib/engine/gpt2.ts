@@ -2,9 +2,9 @@
 // learned positions, pre-LayerNorm blocks, gelu_new MLP, causal attention, lm_head tied to wte.
 import * as tf from '@tensorflow/tfjs';
 import { embeddingLookup } from './embedding';
-import { baseLinear, causalMask, dropout, lmHead, linearHook, makeCtx, runBlock, weight, type Ctx as FCtx, type ForwardOptions } from './forward-ctx';
+import { baseLinear, blockOutputHook, dropout, lmHead, linearHook, makeCtx, runBlock, weight, type Ctx as FCtx, type ForwardOptions } from './forward-ctx';
 import { gpt2ParamShapes } from './params';
-import { packedAttention } from './segments';
+import { inputRows, keysValues, sequencePlan, withVirtualRows, type SeqPlan } from './sequence';
 import { mulberry32, normalArray } from './random';
 import type { Gpt2Config, WeightMap } from './types';
 
@@ -43,51 +43,56 @@ function linear(ctx: Ctx, x: tf.Tensor2D, path: string): tf.Tensor2D {
   return linearHook(ctx, x, y, path);
 }
 
-/** Multi-head causal self-attention; x [N, C] with N = B*T; mask [T, T] or [B, 1, T, T] (packed), additive. */
-function attention(ctx: Ctx, x: tf.Tensor2D, i: number, B: number, T: number, mask: tf.Tensor): tf.Tensor2D {
+/** Multi-head causal self-attention; x [N, C] with N = B*L rows; keys over the plan's past slots and the rows;
+ * mask [L, P+L] or [B, 1, L, P+L] (packed), additive. */
+function attention(ctx: Ctx, x: tf.Tensor2D, i: number, plan: SeqPlan, mask: tf.Tensor): tf.Tensor2D {
+  const { B, L } = plan;
   const C = ctx.c.n_embd;
   const H = ctx.c.n_head;
   const D = C / H;
   const qkv = linear(ctx, x, `h.${i}.attn.c_attn`); // [N, 3C]
-  const heads = (t: tf.Tensor) => tf.transpose(tf.reshape(t, [B, T, H, D]), [0, 2, 1, 3]); // [B, H, T, D]
-  const [q, k, v] = tf.split(qkv, 3, 1).map(heads);
+  const heads = (t: tf.Tensor) => tf.transpose(tf.reshape(t, [B, L, H, D]), [0, 2, 1, 3]) as tf.Tensor4D; // [B, H, L, D]
+  const [q, k0, v0] = tf.split(qkv, 3, 1).map(heads);
+  const { k, v } = keysValues(ctx.adapter, plan, i, k0, v0, ctx.cache); // [B, H, P+L, D]
   // HF: scores / sqrt(D) unless scale_attn_weights is false, and / (layer + 1) with scale_attn_by_inverse_layer_idx.
   const scale = (ctx.c.scale_attn_weights === false ? 1 : 1 / Math.sqrt(D)) / (ctx.c.scale_attn_by_inverse_layer_idx ? i + 1 : 1);
-  const scores = tf.add(tf.mul(tf.matMul(q, k, false, true), scale), mask); // [B, H, T, T]
+  const scores = tf.add(tf.mul(tf.matMul(q, k, false, true), scale), mask); // [B, H, L, P+L]
   const att = dropout(ctx, tf.softmax(scores, -1));
-  const y: tf.Tensor2D = tf.reshape(tf.transpose(tf.matMul(att, v), [0, 2, 1, 3]), [B * T, C]); // [N, C]
-  return dropout(ctx, linear(ctx, y, `h.${i}.attn.c_proj`));
+  const y: tf.Tensor2D = tf.reshape(tf.transpose(tf.matMul(att, v), [0, 2, 1, 3]), [B * L, C]); // [N, C]
+  return blockOutputHook(ctx, i, 'attn', dropout(ctx, linear(ctx, y, `h.${i}.attn.c_proj`)));
 }
 
 function mlp(ctx: Ctx, x: tf.Tensor2D, i: number): tf.Tensor2D {
   const act = ACTIVATIONS[ctx.c.activation_function ?? 'gelu_new'];
   if (!act) throw new Error(`GPT-2 activation_function "${ctx.c.activation_function}" is not supported (${GPT2_ACTIVATIONS.join(', ')})`);
   const h = act(linear(ctx, x, `h.${i}.mlp.c_fc`)) as tf.Tensor2D; // [N, I], I = n_inner or 4C
-  return dropout(ctx, linear(ctx, h, `h.${i}.mlp.c_proj`)); // [N, C]
+  return blockOutputHook(ctx, i, 'mlp', dropout(ctx, linear(ctx, h, `h.${i}.mlp.c_proj`))); // [N, C]
 }
 
-function block(ctx: Ctx, x: tf.Tensor2D, i: number, B: number, T: number, mask: tf.Tensor): tf.Tensor2D {
+function block(ctx: Ctx, x: tf.Tensor2D, i: number, plan: SeqPlan, mask: tf.Tensor): tf.Tensor2D {
   const eps = ctx.c.layer_norm_epsilon;
   const ln = (t: tf.Tensor2D, n: string) => layerNorm(t, weight(ctx, `h.${i}.${n}.weight`), weight(ctx, `h.${i}.${n}.bias`), eps) as tf.Tensor2D;
-  const a = tf.add(x, attention(ctx, ln(x, 'ln_1'), i, B, T, mask)) as tf.Tensor2D;
+  const a = tf.add(x, attention(ctx, ln(x, 'ln_1'), i, plan, mask)) as tf.Tensor2D;
   return tf.add(a, mlp(ctx, ln(a, 'ln_2'), i)) as tf.Tensor2D;
 }
 
-/** Final hidden states after ln_f; ids [B, T] int32 -> [B, T, C]. */
+/** Final hidden states after ln_f of the input tokens; ids [B, T] int32 -> [B, T, C]. With a prompt-tuning
+ * adapter its virtual rows run first; with a prefix or a filled cache the tokens start at position P. */
 export function gpt2Hidden(config: Gpt2Config, weights: WeightMap, ids: tf.Tensor2D, opts: ForwardOptions = {}): tf.Tensor3D {
   const [B, T] = ids.shape;
   const C = config.n_embd;
-  if (T > config.n_positions) throw new Error(`Sequence of ${T} tokens is longer than the model's ${config.n_positions} positions`);
   const ctx: Ctx = makeCtx(config, weights, opts);
-  const tok = embeddingLookup(weight(ctx, 'wte.weight'), ids); // [B, T, C]
-  const packed = opts.segments ? packedAttention(opts.segments, B, T) : null;
-  // Packed rows gather each token's position embedding by its position in its example: [B, T, C].
-  const pos = packed ? embeddingLookup(weight(ctx, 'wpe.weight'), packed.positions) : tf.slice(weight(ctx, 'wpe.weight'), [0, 0], [T, C]); // [T, C]
-  let x = dropout(ctx, tf.reshape(tf.add(tok, pos), [B * T, C]) as tf.Tensor2D); // [N, C]
-  const mask = packed ? packed.mask : causalMask(T);
-  for (let i = 0; i < config.n_layer; i++) x = runBlock(ctx, i, `h.${i}.`, x, [mask], (c, xi, [m]) => block(c, xi, i, B, T, m));
-  const h = layerNorm(x, weight(ctx, 'ln_f.weight'), weight(ctx, 'ln_f.bias'), config.layer_norm_epsilon);
-  return tf.reshape(h, [B, T, C]);
+  const plan = sequencePlan(opts.adapter, B, T, opts.segments, opts.cache);
+  const { L, past } = plan;
+  if (past + L > config.n_positions) throw new Error(`Sequence of ${past + L} positions (${T} tokens after ${past + plan.virtual} adapter or cached ones) is longer than the model's ${config.n_positions} positions`);
+  const tok = withVirtualRows(opts.adapter, plan, embeddingLookup(weight(ctx, 'wte.weight'), ids) as tf.Tensor3D); // [B, L, C]
+  // Packed rows gather each token's position embedding by its position in its example: [B, L, C].
+  const pos = plan.positions ? embeddingLookup(weight(ctx, 'wpe.weight'), plan.positions) : tf.slice(weight(ctx, 'wpe.weight'), [past, 0], [L, C]); // [L, C]
+  let x = dropout(ctx, tf.reshape(tf.add(tok, pos), [B * L, C]) as tf.Tensor2D); // [N, C]
+  for (let i = 0; i < config.n_layer; i++) x = runBlock(ctx, i, `h.${i}.`, x, [plan.mask], (c, xi, [m]) => block(c, xi, i, plan, m));
+  if (opts.cache) opts.cache.length = past + L;
+  const h = layerNorm(x, weight(ctx, 'ln_f.weight'), weight(ctx, 'ln_f.bias'), config.layer_norm_epsilon) as tf.Tensor2D;
+  return inputRows(h, plan);
 }
 
 /** Logits [B, T, V] for ids [B, T] (int32). */

@@ -2,11 +2,11 @@
 // (rotate_half layout, tables from rope.ts), grouped-query causal attention, SwiGLU MLP, tied or separate lm_head.
 import * as tf from '@tensorflow/tfjs';
 import { embeddingLookup } from './embedding';
-import { baseLinear, causalMask, dropout, lmHead, linearHook, makeCtx, runBlock, weight, type Ctx as FCtx, type ForwardOptions } from './forward-ctx';
+import { baseLinear, blockOutputHook, dropout, lmHead, linearHook, makeCtx, runBlock, weight, type Ctx as FCtx, type ForwardOptions } from './forward-ctx';
 import { llamaParamShapes } from './params';
 import { mulberry32, normalArray } from './random';
 import { ropeTables } from './rope';
-import { packedAttention } from './segments';
+import { inputRows, keysValues, sequencePlan, withVirtualRows, type SeqPlan } from './sequence';
 import type { LlamaConfig, WeightMap } from './types';
 
 type Ctx = FCtx<LlamaConfig>;
@@ -33,30 +33,32 @@ function linear(ctx: Ctx, x: tf.Tensor2D, path: string): tf.Tensor2D {
 }
 
 export interface Shape {
-  B: number;
-  T: number;
-  mask: tf.Tensor; // additive: [T, T] causal, or [B, 1, T, T] causal and same-segment (packed)
-  cos: tf.Tensor; // [T, D], or [B, 1, T, D] gathered per token position (packed)
+  plan: SeqPlan; // rows L (virtual + input), past slots P
+  mask: tf.Tensor; // additive: [L, P+L] causal, or [B, 1, L, P+L] causal and same-segment (packed)
+  cos: tf.Tensor; // [L, D] for positions P..P+L-1, or [B, 1, L, D] gathered per token position (packed)
   sin: tf.Tensor;
 }
 
-/** Grouped-query causal attention; x [N, C]. Query heads h*rep..h*rep+rep-1 share key/value head h. */
+/** Grouped-query causal attention; x [N, C] with N = B*L. Query heads h*rep..h*rep+rep-1 share key/value head h;
+ * keys run over the past slots (prefix or cache, already as stored) and the rows. */
 function attention(ctx: Ctx, x: tf.Tensor2D, i: number, s: Shape): tf.Tensor2D {
-  const { B, T } = s;
+  const { B, L, past } = s.plan;
+  const S = past + L;
   const H = ctx.c.num_attention_heads, KV = ctx.c.num_key_value_heads, D = ctx.c.head_dim;
   const rep = H / KV;
   const p = `model.layers.${i}.self_attn.`;
-  const heads = (t: tf.Tensor, n: number) => tf.transpose(tf.reshape(t, [B, T, n, D]), [0, 2, 1, 3]) as tf.Tensor4D;
-  const q = applyRope(heads(linear(ctx, x, p + 'q_proj'), H), s.cos, s.sin); // [B, H, T, D]
-  const k = applyRope(heads(linear(ctx, x, p + 'k_proj'), KV), s.cos, s.sin); // [B, KV, T, D]
-  const v = heads(linear(ctx, x, p + 'v_proj'), KV); // [B, KV, T, D]
+  const heads = (t: tf.Tensor, n: number) => tf.transpose(tf.reshape(t, [B, L, n, D]), [0, 2, 1, 3]) as tf.Tensor4D;
+  const q = applyRope(heads(linear(ctx, x, p + 'q_proj'), H), s.cos, s.sin); // [B, H, L, D]
+  const k0 = applyRope(heads(linear(ctx, x, p + 'k_proj'), KV), s.cos, s.sin); // [B, KV, L, D]
+  const v0 = heads(linear(ctx, x, p + 'v_proj'), KV); // [B, KV, L, D]
+  const { k, v } = keysValues(ctx.adapter, s.plan, i, k0, v0, ctx.cache); // [B, KV, S, D]
   // Fold each group's query heads into the time axis so one batched matmul serves them without repeating k, v.
-  const qg = tf.reshape(q, [B, KV, rep * T, D]);
-  const raw = tf.reshape(tf.matMul(qg, k, false, true), [B, H, T, T]); // [B, H, T, T]
+  const qg = tf.reshape(q, [B, KV, rep * L, D]);
+  const raw = tf.reshape(tf.matMul(qg, k, false, true), [B, H, L, S]); // [B, H, L, S]
   const att = dropout(ctx, tf.softmax(tf.add(tf.mul(raw, 1 / Math.sqrt(D)), s.mask), -1));
-  const y = tf.matMul(tf.reshape(att, [B, KV, rep * T, T]), v); // [B, KV, rep*T, D]
-  const merged = tf.reshape(tf.transpose(tf.reshape(y, [B, H, T, D]), [0, 2, 1, 3]), [B * T, H * D]) as tf.Tensor2D;
-  return dropout(ctx, linear(ctx, merged, p + 'o_proj')); // [N, C]
+  const y = tf.matMul(tf.reshape(att, [B, KV, rep * L, S]), v); // [B, KV, rep*L, D]
+  const merged = tf.reshape(tf.transpose(tf.reshape(y, [B, H, L, D]), [0, 2, 1, 3]), [B * L, H * D]) as tf.Tensor2D;
+  return blockOutputHook(ctx, i, 'attn', dropout(ctx, linear(ctx, merged, p + 'o_proj'))); // [N, C]
 }
 
 /** SwiGLU: down(silu(gate(x)) * up(x)); x [N, C] -> [N, C]. */
@@ -64,7 +66,7 @@ function mlp(ctx: Ctx, x: tf.Tensor2D, i: number): tf.Tensor2D {
   const p = `model.layers.${i}.mlp.`;
   const g = linear(ctx, x, p + 'gate_proj'); // [N, I]
   const h = tf.mul(tf.mul(g, tf.sigmoid(g)), linear(ctx, x, p + 'up_proj')) as tf.Tensor2D;
-  return dropout(ctx, linear(ctx, h, p + 'down_proj'));
+  return blockOutputHook(ctx, i, 'mlp', dropout(ctx, linear(ctx, h, p + 'down_proj')));
 }
 
 function block(ctx: Ctx, x: tf.Tensor2D, i: number, s: Shape): tf.Tensor2D {
@@ -74,29 +76,42 @@ function block(ctx: Ctx, x: tf.Tensor2D, i: number, s: Shape): tf.Tensor2D {
   return tf.add(a, mlp(ctx, rmsNorm(a, weight(ctx, p + 'post_attention_layernorm.weight'), eps) as tf.Tensor2D, i)) as tf.Tensor2D;
 }
 
-/** Mask and rotary tables: plain causal over positions 0..T-1, or per packed segment when opts.segments is set.
- * (Exported for tests: RoPE scores depend only on relative positions, so logits alone cannot show a restart.) */
+/** Mask and rotary tables of a pass: positions P..P+L-1 after the plan's past slots, or per packed segment when
+ * opts.segments is set. (Exported for tests: RoPE scores depend only on relative positions, so logits alone cannot
+ * show a restart.) */
 export function attentionShape(config: LlamaConfig, B: number, T: number, opts: ForwardOptions): Shape {
   const D = config.head_dim;
-  const tables = ropeTables(T, D, config.rope_theta, config.rope_scaling); // [T, D] each
-  if (!opts.segments) return { B, T, mask: causalMask(T), ...tables };
-  const { mask, positions } = packedAttention(opts.segments, B, T);
-  const perToken = (t: tf.Tensor2D) => tf.reshape(tf.gather(t, positions), [B, 1, T, D]); // [B, 1, T, D]
-  return { B, T, mask, cos: perToken(tables.cos), sin: perToken(tables.sin) };
+  const plan = sequencePlan(opts.adapter, B, T, opts.segments, opts.cache);
+  const { L, past } = plan;
+  const positions = plan.positions; // packed: each below past + L
+  const tables = ropeTables(past + L, D, config.rope_theta, config.rope_scaling); // [P+L, D] each
+  if (!positions) {
+    if (past === 0) return { plan, mask: plan.mask, ...tables };
+    const rows = (t: tf.Tensor2D) => tf.slice(t, [past, 0], [L, D]);
+    const out = { plan, mask: plan.mask, cos: rows(tables.cos), sin: rows(tables.sin) };
+    tf.dispose([tables.cos, tables.sin]);
+    return out;
+  }
+  const perToken = (t: tf.Tensor2D) => tf.reshape(tf.gather(t, positions), [B, 1, L, D]); // [B, 1, L, D]
+  return { plan, mask: plan.mask, cos: perToken(tables.cos), sin: perToken(tables.sin) };
 }
 
-/** Final hidden states after model.norm; ids [B, T] int32 -> [B, T, C]. */
+/** Final hidden states after model.norm of the input tokens; ids [B, T] int32 -> [B, T, C]. With a prompt-tuning
+ * adapter its virtual rows run first; with a prefix or a filled cache the tokens start at position P. */
 export function llamaHidden(config: LlamaConfig, weights: WeightMap, ids: tf.Tensor2D, opts: ForwardOptions = {}): tf.Tensor3D {
   const [B, T] = ids.shape;
   const C = config.hidden_size;
-  if (T > config.max_position_embeddings) throw new Error(`Sequence of ${T} tokens is longer than the model's ${config.max_position_embeddings} positions`);
   const ctx = makeCtx(config, weights, opts);
-  let x = dropout(ctx, tf.reshape(embeddingLookup(weight(ctx, 'model.embed_tokens.weight'), ids), [B * T, C]) as tf.Tensor2D); // [N, C]
   const s = attentionShape(config, B, T, opts);
+  const { L, past, virtual } = s.plan;
+  if (past + L > config.max_position_embeddings) throw new Error(`Sequence of ${past + L} positions (${T} tokens after ${past + virtual} adapter or cached ones) is longer than the model's ${config.max_position_embeddings} positions`);
+  const tok = withVirtualRows(opts.adapter, s.plan, embeddingLookup(weight(ctx, 'model.embed_tokens.weight'), ids) as tf.Tensor3D); // [B, L, C]
+  let x = dropout(ctx, tf.reshape(tok, [B * L, C]) as tf.Tensor2D); // [N, C]
   for (let i = 0; i < config.num_hidden_layers; i++) {
-    x = runBlock(ctx, i, `model.layers.${i}.`, x, [s.mask, s.cos, s.sin], (c, xi, [mask, cos, sin]) => block(c, xi, i, { B, T, mask, cos, sin }));
+    x = runBlock(ctx, i, `model.layers.${i}.`, x, [s.mask, s.cos, s.sin], (c, xi, [mask, cos, sin]) => block(c, xi, i, { plan: s.plan, mask, cos, sin }));
   }
-  return tf.reshape(rmsNorm(x, weight(ctx, 'model.norm.weight'), config.rms_norm_eps), [B, T, C]);
+  if (opts.cache) opts.cache.length = past + L;
+  return inputRows(rmsNorm(x, weight(ctx, 'model.norm.weight'), config.rms_norm_eps) as tf.Tensor2D, s.plan);
 }
 
 /** The output embedding [V, C]: lm_head, or embed_tokens when tied. */

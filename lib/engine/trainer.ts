@@ -15,6 +15,7 @@ import type { PeftMethod } from './peft/method';
 import type { PeftFiles, TrainableState } from './peft/types';
 import { deriveSeed } from './random';
 import { learningRateAt } from './schedule';
+import { adapterPositions } from './sequence';
 import { isGpt2, maxPositions, type Example, type HostTensor, type ModelConfig, type TrainConfig, type TrainerEvents, type TrainResult, type WeightMap } from './types';
 
 export { BatchSampler, LENGTH_BUCKET, makeBatch, type Batch } from './batch';
@@ -25,6 +26,10 @@ export interface TrainerModel {
   /** Frozen block linears stored packed (packLinears), read instead of their float32 weights; not owned. Adapter
    * methods only: a packed weight cannot be trained. */
   packed?: Map<string, PackedWeight>;
+  /** The model's tokenizer, for methods that read text at create (prompt tuning's init text). */
+  tokenizer?: { encode(text: string): number[] };
+  /** A loaded adapter of cfg.method to continue training instead of a fresh one (owned by the trainer from here). */
+  initialState?: TrainableState;
 }
 
 /** Validation passes read at most this many batches (a fixed subset, so curves stay comparable), as nanoGPT's
@@ -87,7 +92,6 @@ export class Trainer {
     validate(cfg, model.config, train);
     this.cfg = cfg;
     this.config = model.config;
-    this.seqLen = Math.min(cfg.seqLen, maxPositions(model.config));
     this.method = peftMethod(cfg.method);
     if (model.packed?.size && this.method.exports !== 'adapter') {
       throw new Error(`${this.method.label} trains the base weights, which are stored packed (f16/int8) and frozen: load the model in float32 to use it`);
@@ -102,7 +106,9 @@ export class Trainer {
       this.objective.dispose?.();
       throw e;
     }
-    this.state = this.method.create(model.config, model.weights, cfg, deriveSeed(cfg.seed, 0x10a));
+    this.state = model.initialState ?? this.method.create(model.config, model.weights, cfg, deriveSeed(cfg.seed, 0x10a), { tokenizer: model.tokenizer });
+    // Prompt and prefix tuning take positions before every example.
+    this.seqLen = Math.min(cfg.seqLen, maxPositions(model.config) - adapterPositions(this.state.adapter));
     this.vars = [...this.state.variables, ...(this.objective.heads?.values() ?? [])];
     this.opt = new AdamW(this.vars, cfg);
     this.models = this.objectiveRun(model);

@@ -25,6 +25,14 @@ describe('export bundles', () => {
     const card = strFromU8(files['tiny-lora/README.md']);
     expect(card).toContain('base_model: tiny');
     expect(card).toContain('2.5000 at step 1, 1.2500 at the last step');
+    expect(card).toContain('PeftModel.from_pretrained');
+  });
+
+  it("a bottleneck adapter's card says PEFT cannot load it and points to the layout", () => {
+    const card = strFromU8(unzipSync(zipBundle(adapterBundle('tiny-adapter', { config: { peft_type: 'BOTTLENECK' }, tensors: {} }, { ...run, method: 'adapter' })))['tiny-adapter/README.md']);
+    expect(card).toContain('PEFT has no bottleneck adapters');
+    expect(card).not.toContain('PeftModel');
+    expect(card).toContain('library_name: webtune-studio');
   });
 
   it('writes a full model folder that loads back with the same weights', async () => {

@@ -51,7 +51,7 @@ export function modelCard(run: RunSummary, files: string[], ggufBase?: string): 
   const lines = [
     '---',
     `base_model: ${run.baseModel}`,
-    isAdapter ? 'library_name: peft' : 'library_name: transformers',
+    isAdapter ? (spec.notPeft ? 'library_name: webtune-studio' : 'library_name: peft') : 'library_name: transformers',
     'tags:',
     '- webtune-studio',
     `- ${spec.cardTag}`,
@@ -60,12 +60,12 @@ export function modelCard(run: RunSummary, files: string[], ggufBase?: string): 
     `# ${run.baseModel} fine-tuned with WebTune Studio`,
     '',
     isAdapter
-      ? `A ${spec.label} adapter for \`${run.baseModel}\`, trained with WebTune Studio.`
+      ? `A ${spec.label} adapter for \`${run.baseModel}\`, trained with WebTune Studio.${spec.notPeft ? ` ${spec.notPeft}` : ''}`
       : spec.exports === 'adapter'
         ? `\`${run.baseModel}\` with a ${spec.label} adapter merged into its weights, trained with WebTune Studio.`
         : `A fully fine-tuned copy of \`${run.baseModel}\`, trained with WebTune Studio.`,
     '',
-    ...usage(run, isAdapter, files, ggufBase),
+    ...(isAdapter && spec.notPeft ? [] : usage(run, isAdapter, files, ggufBase)),
     '## Training',
     '',
     `| | |`,

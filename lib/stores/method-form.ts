@@ -44,7 +44,7 @@ export function methodFormValues(config: TrainConfig): MethodFormValues {
       const v = c[k] ?? f.default;
       if (f.kind === 'boolean') out.flags[fk] = Boolean(v);
       else if (f.kind === 'modules') out.lists[fk] = [...(v as string[])];
-      else out.drafts[fk] = Array.isArray(v) ? v.join(', ') : v === null ? '' : String(v);
+      else out.drafts[fk] = Array.isArray(v) ? v.join(', ') : v === null ? '' : String(v); // numbers, layers, text
     }
   }
   return out;
@@ -70,7 +70,8 @@ export function readMethodFields(
     else if (f.kind === 'modules') {
       values[k] = [...(v.lists[fk] ?? f.default)];
       if ((values[k] as string[]).length === 0) errors[fk] = `Pick at least one of the ${f.label.toLowerCase()}.`;
-    } else {
+    } else if (f.kind === 'text') values[k] = v.drafts[fk] ?? f.default;
+    else {
       const r = f.kind === 'number' ? checkNumber(fk, v.drafts[fk] ?? '') : parseLayers(f.label, v.drafts[fk] ?? '');
       if ('error' in r) errors[fk] = r.error;
       else values[k] = r.value;

@@ -41,14 +41,21 @@ export interface ModulesField extends FieldBase {
   choices?(model: ModelConfig): ModuleChoices;
 }
 
+/** Free text (e.g. prompt tuning's init text); `default` is usually '' (unset). */
+export interface TextField extends FieldBase {
+  kind: 'text';
+  default: string;
+  maxLength: number;
+}
+
 /** Layer indices (PEFT layers_to_transform); null means every layer. */
 export interface LayersField extends FieldBase {
   kind: 'layers';
   default: number[] | null;
 }
 
-export type MethodField = NumberField | BooleanField | ModulesField | LayersField;
-export type FieldValue = number | boolean | string[] | number[] | null;
+export type MethodField = NumberField | BooleanField | ModulesField | LayersField | TextField;
+export type FieldValue = number | boolean | string | string[] | number[] | null;
 
 function numberSchema(f: NumberField): z.ZodNumber {
   let s = z.number();
@@ -68,6 +75,8 @@ export function fieldSchema(f: MethodField): z.ZodType {
       return z.array(z.string()).min(1, `${f.label}: pick at least one`);
     case 'layers':
       return z.array(z.number().int().min(0)).nullable().optional();
+    case 'text':
+      return z.string().max(f.maxLength, `${f.label}: at most ${f.maxLength} characters`);
   }
 }
 

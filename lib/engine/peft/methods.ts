@@ -1,11 +1,14 @@
 // The method registry's tfjs half: every method's implementation by id (the specs alone are in registry.ts, for
 // code that must not load tfjs). The trainer, the worker session, export and the CLI look methods up here.
+import { bottleneck } from './bottleneck';
 import { full } from './full';
 import { lora } from './lora';
 import type { PeftMethod } from './method';
+import { prefix } from './prefix';
+import { prompt } from './prompt';
 import { METHOD_IDS, methodSpec, type MethodId } from './registry';
 
-const METHODS = { lora, full } satisfies { [K in MethodId]: PeftMethod<K> };
+const METHODS = { lora, full, prompt, prefix, adapter: bottleneck } satisfies { [K in MethodId]: PeftMethod<K> };
 
 /** The implementation of method `id`; throws on an unknown id. */
 export function peftMethod(id: string): PeftMethod<MethodId> {

@@ -18,7 +18,7 @@ import type { TrainableState } from './types';
 
 beforeAll(useCpu);
 
-const gpt2 = tinyConfig({ n_embd: 16, n_head: 2, vocab_size: 24, n_positions: 8, n_layer: 3 });
+const gpt2 = tinyConfig({ n_embd: 16, n_head: 2, vocab_size: 24, n_positions: 32, n_layer: 3 }); // room for 16 virtual tokens or prefix slots
 const llama = parseModelConfig(tinyRawConfig('llama', { vocab_size: 40, bos_token_id: 0, eos_token_id: 0, hidden_size: 16, intermediate_size: 24, num_hidden_layers: 3 })) as LlamaConfig;
 const FAMILIES: [string, ModelConfig][] = [['gpt2', gpt2], ['llama (GQA)', llama]];
 const ids = () => tf.tensor2d([[1, 5, 3, 19, 0, 7], [2, 2, 2, 11, 4, 6]], [2, 6], 'int32');
@@ -55,7 +55,7 @@ describe('method specs', () => {
     expect(lora.strictSchema.safeParse({ r: 8 }).success).toBe(false);
     expect(() => methodSpec('dpo')).toThrow(/Unknown method "dpo".*lora, full/);
     expect(() => peftMethod('dpo')).toThrow(/Unknown method/);
-    expect(() => methodForPeftType('PREFIX_TUNING')).toThrow(/PREFIX_TUNING" are not supported.*LORA/);
+    expect(() => methodForPeftType('LOHA')).toThrow(/LOHA" are not supported.*LORA/);
   });
 });
 
@@ -74,6 +74,7 @@ describe('methodConfigSlot', () => {
 describe.each(FAMILIES)('every method on %s', (_, model) => {
   const cases: [string, Partial<TrainConfig['lora']>][] = [
     ['lora', {}], ['lora', { r: 3, layersToTransform: [0, 2] }], ['lora', { targetModules: loraTargetPresets(model).presets.attention, useRslora: true }], ['full', {}],
+    ...METHOD_IDS.filter((id) => id !== 'lora' && id !== 'full').map((id) => [id, {}] as [string, Partial<TrainConfig['lora']>]),
   ];
   it.each(cases)('%s %j: the planner count equals the created variables; dispose frees them', (id, lora) => {
     const weights = initWeights(model, 1);
@@ -115,9 +116,16 @@ describe.each(FAMILIES)('every method on %s', (_, model) => {
     disposeWeights(weights);
   });
 
-  it.each(METHOD_IDS.filter((id) => methodSpec(id).exports === 'adapter'))('%s: merge folds the adapter into the weights, unmerge restores them', async (id) => {
+  it.each(METHOD_IDS.filter((id) => methodSpec(id).exports === 'adapter'))('%s: merge folds the adapter into the weights, unmerge restores them (or the method has no merge at all)', async (id) => {
     const weights = initWeights(model, 3);
     const state = peftMethod(id).create(model, weights, trainFor(id, model), 7);
+    if (!state.merge) {
+      // Prompt, prefix and bottleneck adapters change attention or add layers: nothing folds into the weights.
+      expect([state.unmerge, state.snapshotMerge]).toEqual([undefined, undefined]);
+      state.dispose();
+      disposeWeights(weights);
+      return;
+    }
     randomize(state, 12);
     const base = values(tf.tidy(() => forward(model, weights, ids())));
     const tuned = values(tf.tidy(() => forward(model, weights, ids(), { adapter: state.adapter })));

@@ -11,6 +11,8 @@ export interface MethodSpec<Id extends string = string, C = unknown> {
   help: string;
   /** What Export downloads: a PEFT adapter folder, or the whole model folder. */
   exports: 'adapter' | 'model';
+  /** For adapter files PEFT cannot load (no such PEFT type): the model card's sentence on how to use them. */
+  notPeft?: string;
   /** Download folder suffix (`<model>-<suffix>`) and the model card's tag. */
   folderSuffix: string;
   cardTag: string;

@@ -18,6 +18,21 @@ export interface Adapter {
   /** The trainable variables linear() reads for modules under `prefix` (e.g. 'h.3.'): gradient checkpointing makes
    * them inputs of a recomputed block, so one missing here would silently get no gradient. */
   variablesUnder(prefix: string): tf.Variable[];
+  /** Prompt tuning: n soft-prompt rows [n, C] put before the input embeddings of a pass that starts a sequence
+   * (positions 0..n-1); the model returns hidden states of the input tokens only. */
+  prompt?: { n: number; embeddings(): tf.Tensor2D };
+  /** Prefix tuning: n learned key/value slots per layer ([kvHeads, n, headDim] each, never rotated), seen by every
+   * token as an attention cache; input tokens take positions n.. . Read inside each block: list the variables
+   * keyValues() reads in variablesUnder. */
+  prefix?: { n: number; keyValues(layer: number): { k: tf.Tensor3D; v: tf.Tensor3D } };
+  /** Bottleneck adapters: block `layer`'s attention or MLP output h [N, C] (after its projection and dropout,
+   * before the residual sum) as the method changes it. */
+  blockOutput?(layer: number, sublayer: 'attn' | 'mlp', h: tf.Tensor2D, site: LinearSite): tf.Tensor2D;
+}
+
+/** The linear hook of an adapter that leaves every linear layer alone (prompt, prefix, bottleneck). */
+export function unchangedLinear(_path: string, _x: tf.Tensor2D, y: tf.Tensor2D): tf.Tensor2D {
+  return y;
 }
 
 /** PEFT's two files: adapter_config.json contents and the adapter_model.safetensors tensors. */
