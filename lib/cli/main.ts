@@ -2,6 +2,7 @@
 // code as the studio, and writes the same files as the studio's download.
 import '@tensorflow/tfjs-backend-wasm';
 
+import { EVAL_USAGE, runEval } from './eval';
 import { GENERATE_USAGE, runGenerate } from './generate';
 import { INSPECT_USAGE, runInspect } from './inspect';
 import { LOGITS_USAGE, runLogits, runTokenize, TOKENIZE_USAGE } from './logits';
@@ -12,6 +13,7 @@ const USAGE = `Usage: npm run -s cli -- <command> [options]
 
 Commands:
   train      fine-tune a model on a data set and write an adapter or model folder
+  eval       score a model (and optionally an adapter) on a data file: loss, perplexity, accuracy, exact match
   generate   continue a prompt with a model (and optionally a LoRA adapter)
   logits     print the model's logits for given tokens or text (JSON)
   tokenize   print the token ids of a text (JSON)
@@ -19,6 +21,8 @@ Commands:
   plan       the memory a training run needs, from a model's config.json alone
 
 ${TRAIN_USAGE}
+
+${EVAL_USAGE}
 
 ${GENERATE_USAGE}
 
@@ -35,6 +39,7 @@ async function main(argv: string[]): Promise<void> {
   const json = rest.includes('--json');
   try {
     if (command === 'train') return await runTrain(rest);
+    if (command === 'eval') return await runEval(rest);
     if (command === 'generate') return await runGenerate(rest);
     if (command === 'logits') return await runLogits(rest);
     if (command === 'tokenize') return await runTokenize(rest);

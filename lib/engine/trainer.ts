@@ -4,6 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { AdamW } from './adamw';
 import { BatchSampler, makeBatch, packTrainingRows, type Batch } from './batch';
+import type { EvalModel } from './evaluate';
 import { causalLmBatchLoss } from './objective';
 import type { PackedWeight } from './packed-weights';
 import { readHost } from './peft/host';
@@ -277,6 +278,11 @@ export class Trainer {
 
   get currentStep(): number {
     return this.step;
+  }
+
+  /** What evaluation and generation read: the weights the forward pass uses now, the adapter and packed weights. */
+  evalModel(): EvalModel {
+    return { config: this.config, weights: this.state.weights, adapter: this.state.adapter, packed: this.packed };
   }
 
   /** The LoRA adapter of a LoRA run; null for other methods. */
