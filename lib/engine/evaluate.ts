@@ -27,7 +27,7 @@ export interface EvalResult {
 /** Summed NLL and correct argmax over one example's counted targets (position t predicts ids[t] from ids[<t]). */
 async function scoreOne(m: EvalModel, e: Example): Promise<{ nll: number; correct: number; counted: number }> {
   const T = e.ids.length;
-  const targets = [];
+  const targets: number[] = [];
   for (let t = 1; t < T; t++) if (e.mask[t] > 0) targets.push(t);
   if (targets.length === 0) return { nll: 0, correct: 0, counted: 0 };
   const out = tf.tidy(() => {
@@ -36,7 +36,7 @@ async function scoreOne(m: EvalModel, e: Example): Promise<{ nll: number; correc
     const logp = tf.logSoftmax(rows, -1);
     const tgt = tf.tensor1d(targets.map((t) => e.ids[t]), 'int32');
     // The target's log-probability without a one-hot: gather along the flattened [N * V] row.
-    const V = rows.shape[1];
+    const V = rows.shape[1]!;
     const flat = tf.tensor1d(targets.map((t, k) => k * V + e.ids[t]), 'int32');
     const picked = tf.gather(tf.reshape(logp, [-1]), flat); // [N]
     const hit = tf.equal(tf.argMax(rows, -1), tgt);
