@@ -1,6 +1,7 @@
 // Shared engine types: model configs, weight maps, training configs and the events a trainer reports.
 // Everything here is plain data so it can cross the worker boundary and be written to JSON.
 import type * as tf from '@tensorflow/tfjs';
+import type { EarlyStopConfig } from './early-stop';
 import type { MethodId } from './peft/registry';
 import type { RopeScaling } from './rope';
 
@@ -114,6 +115,8 @@ export interface TrainConfig {
   checkpointEvery?: number; // onCheckpoint every N steps (and always at the end); 0 or absent = only at the end
   packing?: boolean; // pack training examples into rows of seqLen, attention kept inside each; validation stays unpacked
   checkpointing?: boolean; // gradient checkpointing: recompute each block in the backward pass (less memory, ~30% slower)
+  earlyStop?: EarlyStopConfig; // stop after `patience` validation passes without improvement (needs evalEvery); absent = never
+  replayShare?: number; // share of batch rows drawn from general text (replay, lib/engine/replay.ts); 0 or absent = off
 }
 
 /** One training example: token ids and a per-position loss mask (1 = this token is predicted and counts). */
@@ -138,6 +141,7 @@ export interface EvalMetrics {
   step: number;
   valLoss: number;
   perplexity: number;
+  best?: boolean; // this pass is the lowest validation loss so far (its weights are the kept checkpoint)
 }
 
 export interface TrainerEvents {
@@ -151,4 +155,7 @@ export interface TrainResult {
   firstLoss: number;
   lastLoss: number;
   stopped: boolean; // true when stop() ended the run early
+  earlyStopped: boolean; // true when early stopping ended the run
+  bestStep: number | null; // step of the lowest validation loss (the kept weights); null without validation
+  bestValLoss: number | null;
 }
