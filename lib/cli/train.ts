@@ -17,6 +17,8 @@ import { checkChoice, readDataFile, SHAPES, TEMPLATES } from './data-args';
 import { fsSource } from './fs-source';
 import { initNodeBackend } from './node-backend';
 import { runPlanFor, WASM_HEAP_BYTES } from './plan';
+import { splitDataset } from '../data/split3';
+import { applyRunStateFlags, forgetting, generalRows, readResumeState, RUN_STATE_OPTIONS, RUN_STATE_USAGE, testMetrics, writeTrainState } from './train-run-state';
 
 export const TRAIN_USAGE = `train --model <dir> --data <file> --method ${METHOD_IDS.join('|')} --steps N --out <dir>
       [--batch B] [--seq-len T] [--lr X] [--seed S] and the method's own flags:
@@ -24,6 +26,7 @@ ${methodUsage()}
       [--val-ratio F | --val-data <file>] [--backend wasm|cpu] [--format auto|text|alpaca|prompt-completion|chat|preference]
       [--template auto|model|chatml|alpaca|llama3] [--entry <name> (--data is a dataset_info.json)] [--packing] [--json]
       [--checkpointing | --no-checkpointing]
+${RUN_STATE_USAGE}
       --packing packs short training examples into rows of --seq-len (attention stays inside each example; validation unpacked).
       Gradient checkpointing (each block recomputed in the backward pass: far less memory, about a third slower) is on
       only when the memory plan does not fit 4 GiB (wasm's heap) without it, unless a flag says.
@@ -41,7 +44,7 @@ function parse(argv: string[]) {
   const { values } = parseArgs({
     args: argv,
     options: {
-      model: { type: 'string' }, data: { type: 'string' }, method: { type: 'string', default: 'lora' },
+      model: { type: 'string' }, data: { type: 'string' }, method: { type: 'string' }, ...RUN_STATE_OPTIONS,
       steps: { type: 'string' }, batch: { type: 'string' }, 'seq-len': { type: 'string' }, lr: { type: 'string' },
       ...methodOptions(), seed: { type: 'string' },
       'val-ratio': { type: 'string' }, 'val-data': { type: 'string' }, backend: { type: 'string', default: 'auto' }, out: { type: 'string' },
@@ -52,8 +55,11 @@ function parse(argv: string[]) {
   });
   for (const req of ['model', 'data', 'out'] as const) if (!values[req]) throw new Error(`--${req} is required\n\n${TRAIN_USAGE}`);
   if (!['auto', 'wasm', 'cpu'].includes(values.backend!)) throw new Error('--backend must be wasm or cpu');
-  const base = defaultTrainConfig(checkMethod(values.method));
-  const cfg: TrainConfig = applyMethodFlags({
+  // A resumed run starts from its saved settings; flags given still apply (and must agree where resuming needs it).
+  const resume = readResumeState(values);
+  const base = resume?.meta.config ?? defaultTrainConfig(checkMethod(values.method ?? 'lora'));
+  if (resume && values.method && values.method !== base.method) throw new Error(`--resume: the saved run trained ${base.method}, not ${values.method}`);
+  const cfg: TrainConfig = applyMethodFlags(applyRunStateFlags({
     ...base,
     steps: num(values.steps, 'steps') ?? base.steps,
     batchSize: num(values.batch, 'batch') ?? base.batchSize,
@@ -61,16 +67,16 @@ function parse(argv: string[]) {
     lr: num(values.lr, 'lr', false) ?? base.lr,
     seed: num(values.seed, 'seed') ?? base.seed,
     ...(values.packing ? { packing: true } : {}),
-  }, values);
+  }, values), values);
   if (cfg.steps < 1 || cfg.batchSize < 1) throw new Error('--steps and --batch must be at least 1');
   if (values.checkpointing && values['no-checkpointing']) throw new Error('Use --checkpointing or --no-checkpointing, not both');
   if (values.checkpointing || values['no-checkpointing']) cfg.checkpointing = Boolean(values.checkpointing);
   const data = { format: checkChoice(values.format, SHAPES, 'format'), template: checkChoice(values.template, TEMPLATES, 'template') };
-  return { values, cfg, data, valRatio: num(values['val-ratio'], 'val-ratio', false) ?? 0 };
+  return { values, cfg, data, valRatio: num(values['val-ratio'], 'val-ratio', false) ?? 0, testRatio: num(values['test-ratio'], 'test-ratio', false) ?? 0, resume };
 }
 
 export async function runTrain(argv: string[]): Promise<void> {
-  const { values, cfg: parsed, data: dataOpts, valRatio } = parse(argv);
+  const { values, cfg: parsed, data: dataOpts, valRatio, testRatio, resume } = parse(argv);
   let cfg = parsed;
   const log = (o: object, text: string) => (values.json ? console.log(JSON.stringify(o)) : console.log(text));
   const backend = await initNodeBackend(values.backend as 'auto' | 'wasm' | 'cpu');
@@ -83,7 +89,13 @@ export async function runTrain(argv: string[]): Promise<void> {
   if (cfg.seqLen > maxPositions(model.config)) throw new Error(`--seq-len ${cfg.seqLen} exceeds the model's ${maxPositions(model.config)} positions`);
   if (values['val-data'] && valRatio > 0) throw new Error('Use --val-ratio or --val-data, not both');
   const valData = values['val-data'] ? await readDataFile(values['val-data'], dataOpts.format) : null;
-  const { train, validation } = valData ? { train: data.records, validation: valData.records } : splitRecords(data.records, valRatio, cfg.seed);
+  if (values['test-data'] && testRatio > 0) throw new Error('Use --test-ratio or --test-data, not both');
+  const testData = values['test-data'] ? await readDataFile(values['test-data'], dataOpts.format) : null;
+  // A test share splits three ways (lib/data/split3.ts); without one the two-way split stays as it was.
+  const { train, validation, test: testRecords } = valData
+    ? { train: data.records, validation: valData.records, test: [] }
+    : testRatio > 0 ? splitDataset(data.records, { validation: valRatio, test: testRatio }, cfg.seed) : { ...splitRecords(data.records, valRatio, cfg.seed), test: [] };
+  const test = encodeConversations(model.tokenizer, testData?.records ?? testRecords, { template, seqLen: cfg.seqLen }).examples;
   const enc = encodeConversations(model.tokenizer, train, { template, seqLen: cfg.seqLen });
   const val = encodeConversations(model.tokenizer, validation, { template, seqLen: cfg.seqLen });
   log(
@@ -101,6 +113,9 @@ export async function runTrain(argv: string[]): Promise<void> {
     throw new Error(`This run needs about ${formatBytes(plan.total)}, more than WebAssembly's ${formatBytes(WASM_HEAP_BYTES)} heap. ` +
       (plan.suggestions.length ? `What would fit: ${plan.suggestions.map((s) => s.label).join(', ')}.` : 'Choose a smaller model.'));
   }
+  const general = cfg.replayShare || values.forgetting ? generalRows(model.tokenizer, cfg.seqLen) : [];
+  const out = resolve(values.out!);
+  let saving = Promise.resolve();
   let last = { loss: NaN, tokens: 0, step: 0 };
   let valLoss: number | undefined;
   const trainer = new Trainer(model, enc.examples, val.examples, cfg, {
@@ -111,22 +126,49 @@ export async function runTrain(argv: string[]): Promise<void> {
     },
     onEval: (m) => {
       valLoss = m.valLoss;
-      log({ event: 'eval', step: m.step, valLoss: m.valLoss, perplexity: m.perplexity }, `eval step ${m.step}: validation loss ${m.valLoss.toFixed(4)} (perplexity ${m.perplexity.toFixed(2)})`);
+      log({ event: 'eval', step: m.step, valLoss: m.valLoss, perplexity: m.perplexity, best: m.best ?? false }, `eval step ${m.step}: validation loss ${m.valLoss.toFixed(4)} (perplexity ${m.perplexity.toFixed(2)})${m.best ? ', best so far' : ''}`);
     },
-  });
+    // Autosave: the state is snapshotted now and written in order, while training goes on.
+    onCheckpoint: (step) => {
+      if ((cfg.checkpointEvery ?? 0) === 0 || step >= cfg.steps) return;
+      const state = trainer.saveState();
+      saving = saving.then(() => writeTrainState(state, out));
+    },
+  }, { replay: general });
+  if (resume) {
+    trainer.restoreState(resume);
+    const decays = cfg.schedule !== 'constant' && resume.meta.config.steps !== cfg.steps;
+    log({ event: 'resume', from: values.resume, step: resume.meta.step, steps: cfg.steps, scheduleChanged: decays },
+      `resuming ${values.resume} at step ${resume.meta.step} of ${cfg.steps}` + (decays ? ` (the ${cfg.schedule} schedule now decays over ${cfg.steps} steps, not the ${resume.meta.config.steps} the run began with)` : ''));
+  }
+
   if (trainer.paddingSavedShare !== null) {
     const saved = trainer.paddingSavedShare;
     log({ event: 'packing', paddingSavedShare: saved }, `packing: examples packed into rows of ${cfg.seqLen} tokens, ${(saved * 100).toFixed(0)}% of the padding removed`);
   }
   const result = await trainer.run();
+  await saving;
+  await writeTrainState(trainer.saveState(), out); // the last step, for --resume; the export below holds the kept weights
+  const keptStep = trainer.restoreBest() ?? result.steps;
+  if (test.length > 0) {
+    const t = await testMetrics(trainer.evalModel(), test, model.tokenizer, data.shape !== 'text');
+    log({ event: 'test', ...t }, `test (${t.examples} examples): loss ${t.loss.toFixed(4)}, perplexity ${t.perplexity.toFixed(2)}, token accuracy ${(t.accuracy * 100).toFixed(1)}%` +
+      (t.exactMatch === null ? '' : `, exact match ${(t.exactMatch * 100).toFixed(1)}%`));
+  }
+  if (values.forgetting) {
+    // The base model's weights are never changed by training (methods train copies or adapters).
+    const f = await forgetting({ config: model.config, weights: model.weights }, trainer.evalModel(), general);
+    log({ event: 'forgetting', ...f }, `forgetting: general-text perplexity ${f.before.toFixed(2)} -> ${f.after.toFixed(2)} (${(f.change * 100).toFixed(1)}%). ${f.verdict}`);
+  }
   const bundle = await exportRun(trainer, model, cfg, {
-    steps: result.steps, firstLoss: result.firstLoss, lastLoss: result.lastLoss, valLoss, trainExamples: enc.examples.length,
+    steps: result.steps, firstLoss: result.firstLoss, lastLoss: result.lastLoss, valLoss: result.bestValLoss ?? valLoss, trainExamples: enc.examples.length,
     tokens: last.tokens, backend: `${backend.backend} (${backend.adapter})`, dataFile: basename(values.data!),
   });
-  const out = resolve(values.out!);
   await mkdir(out, { recursive: true });
   for (const [name, bytes] of Object.entries(bundle.files)) await writeFile(join(out, name), bytes);
   trainer.dispose();
-  log({ event: 'done', steps: result.steps, firstLoss: result.firstLoss, lastLoss: result.lastLoss, backend: backend.backend, out },
-    `done: ${result.steps} steps, loss ${result.firstLoss.toFixed(4)} -> ${result.lastLoss.toFixed(4)}; wrote ${Object.keys(bundle.files).join(', ')} to ${out}`);
+  log({ event: 'done', steps: result.steps, firstLoss: result.firstLoss, lastLoss: result.lastLoss, backend: backend.backend, out,
+    stoppedAt: result.steps, earlyStopped: result.earlyStopped, keptStep, bestValLoss: result.bestValLoss },
+    `done: ${result.steps} steps${result.earlyStopped ? ' (stopped early)' : ''}, loss ${result.firstLoss.toFixed(4)} -> ${result.lastLoss.toFixed(4)}; ` +
+      `kept step ${keptStep}${result.bestValLoss === null ? '' : ` (validation loss ${result.bestValLoss.toFixed(4)})`}; wrote ${Object.keys(bundle.files).join(', ')} to ${out}`);
 }
