@@ -2,11 +2,9 @@
 // (read for --resume, written at --save-every and at the end), the test split's metrics and the forgetting meter.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GENERAL_TEXT } from '../data/general-text';
 import type { TextTokenizer } from '../data/types';
 import { evaluateExamples, exactMatch, type EvalModel } from '../engine/evaluate';
 import { forgettingReport, generalPerplexity, type ForgettingReport } from '../engine/forgetting';
-import { textWindows } from '../engine/replay';
 import { parseTrainState, trainStateFiles, TRAIN_STATE_JSON, TRAIN_STATE_TENSORS, type TrainState } from '../engine/train-state';
 import type { Example, ScheduleKind, TrainConfig } from '../engine/types';
 
@@ -72,11 +70,6 @@ export function applyRunStateFlags(cfg: TrainConfig, values: Values): TrainConfi
   const share = number(values, 'replay-share', false, 0.95);
   if (share !== undefined) out.replayShare = share;
   return out;
-}
-
-/** General text as rows for replay and the forgetting meter. */
-export function generalRows(tok: TextTokenizer, seqLen: number): Example[] {
-  return textWindows(tok.encode(GENERAL_TEXT), seqLen);
 }
 
 /** Writes a state (from Trainer.saveState, which snapshots when called) into `out`. */

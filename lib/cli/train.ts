@@ -18,7 +18,8 @@ import { fsSource } from './fs-source';
 import { initNodeBackend } from './node-backend';
 import { runPlanFor, WASM_HEAP_BYTES } from './plan';
 import { splitDataset } from '../data/split3';
-import { applyRunStateFlags, forgetting, generalRows, readResumeState, RUN_STATE_OPTIONS, RUN_STATE_USAGE, testMetrics, writeTrainState } from './train-run-state';
+import { generalRows } from '../engine/forgetting';
+import { applyRunStateFlags, forgetting, readResumeState, RUN_STATE_OPTIONS, RUN_STATE_USAGE, testMetrics, writeTrainState } from './train-run-state';
 
 export const TRAIN_USAGE = `train --model <dir> --data <file> --method ${METHOD_IDS.join('|')} --steps N --out <dir>
       [--batch B] [--seq-len T] [--lr X] [--seed S] and the method's own flags:

@@ -1,7 +1,10 @@
 // The forgetting meter: perplexity on general text (lib/data/general-text.ts) before and after fine-tuning, as a
 // relative change with a plain-words verdict. A model that learned its task but got much worse at ordinary
 // English has forgotten some of what it knew (catastrophic forgetting); replay (replay.ts) limits that.
+import { GENERAL_TEXT } from '../data/general-text';
+import type { TextTokenizer } from '../data/types';
 import { evaluateExamples, type EvalModel, type EvalResult } from './evaluate';
+import { textWindows } from './replay';
 import type { Example } from './types';
 
 export interface ForgettingReport {
@@ -26,6 +29,11 @@ export function forgettingReport(before: number, after: number): ForgettingRepor
   const change = after / before - 1;
   const l = LEVELS.find((x) => change < x.below)!;
   return { before, after, change, level: l.level, verdict: l.verdict };
+}
+
+/** The shipped general text as rows of seqLen tokens, for the meter and for replay. */
+export function generalRows(tok: Pick<TextTokenizer, 'encode'>, seqLen: number): Example[] {
+  return textWindows(tok.encode(GENERAL_TEXT), seqLen);
 }
 
 /** Perplexity of one model on the general text's rows (textWindows of the tokenized text). */
