@@ -1,5 +1,6 @@
 // The studio's state and actions: a zustand vanilla store (one per page, made by the provider) that owns
 // the WorkerClient, feeds worker events through the pure reducer, and batches step events per frame.
+import { RunRecorder } from './run-recorder';
 import { createStore } from 'zustand/vanilla';
 import { modelOptions, DEFAULT_VALIDATION_PERCENT, type StudioSettings } from './studio-settings';
 import { PRESETS } from '../ui-copy';
@@ -35,6 +36,9 @@ import {
 export * from './studio-state';
 export { frameScheduler } from './frame-scheduler';
 
+/** Steps between autosaved checkpoints of a stored run. */
+export const AUTOSAVE_EVERY = 20;
+
 export interface StudioStoreOptions {
   settings: StudioSettings;
   createWorker?: () => WorkerLike;
@@ -46,6 +50,8 @@ export interface StudioStoreOptions {
   dataClient?: DataClientLike;
   /** Delay before the Data step asks the worker for a new report after a change (ms). */
   dataDebounceMs?: number;
+  /** Stores every run in IndexedDB (default where the browser has it; none in Node tests). */
+  recorder?: RunRecorder | null;
 }
 
 export function createStudioStore(options: StudioStoreOptions): StudioStore {
@@ -61,6 +67,7 @@ export function createStudioStore(options: StudioStoreOptions): StudioStore {
   let startToken = 0;
   let encoding = false;
   const dataClient = options.dataClient ?? new DataClient();
+  const recorder = options.recorder !== undefined ? options.recorder : typeof indexedDB !== 'undefined' ? new RunRecorder() : null;
   let lastJob: Job | null = null;
   let lastExport: { fileName: string; bytes: ArrayBuffer } | null = null;
 
@@ -79,6 +86,7 @@ export function createStudioStore(options: StudioStoreOptions): StudioStore {
     };
 
     const onEvent = (e: WorkerEvent) => {
+      void recorder?.onEvent(e);
       if (e.type === 'step') {
         pendingSteps.push(e.metrics);
         cancelFlush ??= schedule(flushSteps);
@@ -289,7 +297,9 @@ export function createStudioStore(options: StudioStoreOptions): StudioStore {
         if (selectStartBlocker(s) !== null || !s.config || !settings || !s.data.summary) return;
         // Checkpointing left on auto is what the memory plan decided for these settings.
         const checkpointing = s.config.checkpointing ?? selectMemoryPlan(s)?.checkpointing ?? false;
-        const config = { ...s.config, packing: s.data.choices.packing, checkpointing };
+        // Runs stored in the browser autosave a checkpoint every AUTOSAVE_EVERY steps unless the config says otherwise.
+        const checkpointEvery = s.config.checkpointEvery ?? (recorder ? AUTOSAVE_EVERY : 0);
+        const config = { ...s.config, packing: s.data.choices.packing, checkpointing, checkpointEvery };
         const dataFile = s.data.summary.fileName;
         const token = ++startToken;
         cancelFlush?.();
@@ -298,6 +308,7 @@ export function createStudioStore(options: StudioStoreOptions): StudioStore {
         pendingStart = null;
         lastExport = null;
         set({ run: initialRun('loading', config.steps, config.method), exporting: initialExport });
+        void recorder?.start({ name: `${s.modelName} on ${dataFile}`, model: s.modelName, dataName: dataFile, config });
         if (!client.alive || s.model.status !== 'ready' || s.model.loadedKey !== modelKey(s)) sendLoad();
         // The data worker encodes what the Data step shows while the model loads.
         encoding = true;
