@@ -1,5 +1,6 @@
 'use client';
 // The studio: header and the five workflow sections, inside one store provider.
+import Link from 'next/link';
 import { useState } from 'react';
 import { settingsFromSearchParams, type SearchParams } from '@/lib/stores/studio-settings';
 import { BackendBadge } from './backend-badge';
@@ -25,6 +26,7 @@ export function Studio({ searchParams }: { searchParams: SearchParams }) {
             </p>
           </div>
           <div className="flex items-center gap-2">
+            <Link href="/runs" className="text-sm underline" data-testid="nav-runs">Runs</Link>
             {settings.testMode && (
               <Badge tone="warn" testId="test-mode">
                 test mode
