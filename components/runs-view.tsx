@@ -82,6 +82,9 @@ function RunRow({ run, comparing, onCompare, onRename, onDelete, onDownload }: {
       <Sparkline run={run} />
       <Button onClick={() => onDownload('csv')} data-testid="run-csv">CSV</Button>
       <Button onClick={() => onDownload('json')}>JSON</Button>
+      {run.checkpointStep !== null && run.status !== 'done' && run.status !== 'running' && (
+        <a href={`/?resume=${encodeURIComponent(run.id)}`} className="text-sm underline" data-testid="run-resume">Resume</a>
+      )}
       <Button onClick={onDelete} data-testid="run-delete">Delete</Button>
       {run.error && <p className="w-full text-xs text-red-600">{run.error}</p>}
     </li>

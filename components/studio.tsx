@@ -9,12 +9,14 @@ import { ExportPanel } from './export-panel';
 import { MethodPanel } from './method-panel';
 import { ModelPanel } from './model-panel';
 import { StudioProvider } from './studio-provider';
+import { ResumeBanner } from './resume-banner';
 import { TrainPanel } from './train-panel';
 import { Badge } from './ui';
 
 export function Studio({ searchParams }: { searchParams: SearchParams }) {
   // Read once: later URL changes do not reset a session.
   const [settings] = useState(() => settingsFromSearchParams(searchParams));
+  const resumeId = typeof searchParams.resume === 'string' ? searchParams.resume : null;
   return (
     <StudioProvider settings={settings}>
       <div className="mx-auto flex max-w-5xl flex-col gap-6 px-4 py-8 sm:px-6">
@@ -39,6 +41,7 @@ export function Studio({ searchParams }: { searchParams: SearchParams }) {
           <DataPanel />
           <ModelPanel />
           <MethodPanel />
+          {resumeId && <ResumeBanner runId={resumeId} />}
           <TrainPanel />
           <ExportPanel />
         </main>

@@ -26,6 +26,10 @@ describe('RunRecorder', () => {
     expect(await db.get(id)).toMatchObject({ status: 'done', step: 4, checkpointStep: 2, bestStep: 2, dataFingerprint: '5-abcdef01' });
     expect((await db.metrics(id)).steps.map((p) => p.step)).toEqual([1, 2, 3, 4]);
     expect((await db.checkpoint(id))!.bytes).toBe(enc({ data: '5-abcdef01' }).byteLength + 16);
+    const stored = (await rec.storedResume(id))!;
+    expect(stored).toMatchObject({ id, step: 2 });
+    expect(new TextDecoder().decode(stored.files['train-state.json'])).toBe('{"data":"5-abcdef01"}');
+    expect(await rec.storedResume('run-none')).toBeNull();
 
     await rec.start({ name: '', model: 'demo', dataName: 'data.jsonl', config: defaultTrainConfig('lora') }, { id, step: 2 });
     await rec.flush();

@@ -12,6 +12,14 @@ export interface RunStart {
   config: TrainConfig;
 }
 
+/** A stored run to continue: its id, checkpoint step, the settings it was saved with and the checkpoint files. */
+export interface StoredResume {
+  id: string;
+  step: number;
+  config: TrainConfig;
+  files: Record<string, ArrayBuffer>;
+}
+
 export class RunRecorder {
   private db: Promise<RunDb> | null = null;
   private queue: Promise<unknown> = Promise.resolve();
@@ -70,6 +78,17 @@ export class RunRecorder {
       default:
         return undefined;
     }
+  }
+
+  /** The stored run's checkpoint as a resume (null when it has none); the settings are the checkpoint's own. */
+  async storedResume(id: string): Promise<StoredResume | null> {
+    await this.flush();
+    this.db ??= this.open();
+    const ck = await (await this.db).checkpoint(id);
+    if (!ck) return null;
+    const files = Object.fromEntries(Object.entries(ck.files).map(([k, b]) => [k, b.slice().buffer as ArrayBuffer]));
+    const meta = JSON.parse(new TextDecoder().decode(ck.files['train-state.json'])) as { config: TrainConfig };
+    return { id, step: ck.step, config: meta.config, files };
   }
 
   /** Waits for every queued write (tests, and before leaving the page). */
