@@ -3,6 +3,7 @@
 import '@tensorflow/tfjs-backend-wasm';
 
 import { EXPORT_USAGE, runExport } from './export';
+import { EVAL_USAGE, runEval } from './eval';
 import { GENERATE_USAGE, runGenerate } from './generate';
 import { INSPECT_USAGE, runInspect } from './inspect';
 import { LOGITS_USAGE, runLogits, runTokenize, TOKENIZE_USAGE } from './logits';
@@ -13,6 +14,7 @@ const USAGE = `Usage: npm run -s cli -- <command> [options]
 
 Commands:
   train      fine-tune a model on a data set and write an adapter or model folder
+  eval       score a model (and optionally an adapter) on a data file: loss, perplexity, accuracy, exact match
   generate   continue a prompt with a model (and optionally a LoRA adapter)
   logits     print the model's logits for given tokens or text (JSON)
   tokenize   print the token ids of a text (JSON)
@@ -21,6 +23,8 @@ Commands:
   export     write a PEFT adapter, merged model, GGUF (model or LoRA) or a TRL / Axolotl / LLaMA-Factory hand-off
 
 ${TRAIN_USAGE}
+
+${EVAL_USAGE}
 
 ${GENERATE_USAGE}
 
@@ -39,6 +43,7 @@ async function main(argv: string[]): Promise<void> {
   const json = rest.includes('--json');
   try {
     if (command === 'train') return await runTrain(rest);
+    if (command === 'eval') return await runEval(rest);
     if (command === 'generate') return await runGenerate(rest);
     if (command === 'logits') return await runLogits(rest);
     if (command === 'tokenize') return await runTokenize(rest);

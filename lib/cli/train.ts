@@ -24,6 +24,9 @@ import { fsSource } from './fs-source';
 import { adapterMethodOf, loadAdapterFolder } from './generate';
 import { initNodeBackend } from './node-backend';
 import { runPlanFor, WASM_HEAP_BYTES } from './plan';
+import { splitDataset } from '../data/split3';
+import { generalRows } from '../engine/forgetting';
+import { applyRunStateFlags, forgetting, readResumeState, RUN_STATE_OPTIONS, RUN_STATE_USAGE, testMetrics, writeTrainState } from './train-run-state';
 
 export const TRAIN_USAGE = `train --model <dir> --data <file> (--method ${METHOD_IDS.join('|')}|dpo|ipo|simpo|orpo|kto|reward | --adapter <dir>) --steps N --out <dir>
       (--adapter continues training a saved adapter folder of any method; the folder names the method)
@@ -33,6 +36,7 @@ ${OBJECTIVE_USAGE}
       [--val-ratio F | --val-data <file>] [--backend wasm|cpu] [--format auto|text|alpaca|prompt-completion|chat|preference]
       [--template auto|model|chatml|alpaca|llama3] [--entry <name> (--data is a dataset_info.json)] [--packing] [--json]
       [--checkpointing | --no-checkpointing]
+${RUN_STATE_USAGE}
       --packing packs short training examples into rows of --seq-len (attention stays inside each example; validation unpacked).
       Gradient checkpointing (each block recomputed in the backward pass: far less memory, about a third slower) is on
       only when the memory plan does not fit 4 GiB (wasm's heap) without it, unless a flag says.
@@ -50,7 +54,7 @@ async function parse(argv: string[]) {
   const { values } = parseArgs({
     args: argv,
     options: {
-      model: { type: 'string' }, data: { type: 'string' }, method: { type: 'string' }, adapter: { type: 'string' },
+      model: { type: 'string' }, data: { type: 'string' }, method: { type: 'string' }, adapter: { type: 'string' }, ...RUN_STATE_OPTIONS,
       steps: { type: 'string' }, batch: { type: 'string' }, 'seq-len': { type: 'string' }, lr: { type: 'string' },
       ...methodOptions(), ...objectiveOptions(), seed: { type: 'string' },
       'val-ratio': { type: 'string' }, 'val-data': { type: 'string' }, backend: { type: 'string', default: 'auto' }, out: { type: 'string' },
@@ -64,9 +68,13 @@ async function parse(argv: string[]) {
   // --adapter continues a saved adapter: its folder names the method.
   const resumed = values.adapter ? (await adapterMethodOf(resolve(values.adapter))).id : undefined;
   if (resumed && values.method && values.method !== resumed) throw new Error(`--adapter ${values.adapter} holds a ${resumed} adapter; leave out --method ${values.method}`);
-  const { method, objective } = parseObjective(values.method === undefined && resumed ? { ...values, method: resumed } : values);
-  const base = defaultTrainConfig(method);
-  const cfg: TrainConfig = applyMethodFlags({
+  const chosen = parseObjective(values.method === undefined && resumed ? { ...values, method: resumed } : values);
+  // A resumed run starts from its saved settings; flags given still apply (and must agree where resuming needs it).
+  const resume = readResumeState(values);
+  const base = resume?.meta.config ?? defaultTrainConfig(chosen.method);
+  if (resume && values.method && chosen.method !== base.method) throw new Error(`--resume: the saved run trained ${base.method}, not ${chosen.method}`);
+  const objective = resume ? base.objective : chosen.objective;
+  const cfg: TrainConfig = applyMethodFlags(applyRunStateFlags({
     ...base,
     ...(objective ? { objective } : {}),
     steps: num(values.steps, 'steps') ?? base.steps,
@@ -75,16 +83,16 @@ async function parse(argv: string[]) {
     lr: num(values.lr, 'lr', false) ?? base.lr,
     seed: num(values.seed, 'seed') ?? base.seed,
     ...(values.packing ? { packing: true } : {}),
-  }, values);
+  }, values), values);
   if (cfg.steps < 1 || cfg.batchSize < 1) throw new Error('--steps and --batch must be at least 1');
   if (values.checkpointing && values['no-checkpointing']) throw new Error('Use --checkpointing or --no-checkpointing, not both');
   if (values.checkpointing || values['no-checkpointing']) cfg.checkpointing = Boolean(values.checkpointing);
   const data = { format: checkChoice(values.format, SHAPES, 'format'), template: checkChoice(values.template, TEMPLATES, 'template') };
-  return { values, cfg, data, valRatio: num(values['val-ratio'], 'val-ratio', false) ?? 0 };
+  return { values, cfg, data, valRatio: num(values['val-ratio'], 'val-ratio', false) ?? 0, testRatio: num(values['test-ratio'], 'test-ratio', false) ?? 0, resume };
 }
 
 export async function runTrain(argv: string[]): Promise<void> {
-  const { values, cfg: parsed, data: dataOpts, valRatio } = await parse(argv);
+  const { values, cfg: parsed, data: dataOpts, valRatio, testRatio, resume } = await parse(argv);
   let cfg = parsed;
   const log = (o: object, text: string) => (values.json ? console.log(JSON.stringify(o)) : console.log(text));
   const backend = await initNodeBackend(values.backend as 'auto' | 'wasm' | 'cpu');
@@ -97,7 +105,14 @@ export async function runTrain(argv: string[]): Promise<void> {
   if (cfg.seqLen > maxPositions(model.config)) throw new Error(`--seq-len ${cfg.seqLen} exceeds the model's ${maxPositions(model.config)} positions`);
   if (values['val-data'] && valRatio > 0) throw new Error('Use --val-ratio or --val-data, not both');
   const valData = values['val-data'] ? await readDataFile(values['val-data'], dataOpts.format) : null;
-  const { train, validation } = valData ? { train: data.records, validation: valData.records } : splitRecords(data.records, valRatio, cfg.seed);
+  if (values['test-data'] && testRatio > 0) throw new Error('Use --test-ratio or --test-data, not both');
+  if (cfg.objective && (values['test-data'] || testRatio > 0)) throw new Error('--test-ratio and --test-data score the causal-LM loss; a preference or reward run reports its metrics on the validation pairs instead');
+  const testData = values['test-data'] ? await readDataFile(values['test-data'], dataOpts.format) : null;
+  // A test share splits three ways (lib/data/split3.ts); without one the two-way split stays as it was.
+  const { train, validation, test: testRecords } = valData
+    ? { train: data.records, validation: valData.records, test: [] }
+    : testRatio > 0 ? splitDataset(data.records, { validation: valRatio, test: testRatio }, cfg.seed) : { ...splitRecords(data.records, valRatio, cfg.seed), test: [] };
+  const test = encodeConversations(model.tokenizer, testData?.records ?? testRecords, { template, seqLen: cfg.seqLen }).examples;
   const enc = encodeRows(model.tokenizer, train, template, cfg);
   const val = encodeRows(model.tokenizer, validation, template, cfg);
   log(
@@ -115,6 +130,9 @@ export async function runTrain(argv: string[]): Promise<void> {
     throw new Error(`This run needs about ${formatBytes(plan.total)}, more than WebAssembly's ${formatBytes(WASM_HEAP_BYTES)} heap. ` +
       (plan.suggestions.length ? `What would fit: ${plan.suggestions.map((s) => s.label).join(', ')}.` : 'Choose a smaller model.'));
   }
+  const general = cfg.replayShare || values.forgetting ? generalRows(model.tokenizer, cfg.seqLen) : [];
+  const out = resolve(values.out!);
+  let saving = Promise.resolve();
   let last = { loss: NaN, tokens: 0, step: 0 };
   let valLoss: number | undefined;
   const initialState = values.adapter ? await loadAdapterFolder(resolve(values.adapter), model.config, model.weights) : undefined;
@@ -126,25 +144,52 @@ export async function runTrain(argv: string[]): Promise<void> {
     },
     onEval: (m) => {
       valLoss = m.valLoss;
-      log({ event: 'eval', step: m.step, valLoss: m.valLoss, perplexity: m.perplexity, ...metricFields(m.metrics) },
-        `eval step ${m.step}: validation loss ${m.valLoss.toFixed(4)} ` + (m.metrics ? metricText(m.metrics) : `(perplexity ${m.perplexity.toFixed(2)})`));
+      log({ event: 'eval', step: m.step, valLoss: m.valLoss, perplexity: m.perplexity, best: m.best ?? false, ...metricFields(m.metrics) },
+        `eval step ${m.step}: validation loss ${m.valLoss.toFixed(4)} ` + (m.metrics ? metricText(m.metrics) : `(perplexity ${m.perplexity.toFixed(2)})`) + (m.best ? ', best so far' : ''));
     },
-  });
+    // Autosave: the state is snapshotted now and written in order, while training goes on.
+    onCheckpoint: (step) => {
+      if ((cfg.checkpointEvery ?? 0) === 0 || step >= cfg.steps) return;
+      const state = trainer.saveState();
+      saving = saving.then(() => writeTrainState(state, out));
+    },
+  }, { replay: general });
+  if (resume) {
+    trainer.restoreState(resume);
+    const decays = cfg.schedule !== 'constant' && resume.meta.config.steps !== cfg.steps;
+    log({ event: 'resume', from: values.resume, step: resume.meta.step, steps: cfg.steps, scheduleChanged: decays },
+      `resuming ${values.resume} at step ${resume.meta.step} of ${cfg.steps}` + (decays ? ` (the ${cfg.schedule} schedule now decays over ${cfg.steps} steps, not the ${resume.meta.config.steps} the run began with)` : ''));
+  }
+
   if (trainer.paddingSavedShare !== null) {
     const saved = trainer.paddingSavedShare;
     log({ event: 'packing', paddingSavedShare: saved }, `packing: examples packed into rows of ${cfg.seqLen} tokens, ${(saved * 100).toFixed(0)}% of the padding removed`);
   }
   const result = await trainer.run();
+  await saving;
+  await writeTrainState(trainer.saveState(), out); // the last step, for --resume; the export below holds the kept weights
+  const keptStep = trainer.restoreBest() ?? result.steps;
+  if (test.length > 0) {
+    const t = await testMetrics(trainer.evalModel(), test, model.tokenizer, data.shape !== 'text');
+    log({ event: 'test', ...t }, `test (${t.examples} examples): loss ${t.loss.toFixed(4)}, perplexity ${t.perplexity.toFixed(2)}, token accuracy ${(t.accuracy * 100).toFixed(1)}%` +
+      (t.exactMatch === null ? '' : `, exact match ${(t.exactMatch * 100).toFixed(1)}%`));
+  }
+  if (values.forgetting) {
+    // The base model's weights are never changed by training (methods train copies or adapters).
+    const f = await forgetting({ config: model.config, weights: model.weights }, trainer.evalModel(), general);
+    log({ event: 'forgetting', ...f }, `forgetting: general-text perplexity ${f.before.toFixed(2)} -> ${f.after.toFixed(2)} (${(f.change * 100).toFixed(1)}%). ${f.verdict}`);
+  }
   const bundle = await exportRun(trainer, model, cfg, {
-    steps: result.steps, firstLoss: result.firstLoss, lastLoss: result.lastLoss, valLoss, trainExamples: enc.examples.length,
+    steps: result.steps, firstLoss: result.firstLoss, lastLoss: result.lastLoss, valLoss: result.bestValLoss ?? valLoss, trainExamples: enc.examples.length,
     tokens: last.tokens, backend: `${backend.backend} (${backend.adapter})`, dataFile: basename(values.data!),
   });
-  const out = resolve(values.out!);
   await mkdir(out, { recursive: true });
   for (const [name, bytes] of Object.entries(bundle.files)) await writeFile(join(out, name), bytes);
   trainer.dispose();
-  log({ event: 'done', steps: result.steps, firstLoss: result.firstLoss, lastLoss: result.lastLoss, backend: backend.backend, out },
-    `done: ${result.steps} steps, loss ${result.firstLoss.toFixed(4)} -> ${result.lastLoss.toFixed(4)}; wrote ${Object.keys(bundle.files).join(', ')} to ${out}`);
+  log({ event: 'done', steps: result.steps, firstLoss: result.firstLoss, lastLoss: result.lastLoss, backend: backend.backend, out,
+    stoppedAt: result.steps, earlyStopped: result.earlyStopped, keptStep, bestValLoss: result.bestValLoss },
+    `done: ${result.steps} steps${result.earlyStopped ? ' (stopped early)' : ''}, loss ${result.firstLoss.toFixed(4)} -> ${result.lastLoss.toFixed(4)}; ` +
+      `kept step ${keptStep}${result.bestValLoss === null ? '' : ` (validation loss ${result.bestValLoss.toFixed(4)})`}; wrote ${Object.keys(bundle.files).join(', ')} to ${out}`);
 }
 
 /** Token rows for the run's objective: examples for causal LM (preference pairs train on the chosen answer), pairs

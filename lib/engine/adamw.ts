@@ -4,6 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { FUSED_ADAMW, hasFusedAdamW, type FusedAdamWAttrs } from './adamw-fused';
 import { speedupOn } from './speedups';
+import type { HostTensor } from './types';
 
 export interface AdamWConfig {
   beta1: number; // 0.9
@@ -30,6 +31,21 @@ export class AdamW {
 
   get stepCount(): number {
     return this.t;
+  }
+
+  /** For a saved train state: the step count and snapshots of both moments (tf.clone, so later steps cannot
+   * change what is read); the caller reads and frees them. */
+  snapshot(): { t: number; m: tf.Tensor[]; v: tf.Tensor[] } {
+    return { t: this.t, m: this.m.map((x) => tf.clone(x)), v: this.v.map((x) => tf.clone(x)) };
+  }
+
+  /** Resuming: the step count and moments of a saved state (one host tensor per parameter, same shapes). */
+  restore(t: number, m: HostTensor[], v: HostTensor[]): void {
+    if (m.length !== this.m.length || v.length !== this.v.length) throw new Error(`The saved optimizer state has ${m.length} moments; this run has ${this.m.length} parameters`);
+    this.t = t;
+    const put = (dst: tf.Variable[], src: HostTensor[]) => dst.forEach((x, i) => tf.tidy(() => x.assign(tf.tensor(src[i].data, src[i].shape, 'float32'))));
+    put(this.m, m);
+    put(this.v, v);
   }
 
   /**

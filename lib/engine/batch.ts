@@ -52,6 +52,11 @@ export function packTrainingRows(examples: Example[], seqLen: number, padId: num
   return { rows, paddingSavedShare };
 }
 
+export interface SamplerState {
+  epoch: number;
+  pos: number;
+}
+
 /** Endless seeded order over n examples: a fresh shuffle every epoch. */
 export class BatchSampler {
   private order: number[] = [];
@@ -60,12 +65,27 @@ export class BatchSampler {
 
   constructor(private readonly n: number, private readonly seed: number) {}
 
+  /** Where the sampler stands (the order itself follows from seed and epoch). */
+  get state(): SamplerState {
+    return { epoch: this.epoch, pos: this.pos };
+  }
+
+  restore(s: SamplerState): void {
+    this.epoch = s.epoch;
+    this.order = s.epoch >= 0 ? this.orderOf(s.epoch) : [];
+    this.pos = s.pos;
+  }
+
+  private orderOf(epoch: number): number[] {
+    return shuffled([...Array(this.n).keys()], deriveSeed(this.seed, 0x5eed, epoch));
+  }
+
   next(size: number): number[] {
     const out: number[] = [];
     while (out.length < size) {
       if (this.pos >= this.order.length) {
         this.epoch += 1;
-        this.order = shuffled([...Array(this.n).keys()], deriveSeed(this.seed, 0x5eed, this.epoch));
+        this.order = this.orderOf(this.epoch);
         this.pos = 0;
       }
       out.push(this.order[this.pos++]);

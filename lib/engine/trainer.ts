@@ -5,6 +5,8 @@ import * as tf from '@tensorflow/tfjs';
 import { sumTensors } from './add-n';
 import { AdamW } from './adamw';
 import { BatchSampler, packTrainingRows } from './batch';
+import { BestKeeper } from './early-stop';
+import type { EvalModel } from './evaluate';
 import { objectiveFor } from './objectives';
 import type { Objective, ObjectiveBatch, ObjectiveLoss, ObjectiveRun, TrainRow } from './objectives/types';
 import type { PackedWeight } from './packed-weights';
@@ -14,8 +16,10 @@ import { peftMethod } from './peft/methods';
 import type { PeftMethod } from './peft/method';
 import type { PeftFiles, TrainableState } from './peft/types';
 import { deriveSeed } from './random';
+import { ReplayMixer } from './replay';
 import { learningRateAt } from './schedule';
 import { adapterPositions } from './sequence';
+import { checkResumable, fingerprintExamples, readSnapshot, type TrainState } from './train-state';
 import { isGpt2, maxPositions, type Example, type HostTensor, type ModelConfig, type TrainConfig, type TrainerEvents, type TrainResult, type WeightMap } from './types';
 
 export { BatchSampler, LENGTH_BUCKET, makeBatch, type Batch } from './batch';
@@ -30,6 +34,11 @@ export interface TrainerModel {
   tokenizer?: { encode(text: string): number[] };
   /** A loaded adapter of cfg.method to continue training instead of a fresh one (owned by the trainer from here). */
   initialState?: TrainableState;
+}
+
+/** Optional inputs beyond the data: general text rows for replay (cfg.replayShare). */
+export interface TrainerOptions {
+  replay?: Example[];
 }
 
 /** Validation passes read at most this many batches (a fixed subset, so curves stay comparable), as nanoGPT's
@@ -78,6 +87,8 @@ export class Trainer {
   private readonly models: ObjectiveRun; // the policy and the reference model the objective reads
   private prepared = false; // the objective's one pass before training (cached reference log-probs) is done
   private readonly rows: TrainRow[]; // what the sampler draws: the examples (or packed rows with segments), or pairs
+  private readonly keeper: BestKeeper; // early stopping and the best weights by validation loss
+  private readonly replay: ReplayMixer | null;
   /** With cfg.packing: the share of padding packing removed (0..1); null when examples are not packed. */
   readonly paddingSavedShare: number | null;
   private step = 0;
@@ -88,7 +99,7 @@ export class Trainer {
   private wake: (() => void) | null = null;
   private running = false;
 
-  constructor(model: TrainerModel, train: TrainRow[], private readonly validation: TrainRow[], cfg: TrainConfig, private readonly events: TrainerEvents = {}) {
+  constructor(model: TrainerModel, train: TrainRow[], private readonly validation: TrainRow[], cfg: TrainConfig, private readonly events: TrainerEvents = {}, opts: TrainerOptions = {}) {
     validate(cfg, model.config, train);
     this.cfg = cfg;
     this.config = model.config;
@@ -102,6 +113,7 @@ export class Trainer {
       this.objective.checkRows(train, 'Training');
       this.objective.checkRows(validation, 'Validation');
       if (cfg.packing && !this.objective.packs) throw new Error(`Packing joins examples into rows; ${this.objective.label} reads whole pairs: turn packing off`);
+      if ((cfg.replayShare ?? 0) > 0 && cfg.objective) throw new Error(`Replay mixes general text into causal-LM batches; ${this.objective.label} reads pairs: set the replay share to 0`);
     } catch (e) {
       this.objective.dispose?.();
       throw e;
@@ -116,6 +128,8 @@ export class Trainer {
     this.rows = packed?.rows ?? train;
     this.paddingSavedShare = packed?.paddingSavedShare ?? null;
     this.sampler = new BatchSampler(this.rows.length, cfg.seed);
+    this.keeper = new BestKeeper(this.vars, cfg.earlyStop);
+    this.replay = (cfg.replayShare ?? 0) > 0 ? new ReplayMixer(opts.replay ?? [], cfg.replayShare!, cfg.seed) : null;
   }
 
   private get padId(): number {
@@ -195,9 +209,12 @@ export class Trainer {
 
   private nextBatches(): ObjectiveBatch[] {
     const out: ObjectiveBatch[] = [];
+    const B = this.cfg.batchSize;
+    const draw = (n: number) => this.sampler.next(n).map((i) => this.rows[i]);
     for (let k = 0; k < this.cfg.gradAccum; k++) {
-      const idx = this.sampler.next(this.cfg.batchSize);
-      out.push(this.objective.batch(idx.map((i) => this.rows[i]), this.seqLen, this.padId));
+      // Replay mixes general text into causal-LM rows only (the constructor refuses it for other objectives).
+      const rows = this.replay ? this.replay.rows((this.step * this.cfg.gradAccum + k) * B, B, draw as (n: number) => Example[]) : draw(B);
+      out.push(this.objective.batch(rows, this.seqLen, this.padId));
     }
     return out;
   }
@@ -259,20 +276,29 @@ export class Trainer {
         step: this.step, totalSteps: this.cfg.steps, loss, lr, gradNorm, tokens: this.tokens,
         tokensPerSec: this.tokensPerSec(), elapsedMs: now() - start - pausedMs, ...(Object.keys(metrics).length ? { metrics } : {}),
       });
-      if (this.cfg.evalEvery > 0 && this.step % this.cfg.evalEvery === 0) lastEval = await this.reportEval();
+      if (this.cfg.evalEvery > 0 && this.step % this.cfg.evalEvery === 0) {
+        lastEval = await this.reportEval();
+        if (this.keeper.shouldStop) break;
+      }
       const ck = this.cfg.checkpointEvery ?? 0;
       if (ck > 0 && this.step % ck === 0 && this.step < this.cfg.steps) this.events.onCheckpoint?.(this.step);
       await yieldToEventLoop();
     }
     if (lastEval !== this.step && this.step > 0) await this.reportEval();
     this.events.onCheckpoint?.(this.step);
-    return { steps: this.step, firstLoss, lastLoss, stopped: this.step < this.cfg.steps };
+    const early = this.keeper.shouldStop;
+    const kept = this.keeper.state;
+    return {
+      steps: this.step, firstLoss, lastLoss, stopped: this.step < this.cfg.steps && !early, earlyStopped: early,
+      bestStep: kept.bestStep > 0 ? kept.bestStep : null, bestValLoss: Number.isFinite(kept.bestLoss) ? kept.bestLoss : null,
+    };
   }
 
   private async reportEval(): Promise<number> {
     if (this.validation.length === 0) return this.step;
     const { loss: valLoss, metrics } = await this.evaluateWithMetrics();
-    this.events.onEval?.({ step: this.step, valLoss, perplexity: Math.exp(valLoss), ...(Object.keys(metrics).length ? { metrics } : {}) });
+    const best = await this.keeper.observe(this.step, valLoss);
+    this.events.onEval?.({ step: this.step, valLoss, perplexity: Math.exp(valLoss), best, ...(Object.keys(metrics).length ? { metrics } : {}) });
     return this.step;
   }
 
@@ -333,6 +359,44 @@ export class Trainer {
   /** The method's state (variables, weights, adapter, save, merge): what every export kind reads. */
   get trainable(): TrainableState {
     return this.state;
+  }
+
+  /** Everything resuming needs (lib/engine/train-state.ts): tensors snapshotted now, so a step running while
+   * they are read cannot tear the state (safe to call from onStep or onCheckpoint). */
+  saveState(): Promise<TrainState> {
+    const adam = this.opt.snapshot();
+    return readSnapshot({
+      meta: {
+        step: this.step, tokens: this.tokens, adamSteps: adam.t, sampler: this.sampler.state, replaySampler: this.replay?.state ?? null,
+        keeper: this.keeper.state, config: this.cfg, data: fingerprintExamples(this.rows),
+      },
+      params: this.vars.map((v) => tf.clone(v)), m: adam.m, v: adam.v, best: this.keeper.bestWeights,
+    });
+  }
+
+  /** Continues a saved run (before run()): its weights, moments, step, samplers and early-stopping counters.
+   * Refuses a state of other settings, other data or other shapes. */
+  restoreState(s: TrainState): void {
+    if (this.running || this.step > 0) throw new Error('restoreState must be called before training starts');
+    checkResumable(s, this.cfg, fingerprintExamples(this.rows), this.vars.map((v) => [...v.shape]));
+    this.vars.forEach((v, i) => tf.tidy(() => v.assign(tf.tensor(s.params[i].data, s.params[i].shape, 'float32'))));
+    this.opt.restore(s.meta.adamSteps, s.m, s.v);
+    this.sampler.restore(s.meta.sampler);
+    if (s.meta.replaySampler) this.replay?.restore(s.meta.replaySampler);
+    this.keeper.restore(s.meta.keeper, s.best);
+    this.step = s.meta.step;
+    this.tokens = s.meta.tokens;
+  }
+
+  /** Puts the weights of the lowest validation loss back (what Export then writes); returns their step, or null
+   * when no validation pass kept any. Call after run(). */
+  restoreBest(): number | null {
+    return this.keeper.restoreBest();
+  }
+
+  /** What evaluation and generation read: the weights the forward pass uses now, the adapter and packed weights. */
+  evalModel(): EvalModel {
+    return { config: this.config, weights: this.state.weights, adapter: this.state.adapter, packed: this.packed };
   }
 
   /** The LoRA adapter of a LoRA run; null for other methods. */

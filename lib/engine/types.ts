@@ -2,6 +2,7 @@
 // Everything here is plain data so it can cross the worker boundary and be written to JSON.
 import type * as tf from '@tensorflow/tfjs';
 import type { ObjectiveConfig } from './objectives/config';
+import type { EarlyStopConfig } from './early-stop';
 import type { MethodId } from './peft/registry';
 import type { RopeScaling } from './rope';
 
@@ -116,6 +117,8 @@ export interface TrainConfig {
   packing?: boolean; // pack training examples into rows of seqLen, attention kept inside each; validation stays unpacked
   checkpointing?: boolean; // gradient checkpointing: recompute each block in the backward pass (less memory, ~30% slower)
   objective?: ObjectiveConfig; // what the loss is (lib/engine/objectives): absent = causal LM on the examples
+  earlyStop?: EarlyStopConfig; // stop after `patience` validation passes without improvement (needs evalEvery); absent = never
+  replayShare?: number; // share of batch rows drawn from general text (replay, lib/engine/replay.ts); 0 or absent = off
 }
 
 /** One training example: token ids and a per-position loss mask (1 = this token is predicted and counts). */
@@ -142,6 +145,7 @@ export interface EvalMetrics {
   valLoss: number;
   perplexity: number;
   metrics?: Record<string, number>; // the objective's own over the validation rows (as StepMetrics.metrics)
+  best?: boolean; // this pass is the lowest validation loss so far (its weights are the kept checkpoint)
 }
 
 export interface TrainerEvents {
@@ -155,4 +159,7 @@ export interface TrainResult {
   firstLoss: number;
   lastLoss: number;
   stopped: boolean; // true when stop() ended the run early
+  earlyStopped: boolean; // true when early stopping ended the run
+  bestStep: number | null; // step of the lowest validation loss (the kept weights); null without validation
+  bestValLoss: number | null;
 }

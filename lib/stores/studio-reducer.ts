@@ -192,6 +192,8 @@ export function reduceEvent(s: WorkerSlices, e: WorkerEvent, lastJob: SentJob | 
           summary: { steps: e.steps, firstLoss: e.firstLoss, lastLoss: e.lastLoss },
         },
       };
+    case 'checkpoint':
+      return s; // stored by the run store (lib/runs/run-db.ts), not part of the view state
     case 'exported':
       return { ...s, exporting: { status: 'done', fileName: e.fileName, files: e.files, size: e.bytes.byteLength, error: null } };
     case 'error':

@@ -50,6 +50,8 @@ export interface StudioActions extends ModelSourceActions, DataActions {
   applyPreset(id: string): void;
   resetSettings(): void;
   start(): void;
+  /** Resumes a stored run (lib/runs) from its last checkpoint with its own settings, on the Data step's examples. */
+  resumeStored(id: string): Promise<void>;
   pause(): void;
   resume(): void;
   stop(): void;

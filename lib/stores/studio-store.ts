@@ -1,5 +1,6 @@
 // The studio's state and actions: a zustand vanilla store (one per page, made by the provider) that owns
 // the WorkerClient, feeds worker events through the pure reducer, and batches step events per frame.
+import { RunRecorder, type StoredResume } from './run-recorder';
 import { createStore } from 'zustand/vanilla';
 import { modelOptions, DEFAULT_VALIDATION_PERCENT, type StudioSettings } from './studio-settings';
 import { PRESETS } from '../ui-copy';
@@ -36,6 +37,9 @@ import {
 export * from './studio-state';
 export { frameScheduler } from './frame-scheduler';
 
+/** Steps between autosaved checkpoints of a stored run. */
+export const AUTOSAVE_EVERY = 20;
+
 export interface StudioStoreOptions {
   settings: StudioSettings;
   createWorker?: () => WorkerLike;
@@ -47,6 +51,8 @@ export interface StudioStoreOptions {
   dataClient?: DataClientLike;
   /** Delay before the Data step asks the worker for a new report after a change (ms). */
   dataDebounceMs?: number;
+  /** Stores every run in IndexedDB (default where the browser has it; none in Node tests). */
+  recorder?: RunRecorder | null;
 }
 
 export function createStudioStore(options: StudioStoreOptions): StudioStore {
@@ -62,6 +68,7 @@ export function createStudioStore(options: StudioStoreOptions): StudioStore {
   let startToken = 0;
   let encoding = false;
   const dataClient = options.dataClient ?? new DataClient();
+  const recorder = options.recorder !== undefined ? options.recorder : typeof indexedDB !== 'undefined' ? new RunRecorder() : null;
   let lastJob: Job | null = null;
   let lastExport: { fileName: string; bytes: ArrayBuffer } | null = null;
 
@@ -79,7 +86,15 @@ export function createStudioStore(options: StudioStoreOptions): StudioStore {
       set({ run: appendSteps(get().run, batch) });
     };
 
+    /** The settings a start sends: the form's (with what Start decided), or a resumed run's own, unchanged. */
+    const configFor = (req: Extract<WorkerRequest, { type: 'start-examples' }>) => {
+      const c = get().config;
+      if (req.resumeFiles || !c) return req.config;
+      return { ...c, packing: req.config.packing, checkpointing: req.config.checkpointing, checkpointEvery: req.config.checkpointEvery };
+    };
+
     const onEvent = (e: WorkerEvent) => {
+      void recorder?.onEvent(e);
       if (e.type === 'step') {
         pendingSteps.push(e.metrics);
         cancelFlush ??= schedule(flushSteps);
@@ -95,7 +110,7 @@ export function createStudioStore(options: StudioStoreOptions): StudioStore {
         if (pendingStart) {
           const req = pendingStart;
           pendingStart = null;
-          if (s.config) send({ ...req, config: { ...s.config, packing: req.config.packing, checkpointing: req.config.checkpointing } });
+          if (s.config || req.resumeFiles) send({ ...req, config: configFor(req) });
           else set({ run: { ...s.run, status: 'error', error: 'This model does not fit the settings: fix the highlighted settings.' } });
         }
         if (s.modelSource.kind === 'hub') void actions.refreshCache();
@@ -197,8 +212,49 @@ export function createStudioStore(options: StudioStoreOptions): StudioStore {
     /** Sends the encoded examples once both they and the model are ready. */
     const startWhenReady = (req: Extract<WorkerRequest, { type: 'start-examples' }>) => {
       const s = get();
-      if (s.model.status === 'ready' && s.model.loadedKey === modelKey(s) && client.alive && !client.isBusy('load')) send({ ...req, config: s.config ? { ...s.config, packing: req.config.packing, checkpointing: req.config.checkpointing } : req.config });
+      if (s.model.status === 'ready' && s.model.loadedKey === modelKey(s) && client.alive && !client.isBusy('load')) send({ ...req, config: configFor(req) });
       else pendingStart = req;
+    };
+
+    /** Start (or, with a stored run's checkpoint, resume): encode the Data step's examples, load the model if
+     * needed, and send them with the settings (a resumed run keeps its own). */
+    const startRun = (resume: StoredResume | null) => {
+      const s = get();
+      const prepare = dataSettings();
+      if (selectStartBlocker(s) !== null || !s.config || !prepare || !s.data.summary) return;
+      // Preference objectives train on pairs (or KTO's marked answers), which the Data step encodes as TRL does.
+      const settings = { ...prepare, rows: rowsFor((resume?.config ?? s.config).objective) };
+      // Checkpointing left on auto is what the memory plan decided for these settings.
+      const checkpointing = s.config.checkpointing ?? selectMemoryPlan(s)?.checkpointing ?? false;
+      // Runs stored in the browser autosave a checkpoint every AUTOSAVE_EVERY steps unless the config says otherwise.
+      const checkpointEvery = s.config.checkpointEvery ?? (recorder ? AUTOSAVE_EVERY : 0);
+      const config = resume?.config ?? { ...s.config, packing: s.data.choices.packing, checkpointing, checkpointEvery };
+      const dataFile = s.data.summary.fileName;
+      const token = ++startToken;
+      cancelFlush?.();
+      cancelFlush = null;
+      pendingSteps = [];
+      pendingStart = null;
+      lastExport = null;
+      set({ run: initialRun('loading', config.steps, config.method), exporting: initialExport });
+      void recorder?.start({ name: `${s.modelName} on ${dataFile}`, model: s.modelName, dataName: dataFile, config }, resume ?? undefined);
+      if (!client.alive || s.model.status !== 'ready' || s.model.loadedKey !== modelKey(s)) sendLoad();
+      // The data worker encodes what the Data step shows while the model loads.
+      encoding = true;
+      dataClient.encode(settings).then(
+        (enc) => {
+          if (token !== startToken) return;
+          encoding = false;
+          if (get().run.status !== 'loading') return; // stopped, or the load failed
+          startWhenReady({ type: 'start-examples', ...enc, config, dataFile, ...(resume ? { resumeFiles: resume.files } : {}) });
+        },
+        (err: unknown) => {
+          if (token !== startToken) return;
+          encoding = false;
+          const message = err instanceof Error ? err.message : String(err);
+          if (get().run.status === 'loading') set({ run: { ...get().run, status: 'error', error: `The Data step could not encode the data: ${message}` } });
+        },
+      );
     };
 
     const actions: StudioActions = {
@@ -288,39 +344,15 @@ export function createStudioStore(options: StudioStoreOptions): StudioStore {
       },
 
       start() {
-        const s = get();
-        const prepare = dataSettings();
-        if (selectStartBlocker(s) !== null || !s.config || !prepare || !s.data.summary) return;
-        // Preference objectives train on pairs (or KTO's marked answers), which the Data step encodes as TRL does.
-        const settings = { ...prepare, rows: rowsFor(s.config.objective) };
-        // Checkpointing left on auto is what the memory plan decided for these settings.
-        const checkpointing = s.config.checkpointing ?? selectMemoryPlan(s)?.checkpointing ?? false;
-        const config = { ...s.config, packing: s.data.choices.packing, checkpointing };
-        const dataFile = s.data.summary.fileName;
-        const token = ++startToken;
-        cancelFlush?.();
-        cancelFlush = null;
-        pendingSteps = [];
-        pendingStart = null;
-        lastExport = null;
-        set({ run: initialRun('loading', config.steps, config.method), exporting: initialExport });
-        if (!client.alive || s.model.status !== 'ready' || s.model.loadedKey !== modelKey(s)) sendLoad();
-        // The data worker encodes what the Data step shows while the model loads.
-        encoding = true;
-        dataClient.encode(settings).then(
-          (enc) => {
-            if (token !== startToken) return;
-            encoding = false;
-            if (get().run.status !== 'loading') return; // stopped, or the load failed
-            startWhenReady({ type: 'start-examples', ...enc, config, dataFile });
-          },
-          (err: unknown) => {
-            if (token !== startToken) return;
-            encoding = false;
-            const message = err instanceof Error ? err.message : String(err);
-            if (get().run.status === 'loading') set({ run: { ...get().run, status: 'error', error: `The Data step could not encode the data: ${message}` } });
-          },
-        );
+        startRun(null);
+      },
+      async resumeStored(id: string) {
+        const stored = await recorder?.storedResume(id).catch((e: unknown) => {
+          set({ run: { ...get().run, status: 'error', error: e instanceof Error ? e.message : String(e) } });
+          return undefined;
+        });
+        if (stored === null) set({ run: { ...get().run, status: 'error', error: 'This run has no stored checkpoint to resume from' } });
+        else if (stored) startRun(stored);
       },
       pause() {
         if (get().run.status !== 'running') return;

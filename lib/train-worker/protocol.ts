@@ -32,6 +32,11 @@ export const trainConfigSchema = z.object({
   checkpointing: z.boolean().optional(),
   /** Preference optimisation (DPO family, KTO) or a reward model instead of causal LM; absent = causal LM. */
   objective: objectiveConfigSchema.optional(),
+  /** Autosave: a 'checkpoint' event (the train state files) every N steps; 0 or absent = only at the end. */
+  checkpointEvery: z.number().int().min(0).optional(),
+  earlyStop: z.object({ patience: z.number().int().min(0), minDelta: z.number().min(0) }).optional(),
+  /** Share of batch rows from the shipped general text (replay against forgetting). */
+  replayShare: z.number().min(0).max(0.95).optional(),
 }).superRefine((c, ctx) => {
   // The chosen method's settings, wherever it keeps them, must pass its strict schema.
   const spec = methodSpec(c.method);
@@ -58,6 +63,9 @@ export const modelSourceSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('files'), name: z.string(), files: z.record(z.string(), z.instanceof(ArrayBuffer)) }),
 ]);
 export type ModelSource = z.infer<typeof modelSourceSchema>;
+
+/** A stored checkpoint's train state files (a 'checkpoint' event's files): the run continues from them. */
+const resumeFilesSchema = z.record(z.string(), z.instanceof(ArrayBuffer)).optional();
 
 const trainRecordSchema = z.object({ prompt: z.string(), completion: z.string() });
 
@@ -106,6 +114,7 @@ export const requestSchema = z.discriminatedUnion('type', [
     trainOnAll: z.boolean().optional(),
     /** Shown in the exported model card. */
     dataFile: z.string().optional(),
+    resumeFiles: resumeFilesSchema,
   }),
   /** Stops a model download in progress; the worker answers 'load-cancelled'. */
   z.object({ type: z.literal('cancel-load') }),
@@ -120,6 +129,7 @@ export const requestSchema = z.discriminatedUnion('type', [
     /** Training records cut at the sequence length, and left out for lack of loss tokens, by the Data step. */
     truncated: z.number().int().min(0),
     droppedNoLoss: z.number().int().min(0),
+    resumeFiles: resumeFilesSchema,
   }),
   z.object({ type: z.literal('pause') }),
   z.object({ type: z.literal('resume') }),
@@ -185,9 +195,11 @@ export type WorkerEvent =
       droppedNoLoss: number;
     }
   | { type: 'step'; metrics: StepEvent }
-  | { type: 'eval'; step: number; valLoss: number; perplexity: number; metrics?: Record<string, number> }
+  | { type: 'eval'; step: number; valLoss: number; perplexity: number; metrics?: Record<string, number>; best?: boolean }
+  /** The train state files (lib/engine/train-state.ts) at `step`: autosaved every checkpointEvery steps and at the end. */
+  | { type: 'checkpoint'; step: number; files: Record<string, ArrayBuffer> }
   | { type: 'state'; state: 'running' | 'paused' }
-  | { type: 'done'; steps: number; firstLoss: number; lastLoss: number; stopped: boolean }
+  | { type: 'done'; steps: number; firstLoss: number; lastLoss: number; stopped: boolean; earlyStopped?: boolean; bestStep?: number | null; bestValLoss?: number | null }
   | { type: 'exported'; fileName: string; bytes: ArrayBuffer; files: string[] }
   | { type: 'error'; during: 'load' | 'train' | 'export' | 'message'; message: string };
 

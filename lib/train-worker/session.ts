@@ -5,7 +5,9 @@ import { initBackend, webgpuBufferLimits, type BackendInfo, type BackendName } f
 import { httpSource, loadModelFolder, loadTokenizer, tokenizerConfigOf, type LoadedModel } from '../engine/loader';
 import { initWeights } from '../engine/model';
 import { countParams, loraTargetPresets } from '../engine/params';
+import { generalRows } from '../engine/forgetting';
 import { Trainer } from '../engine/trainer';
+import { checkpointMessage, stateFromFiles } from './run-checkpoints';
 import { maxPositions, type Example, type Gpt2Config, type LlamaConfig, type ModelConfig, type StepMetrics, type TrainConfig } from '../engine/types';
 import { chooseTemplate, type TemplateName } from '../data/chat-template';
 import { encodeConversations } from '../data/encode-chat';
@@ -31,6 +33,7 @@ interface StartData {
   validation: (TrainRecord | Conversation)[];
   template?: TemplateName | 'auto';
   trainOnAll?: boolean;
+  resumeFiles?: Record<string, ArrayBuffer>;
 }
 
 function asConversations(records: (TrainRecord | Conversation)[]): Conversation[] {
@@ -60,6 +63,7 @@ interface Run {
   valLoss?: number;
   firstLoss?: number;
   dataFile: string;
+  saving: Promise<void>; // checkpoint events in order
 }
 
 export class TrainSession {
@@ -174,7 +178,7 @@ export class TrainSession {
           'Raise the sequence length (Alpaca prompts alone take about 70 tokens).',
       );
     }
-    await this.trainOn(model, enc, val.examples, config, dataFile);
+    await this.trainOn(model, enc, val.examples, config, dataFile, data.resumeFiles);
   }
 
   /** Examples encoded by the Data step: checked against this model, cut to the run's sequence length. */
@@ -202,7 +206,7 @@ export class TrainSession {
     const train = cut(req.train as Example[]).filter((e) => e.mask.includes(1));
     const enc = { examples: train, truncated: req.truncated, droppedNoLoss: req.droppedNoLoss + req.train.length - train.length };
     if (train.length === 0) throw new Error(`No training example keeps a token to learn at ${req.config.seqLen} tokens: raise the sequence length`);
-    await this.trainOn(model, enc, cut(req.validation as Example[]), req.config, dataFile);
+    await this.trainOn(model, enc, cut(req.validation as Example[]), req.config, dataFile, req.resumeFiles);
   }
 
   private async trainOn(
@@ -211,12 +215,13 @@ export class TrainSession {
     validation: TrainRow[],
     config: TrainConfig,
     dataFile: string,
+    resumeFiles?: Record<string, ArrayBuffer>,
   ): Promise<void> {
     if (config.seqLen > maxPositions(model.config)) {
       throw new Error(`Sequence length ${config.seqLen} is longer than this model's ${maxPositions(model.config)} positions`);
     }
     this.run?.trainer.dispose();
-    const run = { config, trainExamples: enc.examples.length, dataFile } as Run;
+    const run = { config, trainExamples: enc.examples.length, dataFile, saving: Promise.resolve() } as Run;
     run.trainer = new Trainer(model, enc.examples, validation, config, {
       onStep: (m) => {
         run.last = m;
@@ -225,9 +230,18 @@ export class TrainSession {
       },
       onEval: (m) => {
         run.valLoss = m.valLoss;
-        this.post({ type: 'eval', step: m.step, valLoss: m.valLoss, perplexity: m.perplexity, ...(m.metrics ? { metrics: m.metrics } : {}) });
+        this.post({ type: 'eval', step: m.step, valLoss: m.valLoss, perplexity: m.perplexity, best: m.best, ...(m.metrics ? { metrics: m.metrics } : {}) });
       },
-    });
+      // Autosave (every checkpointEvery steps and at the end): snapshotted now, posted in order.
+      onCheckpoint: (step) => {
+        const state = run.trainer.saveState();
+        run.saving = run.saving.then(async () => {
+          const { files, transfer } = checkpointMessage(await state);
+          this.post({ type: 'checkpoint', step, files }, transfer);
+        });
+      },
+    }, { replay: config.replayShare ? generalRows(model.tokenizer, config.seqLen) : [] });
+    if (resumeFiles) run.trainer.restoreState(stateFromFiles(resumeFiles));
     this.run = run;
     this.running = true;
     this.post({
@@ -241,6 +255,9 @@ export class TrainSession {
     });
     try {
       const result = await run.trainer.run();
+      await run.saving;
+      // Export offers the weights of the lowest validation loss (the last state went out as a checkpoint).
+      run.trainer.restoreBest();
       this.post({ type: 'done', ...result });
     } finally {
       this.running = false;

@@ -1,0 +1,44 @@
+// The run recorder on fake-indexeddb: a Start makes a running record; steps, validation passes, checkpoints and
+// the done event land in the store in order; a resume rewinds the stored curve to the checkpoint.
+import 'fake-indexeddb/auto';
+import { describe, expect, it } from 'vitest';
+import { defaultTrainConfig } from '../engine/defaults';
+import { RunDb } from '../runs/run-db';
+import { RunRecorder } from './run-recorder';
+
+const step = (n: number) => ({ type: 'step' as const, metrics: { step: n, totalSteps: 4, loss: 5 - n, lr: 1e-3, gradNorm: 1, tokensPerSec: 10, tokens: n * 8, elapsedMs: n } });
+const enc = (o: object) => new TextEncoder().encode(JSON.stringify(o)).buffer as ArrayBuffer;
+
+describe('RunRecorder', () => {
+  it('stores a run as the worker reports it, and rewinds it on resume', async () => {
+    const errors: string[] = [];
+    const rec = new RunRecorder(() => RunDb.open('t-recorder'), (m) => errors.push(m));
+    await rec.start({ name: 'demo on data.jsonl', model: 'demo', dataName: 'data.jsonl', config: defaultTrainConfig('lora') });
+    const id = rec.activeRunId!;
+    expect(id).toMatch(/^run-/);
+    for (const n of [1, 2]) void rec.onEvent(step(n));
+    void rec.onEvent({ type: 'eval', step: 2, valLoss: 3.5, perplexity: Math.exp(3.5), best: true });
+    void rec.onEvent({ type: 'checkpoint', step: 2, files: { 'train-state.json': enc({ data: '5-abcdef01' }), 'train-state.safetensors': new ArrayBuffer(16) } });
+    for (const n of [3, 4]) void rec.onEvent(step(n));
+    void rec.onEvent({ type: 'done', steps: 4, firstLoss: 4, lastLoss: 1, stopped: false, earlyStopped: false, bestStep: 2, bestValLoss: 3.5 });
+    await rec.flush();
+    const db = await RunDb.open('t-recorder');
+    expect(await db.get(id)).toMatchObject({ status: 'done', step: 4, checkpointStep: 2, bestStep: 2, dataFingerprint: '5-abcdef01' });
+    expect((await db.metrics(id)).steps.map((p) => p.step)).toEqual([1, 2, 3, 4]);
+    expect((await db.checkpoint(id))!.bytes).toBe(enc({ data: '5-abcdef01' }).byteLength + 16);
+    const stored = (await rec.storedResume(id))!;
+    expect(stored).toMatchObject({ id, step: 2 });
+    expect(new TextDecoder().decode(stored.files['train-state.json'])).toBe('{"data":"5-abcdef01"}');
+    expect(await rec.storedResume('run-none')).toBeNull();
+
+    await rec.start({ name: '', model: 'demo', dataName: 'data.jsonl', config: defaultTrainConfig('lora') }, { id, step: 2 });
+    await rec.flush();
+    expect(await db.get(id)).toMatchObject({ status: 'running', step: 2 });
+    expect((await db.metrics(id)).steps.map((p) => p.step)).toEqual([1, 2]);
+    void rec.onEvent({ type: 'error', during: 'train', message: 'boom' });
+    await rec.flush();
+    expect(await db.get(id)).toMatchObject({ status: 'failed', error: 'boom' });
+    expect(errors).toEqual([]);
+    db.close();
+  });
+});

@@ -1,0 +1,98 @@
+// Records the studio's active run in the browser's run store (lib/runs/run-db.ts) as the worker reports it: a run
+// record at Start, a point per step and validation pass, each checkpoint event's train state, and the final status.
+// Writes are queued in order; a failed write is reported once and recording goes on.
+import type { TrainConfig } from '../engine/types';
+import { RunDb, type RunRecord } from '../runs/run-db';
+import type { WorkerEvent } from '../train-worker/protocol';
+
+export interface RunStart {
+  name: string;
+  model: string;
+  dataName: string;
+  config: TrainConfig;
+}
+
+/** A stored run to continue: its id, checkpoint step, the settings it was saved with and the checkpoint files. */
+export interface StoredResume {
+  id: string;
+  step: number;
+  config: TrainConfig;
+  files: Record<string, ArrayBuffer>;
+}
+
+export class RunRecorder {
+  private db: Promise<RunDb> | null = null;
+  private queue: Promise<unknown> = Promise.resolve();
+  private runId: string | null = null;
+
+  constructor(private readonly open: () => Promise<RunDb> = () => RunDb.open(), private readonly onError: (message: string) => void = () => {}) {}
+
+  /** The run being recorded (its id in the store), or null. */
+  get activeRunId(): string | null {
+    return this.runId;
+  }
+
+  private later(fn: (db: RunDb) => Promise<unknown>): Promise<unknown> {
+    this.db ??= this.open();
+    const db = this.db;
+    this.queue = this.queue.then(async () => fn(await db)).catch((e: unknown) => this.onError(`Saving the run failed: ${e instanceof Error ? e.message : String(e)}`));
+    return this.queue;
+  }
+
+  /** A new run record (status running); `resumeOf` continues a stored run instead, from its checkpoint step. */
+  start(run: RunStart, resumeOf?: { id: string; step: number }): Promise<unknown> {
+    if (resumeOf) {
+      this.runId = resumeOf.id;
+      return this.later((db) => db.rewindTo(resumeOf.id, resumeOf.step));
+    }
+    return this.later(async (db) => {
+      const rec: RunRecord = await db.create({ ...run, dataFingerprint: '' });
+      this.runId = rec.id;
+    });
+  }
+
+  /** Applies one worker event to the stored run. */
+  onEvent(e: WorkerEvent): Promise<unknown> | undefined {
+    const id = () => this.runId;
+    switch (e.type) {
+      case 'step':
+        return this.later(async (db) => id() && db.addStep({ runId: id()!, step: e.metrics.step, loss: e.metrics.loss, lr: e.metrics.lr, gradNorm: e.metrics.gradNorm }));
+      case 'eval':
+        return this.later(async (db) => id() && db.addEval({ runId: id()!, step: e.step, valLoss: e.valLoss }, e.best ?? false));
+      case 'state':
+        return this.later(async (db) => id() && db.update(id()!, { status: e.state }));
+      case 'checkpoint': {
+        const files = Object.fromEntries(Object.entries(e.files).map(([k, b]) => [k, new Uint8Array(b.slice(0))]));
+        const meta = JSON.parse(new TextDecoder().decode(files['train-state.json'] ?? new Uint8Array())) as { data?: string };
+        return this.later(async (db) => {
+          if (!id()) return;
+          await db.saveCheckpoint(id()!, e.step, files);
+          if (meta.data) await db.update(id()!, { dataFingerprint: meta.data });
+        });
+      }
+      case 'done':
+        return this.later(async (db) => id() && db.update(id()!, { status: e.stopped ? 'stopped' : 'done', step: e.steps, ...(e.bestStep ? { bestStep: e.bestStep } : {}) }));
+      case 'error':
+        if (e.during !== 'train') return undefined;
+        return this.later(async (db) => id() && db.update(id()!, { status: 'failed', error: e.message }));
+      default:
+        return undefined;
+    }
+  }
+
+  /** The stored run's checkpoint as a resume (null when it has none); the settings are the checkpoint's own. */
+  async storedResume(id: string): Promise<StoredResume | null> {
+    await this.flush();
+    this.db ??= this.open();
+    const ck = await (await this.db).checkpoint(id);
+    if (!ck) return null;
+    const files = Object.fromEntries(Object.entries(ck.files).map(([k, b]) => [k, b.slice().buffer as ArrayBuffer]));
+    const meta = JSON.parse(new TextDecoder().decode(ck.files['train-state.json'])) as { config: TrainConfig };
+    return { id, step: ck.step, config: meta.config, files };
+  }
+
+  /** Waits for every queued write (tests, and before leaving the page). */
+  flush(): Promise<unknown> {
+    return this.queue;
+  }
+}

@@ -1,0 +1,84 @@
+// The Runs view's state: every stored run (lib/runs/run-db.ts) with its curve, the runs chosen for comparison,
+// storage used and quota, and the actions the view offers (rename, delete, download metrics). Opening it marks
+// runs a closed tab left running as interrupted.
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import { metricsCsv, metricsJson, settingsDiff, type SettingDiff } from '../runs/compare';
+import { RunDb, storageEstimate, type EvalPoint, type RunRecord, type StepPoint } from '../runs/run-db';
+
+export interface RunView extends RunRecord {
+  steps: StepPoint[];
+  evals: EvalPoint[];
+  checkpointBytes: number;
+}
+
+export interface RunsState {
+  status: 'loading' | 'ready' | 'error';
+  error: string | null;
+  runs: RunView[];
+  compare: string[]; // run ids, in the order chosen
+  storage: { usage: number; quota: number } | null;
+  actions: {
+    refresh(): Promise<void>;
+    rename(id: string, name: string): Promise<void>;
+    remove(id: string): Promise<void>;
+    toggleCompare(id: string): void;
+    metricsFile(id: string, kind: 'csv' | 'json'): { fileName: string; text: string } | null;
+  };
+}
+
+export type RunsStore = StoreApi<RunsState>;
+
+/** The settings the compared runs differ in. */
+export function compareDiff(s: Pick<RunsState, 'runs' | 'compare'>): { runs: RunView[]; diff: SettingDiff[] } {
+  const runs = s.compare.map((id) => s.runs.find((r) => r.id === id)).filter((r): r is RunView => r !== undefined);
+  return { runs, diff: settingsDiff(runs.map((r) => r.config)) };
+}
+
+export function createRunsStore(open: () => Promise<RunDb> = () => RunDb.open()): RunsStore {
+  let db: Promise<RunDb> | null = null;
+  const conn = () => (db ??= open());
+  let interruptedChecked = false;
+  return createStore<RunsState>()((set, get) => {
+    const guard = async (fn: () => Promise<void>) => {
+      try {
+        await fn();
+      } catch (e) {
+        set({ status: 'error', error: e instanceof Error ? e.message : String(e) });
+      }
+    };
+    const actions: RunsState['actions'] = {
+      refresh: () =>
+        guard(async () => {
+          const d = await conn();
+          if (!interruptedChecked) {
+            interruptedChecked = true;
+            await d.markInterrupted();
+          }
+          const [records, bytes, storage] = await Promise.all([d.list(), d.checkpointBytes(), storageEstimate()]);
+          const runs = await Promise.all(records.map(async (r) => ({ ...r, ...(await d.metrics(r.id)), checkpointBytes: bytes.get(r.id) ?? 0 })));
+          set({ status: 'ready', error: null, runs, storage, compare: get().compare.filter((id) => runs.some((r) => r.id === id)) });
+        }),
+      rename: (id, name) =>
+        guard(async () => {
+          await (await conn()).rename(id, name);
+          await actions.refresh();
+        }),
+      remove: (id) =>
+        guard(async () => {
+          await (await conn()).delete(id);
+          await actions.refresh();
+        }),
+      toggleCompare(id) {
+        const c = get().compare;
+        set({ compare: c.includes(id) ? c.filter((x) => x !== id) : [...c, id] });
+      },
+      metricsFile(id, kind) {
+        const r = get().runs.find((x) => x.id === id);
+        if (!r) return null;
+        const base = r.name.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || r.id;
+        return { fileName: `${base}-metrics.${kind}`, text: kind === 'csv' ? metricsCsv(r.steps, r.evals) : metricsJson(r.steps, r.evals) };
+      },
+    };
+    return { status: 'loading', error: null, runs: [], compare: [], storage: null, actions };
+  });
+}

@@ -1,0 +1,66 @@
+// The worker session's run persistence: checkpoint events every checkpointEvery steps and at the end carry the
+// train state; a new session started with the step-4 checkpoint's files continues to the weights an uninterrupted
+// 6-step session ends with; checkpoint files of other settings are refused.
+import * as tf from '@tensorflow/tfjs';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { defaultTrainConfig } from '../engine/defaults';
+import type { WorkerEvent } from './protocol';
+import { stateFromFiles } from './run-checkpoints';
+import { TrainSession } from './session';
+
+const DEMO = join(import.meta.dirname, '../../public/models/webtune-demo');
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+afterEach(() => vi.unstubAllGlobals());
+
+async function session(): Promise<{ s: TrainSession; events: WorkerEvent[] }> {
+  const files = new Map(['tokenizer.json', 'tokenizer_config.json'].map((f) => [f, new Uint8Array(readFileSync(join(DEMO, f)))]));
+  vi.stubGlobal('fetch', async (url: string) => {
+    const bytes = files.get(url.replace(/^\/m\//, ''));
+    return bytes ? new Response(new Uint8Array(bytes)) : new Response(null, { status: 404 });
+  });
+  const events: WorkerEvent[] = [];
+  const s = new TrainSession((e) => events.push(e));
+  await s.handle({ type: 'load', model: { kind: 'tiny-random', name: 'tiny', tokenizerUrl: '/m/', seed: 0 }, backend: 'cpu', allowFallbackAdapter: true });
+  return { s, events };
+}
+
+const train = ['Say hi: hi', 'Say yes: yes', 'Count: one two', 'Colour: blue'].map((t, i) => ({ prompt: t.slice(0, 5), completion: t.slice(5) + i }));
+const base = defaultTrainConfig('lora');
+const config = { ...base, steps: 6, batchSize: 2, seqLen: 32, evalEvery: 0, warmupSteps: 2, checkpointEvery: 2, lora: { ...base.lora, dropout: 0.1 } };
+
+describe('TrainSession checkpoints', () => {
+  it('posts checkpoints and resumes from one to the weights of an uninterrupted run', async () => {
+    const straight = await session();
+    await straight.s.handle({ type: 'start', train, validation: [], config });
+    const cks = straight.events.filter((e) => e.type === 'checkpoint');
+    expect(cks.map((e) => e.step)).toEqual([2, 4, 6]);
+    const at4 = cks[1];
+    const last = cks[2];
+    if (at4?.type !== 'checkpoint' || last?.type !== 'checkpoint') throw new Error('no checkpoint');
+    expect(stateFromFiles(at4.files).meta.step).toBe(4);
+
+    const resumed = await session();
+    await resumed.s.handle({ type: 'start', train, validation: [], config, resumeFiles: at4.files });
+    expect(resumed.events.filter((e) => e.type === 'step').map((e) => e.type === 'step' && e.metrics.step)).toEqual([5, 6]);
+    const end = resumed.events.filter((e) => e.type === 'checkpoint').at(-1);
+    if (end?.type !== 'checkpoint') throw new Error('no final checkpoint');
+    const [a, b] = [stateFromFiles(last.files), stateFromFiles(end.files)];
+    a.params.forEach((p, i) => p.data.forEach((v, j) => expect(Math.abs(v - b.params[i].data[j])).toBeLessThanOrEqual(1e-6)));
+    expect(resumed.events.at(-1)).toMatchObject({ type: 'done', steps: 6 });
+  });
+
+  it('refuses checkpoint files of other settings with the reason', async () => {
+    const a = await session();
+    await a.s.handle({ type: 'start', train, validation: [], config: { ...config, steps: 2 } });
+    const ck = a.events.find((e) => e.type === 'checkpoint');
+    if (ck?.type !== 'checkpoint') throw new Error('no checkpoint');
+    const b = await session();
+    await b.s.handle({ type: 'start', train, validation: [], config: { ...config, lr: 0.5 }, resumeFiles: ck.files });
+    expect(b.events.at(-1)).toMatchObject({ type: 'error', during: 'train', message: expect.stringMatching(/lr was/) });
+  });
+});
