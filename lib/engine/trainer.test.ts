@@ -163,14 +163,21 @@ describe('Trainer', () => {
     const weights = initGpt2Weights(config, 1);
     const seen: number[] = [];
     let trainer: Trainer | null = null;
+    let paused: () => void = () => {};
+    const reachedPause = new Promise<void>((r) => (paused = r));
     trainer = new Trainer({ config, weights }, randomExamples(4, 8, V, 11), [], tinyTrainConfig({ steps: 50 }), {
       onStep: (m) => {
         seen.push(m.step);
-        if (m.step === 2) trainer!.pause();
+        if (m.step === 2) {
+          trainer!.pause();
+          paused();
+        }
         if (m.step === 4) trainer!.stop();
       },
     });
     const running = trainer.run();
+    await reachedPause;
+    // Long enough for several steps of this tiny model, were the pause not holding.
     await new Promise((r) => setTimeout(r, 300));
     expect(seen).toEqual([1, 2]); // paused: no step while we waited
     trainer.resume();
