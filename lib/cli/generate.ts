@@ -23,7 +23,7 @@ export async function loadAdapterFolder(dir: string, model: ModelConfig, weights
   const config = JSON.parse(await readFile(join(dir, 'adapter_config.json'), 'utf8').catch(() => {
     throw new Error(`${dir} has no adapter_config.json`);
   }));
-  const method = methodForPeftType(config.peft_type); // refuses types we do not run before reading tensors
+  const method = methodForPeftType(config.peft_type, config); // refuses types we do not run before reading tensors
   const file = readSafetensors(new Uint8Array(await readFile(join(dir, 'adapter_model.safetensors'))));
   const tensors: Record<string, HostTensor> = {};
   for (const [k, e] of file.tensors) tensors[k] = { shape: e.shape, data: toFloat32(e) };

@@ -23,10 +23,19 @@ const llama = parseModelConfig(tinyRawConfig('llama', { vocab_size: 40, bos_toke
 const FAMILIES: [string, ModelConfig][] = [['gpt2', gpt2], ['llama (GQA)', llama]];
 const ids = () => tf.tensor2d([[1, 5, 3, 19, 0, 7], [2, 2, 2, 11, 4, 6]], [2, 6], 'int32');
 
-/** Training settings per method for a model: the method's defaults, LoRA on every linear of two blocks. */
+/** Training settings per method for a model: the method's defaults with module lists the model lacks replaced by
+ * its first preset (as the CLI and the studio do), LoRA on every linear of two blocks. */
 function trainFor(id: string, model: ModelConfig, lora: Partial<TrainConfig['lora']> = {}): TrainConfig {
-  const base = defaultTrainConfig(methodSpec(id).id);
-  return { ...base, lora: { ...base.lora, dropout: 0, targetModules: loraTargetPresets(model).presets['all-linear'], ...lora } };
+  const spec = methodSpec(id);
+  const base = defaultTrainConfig(spec.id);
+  const own = { ...(spec.configOf(base) as Record<string, unknown>) };
+  for (const [k, f] of Object.entries(spec.fields)) {
+    if (f.kind !== 'modules' || !f.choices) continue;
+    const { all, presets } = f.choices(model);
+    if (!(own[k] as string[]).every((m) => all.includes(m))) own[k] = presets[0].modules;
+  }
+  const fitted = spec.withConfig(base, own);
+  return { ...fitted, lora: { ...fitted.lora, dropout: 0, targetModules: loraTargetPresets(model).presets['all-linear'], ...lora } };
 }
 
 /** Every trainable value random, so an adapter that starts as a no-op changes the logits. */
@@ -53,7 +62,7 @@ describe('method specs', () => {
     expect(lora.strictSchema.safeParse({ ...(lora.schema.parse({}) as object), r: 0 }).success).toBe(false);
     expect(lora.strictSchema.safeParse({ ...(lora.schema.parse({}) as object), targetModules: [] }).success).toBe(false);
     expect(lora.strictSchema.safeParse({ r: 8 }).success).toBe(false);
-    expect(() => methodSpec('dpo')).toThrow(/Unknown method "dpo".*lora, full/);
+    expect(() => methodSpec('dpo')).toThrow(/Unknown method "dpo".*lora, .*full/);
     expect(() => peftMethod('dpo')).toThrow(/Unknown method/);
     expect(() => methodForPeftType('PREFIX_TUNING')).toThrow(/PREFIX_TUNING" are not supported.*LORA/);
   });
@@ -73,7 +82,9 @@ describe('methodConfigSlot', () => {
 
 describe.each(FAMILIES)('every method on %s', (_, model) => {
   const cases: [string, Partial<TrainConfig['lora']>][] = [
-    ['lora', {}], ['lora', { r: 3, layersToTransform: [0, 2] }], ['lora', { targetModules: loraTargetPresets(model).presets.attention, useRslora: true }], ['full', {}],
+    ...METHOD_IDS.map((id) => [id, {}] as [string, Partial<TrainConfig['lora']>]),
+    ['lora', { r: 3, layersToTransform: [0, 2] }], ['lora', { targetModules: loraTargetPresets(model).presets.attention, useRslora: true }],
+    ['dora', { r: 3, layersToTransform: [0, 2] }],
   ];
   it.each(cases)('%s %j: the planner count equals the created variables; dispose frees them', (id, lora) => {
     const weights = initWeights(model, 1);
@@ -106,7 +117,7 @@ describe.each(FAMILIES)('every method on %s', (_, model) => {
     const tuned = values(tf.tidy(() => forward(model, state.weights, ids(), { adapter: state.adapter })));
     expect(tuned).not.toEqual(base);
     const files = await state.save!('tiny');
-    const method = methodForPeftType(files.config.peft_type);
+    const method = methodForPeftType(files.config.peft_type, files.config);
     expect(method.id).toBe(id);
     const loaded = method.load!(files, model, weights);
     expect(values(tf.tidy(() => forward(model, loaded.weights, ids(), { adapter: loaded.adapter })))).toEqual(tuned);

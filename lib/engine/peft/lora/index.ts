@@ -41,6 +41,7 @@ export function loraTrainable(state: LoraState, weights: WeightMap): TrainableSt
 export const lora: PeftMethod<'lora'> = {
   ...loraSpec,
   peftTypes: ['LORA'],
+  accepts: (config) => config.use_dora !== true, // use_dora: true is DoRA's
   create: (model, weights, train, seed) => loraTrainable(createLora(model, train.lora, seed), weights),
   load: (files, model, weights) => loraTrainable(loraFromPeft(files.config, files.tensors, model), weights),
 };
