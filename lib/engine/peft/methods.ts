@@ -1,13 +1,14 @@
 // The method registry's tfjs half: every method's implementation by id (the specs alone are in registry.ts, for
 // code that must not load tfjs). The trainer, the worker session, export and the CLI look methods up here.
 import { dora } from './dora';
+import { freeze } from './freeze';
 import { full } from './full';
 import { ia3 } from './ia3';
 import { lora } from './lora';
 import type { PeftMethod } from './method';
 import { METHOD_IDS, methodSpec, type MethodId } from './registry';
 
-const METHODS = { lora, dora, ia3, full } satisfies { [K in MethodId]: PeftMethod<K> };
+const METHODS = { lora, dora, ia3, freeze, full } satisfies { [K in MethodId]: PeftMethod<K> };
 
 /** The implementation of method `id`; throws on an unknown id. */
 export function peftMethod(id: string): PeftMethod<MethodId> {
