@@ -7,7 +7,7 @@ import { renderAlpacaPrompt } from '../data/templates';
 import { generate } from '../engine/generate';
 import { loadModelFolder } from '../engine/loader';
 import { methodForPeftType } from '../engine/peft/methods';
-import type { TrainableState } from '../engine/peft/types';
+import type { PeftFiles, TrainableState } from '../engine/peft/types';
 import { readSafetensors, toFloat32 } from '../engine/safetensors';
 import type { HostTensor, ModelConfig, WeightMap } from '../engine/types';
 import { fsSource } from './fs-source';
@@ -17,17 +17,23 @@ export const GENERATE_USAGE = `generate --model <dir> (--prompt "..." | --instru
       [--adapter <dir>] [--max-tokens N] [--temperature T] [--seed S] [--json]
       (--instruction renders the Alpaca template the studio trains Alpaca data with)`;
 
-/** Reads a PEFT adapter folder (adapter_config.json + adapter_model.safetensors) as written by the studio or PEFT,
- * through the method its peft_type names; types the registry does not run are refused by name. */
-export async function loadAdapterFolder(dir: string, model: ModelConfig, weights: WeightMap): Promise<TrainableState> {
+/** Reads a PEFT adapter folder (adapter_config.json + adapter_model.safetensors) as written by the studio or PEFT;
+ * peft_type values the registry does not run are refused by name before the tensors are read. */
+export async function readAdapterFolder(dir: string): Promise<PeftFiles> {
   const config = JSON.parse(await readFile(join(dir, 'adapter_config.json'), 'utf8').catch(() => {
     throw new Error(`${dir} has no adapter_config.json`);
   }));
-  const method = methodForPeftType(config.peft_type, config); // refuses types we do not run before reading tensors
+  methodForPeftType(config.peft_type, config);
   const file = readSafetensors(new Uint8Array(await readFile(join(dir, 'adapter_model.safetensors'))));
   const tensors: Record<string, HostTensor> = {};
   for (const [k, e] of file.tensors) tensors[k] = { shape: e.shape, data: toFloat32(e) };
-  return method.load!({ config, tensors }, model, weights);
+  return { config, tensors };
+}
+
+/** An adapter folder as a trainable state, through the method its adapter_config.json names. */
+export async function loadAdapterFolder(dir: string, model: ModelConfig, weights: WeightMap): Promise<TrainableState> {
+  const files = await readAdapterFolder(dir);
+  return methodForPeftType(files.config.peft_type, files.config).load!(files, model, weights);
 }
 
 export async function runGenerate(argv: string[]): Promise<void> {

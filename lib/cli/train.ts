@@ -17,9 +17,12 @@ import { checkChoice, readDataFile, SHAPES, TEMPLATES } from './data-args';
 import { fsSource } from './fs-source';
 import { initNodeBackend } from './node-backend';
 import { runPlanFor, WASM_HEAP_BYTES } from './plan';
+import { readAdapterFolder } from './generate';
+import { methodForPeftType } from '../engine/peft/methods';
+import type { PeftFiles } from '../engine/peft/types';
 
 export const TRAIN_USAGE = `train --model <dir> --data <file> --method ${METHOD_IDS.join('|')} --steps N --out <dir>
-      [--batch B] [--seq-len T] [--lr X] [--seed S] and the method's own flags:
+      [--adapter <dir> (continue a saved adapter; its method is the run's)] [--batch B] [--seq-len T] [--lr X] [--seed S] and the method's own flags:
 ${methodUsage()}
       [--val-ratio F | --val-data <file>] [--backend wasm|cpu] [--format auto|text|alpaca|prompt-completion|chat|preference]
       [--template auto|model|chatml|alpaca|llama3] [--entry <name> (--data is a dataset_info.json)] [--packing] [--json]
@@ -41,7 +44,7 @@ function parse(argv: string[]) {
   const { values } = parseArgs({
     args: argv,
     options: {
-      model: { type: 'string' }, data: { type: 'string' }, method: { type: 'string', default: 'lora' },
+      model: { type: 'string' }, data: { type: 'string' }, method: { type: 'string' }, adapter: { type: 'string' },
       steps: { type: 'string' }, batch: { type: 'string' }, 'seq-len': { type: 'string' }, lr: { type: 'string' },
       ...methodOptions(), seed: { type: 'string' },
       'val-ratio': { type: 'string' }, 'val-data': { type: 'string' }, backend: { type: 'string', default: 'auto' }, out: { type: 'string' },
@@ -52,7 +55,7 @@ function parse(argv: string[]) {
   });
   for (const req of ['model', 'data', 'out'] as const) if (!values[req]) throw new Error(`--${req} is required\n\n${TRAIN_USAGE}`);
   if (!['auto', 'wasm', 'cpu'].includes(values.backend!)) throw new Error('--backend must be wasm or cpu');
-  const base = defaultTrainConfig(checkMethod(values.method));
+  const base = defaultTrainConfig(checkMethod(values.method)); // lora when absent; --adapter sets it in runTrain
   const cfg: TrainConfig = applyMethodFlags({
     ...base,
     steps: num(values.steps, 'steps') ?? base.steps,
@@ -69,9 +72,19 @@ function parse(argv: string[]) {
   return { values, cfg, data, valRatio: num(values['val-ratio'], 'val-ratio', false) ?? 0 };
 }
 
+/** `--adapter`: the run continues that adapter, so its method is the run's (a different --method is refused). */
+function continuedConfig(cfg: TrainConfig, files: PeftFiles, methodFlag: string | undefined, lrGiven: boolean): TrainConfig {
+  const method = methodForPeftType(files.config.peft_type, files.config);
+  if (methodFlag !== undefined && methodFlag !== method.id) throw new Error(`--adapter holds an adapter of method ${method.label}; drop --method ${methodFlag} or use --method ${method.id}`);
+  if (method.id === cfg.method) return cfg;
+  const base = defaultTrainConfig(method.id);
+  return { ...cfg, method: method.id, lr: lrGiven ? cfg.lr : base.lr, weightDecay: base.weightDecay };
+}
+
 export async function runTrain(argv: string[]): Promise<void> {
   const { values, cfg: parsed, data: dataOpts, valRatio } = parse(argv);
-  let cfg = parsed;
+  const resume = values.adapter ? await readAdapterFolder(resolve(values.adapter)) : undefined;
+  let cfg = resume ? continuedConfig(parsed, resume, values.method, values.lr !== undefined) : parsed;
   const log = (o: object, text: string) => (values.json ? console.log(JSON.stringify(o)) : console.log(text));
   const backend = await initNodeBackend(values.backend as 'auto' | 'wasm' | 'cpu');
   const modelDir = resolve(values.model!);
@@ -103,7 +116,7 @@ export async function runTrain(argv: string[]): Promise<void> {
   }
   let last = { loss: NaN, tokens: 0, step: 0 };
   let valLoss: number | undefined;
-  const trainer = new Trainer(model, enc.examples, val.examples, cfg, {
+  const trainer = new Trainer({ ...model, resume }, enc.examples, val.examples, cfg, {
     onStep: (m) => {
       last = m;
       log({ event: 'step', step: m.step, loss: m.loss, lr: m.lr, gradNorm: m.gradNorm, tokensPerSec: m.tokensPerSec },

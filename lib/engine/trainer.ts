@@ -8,7 +8,7 @@ import { causalLmBatchLoss } from './objective';
 import type { PackedWeight } from './packed-weights';
 import { readHost } from './peft/host';
 import { isLoraState, type LoraState } from './peft/lora';
-import { peftMethod } from './peft/methods';
+import { methodForPeftType, peftMethod } from './peft/methods';
 import type { PeftMethod } from './peft/method';
 import type { PeftFiles, TrainableState } from './peft/types';
 import { deriveSeed } from './random';
@@ -23,6 +23,8 @@ export interface TrainerModel {
   /** Frozen block linears stored packed (packLinears), read instead of their float32 weights; not owned. Adapter
    * methods only: a packed weight cannot be trained. */
   packed?: Map<string, PackedWeight>;
+  /** Adapter files to continue training from (`train --adapter`), read by the run's method instead of a new state. */
+  resume?: PeftFiles;
 }
 
 /** Validation passes read at most this many batches (a fixed subset, so curves stay comparable), as nanoGPT's
@@ -44,6 +46,14 @@ function validate(cfg: TrainConfig, config: ModelConfig, train: Example[]): void
   if (train.length === 0) throw new Error('The training set is empty');
   peftMethod(cfg.method); // throws on an unknown method
   if (isGpt2(config) && config.n_embd % config.n_head !== 0) throw new Error('n_embd must be divisible by n_head');
+}
+
+/** The state of an adapter to continue training, refused when the files are another method's. */
+function resumeState(method: PeftMethod, model: TrainerModel): TrainableState {
+  const files = model.resume!;
+  const owner = methodForPeftType(files.config.peft_type, files.config);
+  if (owner.id !== method.id) throw new Error(`The adapter to continue is ${owner.label} (peft_type ${String(files.config.peft_type)}), but the run's method is ${method.label}`);
+  return method.load!(files, model.config, model.weights);
 }
 
 /** The loss or gradient stopped being a finite number; the weights are those of the last good step. */
@@ -88,7 +98,7 @@ export class Trainer {
       throw new Error(`${this.method.label} trains the base weights, which are stored packed (f16/int8) and frozen: load the model in float32 to use it`);
     }
     this.packed = model.packed;
-    this.state = this.method.create(model.config, model.weights, cfg, deriveSeed(cfg.seed, 0x10a));
+    this.state = model.resume ? resumeState(this.method, model) : this.method.create(model.config, model.weights, cfg, deriveSeed(cfg.seed, 0x10a));
     this.vars = this.state.variables;
     this.opt = new AdamW(this.vars, cfg);
     const packed = cfg.packing ? packTrainingRows(train, this.seqLen, this.padId) : null;

@@ -2,11 +2,11 @@
 // method, batch, sequence length, device limits and the user's budget.
 import { autoCheckpointing, DEFAULT_BUDGET_GIB, formatBytes, planMemory, planModelFor, type DeviceLimits, type MemoryPlan, type PlanRequest, type PlanSuggestion } from '../engine/memory-plan';
 import { loraSpec } from '../engine/peft/lora/config';
-import { methodSpec } from '../engine/peft/registry';
+import { METHOD_SPECS, methodSpec } from '../engine/peft/registry';
 import type { ModelConfig, TrainConfig } from '../engine/types';
 import type { GpuLimits, ModelInfo } from '../train-worker/protocol';
 import type { ConfigForm } from './config-form';
-import type { MethodFieldKey } from './method-form';
+import { methodFields, moduleChoices } from './method-form';
 
 export { DEFAULT_BUDGET_GIB };
 
@@ -110,16 +110,19 @@ export function saveBudget(text: string): void {
   }
 }
 
-/** Module lists (LoRA's target modules, ...) cut to the modules the loaded model has; a list that keeps none (a
- * GPT-2 default on a Llama model, say) becomes the model's attention projections. */
+/** Every method's module lists (LoRA's targets, IA3's, ...) cut to the names the loaded model offers for that
+ * field; a list that keeps none (a GPT-2 default on a Llama model, say) becomes the field's first preset. */
 export function fitTargetsToModel(form: ConfigForm, info: ModelInfo | null): ConfigForm {
-  const targets = info?.loraTargets;
-  if (!targets) return form;
   let lists = form.lists;
-  for (const [key, list] of Object.entries(form.lists) as [MethodFieldKey, string[]][]) {
-    const kept = list.filter((t) => targets.all.includes(t));
-    if (kept.length === list.length && kept.length > 0) continue;
-    lists = { ...lists, [key]: kept.length > 0 ? kept : [...targets.presets.attention] };
+  for (const spec of METHOD_SPECS) {
+    for (const [key, , f] of methodFields(spec.id)) {
+      const list = form.lists[key];
+      const choices = moduleChoices(f, info);
+      if (!list || !choices) continue;
+      const kept = list.filter((t) => choices.all.includes(t));
+      if (kept.length === list.length && kept.length > 0) continue;
+      lists = { ...lists, [key]: kept.length > 0 ? kept : [...choices.presets[0].modules] };
+    }
   }
   return lists === form.lists ? form : { ...form, lists };
 }
