@@ -26,7 +26,7 @@ describe('method flags', () => {
   it('names the flag whose value the schema rejects, and the methods --method takes', () => {
     expect(() => applyMethodFlags(defaultTrainConfig('lora'), { 'lora-r': '0' })).toThrow(/^--lora-r: /);
     expect(() => applyMethodFlags(defaultTrainConfig('lora'), { 'lora-dropout': 'x' })).toThrow(/--lora-dropout must be a number/);
-    expect(() => checkMethod('dpo')).toThrow('--method must be lora or full, got "dpo"');
+    expect(() => checkMethod('dpo')).toThrow(/--method must be lora, .*dora.*ia3.*freeze.*full, got "dpo"/);
     expect(applyMethodFlags(defaultTrainConfig('full'), { 'lora-r': '4' }).lora.r).toBe(8); // not the chosen method's flag
   });
 
