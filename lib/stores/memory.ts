@@ -4,6 +4,7 @@ import { autoCheckpointing, DEFAULT_BUDGET_GIB, formatBytes, planMemory, planMod
 import { loraSpec } from '../engine/peft/lora/config';
 import { METHOD_SPECS, methodSpec } from '../engine/peft/registry';
 import type { ModelConfig, TrainConfig } from '../engine/types';
+import { formatCount } from '../format';
 import type { GpuLimits, ModelInfo } from '../train-worker/protocol';
 import type { ConfigForm } from './config-form';
 import { methodFields, moduleChoices } from './method-form';
@@ -14,6 +15,9 @@ export interface MemoryPlanView extends Omit<MemoryPlan, 'largestTensor' | 'sugg
   budget: number;
   /** True when checkpointing was decided by the plan (the person chose auto), not set by hand. */
   checkpointingAuto?: boolean;
+  /** The chosen method's trainable parameters for the loaded model, and as text ("7.2 K trainable parameters"). */
+  trainableParams?: number;
+  trainableText?: string;
   totalText: string;
   budgetText: string;
   text: Record<'weights' | 'gradients' | 'optimizer' | 'activations', string>;
@@ -71,7 +75,10 @@ export function computeMemoryPlan({ info, config, budgetText, limits }: PlanInpu
   // Unset means auto: checkpoint only when the plan does not fit without it (it costs time on every step).
   const auto = config.checkpointing === undefined;
   req.checkpointing = config.checkpointing ?? autoCheckpointing(plannable, req, device);
-  return { ...memoryPlanView(planMemory(plannable, req, device, lora), device), checkpointingAuto: auto };
+  return {
+    ...memoryPlanView(planMemory(plannable, req, device, lora), device), checkpointingAuto: auto,
+    trainableParams, trainableText: `${formatCount(trainableParams)} trainable parameters (${spec.label})`,
+  };
 }
 
 /** A parsed config of a family the planner knows (the worker posts parsed configs; anything else gets no plan). */
