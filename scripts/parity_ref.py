@@ -10,6 +10,7 @@ usage: /usr/bin/python3 scripts/parity_ref.py spec.json   (spec: model_dir, toke
 import json
 import math
 import os
+import re
 import struct
 import sys
 
@@ -74,8 +75,7 @@ class Adapter:
         tensors = read_safetensors(os.path.join(adapter_dir, 'adapter_model.safetensors'))
         if c['peft_type'] == 'LORA':
             self.kind = 'dora' if c.get('use_dora') else 'lora'
-            r, alpha = c['r'], c['lora_alpha']
-            self.scaling = alpha / math.sqrt(r) if c.get('use_rslora') else alpha / r
+            self.config = c
         elif c['peft_type'] == 'IA3':
             self.kind = 'ia3'
             self.feedforward = c.get('feedforward_modules') or []
@@ -89,6 +89,19 @@ class Adapter:
                     p = t.clone().requires_grad_(True)
                     self.mods.setdefault(path, {})[suffix.split('.')[1]] = p
                     self.params[k] = p
+
+    def scaling(self, path):
+        """alpha / r (or / sqrt(r) with rsLoRA), r and alpha from rank_pattern / alpha_pattern where a key matches
+        the end of the module path as PEFT's get_pattern_key does."""
+        c = self.config
+
+        def pattern(name, default):
+            for key, v in (c.get(name) or {}).items():
+                if re.match(rf'(.*\.)?({key})$', path):
+                    return v
+            return default
+        r, alpha = pattern('rank_pattern', c['r']), pattern('alpha_pattern', c['lora_alpha'])
+        return alpha / math.sqrt(r) if c.get('use_rslora') else alpha / r
 
     def is_ff(self, path):
         return any(path == f or path.endswith('.' + f) for f in self.feedforward)
@@ -105,10 +118,11 @@ class Adapter:
             return y
         if self.kind == 'ia3':
             return y if self.is_ff(path) else y * m['ia3_l'].flatten()
-        lora = (x @ m['lora_A'].t() @ m['lora_B'].t()) * self.scaling
+        s = self.scaling(path)
+        lora = (x @ m['lora_A'].t() @ m['lora_B'].t()) * s
         if self.kind == 'lora':
             return y + lora
-        norm = (W + self.scaling * (m['lora_B'] @ m['lora_A'])).norm(dim=1).detach()
+        norm = (W + s * (m['lora_B'] @ m['lora_A'])).norm(dim=1).detach()
         k = m['lora_magnitude_vector'] / norm
         base = y - b if b is not None else y
         return y + (k - 1) * base + k * lora

@@ -22,7 +22,7 @@ import { mulberry32, normalArray } from './random';
 import { readSafetensors, toFloat32, writeSafetensors } from './safetensors';
 import { checkpointFolder, tinyCheckpointWeights, tinyRawConfig, TINY_VARIANTS, type CheckpointOptions } from './test-checkpoints';
 import { relErr, useCpu, values } from './test-utils';
-import type { ModelConfig } from './types';
+import type { LoraConfig } from './types';
 
 const PYTHON = '/usr/bin/python3';
 const SCRIPT = join(import.meta.dirname, '../../scripts/parity_ref.py');
@@ -40,12 +40,12 @@ function writeFolder(dir: string, files: Map<string, Uint8Array>): void {
 /** Writes a PEFT adapter of method `id` made by the registry, every value moved off its no-op init (B = 0 would
  * zero A's gradient; IA3's ones and DoRA's m = ||W|| would hide their terms). LoRA and DoRA wrap every linear,
  * IA3 uses PEFT's default targets for the family. */
-async function writeAdapter(dir: string, modelDir: string, id: 'lora' | 'dora' | 'ia3', seed: number): Promise<void> {
+async function writeAdapter(dir: string, modelDir: string, id: 'lora' | 'dora' | 'ia3', seed: number, lora: Partial<LoraConfig> = {}): Promise<void> {
   const model = await loadModelFolder('tiny', fsSource(modelDir));
   const base = defaultTrainConfig(id);
   const train = id === 'ia3'
     ? methodSpec('ia3').withConfig(base, ia3DefaultsFor(model.config))
-    : { ...base, lora: { r: 3, alpha: 6, dropout: 0, targetModules: loraTargetPresets(model.config).presets['all-linear'], useRslora: false } };
+    : { ...base, lora: { r: 3, alpha: 6, dropout: 0, targetModules: loraTargetPresets(model.config).presets['all-linear'], useRslora: false, ...lora } };
   const state = peftMethod(id).create(model.config, model.weights, train, seed);
   const rng = mulberry32(seed + 1);
   for (const v of state.variables) v.assign(tf.add(v, tf.tensor(normalArray(v.size, 0.3, rng), v.shape)));
@@ -94,7 +94,9 @@ async function ours(modelDir: string, adapterDir: string, tokens: number[][], ma
   return { logits, loss, grads: g };
 }
 
-type Case = { name: string; family: (typeof TINY_VARIANTS)[number]['family']; over: Record<string, unknown>; opts: CheckpointOptions; method: 'lora' | 'dora' | 'ia3' };
+type Case = { name: string; family: (typeof TINY_VARIANTS)[number]['family']; over: Record<string, unknown>; opts: CheckpointOptions; method: 'lora' | 'dora' | 'ia3'; lora?: Partial<LoraConfig> };
+// PEFT rank_pattern / alpha_pattern keys: a plain name, a dotted path and a regex, matched at the end of the module path.
+const PATTERNS: Partial<LoraConfig> = { rankPattern: { c_fc: 2, 'h\\.1\\.attn\\.c_(attn|proj)': 5 }, alphaPattern: { 'attn.c_proj': 20 } };
 const variant = (name: string) => TINY_VARIANTS.find((v) => v.name === name)!;
 // DoRA and IA3 on the variants where their terms differ: GPT-2's Conv1D layout and biases, GQA, biased projections,
 // and qwen2 (whose IA3 defaults are q, v and down).
@@ -103,6 +105,7 @@ const CASES: Case[] = [
   ...TINY_VARIANTS.map((v) => ({ ...v, opts: {}, method: 'lora' as const })),
   { name: 'llama BF16, 3 shards', family: 'llama', over: {}, opts: { dtype: 'BF16', shards: 3 }, method: 'lora' },
   ...(['dora', 'ia3'] as const).flatMap((method) => PEFT_VARIANTS.map((n) => ({ ...variant(n), name: `${method} on ${n}`, opts: {}, method }))),
+  ...(['lora', 'dora'] as const).map((method) => ({ ...variant('gpt2'), name: `${method} rank_pattern + alpha_pattern on gpt2`, opts: {}, method, lora: PATTERNS })),
 ];
 
 describe('parity with PyTorch (scripts/parity_ref.py)', () => {
@@ -110,12 +113,12 @@ describe('parity with PyTorch (scripts/parity_ref.py)', () => {
     expect(execFileSync(PYTHON, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' })).toMatch(/\d+\.\d+/);
   });
 
-  it.each(CASES)('$name: logits and $method gradients', async ({ name, family, over, opts, method }) => {
+  it.each(CASES)('$name: logits and $method gradients', async ({ name, family, over, opts, method, lora }) => {
     const dir = mkdtempSync(join(tmpdir(), 'webtune-parity-'));
     const raw = tinyRawConfig(family, over);
     const config = parseModelConfig(raw);
     writeFolder(join(dir, 'model'), checkpointFolder(raw, tinyCheckpointWeights(config, 5), opts));
-    await writeAdapter(join(dir, 'adapter'), join(dir, 'model'), method, 9);
+    await writeAdapter(join(dir, 'adapter'), join(dir, 'model'), method, 9, lora);
     // Right padding with mask 0 and one unmasked prompt token, as the trainer's batches look.
     const tokens = [[258, 3, 77, 104, 101, 32, 99, 9], [5, 250, 17, 17, 42, 0, 0, 0]];
     const mask = [[0, 0, 1, 1, 1, 1, 1, 1], [0, 1, 1, 1, 1, 0, 0, 0]];

@@ -14,12 +14,12 @@ export * from './layer';
 export * from './peft-format';
 
 function snapshotMerge(state: DoraState): MergeSnapshot {
-  const snaps = new Map<string, { A: tf.Tensor; B: tf.Tensor; m: tf.Tensor }>();
-  for (const [path, mod] of state.modules) snaps.set(path + '.weight', { A: tf.clone(mod.A), B: tf.clone(mod.B), m: tf.clone(mod.m) });
+  const snaps = new Map<string, { A: tf.Tensor; B: tf.Tensor; m: tf.Tensor; scaling: number }>();
+  for (const [path, mod] of state.modules) snaps.set(path + '.weight', { A: tf.clone(mod.A), B: tf.clone(mod.B), m: tf.clone(mod.m), scaling: mod.scaling });
   return {
     merged: (key, W) => {
       const s = snaps.get(key);
-      return s ? doraMergedWeight(W, s, state.scaling, state.fanInFanOut) : null;
+      return s ? doraMergedWeight(W, s, state.fanInFanOut) : null;
     },
     dispose: () => snaps.forEach((s) => tf.dispose([s.A, s.B, s.m])),
   };
@@ -40,8 +40,8 @@ function doraTrainable(state: DoraState, weights: WeightMap): TrainableState {
       const f = new Map<string, tf.Tensor>();
       for (const [path, mod] of state.modules) {
         const W = baseWeight(w, path);
-        merged.set(path, doraMergedWeight(W, mod, state.scaling, state.fanInFanOut));
-        f.set(path, tf.tidy(() => tf.div(mod.m, weightNorm(W, mod.A, mod.B, state.scaling, state.fanInFanOut))));
+        merged.set(path, doraMergedWeight(W, mod, state.fanInFanOut));
+        f.set(path, tf.tidy(() => tf.div(mod.m, weightNorm(W, mod.A, mod.B, mod.scaling, state.fanInFanOut))));
       }
       const probe = tf.tidy(() => tf.addN([...merged.values()].map((t) => tf.sum(tf.mul(t, 0)))));
       const [s] = await probe.data();
@@ -61,7 +61,7 @@ function doraTrainable(state: DoraState, weights: WeightMap): TrainableState {
       for (const [path, mod] of state.modules) {
         const W = baseWeight(w, path);
         const factor = factors.get(path)!;
-        w.set(path + '.weight', tf.tidy(() => tf.sub(tf.div(W, state.fanInFanOut ? factor : tf.reshape(factor, [-1, 1])), deltaWeight(mod.A, mod.B, state.scaling, state.fanInFanOut))));
+        w.set(path + '.weight', tf.tidy(() => tf.sub(tf.div(W, state.fanInFanOut ? factor : tf.reshape(factor, [-1, 1])), deltaWeight(mod.A, mod.B, mod.scaling, state.fanInFanOut))));
         W.dispose();
       }
       tf.dispose([...factors.values()]);

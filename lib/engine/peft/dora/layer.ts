@@ -49,7 +49,7 @@ function doraLinear(this: DoraState, path: string, x: tf.Tensor2D, y: tf.Tensor2
   const mod = this.modules.get(path);
   if (!mod) return y;
   const W = baseWeight(this.base, path);
-  const scale = tf.div(mod.m, detachedNorm(W, mod.A, mod.B, this.scaling, this.fanInFanOut)); // [out]
+  const scale = tf.div(mod.m, detachedNorm(W, mod.A, mod.B, mod.scaling, this.fanInFanOut)); // [out]
   const p = site.training ? this.config.dropout : 0;
   let xd = x;
   let plain: tf.Tensor2D; // x W without bias
@@ -61,7 +61,7 @@ function doraLinear(this: DoraState, path: string, x: tf.Tensor2D, y: tf.Tensor2
     plain = b ? (tf.sub(y, b) as tf.Tensor2D) : y;
   }
   const lora = tf.matMul(tf.matMul(xd, mod.A, false, true), mod.B, false, true); // [N, out]
-  return tf.add(y, tf.add(tf.mul(tf.sub(scale, 1), plain), tf.mul(tf.mul(scale, lora), this.scaling)));
+  return tf.add(y, tf.add(tf.mul(tf.sub(scale, 1), plain), tf.mul(tf.mul(scale, lora), mod.scaling)));
 }
 
 function doraVariablesUnder(this: DoraState, prefix: string): tf.Variable[] {
@@ -79,7 +79,7 @@ export function createDora(model: ModelConfig, base: WeightMap, lora: LoraConfig
   const l = createLora(model, c, seed);
   const modules = new Map<string, DoraModule>();
   for (const [path, mod] of l.modules) {
-    const m = tf.tidy(() => tf.variable(weightNorm(baseWeight(base, path), mod.A, mod.B, l.scaling, l.fanInFanOut), true));
+    const m = tf.tidy(() => tf.variable(weightNorm(baseWeight(base, path), mod.A, mod.B, mod.scaling, l.fanInFanOut), true));
     modules.set(path, { ...mod, m });
   }
   return makeDoraState(c, modules, model, base);
@@ -94,7 +94,8 @@ export function disposeDora(state: DoraState): void {
 }
 
 /** PEFT's merge: W' = (m / ||W + ΔW||) * (W + ΔW), the factor on each output feature; the bias stays. */
-export function doraMergedWeight(W: tf.Tensor, mod: { A: tf.Tensor; B: tf.Tensor; m: tf.Tensor }, scaling: number, fanInFanOut: boolean): tf.Tensor {
+export function doraMergedWeight(W: tf.Tensor, mod: { A: tf.Tensor; B: tf.Tensor; m: tf.Tensor; scaling: number }, fanInFanOut: boolean): tf.Tensor {
+  const scaling = mod.scaling;
   return tf.tidy(() => {
     const merged = tf.add(W, deltaWeight(mod.A, mod.B, scaling, fanInFanOut));
     const factor = tf.div(mod.m, weightNorm(W, mod.A, mod.B, scaling, fanInFanOut)); // [out]

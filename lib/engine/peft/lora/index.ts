@@ -13,12 +13,12 @@ export * from './peft-format';
 
 /** A snapshot of the adapter (tf.clone shares data) and the merged weight of each adapted module. */
 function snapshotMerge(state: LoraState): MergeSnapshot {
-  const adapters = new Map<string, { A: tf.Tensor; B: tf.Tensor }>();
-  for (const [path, m] of state.modules) adapters.set(path + '.weight', { A: tf.clone(m.A), B: tf.clone(m.B) });
+  const adapters = new Map<string, { A: tf.Tensor; B: tf.Tensor; scaling: number }>();
+  for (const [path, m] of state.modules) adapters.set(path + '.weight', { A: tf.clone(m.A), B: tf.clone(m.B), scaling: m.scaling });
   return {
     merged: (key, W) => {
       const ad = adapters.get(key);
-      return ad ? mergedWeight(W, ad, state.scaling, 1, state.fanInFanOut) : null;
+      return ad ? mergedWeight(W, ad, ad.scaling, 1, state.fanInFanOut) : null;
     },
     dispose: () => adapters.forEach(({ A, B }) => tf.dispose([A, B])),
   };
