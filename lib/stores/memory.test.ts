@@ -39,6 +39,16 @@ describe('memory plan in the store', () => {
     expect(selectMemoryPlan(store.getState())).toBe(plan); // stable for React selectors
   });
 
+  it("shows the chosen method's trainable parameters for the loaded model (GPT-2 small)", () => {
+    const store = setup();
+    store.getState().actions.setMethod('ia3');
+    const ia3 = selectMemoryPlan(store.getState())!;
+    expect(ia3.trainableParams).toBe(12 * (3 * 768 + 3072)); // c_attn's outputs and mlp.c_proj's inputs per block
+    expect(ia3.trainableText).toBe('64.5K trainable parameters (IA3)');
+    store.getState().actions.setMethod('freeze');
+    expect(selectMemoryPlan(store.getState())!.trainableParams).toBe(2 * 7_087_872); // the last two blocks of GPT-2 small
+  });
+
   it('blocks Start when the budget is too small, and a suggestion makes it fit', async () => {
     const store = setup();
     const a = store.getState().actions;

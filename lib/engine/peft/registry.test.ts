@@ -164,12 +164,18 @@ describe.each(FAMILIES)('every method on %s', (_, model) => {
     disposeWeights(weights);
   });
 
-  it.each(METHOD_IDS.filter((id) => methodSpec(id).exports === 'adapter'))('%s: merge folds the adapter into the weights, unmerge restores them', async (id) => {
+  it.each(METHOD_IDS.filter((id) => methodSpec(id).exports === 'adapter'))('%s: the merged snapshot and merge fold the adapter into the weights, unmerge restores them', async (id) => {
     const weights = initWeights(model, 3);
     const state = peftMethod(id).create(model, weights, trainFor(id, model), 7);
     randomize(state, 12);
     const base = values(tf.tidy(() => forward(model, weights, ids())));
     const tuned = values(tf.tidy(() => forward(model, weights, ids(), { adapter: state.adapter })));
+    // The export's merged view (a model folder of an adapter run) reads as the adapter does.
+    const snap = state.snapshotMerge!();
+    const viewed = new Map([...weights].map(([k, W]) => [k, snap.merged(k, W) ?? W]));
+    expect(relErr(values(tf.tidy(() => forward(model, viewed, ids()))), tuned)).toBeLessThan(1e-5);
+    for (const [k, t] of viewed) if (t !== weights.get(k)) t.dispose();
+    snap.dispose();
     await state.merge!(weights);
     expect(relErr(values(tf.tidy(() => forward(model, weights, ids()))), tuned)).toBeLessThan(1e-5);
     state.unmerge!(weights);
