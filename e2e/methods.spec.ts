@@ -46,7 +46,7 @@ test('each method picked in the UI shows its plan and fields, trains a few steps
       await studio.open(RUN);
       await studio.pickSample('tiny-stories.text.jsonl');
       await studio.chooseModel('tiny-random');
-      await page.getByTestId(`method-${id}`).check();
+      await studio.chooseMethod(id);
       await expect(page.getByTestId('memory-plan')).toBeVisible();
       await expect(page.getByTestId('memory-total')).toContainText(/B/);
       const trainable = page.getByTestId('trainable-params');
