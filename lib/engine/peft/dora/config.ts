@@ -21,7 +21,7 @@ export function countDoraParams(model: ModelConfig, c: LoraConfig): number {
 export const doraSpec = defineSpec({
   id: 'dora' as const,
   label: 'DoRA',
-  help: 'LoRA split into direction and a learned magnitude per output; often closer to full fine-tuning than LoRA at the same rank, about 1.5-2x slower per step.',
+  help: 'LoRA split into direction and a learned magnitude per output; often closer to full fine-tuning than LoRA at the same rank; about 2x slower per step.',
   exports: 'adapter',
   folderSuffix: 'dora',
   cardTag: 'dora',
