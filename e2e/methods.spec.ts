@@ -46,6 +46,8 @@ test('each method picked in the UI shows its plan and fields, trains a few steps
       await studio.open(RUN);
       await studio.pickSample('tiny-stories.text.jsonl');
       await studio.chooseModel('tiny-random');
+      await page.getByTestId('load-model').click(); // the plan and the parameter count need the loaded model
+      await expect(studio.modelFacts()).toBeVisible({ timeout: 120_000 });
       await studio.chooseMethod(id);
       await expect(page.getByTestId('memory-plan')).toBeVisible();
       await expect(page.getByTestId('memory-total')).toContainText(/B/);
