@@ -44,6 +44,7 @@ export function MemoryPlanCard({ plan, budgetGiB, checkpointing, onBudget, onApp
           <span className="text-zinc-500"> of {plan.budgetText} budget</span>
         </p>
       </div>
+      {plan.trainableText && <p className="mt-1 text-xs text-zinc-500 tabular-nums" data-testid="trainable-params" data-count={plan.trainableParams}>{plan.trainableText}</p>}
       <div className="mt-3 flex h-3 overflow-hidden rounded-full bg-zinc-100 dark:bg-zinc-800" role="img"
         aria-label={`Planned memory: ${plan.totalText} of ${plan.budgetText}`}>
         {PARTS.map((p) => (

@@ -100,7 +100,7 @@ export class StudioPage {
   readonly modelFacts = () => this.page.getByTestId('model-facts');
   readonly modelError = () => this.page.getByTestId('model-error');
 
-  async chooseMethod(method: 'lora' | 'full') {
+  async chooseMethod(method: string) {
     await this.page.getByTestId(`method-${method}`).check();
   }
 

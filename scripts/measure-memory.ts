@@ -12,7 +12,8 @@ import { measureTrainerPeak } from '../lib/engine/memory-measure';
 import { formatBytes, planMemory, planModelFor } from '../lib/engine/memory-plan';
 import { disposeWeights, initWeights } from '../lib/engine/model';
 import { parseModelConfig } from '../lib/engine/model-config';
-import { countLoraParams, countParams, loraTargetPresets } from '../lib/engine/params';
+import { loraTargetPresets } from '../lib/engine/params';
+import { methodSpec } from '../lib/engine/peft/registry';
 import type { ModelConfig, TrainConfig } from '../lib/engine/types';
 
 const { values } = parseArgs({ options: {
@@ -37,8 +38,8 @@ function trainConfig(c: ModelConfig, t: Target, checkpointing: boolean): TrainCo
 }
 
 function plan(c: ModelConfig, cfg: TrainConfig) {
-  const trainable = cfg.method === 'lora' ? countLoraParams(c, cfg.lora) : countParams(c);
-  return planMemory(planModelFor(c), { method: cfg.method === 'lora' ? 'lora' : 'full', trainableParams: trainable, batchSize: cfg.batchSize, seqLen: cfg.seqLen, checkpointing: cfg.checkpointing }, { budgetBytes: Infinity });
+  const spec = methodSpec(cfg.method);
+  return planMemory(planModelFor(c), { method: spec.memoryProfile, trainableParams: spec.trainableParams(c, cfg), batchSize: cfg.batchSize, seqLen: cfg.seqLen, checkpointing: cfg.checkpointing }, { budgetBytes: Infinity });
 }
 
 async function main() {

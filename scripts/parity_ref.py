@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Independent reference for the engine's parity test: GPT-2 and Llama-family (llama, qwen2, mistral) forward
 passes written from the Hugging Face modeling equations in plain PyTorch (no transformers, no safetensors
-package), in float64, plus one LoRA loss and its gradients with respect to every lora_A / lora_B.
+package), in float64, plus one loss and its gradients with respect to every tensor of a PEFT adapter: LoRA
+(lora_A / lora_B), DoRA (and lora_magnitude_vector) or IA3 (ia3_l), each written from PEFT's layer formulas.
 
 usage: /usr/bin/python3 scripts/parity_ref.py spec.json   (spec: model_dir, tokens [[...]], mask [[...]],
        optional adapter_dir) -> prints JSON {"logits": [...flat], "loss": x, "grads": {peft_key: [...flat]}}
@@ -9,6 +10,7 @@ usage: /usr/bin/python3 scripts/parity_ref.py spec.json   (spec: model_dir, toke
 import json
 import math
 import os
+import re
 import struct
 import sys
 
@@ -54,24 +56,76 @@ def read_folder(d):
     return w
 
 
-class Lora:
-    """PEFT LoRA: y = base(x) + (x @ A^T @ B^T) * scaling, keyed by module path as in the checkpoint."""
+class Adapter:
+    """A PEFT adapter read from its folder, applied where PEFT's layers apply it, keyed by module path as in the
+    checkpoint. Every linear calls pre(path, x) for its input and post(path, x, y, W, b) for its output, with
+    W [out, in] (GPT-2's Conv1D weight transposed) and y = pre(x) @ W^T + b.
+      LORA:  y + (x A^T B^T) * s                                          (tuners/lora/layer.py)
+      DoRA:  n = ||W + s B A|| per output row, detached; k = m / n;
+             y + (k - 1) * (y - b) + k * (x A^T B^T) * s                  (tuners/lora/dora.py, no dropout)
+      IA3:   target modules y * l (bias included); feedforward_modules x * l before the layer (tuners/ia3/layer.py)
+    """
 
     def __init__(self, adapter_dir):
-        self.mods, self.scaling = {}, 0.0
+        self.kind, self.mods, self.params = None, {}, {}
         if not adapter_dir:
             return
         with open(os.path.join(adapter_dir, 'adapter_config.json')) as f:
             c = json.load(f)
-        r, alpha = c['r'], c['lora_alpha']
-        self.scaling = alpha / math.sqrt(r) if c.get('use_rslora') else alpha / r
-        for k, t in read_safetensors(os.path.join(adapter_dir, 'adapter_model.safetensors')).items():
-            path, ab = k[len('base_model.model.'):].rsplit('.lora_', 1)
-            self.mods.setdefault(path, {})[ab[0]] = t.clone().requires_grad_(True)
+        tensors = read_safetensors(os.path.join(adapter_dir, 'adapter_model.safetensors'))
+        if c['peft_type'] == 'LORA':
+            self.kind = 'dora' if c.get('use_dora') else 'lora'
+            self.config = c
+        elif c['peft_type'] == 'IA3':
+            self.kind = 'ia3'
+            self.feedforward = c.get('feedforward_modules') or []
+        else:
+            raise SystemExit(f"parity_ref.py: peft_type {c['peft_type']} is not modelled")
+        for k, t in tensors.items():
+            name = k[len('base_model.model.'):]
+            for suffix in ('.lora_A.weight', '.lora_B.weight', '.lora_magnitude_vector', '.ia3_l'):
+                if name.endswith(suffix):
+                    path = name[:-len(suffix)]
+                    p = t.clone().requires_grad_(True)
+                    self.mods.setdefault(path, {})[suffix.split('.')[1]] = p
+                    self.params[k] = p
 
-    def add(self, path, x, y):
+    def scaling(self, path):
+        """alpha / r (or / sqrt(r) with rsLoRA), r and alpha from rank_pattern / alpha_pattern where a key matches
+        the end of the module path as PEFT's get_pattern_key does."""
+        c = self.config
+
+        def pattern(name, default):
+            for key, v in (c.get(name) or {}).items():
+                if re.match(rf'(.*\.)?({key})$', path):
+                    return v
+            return default
+        r, alpha = pattern('rank_pattern', c['r']), pattern('alpha_pattern', c['lora_alpha'])
+        return alpha / math.sqrt(r) if c.get('use_rslora') else alpha / r
+
+    def is_ff(self, path):
+        return any(path == f or path.endswith('.' + f) for f in self.feedforward)
+
+    def pre(self, path, x):
         m = self.mods.get(path)
-        return y if m is None else y + (x @ m['A'].t() @ m['B'].t()) * self.scaling
+        if self.kind == 'ia3' and m is not None and self.is_ff(path):
+            return x * m['ia3_l'].flatten()
+        return x
+
+    def post(self, path, x, y, W, b):
+        m = self.mods.get(path)
+        if m is None:
+            return y
+        if self.kind == 'ia3':
+            return y if self.is_ff(path) else y * m['ia3_l'].flatten()
+        s = self.scaling(path)
+        lora = (x @ m['lora_A'].t() @ m['lora_B'].t()) * s
+        if self.kind == 'lora':
+            return y + lora
+        norm = (W + s * (m['lora_B'] @ m['lora_A'])).norm(dim=1).detach()
+        k = m['lora_magnitude_vector'] / norm
+        base = y - b if b is not None else y
+        return y + (k - 1) * base + k * lora
 
 
 def causal_mask(T):
@@ -93,7 +147,9 @@ def gpt2_logits(c, w, ids, lora):
     g = lambda k: w['transformer.' + k]
 
     def conv1d(x, p):  # Conv1D: x @ W[in, out] + b
-        return lora.add('transformer.' + p, x, x @ g(p + '.weight') + g(p + '.bias'))
+        path = 'transformer.' + p
+        xin = lora.pre(path, x)
+        return lora.post(path, x, xin @ g(p + '.weight') + g(p + '.bias'), g(p + '.weight').t(), g(p + '.bias'))
 
     def ln(x, p):
         return torch.nn.functional.layer_norm(x, (C,), g(p + '.weight'), g(p + '.bias'), c.get('layer_norm_epsilon', 1e-5))
@@ -146,10 +202,11 @@ def llama_logits(c, w, ids, lora):
     theta = c.get('rope_theta') or (c.get('rope_parameters') or {}).get('rope_theta', 10000.0)
 
     def linear(x, p):
-        y = x @ w[p + '.weight'].t()
-        if p + '.bias' in w:
-            y = y + w[p + '.bias']
-        return lora.add(p, x, y)
+        y = lora.pre(p, x) @ w[p + '.weight'].t()
+        b = w.get(p + '.bias')
+        if b is not None:
+            y = y + b
+        return lora.post(p, x, y, w[p + '.weight'], b)
 
     def rms(x, key):
         return w[key] * (x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + eps))
@@ -181,7 +238,7 @@ def main():
     with open(os.path.join(spec['model_dir'], 'config.json')) as f:
         c = json.load(f)
     w = read_folder(spec['model_dir'])
-    lora = Lora(spec.get('adapter_dir'))
+    lora = Adapter(spec.get('adapter_dir'))
     ids = torch.tensor(spec['tokens'])
     mask = torch.tensor(spec['mask'], dtype=DT)
     logits = (gpt2_logits if c['model_type'] == 'gpt2' else llama_logits)(c, w, ids, lora)
@@ -190,11 +247,9 @@ def main():
     m = mask[:, 1:]
     loss = -(logp * m).sum() / m.sum().clamp(min=1)
     grads = {}
-    if lora.mods:
+    if lora.params:
         loss.backward()
-        for path, ab in lora.mods.items():
-            for name, t in ab.items():
-                grads[f'base_model.model.{path}.lora_{name}.weight'] = t.grad.flatten().tolist()
+        grads = {k: t.grad.flatten().tolist() for k, t in lora.params.items()}
     print(json.dumps({'logits': logits.detach().flatten().tolist(), 'loss': loss.item(), 'grads': grads}))
 
 

@@ -93,7 +93,7 @@ describe('cli', () => {
   it.each([
     [['train', '--model', '/nonexistent', '--data', 'x', '--out', '/tmp/x', '--json'], /no config\.json/],
     [['train', '--data', 'x', '--out', 'y', '--json'], /--model is required/],
-    [['train', '--model', 'm', '--data', 'x', '--out', 'y', '--method', 'nope', '--json'], /--method must be lora, full, .*, got "nope"/],
+    [['train', '--model', 'm', '--data', 'x', '--out', 'y', '--method', 'nope', '--json'], /--method must be lora, .* or full, got "nope"/],
     [['frobnicate', '--json'], /Unknown command "frobnicate"/],
   ])('refuses %j with a JSON error and exit code 1', async (args, message) => {
     const r = await cli(args as string[]);

@@ -31,14 +31,15 @@ async function readAdapterConfig(dir: string): Promise<Record<string, unknown>> 
 
 /** The registered method that reads the adapter folder `dir` (by its peft_type); types we do not run are refused. */
 export async function adapterMethodOf(dir: string): Promise<PeftMethod<MethodId>> {
-  return methodForPeftType((await readAdapterConfig(dir)).peft_type);
+  const config = await readAdapterConfig(dir);
+  return methodForPeftType(config.peft_type, config);
 }
 
 /** Reads a PEFT adapter folder (adapter_config.json + adapter_model.safetensors) as written by the studio or PEFT,
- * through the method its peft_type names; types the registry does not run are refused by name. */
+ * through the method its peft_type (and, for LoRA, use_dora) names; types the registry does not run are refused by name. */
 export async function loadAdapterFolder(dir: string, model: ModelConfig, weights: WeightMap): Promise<TrainableState> {
   const config = await readAdapterConfig(dir);
-  const method = methodForPeftType(config.peft_type); // refuses types we do not run before reading tensors
+  const method = methodForPeftType(config.peft_type, config); // refuses types we do not run before reading tensors
   const file = readSafetensors(new Uint8Array(await readFile(join(dir, 'adapter_model.safetensors'))));
   const tensors: Record<string, HostTensor> = {};
   for (const [k, e] of file.tensors) tensors[k] = { shape: e.shape, data: toFloat32(e) };

@@ -26,7 +26,7 @@ describe('method flags', () => {
   it('names the flag whose value the schema rejects, and the methods --method takes', () => {
     expect(() => applyMethodFlags(defaultTrainConfig('lora'), { 'lora-r': '0' })).toThrow(/^--lora-r: /);
     expect(() => applyMethodFlags(defaultTrainConfig('lora'), { 'lora-dropout': 'x' })).toThrow(/--lora-dropout must be a number/);
-    expect(() => checkMethod('dpo')).toThrow(/^--method must be lora, full, .* or \w+, got "dpo"$/);
+    expect(() => checkMethod('dpo')).toThrow(/^--method must be lora, dora, ia3, .* or full, got "dpo"$/);
     expect(applyMethodFlags(defaultTrainConfig('full'), { 'lora-r': '4' }).lora.r).toBe(8); // not the chosen method's flag
     // A default-on flag turns off with --no-<flag>; both at once are refused.
     expect(applyMethodFlags(defaultTrainConfig('prefix'), { 'no-prefix-projection': true }).methodConfig?.prefix).toMatchObject({ prefixProjection: false });

@@ -4,14 +4,16 @@ import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { autoCheckpointing, DEFAULT_BUDGET_GIB, formatBytes, planMemory, planModelFor, type MemoryPlan, type PlanRequest, type WeightFormat } from '../engine/memory-plan';
-import { methodSpec } from '../engine/peft/registry';
+import { METHOD_IDS, methodSpec } from '../engine/peft/registry';
 import type { ModelConfig, TrainConfig } from '../engine/types';
 import { parseModelConfig } from '../engine/model-config';
-import { countLoraParams, countParams, loraTargetPresets } from '../engine/params';
+import { loraTargetPresets } from '../engine/params';
+import { loraSpec } from '../engine/peft/lora/config';
+import { applyMethodFlags, checkMethod, fitModulesToModel, methodOptions } from './method-args';
 import { defaultTrainConfig } from '../engine/defaults';
 
-export const PLAN_USAGE = `plan --config <config.json | model dir> [--method lora|full] [--batch B] [--seq-len T] [--lora-r R]
-      [--lora-targets q_proj,v_proj,...] [--checkpointing | --no-checkpointing] [--weights f32|f16|int8] [--budget-gib G] [--json]
+export const PLAN_USAGE = `plan --config <config.json | model dir> [--method ${METHOD_IDS.join('|')}] [--batch B] [--seq-len T]
+      [the method's flags, as in train: --lora-r R --lora-targets q_proj,v_proj,... --ia3-targets ... --freeze-top-layers K] [--checkpointing | --no-checkpointing] [--weights f32|f16|int8] [--budget-gib G] [--json]
       Memory of a training run before any weights are fetched. Gradient checkpointing is on only when the plan does
       not fit the budget otherwise (default budget ${DEFAULT_BUDGET_GIB} GiB), unless a flag says; --weights is how the frozen base
       weights of a LoRA run are stored.`;
@@ -54,13 +56,13 @@ function parse(argv: string[]) {
     args: argv,
     options: {
       config: { type: 'string' }, method: { type: 'string', default: 'lora' }, batch: { type: 'string' }, 'seq-len': { type: 'string' },
-      'lora-r': { type: 'string' }, 'lora-targets': { type: 'string' }, checkpointing: { type: 'boolean' }, 'no-checkpointing': { type: 'boolean' },
+      ...methodOptions(), checkpointing: { type: 'boolean' }, 'no-checkpointing': { type: 'boolean' },
       weights: { type: 'string', default: 'f32' }, 'budget-gib': { type: 'string' }, json: { type: 'boolean', default: false },
     },
     strict: true,
   });
   if (!values.config) throw new Error(`--config is required\n\n${PLAN_USAGE}`);
-  if (values.method !== 'lora' && values.method !== 'full') throw new Error(`--method must be lora or full, got "${values.method}"`);
+  checkMethod(values.method);
   if (!['f32', 'f16', 'int8'].includes(values.weights!)) throw new Error(`--weights must be f32, f16 or int8, got "${values.weights}"`);
   if (values.checkpointing && values['no-checkpointing']) throw new Error('Use --checkpointing or --no-checkpointing, not both');
   return values;
@@ -69,16 +71,23 @@ function parse(argv: string[]) {
 export async function runPlan(argv: string[]): Promise<void> {
   const v = parse(argv);
   const config = parseModelConfig(await readConfig(v.config!));
-  const base = defaultTrainConfig(v.method as 'lora' | 'full');
-  const targets = v['lora-targets']?.split(',').map((t) => t.trim()).filter(Boolean) ?? loraTargetPresets(config).presets.attention;
-  const lora = countLoraParams(config, { r: positive(v['lora-r'], 'lora-r', base.lora.r), targetModules: targets });
-  if (v.method === 'lora' && lora === 0) throw new Error(`--lora-targets ${targets.join(',')} match no module of this model (it has ${loraTargetPresets(config).all.join(', ')})`);
+  const method = checkMethod(v.method);
+  const spec = methodSpec(method);
+  const base = defaultTrainConfig(method);
+  // Without --lora-targets the plan assumes the family's attention projections (LoRA and DoRA read cfg.lora).
+  const start = { ...base, lora: { ...base.lora, targetModules: loraTargetPresets(config).presets.attention } };
+  const cfg = fitModulesToModel(applyMethodFlags(start, v), v, config);
+  const trainableParams = spec.trainableParams(config, cfg);
+  if (trainableParams === 0) throw new Error(`The ${spec.label} settings train nothing in this model (check the target modules: it has ${loraTargetPresets(config).all.join(', ')})`);
+  // Packed frozen weights are LoRA's alone (DoRA and IA3 read the float32 base weights in their forward).
+  if (v.weights !== 'f32' && method !== 'lora') throw new Error(`--weights ${v.weights} applies to LoRA only; ${spec.label} keeps float32 weights`);
+  const lora = loraSpec.trainableParams(config, method === 'lora' ? cfg : start); // for the planner's "LoRA instead" suggestion
   const limits = { budgetBytes: positive(v['budget-gib'], 'budget-gib', DEFAULT_BUDGET_GIB, false) * 1024 ** 3 };
   const model = planModelFor(config);
   const req: PlanRequest = {
-    method: v.method as 'lora' | 'full', trainableParams: v.method === 'lora' ? lora : countParams(config),
+    method: spec.memoryProfile, trainableParams,
     batchSize: positive(v.batch, 'batch', base.batchSize), seqLen: positive(v['seq-len'], 'seq-len', base.seqLen),
-    weightFormat: v.method === 'lora' ? (v.weights as WeightFormat) : 'f32',
+    weightFormat: v.weights as WeightFormat,
   };
   req.checkpointing = v.checkpointing ? true : v['no-checkpointing'] ? false : autoCheckpointing(model, req, limits);
   const p = planMemory(model, req, limits, lora);
@@ -88,7 +97,7 @@ export async function runPlan(argv: string[]): Promise<void> {
     suggestions: p.suggestions.map((s) => ({ label: s.label, totalBytes: s.total })),
   };
   if (v.json) return console.log(JSON.stringify(out));
-  console.log(`${String(config.model_type)} ${req.method}, batch ${req.batchSize} x ${req.seqLen}, checkpointing ${p.checkpointing ? 'on' : 'off'}, ` +
+  console.log(`${String(config.model_type)} ${method}, batch ${req.batchSize} x ${req.seqLen}, checkpointing ${p.checkpointing ? 'on' : 'off'}, ` +
     `${req.trainableParams.toLocaleString('en-US')} trainable parameters`);
   for (const k of ['weights', 'gradients', 'optimizer', 'activations'] as const) console.log(`  ${k.padEnd(12)} ${formatBytes(p[k])}`);
   console.log(`  ${'total'.padEnd(12)} ${formatBytes(p.total)} of a ${formatBytes(limits.budgetBytes)} budget: ${p.fits ? 'fits' : 'does not fit'}`);

@@ -116,11 +116,24 @@ export function adaptedModules(c: ModelConfig, lora: Pick<LoraConfig, 'targetMod
   return out;
 }
 
-/** Trainable parameters of a LoRA adapter: r * (in + out) per wrapped module. */
-export function countLoraParams(c: ModelConfig, lora: Pick<LoraConfig, 'r' | 'targetModules' | 'layersToTransform'>): number {
+/** Trainable parameters of a LoRA adapter: r * (in + out) per wrapped module (r per module with a rank pattern). */
+export function countLoraParams(c: ModelConfig, lora: Pick<LoraConfig, 'r' | 'targetModules' | 'layersToTransform' | 'rankPattern'>): number {
   let n = 0;
-  for (const { fanIn, fanOut } of adaptedModules(c, lora).values()) n += lora.r * (fanIn + fanOut);
+  const prefix = isGpt2(c) ? 'transformer.' : '';
+  for (const [path, { fanIn, fanOut }] of adaptedModules(c, lora)) n += rankOf(lora, prefix + path) * (fanIn + fanOut);
   return n;
+}
+
+/** PEFT's get_pattern_key for rank_pattern / alpha_pattern: the value of the first key k for which
+ * `(.*\.)?(k)$` matches the module's PEFT path (GPT-2: transformer.h.0.attn.c_attn); undefined when none does. */
+export function patternValue(pattern: Record<string, number> | undefined, peftPath: string): number | undefined {
+  for (const [key, v] of Object.entries(pattern ?? {})) if (new RegExp(`^(.*\\.)?(${key})$`).test(peftPath)) return v;
+  return undefined;
+}
+
+/** A module's LoRA rank: rank_pattern's, else r. */
+export function rankOf(lora: Pick<LoraConfig, 'r' | 'rankPattern'>, peftPath: string): number {
+  return patternValue(lora.rankPattern, peftPath) ?? lora.r;
 }
 
 export interface LoraTargets {

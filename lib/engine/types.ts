@@ -87,6 +87,10 @@ export interface LoraConfig {
   targetModules: string[]; // GPT-2: 'c_attn', 'c_proj', 'c_fc'; Llama: 'q_proj', ..., 'down_proj' (see loraTargetPresets)
   useRslora: boolean;
   layersToTransform?: number[] | null; // PEFT layers_to_transform: block indices that get adapters; absent or null = all
+  // PEFT rank_pattern / alpha_pattern: per-module r and alpha, keyed by a module name or regex matched at the end of
+  // the PEFT module path (transformer.h.0.attn.c_attn); absent = r and alpha everywhere. Read from adapters.
+  rankPattern?: Record<string, number>;
+  alphaPattern?: Record<string, number>;
 }
 
 /** A method id of the registry (lib/engine/peft/registry.ts): 'lora', 'full', ... */

@@ -39,6 +39,16 @@ describe('memory plan in the store', () => {
     expect(selectMemoryPlan(store.getState())).toBe(plan); // stable for React selectors
   });
 
+  it("shows the chosen method's trainable parameters for the loaded model (GPT-2 small)", () => {
+    const store = setup();
+    store.getState().actions.setMethod('ia3');
+    const ia3 = selectMemoryPlan(store.getState())!;
+    expect(ia3.trainableParams).toBe(12 * (3 * 768 + 3072)); // c_attn's outputs and mlp.c_proj's inputs per block
+    expect(ia3.trainableText).toBe('64.5K trainable parameters (IA3)');
+    store.getState().actions.setMethod('freeze');
+    expect(selectMemoryPlan(store.getState())!.trainableParams).toBe(2 * 7_087_872); // the last two blocks of GPT-2 small
+  });
+
   it('blocks Start when the budget is too small, and a suggestion makes it fit', async () => {
     const store = setup();
     const a = store.getState().actions;
@@ -82,7 +92,7 @@ describe('memory plan in the store', () => {
 });
 
 describe('LoRA targets follow the loaded architecture', () => {
-  const llama = { name: 'smol', params: 1, config: {}, loraTargets: { all: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'], presets: { attention: ['q_proj', 'k_proj', 'v_proj', 'o_proj'], 'all-linear': [] } } };
+  const llama = { name: 'smol', params: 1, config: { model_type: 'llama' }, loraTargets: { all: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'], presets: { attention: ['q_proj', 'k_proj', 'v_proj', 'o_proj'], 'all-linear': [] } } };
   it("replaces GPT-2's module names with the model's attention projections", () => {
     const form = { ...initialForm(), lists: { loraTargetModules: ['c_attn', 'c_proj'] } };
     expect(fitTargetsToModel(form, llama).lists.loraTargetModules).toEqual(['q_proj', 'k_proj', 'v_proj', 'o_proj']);
@@ -90,5 +100,14 @@ describe('LoRA targets follow the loaded architecture', () => {
   it('keeps a choice that the model has', () => {
     const form = { ...initialForm(), lists: { loraTargetModules: ['v_proj'] } };
     expect(fitTargetsToModel(form, llama)).toBe(form);
+  });
+  it("fits every method's lists by that field's own choices: IA3's GPT-2 defaults become PEFT's Llama defaults", () => {
+    const form = { ...initialForm(), lists: { ia3TargetModules: ['c_attn', 'mlp.c_proj'], ia3FeedforwardModules: ['mlp.c_proj'], loraTargetModules: ['v_proj'] } };
+    const fitted = fitTargetsToModel(form, llama).lists;
+    expect(fitted.ia3TargetModules).toEqual(['k_proj', 'v_proj', 'down_proj']);
+    expect(fitted.ia3FeedforwardModules).toEqual(['down_proj']);
+    expect(fitted.loraTargetModules).toEqual(['v_proj']);
+    const gpt2 = { name: 'gpt2', params: 1, config: { model_type: 'gpt2' } };
+    expect(fitTargetsToModel(form, gpt2).lists.ia3TargetModules).toEqual(['c_attn', 'mlp.c_proj']);
   });
 });

@@ -2,11 +2,12 @@
 // method, batch, sequence length, device limits and the user's budget.
 import { autoCheckpointing, DEFAULT_BUDGET_GIB, formatBytes, planMemory, planModelFor, type DeviceLimits, type MemoryPlan, type PlanRequest, type PlanSuggestion } from '../engine/memory-plan';
 import { loraSpec } from '../engine/peft/lora/config';
-import { methodSpec } from '../engine/peft/registry';
+import { METHOD_SPECS, methodSpec } from '../engine/peft/registry';
 import type { ModelConfig, TrainConfig } from '../engine/types';
+import { formatCount } from '../format';
 import type { GpuLimits, ModelInfo } from '../train-worker/protocol';
 import type { ConfigForm } from './config-form';
-import type { MethodFieldKey } from './method-form';
+import { methodFields, moduleChoices } from './method-form';
 
 export { DEFAULT_BUDGET_GIB };
 
@@ -14,6 +15,9 @@ export interface MemoryPlanView extends Omit<MemoryPlan, 'largestTensor' | 'sugg
   budget: number;
   /** True when checkpointing was decided by the plan (the person chose auto), not set by hand. */
   checkpointingAuto?: boolean;
+  /** The chosen method's trainable parameters for the loaded model, and as text ("7.2 K trainable parameters"). */
+  trainableParams?: number;
+  trainableText?: string;
   totalText: string;
   budgetText: string;
   text: Record<'weights' | 'gradients' | 'optimizer' | 'activations', string>;
@@ -73,7 +77,10 @@ export function computeMemoryPlan({ info, config, budgetText, limits }: PlanInpu
   // Unset means auto: checkpoint only when the plan does not fit without it (it costs time on every step).
   const auto = config.checkpointing === undefined;
   req.checkpointing = config.checkpointing ?? autoCheckpointing(plannable, req, device);
-  return { ...memoryPlanView(planMemory(plannable, req, device, lora), device), checkpointingAuto: auto };
+  return {
+    ...memoryPlanView(planMemory(plannable, req, device, lora), device), checkpointingAuto: auto,
+    trainableParams, trainableText: `${formatCount(trainableParams)} trainable parameters (${spec.label})`,
+  };
 }
 
 /** A parsed config of a family the planner knows (the worker posts parsed configs; anything else gets no plan). */
@@ -112,16 +119,19 @@ export function saveBudget(text: string): void {
   }
 }
 
-/** Module lists (LoRA's target modules, ...) cut to the modules the loaded model has; a list that keeps none (a
- * GPT-2 default on a Llama model, say) becomes the model's attention projections. */
+/** Every method's module lists (LoRA's targets, IA3's, ...) cut to the names the loaded model offers for that
+ * field; a list that keeps none (a GPT-2 default on a Llama model, say) becomes the field's first preset. */
 export function fitTargetsToModel(form: ConfigForm, info: ModelInfo | null): ConfigForm {
-  const targets = info?.loraTargets;
-  if (!targets) return form;
   let lists = form.lists;
-  for (const [key, list] of Object.entries(form.lists) as [MethodFieldKey, string[]][]) {
-    const kept = list.filter((t) => targets.all.includes(t));
-    if (kept.length === list.length && kept.length > 0) continue;
-    lists = { ...lists, [key]: kept.length > 0 ? kept : [...targets.presets.attention] };
+  for (const spec of METHOD_SPECS) {
+    for (const [key, , f] of methodFields(spec.id)) {
+      const list = form.lists[key];
+      const choices = moduleChoices(f, info);
+      if (!list || !choices) continue;
+      const kept = list.filter((t) => choices.all.includes(t));
+      if (kept.length === list.length && kept.length > 0) continue;
+      lists = { ...lists, [key]: kept.length > 0 ? kept : [...choices.presets[0].modules] };
+    }
   }
   return lists === form.lists ? form : { ...form, lists };
 }

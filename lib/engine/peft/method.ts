@@ -16,4 +16,6 @@ export interface PeftMethod<Id extends string = string> extends MethodSpec<Id> {
   load?(files: PeftFiles, model: ModelConfig, weights: WeightMap): TrainableState;
   /** adapter_config.json peft_type values load() reads. */
   peftTypes: string[];
+  /** For a peft_type several methods share (LORA: LoRA and DoRA), whether this one reads that config. */
+  accepts?(config: Record<string, unknown>): boolean;
 }

@@ -8,8 +8,9 @@ import { parseModelConfig } from '../model-config';
 import { loraTargetPresets } from '../params';
 import { mulberry32, normalArray } from '../random';
 import { tinyRawConfig } from '../test-checkpoints';
-import { relErr, tinyConfig, useCpu, values } from '../test-utils';
-import type { LlamaConfig, ModelConfig, TrainConfig } from '../types';
+import { randomExamples, relErr, tinyConfig, useCpu, values } from '../test-utils';
+import { Trainer } from '../trainer';
+import { isGpt2, type LlamaConfig, type ModelConfig, type TrainConfig } from '../types';
 import { fieldDefaults } from './fields';
 import { methodForPeftType, peftMethod } from './methods';
 import { METHOD_IDS, METHOD_SPECS, methodSpec } from './registry';
@@ -23,10 +24,31 @@ const llama = parseModelConfig(tinyRawConfig('llama', { vocab_size: 40, bos_toke
 const FAMILIES: [string, ModelConfig][] = [['gpt2', gpt2], ['llama (GQA)', llama]];
 const ids = () => tf.tensor2d([[1, 5, 3, 19, 0, 7], [2, 2, 2, 11, 4, 6]], [2, 6], 'int32');
 
-/** Training settings per method for a model: the method's defaults, LoRA on every linear of two blocks. */
+/** Training settings per method for a model: the method's defaults with module lists the model lacks replaced by
+ * its first preset (as the CLI and the studio do), LoRA on every linear of two blocks. */
 function trainFor(id: string, model: ModelConfig, lora: Partial<TrainConfig['lora']> = {}): TrainConfig {
-  const base = defaultTrainConfig(methodSpec(id).id);
-  return { ...base, lora: { ...base.lora, dropout: 0, targetModules: loraTargetPresets(model).presets['all-linear'], ...lora } };
+  const spec = methodSpec(id);
+  const base = defaultTrainConfig(spec.id);
+  const own = { ...(spec.configOf(base) as Record<string, unknown>) };
+  for (const [k, f] of Object.entries(spec.fields)) {
+    if (f.kind !== 'modules' || !f.choices) continue;
+    const { all, presets } = f.choices(model);
+    if (!(own[k] as string[]).every((m) => all.includes(m))) own[k] = presets[0].modules;
+  }
+  const fitted = spec.withConfig(base, own);
+  return { ...fitted, lora: { ...fitted.lora, dropout: 0, targetModules: loraTargetPresets(model).presets['all-linear'], ...lora } };
+}
+
+/** Weights of either family with entries of a useful size: N(0, 0.3), norms' gains 1 + N(0, 0.3). */
+function noisyWeights(model: ModelConfig, seed: number) {
+  const rng = mulberry32(seed);
+  const w = initWeights(model, seed);
+  for (const [k, t] of w) {
+    const gain = /(ln_|norm)[^.]*\.weight$/.test(k) ? 1 : 0;
+    w.set(k, tf.tensor(normalArray(t.size, 0.3, rng).map((x) => gain + x), t.shape));
+    t.dispose();
+  }
+  return w;
 }
 
 /** Every trainable value random, so an adapter that starts as a no-op changes the logits. */
@@ -53,7 +75,7 @@ describe('method specs', () => {
     expect(lora.strictSchema.safeParse({ ...(lora.schema.parse({}) as object), r: 0 }).success).toBe(false);
     expect(lora.strictSchema.safeParse({ ...(lora.schema.parse({}) as object), targetModules: [] }).success).toBe(false);
     expect(lora.strictSchema.safeParse({ r: 8 }).success).toBe(false);
-    expect(() => methodSpec('dpo')).toThrow(/Unknown method "dpo".*lora, full/);
+    expect(() => methodSpec('dpo')).toThrow(/Unknown method "dpo".*lora, .*full/);
     expect(() => peftMethod('dpo')).toThrow(/Unknown method/);
     expect(() => methodForPeftType('LOHA')).toThrow(/LOHA" are not supported.*LORA/);
   });
@@ -73,8 +95,9 @@ describe('methodConfigSlot', () => {
 
 describe.each(FAMILIES)('every method on %s', (_, model) => {
   const cases: [string, Partial<TrainConfig['lora']>][] = [
-    ['lora', {}], ['lora', { r: 3, layersToTransform: [0, 2] }], ['lora', { targetModules: loraTargetPresets(model).presets.attention, useRslora: true }], ['full', {}],
-    ...METHOD_IDS.filter((id) => id !== 'lora' && id !== 'full').map((id) => [id, {}] as [string, Partial<TrainConfig['lora']>]),
+    ...METHOD_IDS.map((id) => [id, {}] as [string, Partial<TrainConfig['lora']>]),
+    ['lora', { r: 3, layersToTransform: [0, 2] }], ['lora', { targetModules: loraTargetPresets(model).presets.attention, useRslora: true }],
+    ['dora', { r: 3, layersToTransform: [0, 2] }],
   ];
   it.each(cases)('%s %j: the planner count equals the created variables; dispose frees them', (id, lora) => {
     const weights = initWeights(model, 1);
@@ -84,6 +107,31 @@ describe.each(FAMILIES)('every method on %s', (_, model) => {
     expect(state.variables.reduce((n, v) => n + v.size, 0)).toBe(methodSpec(id).trainableParams(model, train));
     state.dispose();
     expect(tf.memory().numTensors).toBe(before);
+    disposeWeights(weights);
+  });
+
+  it.each(METHOD_IDS)('%s: a new state gives exactly the base logits, in training mode with dropout too', (id) => {
+    const weights = initWeights(model, 3);
+    const train = trainFor(id, model);
+    const state = peftMethod(id).create(model, weights, { ...train, lora: { ...train.lora, dropout: 0.3 } }, 7);
+    const base = values(tf.tidy(() => forward(model, weights, ids())));
+    expect(values(tf.tidy(() => forward(model, state.weights, ids(), { adapter: state.adapter })))).toEqual(base);
+    expect(values(tf.tidy(() => forward(model, state.weights, ids(), { adapter: state.adapter, training: true, seed: 3 })))).toEqual(base);
+    state.dispose();
+    disposeWeights(weights);
+  });
+
+  it.each(METHOD_IDS)('%s: the trainer lowers the loss on a fixture; the base weights stay as loaded', async (id) => {
+    const weights = noisyWeights(model, 3); // GPT-2's 0.02 init leaves a scaling method (IA3) almost nothing to scale
+    const key = isGpt2(model) ? 'h.2.mlp.c_proj.weight' : 'model.layers.2.mlp.down_proj.weight';
+    const before = values(weights.get(key)!).slice();
+    const data = randomExamples(4, 6, model.vocab_size, 5);
+    const cfg = { ...trainFor(id, model), steps: 20, batchSize: 4, seqLen: 6, warmupSteps: 0, schedule: 'constant' as const, evalEvery: 0, clipNorm: 0 };
+    const trainer = new Trainer({ config: model, weights }, data, [], { ...cfg, lr: 5 * cfg.lr });
+    const result = await trainer.run();
+    expect(result.lastLoss).toBeLessThan(0.8 * result.firstLoss); // every method reaches below 0.7 here
+    expect(values(weights.get(key)!)).toEqual(before);
+    trainer.dispose();
     disposeWeights(weights);
   });
 
@@ -107,7 +155,7 @@ describe.each(FAMILIES)('every method on %s', (_, model) => {
     const tuned = values(tf.tidy(() => forward(model, state.weights, ids(), { adapter: state.adapter })));
     expect(tuned).not.toEqual(base);
     const files = await state.save!('tiny');
-    const method = methodForPeftType(files.config.peft_type);
+    const method = methodForPeftType(files.config.peft_type, files.config);
     expect(method.id).toBe(id);
     const loaded = method.load!(files, model, weights);
     expect(values(tf.tidy(() => forward(model, loaded.weights, ids(), { adapter: loaded.adapter })))).toEqual(tuned);
@@ -129,6 +177,12 @@ describe.each(FAMILIES)('every method on %s', (_, model) => {
     randomize(state, 12);
     const base = values(tf.tidy(() => forward(model, weights, ids())));
     const tuned = values(tf.tidy(() => forward(model, weights, ids(), { adapter: state.adapter })));
+    // The export's merged view (a model folder of an adapter run) reads as the adapter does.
+    const snap = state.snapshotMerge!();
+    const viewed = new Map([...weights].map(([k, W]) => [k, snap.merged(k, W) ?? W]));
+    expect(relErr(values(tf.tidy(() => forward(model, viewed, ids()))), tuned)).toBeLessThan(1e-5);
+    for (const [k, t] of viewed) if (t !== weights.get(k)) t.dispose();
+    snap.dispose();
     await state.merge!(weights);
     expect(relErr(values(tf.tidy(() => forward(model, weights, ids()))), tuned)).toBeLessThan(1e-5);
     state.unmerge!(weights);

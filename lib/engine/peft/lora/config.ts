@@ -1,6 +1,6 @@
 // LoRA's settings as PEFT's LoraConfig (r, lora_alpha, lora_dropout, target_modules, use_rslora, layers_to_transform):
 // declared once with defaults and help, checked, and counted for the memory planner. No tfjs here.
-import { countLoraParams, loraTargetPresets } from '../../params';
+import { countLoraParams, loraTargetPresets, patternValue } from '../../params';
 import { isGpt2, type LoraConfig, type ModelConfig, type TrainConfig } from '../../types';
 import { defineSpec } from '../spec';
 import type { MethodField, ModuleChoices } from '../fields';
@@ -18,7 +18,7 @@ export const LORA_FIELDS = {
     kind: 'layers', label: 'Layers', flag: 'lora-layers', testId: 'lora-layers', default: null,
     help: 'Blocks that get adapters, e.g. 0,1 (PEFT layers_to_transform); empty means every block.',
   },
-} satisfies Record<keyof LoraConfig, MethodField>;
+} satisfies Record<Exclude<keyof LoraConfig, 'rankPattern' | 'alphaPattern'>, MethodField>;
 
 /** The modules LoRA can wrap in this model and the presets: attention only, attention + MLP (GPT-2: c_attn and
  * c_proj, which names both output projections; in Llama that is every linear) and all linear layers. */
@@ -39,7 +39,7 @@ export function defaultLoraFor(config: ModelConfig): LoraConfig {
 
 /** Fills defaults and rejects values PEFT would reject. */
 export function loraConfig(partial: Partial<LoraConfig> = {}): LoraConfig {
-  const c = { ...DEFAULT_LORA, ...partial, targetModules: [...(partial.targetModules ?? DEFAULT_LORA.targetModules)] };
+  const c: LoraConfig = { ...DEFAULT_LORA, ...partial, targetModules: [...(partial.targetModules ?? DEFAULT_LORA.targetModules)] };
   if (!Number.isInteger(c.r) || c.r <= 0) throw new Error(`LoRA r must be a positive integer (got ${c.r})`);
   if (!(c.alpha > 0)) throw new Error(`LoRA alpha must be positive (got ${c.alpha})`);
   if (!(c.dropout >= 0 && c.dropout < 1)) throw new Error(`LoRA dropout must be in [0, 1) (got ${c.dropout})`);
@@ -53,6 +53,14 @@ export function loraConfig(partial: Partial<LoraConfig> = {}): LoraConfig {
 
 export function loraScaling(c: Pick<LoraConfig, 'r' | 'alpha' | 'useRslora'>): number {
   return c.useRslora ? c.alpha / Math.sqrt(c.r) : c.alpha / c.r;
+}
+
+/** r, alpha and scaling of one module, with rank_pattern / alpha_pattern applied (PEFT's _create_and_replace).
+ * `peftPath` is the module's path as PEFT names it (GPT-2: transformer.h.0.attn.c_attn). */
+export function moduleRank(c: LoraConfig, peftPath: string): { r: number; alpha: number; scaling: number } {
+  const r = patternValue(c.rankPattern, peftPath) ?? c.r;
+  const alpha = patternValue(c.alphaPattern, peftPath) ?? c.alpha;
+  return { r, alpha, scaling: loraScaling({ r, alpha, useRslora: c.useRslora }) };
 }
 
 export const loraSpec = defineSpec({

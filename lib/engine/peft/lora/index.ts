@@ -13,12 +13,12 @@ export * from './peft-format';
 
 /** A snapshot of the adapter (tf.clone shares data) and the merged weight of each adapted module. */
 function snapshotMerge(state: LoraState): MergeSnapshot {
-  const adapters = new Map<string, { A: tf.Tensor; B: tf.Tensor }>();
-  for (const [path, m] of state.modules) adapters.set(path + '.weight', { A: tf.clone(m.A), B: tf.clone(m.B) });
+  const adapters = new Map<string, { A: tf.Tensor; B: tf.Tensor; scaling: number }>();
+  for (const [path, m] of state.modules) adapters.set(path + '.weight', { A: tf.clone(m.A), B: tf.clone(m.B), scaling: m.scaling });
   return {
     merged: (key, W) => {
       const ad = adapters.get(key);
-      return ad ? mergedWeight(W, ad, state.scaling, 1, state.fanInFanOut) : null;
+      return ad ? mergedWeight(W, ad, ad.scaling, 1, state.fanInFanOut) : null;
     },
     dispose: () => adapters.forEach(({ A, B }) => tf.dispose([A, B])),
   };
@@ -41,6 +41,7 @@ export function loraTrainable(state: LoraState, weights: WeightMap): TrainableSt
 export const lora: PeftMethod<'lora'> = {
   ...loraSpec,
   peftTypes: ['LORA'],
+  accepts: (config) => config.use_dora !== true, // use_dora: true is DoRA's
   create: (model, weights, train, seed) => loraTrainable(createLora(model, train.lora, seed), weights),
   load: (files, model, weights) => loraTrainable(loraFromPeft(files.config, files.tensors, model), weights),
 };

@@ -7,18 +7,20 @@ import { mulberry32, uniformArray } from '../../random';
 import { isGpt2, type LoraConfig, type ModelConfig, type WeightMap } from '../../types';
 import { hostVariable } from '../host';
 import type { Adapter, LinearSite } from '../types';
-import { loraConfig, loraScaling } from './config';
+import { loraConfig, loraScaling, moduleRank } from './config';
 
-/** One wrapped linear: A [r, in] and B [out, r], PEFT's lora_A / lora_B weight layouts. */
+/** One wrapped linear: A [r, in] and B [out, r], PEFT's lora_A / lora_B weight layouts, and its scaling
+ * (alpha / r, or the module's own with rank_pattern / alpha_pattern). */
 export interface LoraModule {
   A: tf.Variable;
   B: tf.Variable;
+  scaling: number;
 }
 
 /** The adapter state; it is its own forward hook (ForwardOptions.adapter). */
 export interface LoraState extends Adapter {
   config: LoraConfig;
-  scaling: number;
+  scaling: number; // the config's alpha / r; each module carries its own (patterns may change it)
   modules: Map<string, LoraModule>; // keyed by module path, e.g. 'h.0.attn.c_attn', 'model.layers.0.self_attn.q_proj'
   fanInFanOut: boolean; // base weights stored [in, out] (GPT-2's Conv1D) rather than [out, in] (nn.Linear)
   peftPrefix: string; // between `base_model.model.` and the module path in PEFT keys: 'transformer.' for GPT-2
@@ -30,7 +32,7 @@ function loraLinear(this: LoraState, path: string, x: tf.Tensor2D, y: tf.Tensor2
   const mod = this.modules.get(path);
   if (!mod) return y;
   const p = site.training ? this.config.dropout : 0;
-  return tf.add(y, loraBranch(x, mod, this.scaling, p, p > 0 ? site.nextSeed() : undefined));
+  return tf.add(y, loraBranch(x, mod, mod.scaling, p, p > 0 ? site.nextSeed() : undefined));
 }
 
 /** The A and B factors of the modules under `prefix` (a block's, for checkpointing). */
@@ -53,11 +55,13 @@ export function createLora(config: ModelConfig, lora: LoraConfig, seed: number):
   const c = loraConfig(lora);
   const rng = mulberry32(seed);
   const modules = new Map<string, LoraModule>();
+  const { peftPrefix } = layoutOf(config);
   for (const [path, { fanIn, fanOut }] of adaptedModules(config, c)) {
+    const { r, scaling } = moduleRank(c, peftPrefix + path);
     // kaiming_uniform_ bound = gain * sqrt(3 / fan_in), gain = sqrt(2 / (1 + a^2)) = sqrt(1/3) for a = sqrt(5).
-    const A = hostVariable(uniformArray(c.r * fanIn, 1 / Math.sqrt(fanIn), rng), [c.r, fanIn]);
-    const B = hostVariable(new Float32Array(fanOut * c.r), [fanOut, c.r]);
-    modules.set(path, { A, B });
+    const A = hostVariable(uniformArray(r * fanIn, 1 / Math.sqrt(fanIn), rng), [r, fanIn]);
+    const B = hostVariable(new Float32Array(fanOut * r), [fanOut, r]);
+    modules.set(path, { A, B, scaling });
   }
   if (modules.size === 0) {
     const layers = c.layersToTransform ? ` in layers ${c.layersToTransform.join(', ')}` : '';
@@ -110,7 +114,7 @@ function weightOf(weights: WeightMap, path: string): tf.Tensor {
 export async function mergeLora(weights: WeightMap, state: LoraState): Promise<void> {
   for (const path of state.modules.keys()) weightOf(weights, path); // throws before anything is allocated
   const merged = new Map<string, tf.Tensor>();
-  for (const [path, mod] of state.modules) merged.set(path + '.weight', mergedWeight(weightOf(weights, path), mod, state.scaling, 1, state.fanInFanOut));
+  for (const [path, mod] of state.modules) merged.set(path + '.weight', mergedWeight(weightOf(weights, path), mod, mod.scaling, 1, state.fanInFanOut));
   // 0 * x is 0 for finite x and NaN for Inf/NaN, so one scalar says whether every entry is finite on any backend.
   const probe = tf.tidy(() => sumTensors([...merged.values()].map((t) => tf.sum(tf.mul(t, 0)))));
   const [s] = await probe.data();
@@ -129,7 +133,7 @@ export async function mergeLora(weights: WeightMap, state: LoraState): Promise<v
 export function unmergeLora(weights: WeightMap, state: LoraState): void {
   for (const [path, mod] of state.modules) {
     const W = weightOf(weights, path);
-    weights.set(path + '.weight', mergedWeight(W, mod, state.scaling, -1, state.fanInFanOut));
+    weights.set(path + '.weight', mergedWeight(W, mod, mod.scaling, -1, state.fanInFanOut));
     W.dispose();
   }
 }

@@ -4,7 +4,8 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { disposeWeights, gpt2Forward } from '../../gpt2';
 import { causalLmLoss } from '../../loss';
-import { createLora, deltaWeight, disposeLora, loraConfig, loraFromPeft, loraToPeft, mergeLora, unmergeLora, type LoraState } from '.';
+import { createLora, deltaWeight, disposeLora, loraConfig, loraFromPeft, loraToPeft, loraVariables, mergeLora, unmergeLora, type LoraState } from '.';
+import { countLoraParams } from '../../params';
 import { mulberry32, normalArray } from '../../random';
 import { expectGradientMatchesFiniteDifferences, noisyWeights, relErr, tinyConfig, useCpu, values } from '../../test-utils';
 import type { Gpt2Config, LoraConfig, WeightMap } from '../../types';
@@ -167,5 +168,25 @@ describe('PEFT format', () => {
     expect(fromInt.config.layersToTransform).toEqual([1]);
     expect(() => createLora(c, lcfg({ layersToTransform: [5] }), 2)).toThrow(/in layers 5 match no module/);
     [s, fromInt].forEach(disposeLora);
+  });
+});
+
+describe('rank_pattern and alpha_pattern', () => {
+  it("give modules their own rank and scaling as PEFT's get_pattern_key picks them, saved and read back", async () => {
+    const s = createLora(c, lcfg({ targetModules: ['c_attn', 'c_proj', 'c_fc'], rankPattern: { c_fc: 2, 'h\\.1\\.attn\\.c_attn': 6 }, alphaPattern: { 'attn.c_proj': 2 } }), 2);
+    expect(s.modules.get('h.0.mlp.c_fc')!.A.shape).toEqual([2, 16]);
+    expect(s.modules.get('h.1.attn.c_attn')!.A.shape).toEqual([6, 16]);
+    expect(s.modules.get('h.0.attn.c_attn')!.A.shape).toEqual([4, 16]);
+    expect(s.modules.get('h.0.mlp.c_fc')!.scaling).toBe(8 / 2);
+    expect(s.modules.get('h.0.attn.c_proj')!.scaling).toBe(2 / 4); // alpha from the pattern, r the default
+    expect(s.modules.get('h.0.mlp.c_proj')!.scaling).toBe(8 / 4); // "attn.c_proj" must end the path after a dot
+    expect(countLoraParams(c, s.config)).toBe(loraVariables(s).reduce((n, v) => n + v.size, 0));
+    const { config, tensors } = await loraToPeft(s, { baseModel: 'x' });
+    expect(config).toMatchObject({ rank_pattern: { c_fc: 2, 'h\\.1\\.attn\\.c_attn': 6 }, alpha_pattern: { 'attn.c_proj': 2 } });
+    const back = loraFromPeft(config, tensors, c);
+    expect(back.modules.get('h.1.attn.c_attn')!.scaling).toBe(8 / 6);
+    expect(() => loraFromPeft({ ...config, rank_pattern: { c_fc: 3 } }, tensors, c)).toThrow(/do not fit r=3/);
+    expect(() => loraFromPeft({ ...config, alpha_pattern: { c_fc: -1 } }, tensors, c)).toThrow(/alpha_pattern\["c_fc"\] must be a positive number/);
+    [s, back].forEach(disposeLora);
   });
 });
