@@ -4,7 +4,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { getLlama, LlamaLogLevel, type Llama } from 'node-llama-cpp';
+import { getLlama, LlamaLogLevel, readGgufFileInfo, type Llama } from 'node-llama-cpp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseModelConfig } from '../../engine/model-config';
 import { tinyCheckpointWeights, tinyRawConfig } from '../../engine/test-checkpoints';
@@ -34,6 +34,9 @@ function variant(kind: 'llama3' | 'qwen2'): Record<string, unknown> {
   if (kind === 'llama3') return { ...j, pre_tokenizer: splitPre(LLAMA3, true), model: { ...model, ignore_merges: true } };
   return { ...j, normalizer: { type: 'NFC' }, pre_tokenizer: splitPre(QWEN2, false), model: { ...model, ignore_merges: false } };
 }
+
+const dir = mkdtempSync(join(tmpdir(), 'webtune-pretok-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const TEXTS = [
   'Hello world',
@@ -72,14 +75,34 @@ describe('Llama-3 and Qwen2 pre-tokenizers', () => {
   });
 });
 
+describe('add_bos_token, as gguf-py SpecialVocab decides it', () => {
+  const config = parseModelConfig(tinyRawConfig('llama', { vocab_size: 4096, bos_token_id: 4095, eos_token_id: 4095, max_position_embeddings: 64 }));
+  const host = tinyCheckpointWeights(config, 3, 0.2);
+  // Llama-3's post-processor: BOS, then the sequence (the demo's BOS is <|endoftext|>).
+  const post = { type: 'TemplateProcessing', single: [{ SpecialToken: { id: '<|endoftext|>', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }], pair: [], special_tokens: {} };
+  const addBos = async (json: Record<string, unknown>, cfg: Record<string, unknown>, name: string) => {
+    const enc = new TextEncoder();
+    const path = join(dir, name);
+    writeFileSync(path, modelGguf({ name, config, weights: host, tokenizerFiles: { 'tokenizer.json': enc.encode(JSON.stringify(json)), 'tokenizer_config.json': enc.encode(JSON.stringify(cfg)) } }, 'f32'));
+    const meta = (await readGgufFileInfo(path)).metadata as unknown as { tokenizer: { ggml: { add_bos_token: boolean; pre: string } } };
+    return meta.tokenizer.ggml;
+  };
+  it('from a TemplateProcessing that starts with BOS (Llama-3), unless tokenizer_config says otherwise', async () => {
+    const cfg = { ...demoConfig };
+    delete cfg.add_bos_token; // the demo's says false; Llama-3's names none
+    expect(await addBos({ ...variant('llama3'), post_processor: post }, cfg, 'bos-post.gguf')).toMatchObject({ pre: 'llama-bpe', add_bos_token: true });
+    expect(await addBos({ ...variant('llama3'), post_processor: { type: 'Sequence', processors: [{ type: 'ByteLevel' }, post] } }, cfg, 'bos-seq.gguf')).toMatchObject({ add_bos_token: true });
+    expect(await addBos({ ...variant('llama3'), post_processor: post }, { ...cfg, add_bos_token: false }, 'bos-off.gguf')).toMatchObject({ add_bos_token: false });
+    expect(await addBos(variant('qwen2'), cfg, 'bos-none.gguf')).toMatchObject({ pre: 'qwen2', add_bos_token: false });
+  });
+});
+
 let skipReason = '';
 const llama: Llama | null = await getLlama({ gpu: false, build: 'never', logLevel: LlamaLogLevel.error }).catch((e: Error) => {
   skipReason = e.message;
   return null;
 });
 if (!llama) console.warn(`llama.cpp pre-tokenizer cross-check skipped: node-llama-cpp's prebuilt binary could not load here (${skipReason})`);
-const dir = mkdtempSync(join(tmpdir(), 'webtune-pretok-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe.skipIf(!llama)('through llama.cpp (node-llama-cpp 3.21.1)', () => {
   const config = parseModelConfig(tinyRawConfig('llama', { vocab_size: 4096, bos_token_id: 4095, eos_token_id: 4095, max_position_embeddings: 64 }));

@@ -61,6 +61,20 @@ function chatTemplate(cfg: Json): string | undefined {
   return undefined;
 }
 
+/** Whether encoding starts with BOS, as gguf-py's SpecialVocab decides: tokenizer_config's add_bos_token when it is a
+ * bool, else a TemplateProcessing post-processor (Llama-3's) whose single template starts with the BOS token. */
+function addsBos(tok: Json, cfg: Json): boolean {
+  if (typeof cfg.add_bos_token === 'boolean') return cfg.add_bos_token;
+  const post = tok.post_processor as Json | null | undefined;
+  const procs = post?.type === 'Sequence' ? ((post.processors as Json[] | undefined) ?? []) : post ? [post] : [];
+  const tmpl = procs.find((p) => p.type === 'TemplateProcessing');
+  const single = (tmpl?.single as Json[] | undefined) ?? [];
+  const first = (single[0]?.SpecialToken as Json | undefined)?.id;
+  if (single.length < 2 || typeof first !== 'string') return false;
+  // Without a tokenizer_config the converter takes the template's first token as BOS.
+  return Object.keys(cfg).length === 0 || first === tokenName(cfg.bos_token) || first === tokenName(cfg.cls_token);
+}
+
 export interface TokenizerSource {
   tokenizerJson: Json;
   tokenizerConfig: Json;
@@ -127,7 +141,7 @@ export function addTokenizerMetadata(w: GgufWriter, src: TokenizerSource): void 
     ['bos', idOf('bos_token') ?? src.bosId], ['eos', idOf('eos_token') ?? src.eosId], ['unknown', idOf('unk_token')], ['padding', idOf('pad_token')],
   ];
   for (const [k, id] of ids) if (id !== undefined) w.u32(`tokenizer.ggml.${k}_token_id`, id);
-  w.bool('tokenizer.ggml.add_bos_token', src.tokenizerConfig.add_bos_token === true);
+  w.bool('tokenizer.ggml.add_bos_token', addsBos(src.tokenizerJson, src.tokenizerConfig));
   if (typeof src.tokenizerConfig.add_eos_token === 'boolean') w.bool('tokenizer.ggml.add_eos_token', src.tokenizerConfig.add_eos_token);
   const template = chatTemplate(src.tokenizerConfig);
   if (template) w.string('tokenizer.chat_template', template);
