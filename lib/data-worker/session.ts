@@ -21,9 +21,6 @@ import {
   type DatasetOptions,
 } from '../data/studio';
 import { HfTokenizer } from '../engine/tokenizer';
-import { handoffBundle } from '../export/handoff';
-import { zipBundle } from '../export/bundle';
-import { exportFolderName, runSummary } from '../export/run-export';
 import type { DataEvent, HandoffJob, ParseOptions, ParsedSummary, PrepareSettings, PreparedReport } from './protocol';
 
 type Post = (event: DataEvent, transfer?: Transferable[]) => void;
@@ -190,6 +187,8 @@ export class DataSession {
     stage('Cleaning and splitting the data', 0);
     const { template, parts } = await this.work(s);
     stage('Writing the data files and configuration', 1);
+    // Loaded on first use: the export code (with the memory planner, which imports tfjs) stays out of the worker's start.
+    const [{ handoffBundle }, { zipBundle }, { exportFolderName, runSummary }] = await Promise.all([import('../export/handoff'), import('../export/bundle'), import('../export/run-export')]);
     const config = job.config;
     const folder = `${exportFolderName(job.baseModel, config.method)}-${job.target}`;
     const summary = runSummary({ name: job.baseModel }, config, { dataFile: job.dataFile, trainExamples: parts.train.length });
