@@ -1,7 +1,8 @@
 'use client';
 // Section 5, Export: the run as a zip download in the format chosen (the method's own adapter or model folder, a
 // merged Hugging Face model, GGUF for llama.cpp / Ollama, the LoRA as GGUF), and, when the memory plan says the job
-// does not fit the browser, the hand-off bundle for TRL, Axolotl or LLaMA-Factory with the GPU memory it needs.
+// does not fit the browser, the hand-off bundle for TRL, Axolotl or LLaMA-Factory with the GPU memory it needs (offered,
+// folded away, when it fits).
 import { useState } from 'react';
 import { formatBytes } from '@/lib/format';
 import { DEFAULT_DTYPE, STUDIO_EXPORTS, type ExportDtype, type StudioExportKind } from '@/lib/export/kinds';
@@ -9,6 +10,7 @@ import { methodSpec } from '@/lib/ui-copy';
 import { selectCanExport, selectMemoryPlan, type StudioState } from '@/lib/stores/studio-store';
 import { useActions, useStudio } from './studio-provider';
 import { Alert, Button, Card, inputClass, Note } from './ui';
+import { HandoffSection } from './handoff-section';
 
 type Choice = 'own' | StudioExportKind;
 
@@ -76,13 +78,25 @@ export function ExportPanel() {
           {!canExport && !busy && hint && <Note>{hint}</Note>}
         </div>
         {current && <Note>{current.help}</Note>}
-        {plan && !plan.fits && (
-          <div className="rounded-lg border border-amber-300 bg-amber-50 px-4 py-3 text-sm dark:border-amber-700 dark:bg-amber-950/40" data-testid="handoff-hint">
-            This job needs about {plan.totalText}, more than the browser can give it ({plan.budgetText}). Train it on GPUs instead: a
-            hand-off bundle holds your cleaned, split data and a ready config (same base model, method and settings) for TRL, Axolotl
-            or LLaMA-Factory; the target run needs about {plan.totalText} of GPU memory per GPU (less with bf16). Write one with
-            <code className="mx-1 rounded bg-amber-100 px-1 font-mono text-xs dark:bg-amber-900">npm run -s cli -- export --model &lt;dir&gt; --data &lt;file&gt; --to trl|axolotl|llamafactory --out job.zip</code>
+        {plan && !plan.fits ? (
+          <div className="flex flex-col gap-3 rounded-lg border border-amber-300 bg-amber-50 px-4 py-3 text-sm dark:border-amber-700 dark:bg-amber-950/40" data-testid="handoff-hint">
+            <p>
+              This job needs about {plan.totalText}, more than the browser can give it ({plan.budgetText}). Train it on GPUs instead: a
+              hand-off bundle holds your cleaned, split data and a ready config (same base model, method and settings) for TRL, Axolotl
+              or LLaMA-Factory; the target run needs about {plan.totalText} of GPU memory per GPU (less with bf16).
+            </p>
+            <HandoffSection prominent />
           </div>
+        ) : (
+          <details className="rounded-lg border border-zinc-200 px-4 py-3 text-sm dark:border-zinc-800">
+            <summary className="cursor-pointer font-medium" data-testid="handoff-toggle">
+              Train on GPUs instead: hand-off bundle for TRL, Axolotl or LLaMA-Factory
+            </summary>
+            <div className="mt-3 flex flex-col gap-3">
+              <Note>Your cleaned, split data in the trainer&apos;s format and a ready config with the same base model, method and settings, for a run too big for the browser.</Note>
+              <HandoffSection prominent={false} />
+            </div>
+          </details>
         )}
         {exporting.error && <Alert testId="export-error">{exporting.error}</Alert>}
         {exporting.status === 'done' && exporting.fileName && (

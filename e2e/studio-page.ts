@@ -131,4 +131,29 @@ export class StudioPage {
     const { readFileSync } = await import('node:fs');
     return { download, files: unzipSync(new Uint8Array(readFileSync(path))) };
   }
+
+  /** The Data step's split as shown: train, validation, test. */
+  async splitCounts(): Promise<{ train: number; validation: number; test: number }> {
+    const text = await this.page.getByTestId('split-counts').innerText();
+    const m = /([\d,]+) train · ([\d,]+) validation · ([\d,]+) test/.exec(text);
+    if (!m) throw new Error(`Unexpected split text: ${text}`);
+    const n = (x: string) => Number(x.replace(/,/g, ''));
+    return { train: n(m[1]), validation: n(m[2]), test: n(m[3]) };
+  }
+
+  /** Opens the hand-off section (when folded), picks the trainer by keyboard, presses Download and unzips it. */
+  async downloadHandoff(target: 'trl' | 'axolotl' | 'llamafactory'): Promise<{ download: Download; files: Record<string, Uint8Array> }> {
+    const toggle = this.page.getByTestId('handoff-toggle');
+    if (await toggle.isVisible()) {
+      await toggle.focus();
+      await this.page.keyboard.press('Enter');
+    }
+    await this.page.getByTestId('handoff-target').selectOption(target);
+    const button = this.page.getByTestId('handoff-download');
+    await expect(button).toBeEnabled();
+    await button.focus();
+    const [download] = await Promise.all([this.page.waitForEvent('download', { timeout: 120_000 }), this.page.keyboard.press('Enter')]);
+    const { readFileSync } = await import('node:fs');
+    return { download, files: unzipSync(new Uint8Array(readFileSync(await download.path()))) };
+  }
 }

@@ -23,6 +23,8 @@ function run(req: DataRequest): Promise<void> {
       return session.preview(req.id, req.index, req.settings);
     case 'encode':
       return session.encode(req.id, req.settings);
+    case 'handoff':
+      return session.handoff(req.id, req.settings, req.job);
   }
 }
 

@@ -1,15 +1,17 @@
 // UI side of the data worker: starts it lazily, numbers each request, resolves it with the matching event
 // (or rejects with the worker's message), reports parse progress, and turns a crash into one clear error.
-import type { DataEvent, DataRequest, ParseOptions, PrepareSettings, PreparedReport, PreviewView, ParsedSummary } from './protocol';
+import type { DataEvent, DataRequest, HandoffJob, ParseOptions, PrepareSettings, PreparedReport, PreviewView, ParsedSummary } from './protocol';
 import type { WorkerLike } from '../train-worker/client';
 import type { TrainingRow } from '../data/types';
 
 export type Encoded = Extract<DataEvent, { type: 'encoded' }>;
+export type HandoffZip = Omit<Extract<DataEvent, { type: 'handoff' }>, 'type' | 'id'>;
 
 interface Pending {
   resolve: (e: DataEvent) => void;
   reject: (e: Error) => void;
   onProgress?: (loaded: number, total: number) => void;
+  onStage?: (stage: string, loaded: number, total: number) => void;
 }
 
 function defaultCreateWorker(): WorkerLike {
@@ -41,17 +43,23 @@ export class DataClient {
     return { train: e.train, validation: e.validation, truncated: e.truncated, droppedNoLoss: e.droppedNoLoss };
   }
 
+  /** A hand-off bundle's zip over the Data step's records; `onProgress` gets the stage as it goes. */
+  async handoff(settings: PrepareSettings, job: HandoffJob, onProgress?: (stage: string, loaded: number, total: number) => void): Promise<HandoffZip> {
+    const e = (await this.request((id) => ({ type: 'handoff', id, settings, job }), undefined, onProgress)) as Extract<DataEvent, { type: 'handoff' }>;
+    return { fileName: e.fileName, files: e.files, train: e.train, validation: e.validation, bytes: e.bytes };
+  }
+
   terminate(): void {
     this.worker?.terminate();
     this.worker = null;
     this.fail('The data worker was stopped');
   }
 
-  private request(make: (id: number) => DataRequest, onProgress?: Pending['onProgress']): Promise<DataEvent> {
+  private request(make: (id: number) => DataRequest, onProgress?: Pending['onProgress'], onStage?: Pending['onStage']): Promise<DataEvent> {
     const id = this.nextId++;
     const worker = this.ensureWorker();
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject, onProgress });
+      this.pending.set(id, { resolve, reject, onProgress, onStage });
       worker.postMessage(make(id));
     });
   }
@@ -64,7 +72,10 @@ export class DataClient {
       const e = (ev as MessageEvent).data as DataEvent;
       const p = this.pending.get(e?.id);
       if (!p) return;
-      if (e.type === 'progress') return p.onProgress?.(e.loaded, e.total);
+      if (e.type === 'progress') {
+        p.onProgress?.(e.loaded, e.total);
+        return p.onStage?.(e.stage, e.loaded, e.total);
+      }
       this.pending.delete(e.id);
       if (e.type === 'error') p.reject(new Error(e.message));
       else p.resolve(e);

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import type { CleanStep, FileContainer, IssueClass, PreviewToken, RecordIssue, RecordShape, TrainingRow } from '../data/types';
 import type { DatasetStats } from '../data/stats';
+import type { ModelConfig, TrainConfig } from '../engine/types';
 
 export const SHAPE_CHOICES = ['auto', 'text', 'alpaca', 'prompt-completion', 'chat', 'preference'] as const;
 export const TEMPLATE_CHOICES = ['auto', 'model', 'chatml', 'alpaca', 'llama3'] as const;
@@ -58,6 +59,17 @@ export const prepareSettingsSchema = z.object({
 });
 export type PrepareSettings = z.infer<typeof prepareSettingsSchema>;
 
+/** A hand-off bundle's run: the target trainer, the base model (Hub id and config.json) and the train settings.
+ * The records and the chat template come from the settings, as the Data step uses them. */
+export const handoffJobSchema = z.object({
+  target: z.enum(['trl', 'axolotl', 'llamafactory']),
+  baseModel: z.string().min(1),
+  modelConfig: z.custom<ModelConfig>((v) => typeof v === 'object' && v !== null && typeof (v as ModelConfig).model_type === 'string', 'expected the model config.json'),
+  config: z.custom<TrainConfig>((v) => typeof v === 'object' && v !== null && typeof (v as TrainConfig).method === 'string', 'expected the run settings'),
+  dataFile: z.string(),
+});
+export type HandoffJob = z.infer<typeof handoffJobSchema>;
+
 const blobSchema = z.custom<Blob>((v) => typeof Blob !== 'undefined' && v instanceof Blob, 'expected a File or Blob');
 
 export const dataRequestSchema = z.discriminatedUnion('type', [
@@ -65,6 +77,7 @@ export const dataRequestSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('prepare'), id: z.number().int(), settings: prepareSettingsSchema }),
   z.object({ type: z.literal('preview'), id: z.number().int(), index: z.number().int().min(0), settings: prepareSettingsSchema }),
   z.object({ type: z.literal('encode'), id: z.number().int(), settings: prepareSettingsSchema }),
+  z.object({ type: z.literal('handoff'), id: z.number().int(), settings: prepareSettingsSchema, job: handoffJobSchema }),
 ]);
 export type DataRequest = z.infer<typeof dataRequestSchema>;
 
@@ -116,4 +129,5 @@ export type DataEvent =
   | { type: 'prepared'; id: number; report: PreparedReport }
   | { type: 'preview'; id: number; preview: PreviewView }
   | { type: 'encoded'; id: number; train: TrainingRow[]; validation: TrainingRow[]; truncated: number; droppedNoLoss: number }
+  | { type: 'handoff'; id: number; fileName: string; files: string[]; train: number; validation: number; bytes: ArrayBuffer }
   | { type: 'error'; id: number; during: DataRequest['type'] | 'message'; message: string };

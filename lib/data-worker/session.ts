@@ -22,7 +22,7 @@ import {
 } from '../data/studio';
 import { encodePreferenceSet } from '../data/encode-preference';
 import { HfTokenizer } from '../engine/tokenizer';
-import type { DataEvent, ParseOptions, ParsedSummary, PrepareSettings, PreparedReport } from './protocol';
+import type { DataEvent, HandoffJob, ParseOptions, ParsedSummary, PrepareSettings, PreparedReport } from './protocol';
 
 type Post = (event: DataEvent, transfer?: Transferable[]) => void;
 
@@ -186,6 +186,28 @@ export class DataSession {
       throw new Error(`No training example keeps a token to learn at ${enc.seqLen} tokens: raise the sequence length or lower the validation share`);
     }
     this.post({ type: 'encoded', id, train: train.examples, validation: validation.examples, truncated: train.truncated, droppedNoLoss: train.droppedNoLoss });
+  }
+
+  /** The hand-off bundle (TRL, Axolotl or LLaMA-Factory) over the records cleaned and split as the Data step
+   * reports them, with the same chat template; posts the zip's bytes (transferred). */
+  async handoff(id: number, s: PrepareSettings, job: HandoffJob): Promise<void> {
+    const stage = (name: string, loaded: number) => this.post({ type: 'progress', id, stage: name, loaded, total: 3 });
+    stage('Cleaning and splitting the data', 0);
+    const { template, parts } = await this.work(s);
+    stage('Writing the data files and configuration', 1);
+    // Loaded on first use: the export code (with the memory planner, which imports tfjs) stays out of the worker's start.
+    const [{ handoffBundle }, { zipBundle }, { exportFolderName, runSummary }] = await Promise.all([import('../export/handoff'), import('../export/bundle'), import('../export/run-export')]);
+    const config = job.config;
+    const folder = `${exportFolderName(job.baseModel, config.method)}-${job.target}`;
+    const summary = runSummary({ name: job.baseModel }, config, { dataFile: job.dataFile, trainExamples: parts.train.length });
+    const input = { baseModel: job.baseModel, modelConfig: job.modelConfig, train: parts.train, validation: parts.validation, config, template: template.name };
+    const bundle = handoffBundle(job.target, folder, input, summary);
+    stage('Zipping', 2);
+    const zip = zipBundle(bundle);
+    const bytes = zip.buffer.slice(zip.byteOffset, zip.byteOffset + zip.byteLength) as ArrayBuffer;
+    stage('Done', 3);
+    const files = Object.keys(bundle.files).map((f) => `${folder}/${f}`);
+    this.post({ type: 'handoff', id, fileName: `${folder}.zip`, files, train: parts.train.length, validation: parts.validation.length, bytes }, [bytes]);
   }
 }
 

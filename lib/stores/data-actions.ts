@@ -7,7 +7,7 @@ import type { ParseOptions, PrepareSettings, ShapeChoice, TemplateChoice } from 
 import { hasAcceptedExtension, sampleUrl } from './samples';
 import { emptySlot, parseMappingText, type CleanChoices, type DataChoices, type DataState, type FileSlot } from './data-state';
 
-export type DataClientLike = Pick<DataClient, 'parse' | 'prepare' | 'preview' | 'encode' | 'terminate'>;
+export type DataClientLike = Pick<DataClient, 'parse' | 'prepare' | 'preview' | 'encode' | 'handoff' | 'terminate'>;
 
 export interface DataActions {
   loadSample(file: string): Promise<void>;

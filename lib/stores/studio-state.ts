@@ -18,6 +18,8 @@ import { isRunActive, type WorkerSlices } from './studio-reducer';
 import type { ModelSourceActions } from './model-source-actions';
 import { sourceKey, type ModelSourceState } from './model-source';
 import { memoryPlanFor, type MemoryPlanView } from './memory';
+import type { HandoffState } from './handoff-actions';
+import type { HandoffTarget } from '../export/handoff';
 
 export interface SamplesState {
   status: 'idle' | 'loading' | 'ready' | 'error';
@@ -59,6 +61,8 @@ export interface StudioActions extends ModelSourceActions, DataActions {
   exportModel(choice?: { kind: StudioExportKind; dtype?: ExportDtype }): void;
   /** Saves the last exported file again. */
   saveExportAgain(): void;
+  /** Builds the hand-off bundle for `target` in the data worker and saves it (lib/stores/handoff-actions.ts). */
+  downloadHandoff(target: HandoffTarget): Promise<void>;
   /** Terminates the worker (page teardown). The store stays usable; a later job starts a new worker. */
   dispose(): void;
 }
@@ -81,6 +85,7 @@ export interface StudioState extends WorkerSlices {
   config: TrainConfig | null;
   configErrors: ConfigErrors;
   workerAlive: boolean;
+  handoff: HandoffState;
   actions: StudioActions;
 }
 

@@ -15,6 +15,7 @@ import { frameScheduler } from './frame-scheduler';
 import { createModelSourceActions } from './model-source-actions';
 import { hubSource, initialModelSource, readFolder, sourceProblem } from './model-source';
 import { createDataActions, type DataClientLike } from './data-actions';
+import { createHandoffAction, initialHandoff } from './handoff-actions';
 import { initialData, prepareSettings } from './data-state';
 import { parseSampleIndex, SAMPLE_INDEX_URL } from './samples';
 import { appendSteps, initialExport, initialModel, initialRun, isRunActive, reduceCrash, reduceEvent } from './studio-reducer';
@@ -388,6 +389,7 @@ export function createStudioStore(options: StudioStoreOptions): StudioStore {
       saveExportAgain() {
         if (lastExport) saveFile(lastExport.fileName, lastExport.bytes);
       },
+      downloadHandoff: createHandoffAction({ get, set, client: dataClient, settings: dataSettings, saveFile, runConfig: (s) => (s.config ? { ...s.config, packing: s.data.choices.packing, checkpointing: s.config.checkpointing ?? selectMemoryPlan(s)?.checkpointing ?? false } : null) }),
       dispose() {
         cancelFlush?.();
         cancelFlush = null;
@@ -414,6 +416,7 @@ export function createStudioStore(options: StudioStoreOptions): StudioStore {
       run: initialRun(),
       exporting: initialExport,
       workerAlive: false,
+      handoff: initialHandoff,
       actions,
     };
   });

@@ -1,7 +1,8 @@
 // Test doubles for the store tests: a scriptable fake worker, a manual frame scheduler and a fake data client.
 import type { WorkerEvent, WorkerRequest } from '../train-worker/protocol';
 import type { WorkerLike } from '../train-worker/client';
-import type { ParseOptions, ParsedSummary, PrepareSettings, PreparedReport, PreviewView } from '../data-worker/protocol';
+import { strToU8, zipSync } from 'fflate';
+import type { HandoffJob, ParseOptions, ParsedSummary, PrepareSettings, PreparedReport, PreviewView } from '../data-worker/protocol';
 import type { RecordIssue } from '../data/types';
 import { datasetStats } from '../data/stats';
 import { splitDataset } from '../data/split3';
@@ -119,6 +120,25 @@ export class FakeDataClient implements DataClientLike {
     const p = this.parts(s);
     const ex = () => ({ ids: [1, 2, 3], mask: [0, 1, 1] });
     return { train: p.train.map(ex), validation: p.validation.map(ex), truncated: 0, droppedNoLoss: 0 };
+  }
+
+  lastHandoff: { settings: PrepareSettings; job: HandoffJob } | null = null;
+  /** Rejects the next hand-off request with this message (then answers again). */
+  handoffError: string | null = null;
+
+  /** A zip named after the target holding data/train.jsonl with one line per training record of the split. */
+  async handoff(s: PrepareSettings, job: HandoffJob, onProgress?: (stage: string, loaded: number, total: number) => void) {
+    this.calls.push('handoff');
+    this.lastHandoff = { settings: s, job };
+    onProgress?.('Zipping', 2, 3);
+    const error = this.handoffError;
+    this.handoffError = null;
+    if (error) throw new Error(error);
+    const p = this.parts(s);
+    const folder = `job-${job.target}`;
+    const zip = zipSync({ [`${folder}/data/train.jsonl`]: strToU8(p.train.map((i) => JSON.stringify({ text: String(i) }) + '\n').join('')) });
+    const bytes = zip.buffer.slice(zip.byteOffset, zip.byteOffset + zip.byteLength) as ArrayBuffer;
+    return { fileName: `${folder}.zip`, files: [`${folder}/data/train.jsonl`], train: p.train.length, validation: p.validation.length, bytes };
   }
 
   terminate(): void {
