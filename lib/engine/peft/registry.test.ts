@@ -110,7 +110,10 @@ describe.each(FAMILIES)('every method on %s', (_, model) => {
     disposeWeights(weights);
   });
 
-  it.each(METHOD_IDS)('%s: a new state gives exactly the base logits, in training mode with dropout too', (id) => {
+  // Prompt and prefix tuning add virtual tokens every position attends to, so a fresh state changes the logits by
+  // design (as in PEFT); their own tests pin what those tokens do (sequence.test.ts, prompt-learning.test.ts).
+  const startsAtBase = METHOD_IDS.filter((id) => id !== 'prompt' && id !== 'prefix');
+  it.each(startsAtBase)('%s: a new state gives exactly the base logits, in training mode with dropout too', (id) => {
     const weights = initWeights(model, 3);
     const train = trainFor(id, model);
     const state = peftMethod(id).create(model, weights, { ...train, lora: { ...train.lora, dropout: 0.3 } }, 7);
