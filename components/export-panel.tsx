@@ -38,7 +38,9 @@ export function ExportPanel() {
       title="Export"
       description={
         adapter
-          ? `A PEFT ${spec.label} adapter (adapter_config.json + adapter_model.safetensors) that Hugging Face PEFT loads, or the model merged, as GGUF for llama.cpp and Ollama.`
+          ? spec.notPeft
+            ? `The ${spec.label} files (adapter_config.json + adapter_model.safetensors). ${spec.notPeft}`
+            : `A PEFT ${spec.label} adapter (adapter_config.json + adapter_model.safetensors) that Hugging Face PEFT loads, or the model merged, as GGUF for llama.cpp and Ollama.`
           : 'The whole fine-tuned model folder (config, safetensors weights, tokenizer), or the model as GGUF for llama.cpp and Ollama.'
       }
     >

@@ -71,7 +71,13 @@ test('each method picked in the UI shows its plan and fields, trains a few steps
         const st = readSafetensors(files[`${folder}/adapter_model.safetensors`]);
         const keys = [...st.tensors.keys()];
         expect(keys.length).toBeGreaterThan(0);
-        expect(keys.every((k) => k.startsWith('base_model.model.'))).toBe(true);
+        // PEFT's tuner adapters prefix module keys; prompt learning saves one bare `prompt_embeddings`; our
+        // bottleneck layout (not a PEFT type) names the blocks' adapter_down/adapter_up.
+        if (id === 'prompt' || id === 'prefix') expect(keys).toEqual(['prompt_embeddings']);
+        else if (spec.notPeft) expect(keys.some((k) => /\.adapter_down\.0\.weight$/.test(k))).toBe(true);
+        else expect(keys.every((k) => k.startsWith('base_model.model.'))).toBe(true);
+        if (id === 'prompt') expect(config).toMatchObject({ peft_type: 'PROMPT_TUNING' });
+        if (id === 'prefix') expect(config).toMatchObject({ peft_type: 'PREFIX_TUNING' });
         for (const re of ADAPTER_KEYS[id] ?? []) expect(keys.some((k) => re.test(k)), `${id}: a key matching ${re}`).toBe(true);
         if (ADAPTER_KEYS[id]) {
           // What the picker counted is what the file holds.
