@@ -11,6 +11,7 @@ import { loraTargetPresets } from '../engine/params';
 import { loraSpec } from '../engine/peft/lora/config';
 import { applyMethodFlags, checkMethod, fitModulesToModel, methodOptions } from './method-args';
 import { defaultTrainConfig } from '../engine/defaults';
+import { planRequestFor } from '../engine/run-plan';
 
 export const PLAN_USAGE = `plan --config <config.json | model dir> [--method ${METHOD_IDS.join('|')}] [--batch B] [--seq-len T]
       [the method's flags, as in train: --lora-r R --lora-targets q_proj,v_proj,... --ia3-targets ... --freeze-top-layers K] [--checkpointing | --no-checkpointing] [--weights f32|f16|int8] [--budget-gib G] [--json]
@@ -23,10 +24,9 @@ export const WASM_HEAP_BYTES = 4 * 1024 ** 3;
 
 /** The plan of a training run as `train` will start it; checkpointing decided here when the config leaves it unset. */
 export function runPlanFor(config: ModelConfig, cfg: TrainConfig, budgetBytes: number): MemoryPlan {
-  const spec = methodSpec(cfg.method);
   const model = planModelFor(config);
   const limits = { budgetBytes };
-  const req: PlanRequest = { method: spec.memoryProfile, trainableParams: spec.trainableParams(config, cfg), batchSize: cfg.batchSize, seqLen: cfg.seqLen };
+  const req = planRequestFor(config, cfg);
   req.checkpointing = cfg.checkpointing ?? autoCheckpointing(model, req, limits);
   return planMemory(model, req, limits);
 }
@@ -85,8 +85,7 @@ export async function runPlan(argv: string[]): Promise<void> {
   const limits = { budgetBytes: positive(v['budget-gib'], 'budget-gib', DEFAULT_BUDGET_GIB, false) * 1024 ** 3 };
   const model = planModelFor(config);
   const req: PlanRequest = {
-    method: spec.memoryProfile, trainableParams,
-    batchSize: positive(v.batch, 'batch', base.batchSize), seqLen: positive(v['seq-len'], 'seq-len', base.seqLen),
+    ...planRequestFor(config, { ...cfg, batchSize: positive(v.batch, 'batch', base.batchSize), seqLen: positive(v['seq-len'], 'seq-len', base.seqLen) }),
     weightFormat: v.weights as WeightFormat,
   };
   req.checkpointing = v.checkpointing ? true : v['no-checkpointing'] ? false : autoCheckpointing(model, req, limits);

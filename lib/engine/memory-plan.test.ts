@@ -9,6 +9,9 @@ import { activationBytes, autoCheckpointing, baseWeightBytes, planMemory, planMo
 import { measureStepPeak, measureTrainerPeak } from './memory-measure';
 import { countLoraParams, countParams, loraTargetPresets } from './params';
 import { tinyTrainConfig, useCpu } from './test-utils';
+import { METHOD_IDS, methodSpec } from './peft/registry';
+import { planRequestFor } from './run-plan';
+import { fitModulesToModel } from '../cli/method-args';
 import type { Gpt2Config } from './types';
 
 const MiB = 1024 ** 2;
@@ -176,4 +179,40 @@ describe('the whole plan against a measured trainer step (cpu backend, shapes th
       expect(plan.total / measured).toBeLessThan(1.15);
     });
   }
+});
+
+describe("every method's whole plan against a measured trainer step (cpu backend, shapes the fit did not see)", () => {
+  beforeAll(useCpu);
+  // The adapter coefficients (ADAPTER_FLOATS) were fitted on other shapes (C=80/64, 3 layers); these differ in
+  // width, depth, heads, vocabulary and batch. Adapters on every linear layer, so their own cost weighs most.
+  const models: [string, Record<string, unknown>, number, number][] = [
+    ['gpt2', { model_type: 'gpt2', vocab_size: 700, n_positions: 128, n_embd: 96, n_layer: 2, n_head: 6 }, 3, 40],
+    ['qwen2', { model_type: 'qwen2', vocab_size: 1000, hidden_size: 80, intermediate_size: 208, num_hidden_layers: 4, num_attention_heads: 4, num_key_value_heads: 2, max_position_embeddings: 128, tie_word_embeddings: true }, 2, 48],
+  ];
+  for (const [name, rawConfig, B, T] of models) {
+    // LoRA and full fine-tuning are checked above; every other method here.
+    for (const method of METHOD_IDS.filter((id) => id !== 'lora' && id !== 'full')) {
+      const checkpointing = method === 'dora' || method === 'prompt';
+      it(`${name} ${method} batch ${B}x${T}${checkpointing ? ', checkpointed' : ''}: within 15% of the plan`, async () => {
+        const c = parseModelConfig(rawConfig);
+        const w = initWeights(c, 3);
+        const lora = { ...DEFAULT_LORA, dropout: 0, targetModules: loraTargetPresets(c).presets['all-linear'] };
+        const cfg = fitModulesToModel(tinyTrainConfig({ method, batchSize: B, seqLen: T, checkpointing, lora }), {}, c);
+        const measured = countParams(c) * 4 + (await measureTrainerPeak(c, w, cfg, 2));
+        disposeWeights(w);
+        const plan = planMemory(planModelFor(c), planRequestFor(c, cfg), { budgetBytes: GiB });
+        expect(plan.total / measured).toBeGreaterThan(0.85);
+        expect(plan.total / measured).toBeLessThan(1.15);
+      });
+    }
+  }
+
+  it('prompt and prefix tuning plan their virtual positions: more memory than the same run without them', () => {
+    const c = parseModelConfig(models[1][1]);
+    const m = planModelFor(c);
+    const cfg = (method: 'prompt' | 'prefix', n: number) => methodSpec(method).withConfig(tinyTrainConfig({ method, batchSize: 2, seqLen: 64 }), { numVirtualTokens: n });
+    const total = (method: 'prompt' | 'prefix', n: number) => planMemory(m, planRequestFor(c, cfg(method, n)), { budgetBytes: GiB }).activations;
+    expect(total('prompt', 64)).toBeGreaterThan(1.5 * total('prompt', 1));
+    expect(total('prefix', 64)).toBeGreaterThan(total('prefix', 1));
+  });
 });

@@ -7,7 +7,8 @@
 // memory-plan.test.ts checks the estimate, and the whole plan against a measured trainer step, on shapes the fit
 // did not see.
 import { chunkTokensFor, KEEP_BYTES, type ChunkOptions } from './chunked-loss';
-import { countParams, largestTensorBytes, linearModules } from './params';
+import { countParams, largestTensorBytes, layerOf, linearModules, loraTargetPresets, matchesTarget } from './params';
+import type { PlanShape } from './peft/spec';
 import { isGpt2, type ModelConfig } from './types';
 
 /** The model facts a plan needs; both families reduce to these. */
@@ -24,6 +25,9 @@ export interface PlanModel {
   linearParams?: number; // the blocks' linear weights (what packed frozen weights shrink); 0 when absent
   linearRows?: number; // their output rows (one int8 scale each)
   largestParam: { name: string; elements: number };
+  /** One block's attention projections (their summed widths): the LoRA adapter the 'lora' coefficients were
+   * measured with, which plans of other adapters replace by their own (see ADAPTER_FLOATS). */
+  calibrationAdapter?: { fanIn: number; fanOut: number };
 }
 
 /** The plan's view of a loaded (or configured) model. */
@@ -33,7 +37,14 @@ export function planModelFor(c: ModelConfig): PlanModel {
   const linear = [...linearModules(c).values()];
   const linearParams = linear.reduce((a, m) => a + m.fanIn * m.fanOut, 0);
   const linearRows = linear.reduce((a, m) => a + m.fanOut, 0);
-  const common = { vocab: c.vocab_size, params: countParams(c), linearParams, linearRows, largestParam };
+  const attention = loraTargetPresets(c).presets.attention;
+  const calibrationAdapter = { fanIn: 0, fanOut: 0 };
+  for (const [path, m] of linearModules(c)) {
+    if (layerOf(path) !== 0 || !matchesTarget(path, attention)) continue;
+    calibrationAdapter.fanIn += m.fanIn;
+    calibrationAdapter.fanOut += m.fanOut;
+  }
+  const common = { vocab: c.vocab_size, params: countParams(c), linearParams, linearRows, largestParam, calibrationAdapter };
   if (isGpt2(c)) {
     const C = c.n_embd;
     const I = typeof c.n_inner === 'number' ? c.n_inner : 4 * C;
@@ -54,6 +65,9 @@ export interface PlanRequest {
   gradAccum?: number; // does not change memory: micro-batches are processed one at a time
   checkpointing?: boolean; // gradient checkpointing (each block recomputed in the backward pass)
   weightFormat?: WeightFormat; // frozen base weights of the blocks' linear layers; f32 when absent (full: always f32)
+  /** What the method adds to the forward pass (its spec's planShape); absent = LoRA on the attention projections,
+   * as calibrated. */
+  shape?: PlanShape;
 }
 
 /** What the device allows; all in bytes. */
@@ -138,11 +152,15 @@ export function lossShape(m: PlanModel, batchSize: number, seqLen: number, o: Ch
   return { counted, chunk: Math.min(counted, chunkTokensFor(m.vocab, o)), kept: counted * m.vocab * F32 <= (o.keepBytes ?? KEEP_BYTES) };
 }
 
-/** The size terms of ActivationCoefficients for one shape, in their order. */
-export function activationTerms(m: PlanModel, mode: Mode, batchSize: number, seqLen: number, o: ChunkOptions = {}): Record<keyof ActivationCoefficients, number> {
-  const N = batchSize * seqLen;
+/** The size terms of ActivationCoefficients for one shape, in their order. Prompt tuning's virtual inputs lengthen
+ * every sequence the blocks see, prefix tuning's virtual keys widen attention; neither carries loss. */
+export function activationTerms(
+  m: PlanModel, mode: Mode, batchSize: number, seqLen: number, o: ChunkOptions = {}, shape?: PlanShape,
+): Record<keyof ActivationCoefficients, number> {
+  const T = seqLen + (shape?.virtualInputs ?? 0);
+  const N = batchSize * T;
   const L = m.layers;
-  const scores = batchSize * m.heads * seqLen * seqLen; // one [B, H, T, T] tensor
+  const scores = batchSize * m.heads * T * (T + (shape?.virtualKeys ?? 0)); // one [B, H, T, keys] tensor
   const loss = lossShape(m, batchSize, seqLen, o);
   const ck = mode === 'checkpointed';
   return {
@@ -152,13 +170,62 @@ export function activationTerms(m: PlanModel, mode: Mode, batchSize: number, seq
   };
 }
 
-/** Activation bytes of one micro-batch's forward and backward pass at its peak (excluding the gradients kept). */
-export function activationBytes(m: PlanModel, method: PlanRequest['method'], batchSize: number, seqLen: number, checkpointing = false): number {
+/**
+ * Float32 values an adapter keeps per token per adapted linear layer (per unit of its widths), and per weight for
+ * DoRA's recomposed weight. Measured like ACTIVATION_COEFFICIENTS (tfjs cpu backend, `tf.profile` peaks of
+ * training steps), from the differences between runs that adapt different layers of one model (q_proj alone,
+ * gate_proj, down_proj, the attention projections, every linear) in both families. Peaks do not add exactly, so
+ * these are fits, not counts: memory-plan.test.ts checks every method's whole plan against measured trainer steps.
+ * Bottleneck adapters: per adapter, per unit of its width and of the hidden size.
+ */
+export const ADAPTER_FLOATS = {
+  lora: { out: 6.4, in: 1.3, weight: 0 },
+  dora: { out: 11, in: 1.3, weight: 5 }, // W + s·BA and its row norms are whole-weight tensors
+  ia3: { out: 3.4, in: 3.4, weight: 0 }, // the scaled output (or, feed-forward, input)
+  bottleneck: { size: 2, hidden: 8 },
+} as const;
+
+/** Floats an adapter keeps beyond the frozen model: per token (summed over the blocks alive at the peak: all of
+ * them, or the one being recomputed when checkpointed) and in whole-weight tensors. */
+function adapterFloats(m: PlanModel, shape: PlanShape, mode: Mode): { perToken: number; fixed: number } {
+  const perLayer = new Map<number, { perToken: number; fixed: number }>();
+  const add = (layer: number, perToken: number, fixed: number) => {
+    const e = perLayer.get(layer) ?? { perToken: 0, fixed: 0 };
+    perLayer.set(layer, { perToken: e.perToken + perToken, fixed: e.fixed + fixed });
+  };
+  if (shape.kind === 'lora' || shape.kind === 'dora' || shape.kind === 'ia3') {
+    const k = ADAPTER_FLOATS[shape.kind];
+    for (const x of shape.modules) {
+      const perToken = shape.kind === 'ia3' ? (x.input ? k.in * x.fanIn : k.out * x.fanOut) : k.out * x.fanOut + k.in * x.fanIn;
+      add(x.layer, perToken, k.weight * x.fanIn * x.fanOut);
+    }
+  } else if (shape.kind === 'bottleneck' && shape.bottleneck) {
+    const { size, sites } = shape.bottleneck;
+    for (let l = 0; l < m.layers; l++) add(l, sites * (ADAPTER_FLOATS.bottleneck.size * size + ADAPTER_FLOATS.bottleneck.hidden * m.hidden), 0);
+  }
+  const layers = [...perLayer.values()];
+  if (mode === 'plain') return layers.reduce((a, e) => ({ perToken: a.perToken + e.perToken, fixed: a.fixed + e.fixed }), { perToken: 0, fixed: 0 });
+  return layers.reduce((a, e) => (e.perToken > a.perToken ? e : a), { perToken: 0, fixed: 0 });
+}
+
+/** Activation bytes of one micro-batch's forward and backward pass at its peak (excluding the gradients kept).
+ * `shape` (the method's planShape) replaces the calibration's attention LoRA by what the method really adds. */
+export function activationBytes(
+  m: PlanModel, method: PlanRequest['method'], batchSize: number, seqLen: number, checkpointing = false, shape?: PlanShape,
+): number {
   const mode: Mode = checkpointing ? 'checkpointed' : 'plain';
   const k = ACTIVATION_COEFFICIENTS[m.family][method][mode];
-  const t = activationTerms(m, mode, batchSize, seqLen);
+  const t = activationTerms(m, mode, batchSize, seqLen, {}, shape);
   let floats = 0;
   for (const key of Object.keys(t) as (keyof ActivationCoefficients)[]) floats += k[key] * t[key];
+  if (shape && method === 'lora') {
+    const tokens = batchSize * (seqLen + (shape.virtualInputs ?? 0));
+    const own = adapterFloats(m, shape, mode);
+    const calibrated = m.calibrationAdapter ?? { fanIn: 0, fanOut: 0 };
+    const blocks = mode === 'plain' ? m.layers : 1;
+    const measuredWith = blocks * (ADAPTER_FLOATS.lora.out * calibrated.fanOut + ADAPTER_FLOATS.lora.in * calibrated.fanIn);
+    floats += tokens * (own.perToken - measuredWith) + own.fixed + (shape.fixedFloats ?? 0);
+  }
   return F32 * floats;
 }
 
@@ -191,7 +258,7 @@ function totals(m: PlanModel, r: PlanRequest): Omit<MemoryPlan, 'fits' | 'proble
   // at a time; the fused one writes new parameters a group of at most 64 MiB at a time, the moments in place).
   // Clipping is applied as gradients are read, never as a scaled copy.
   const update = 3 * Math.min(r.trainableParams, m.largestParam.elements) * F32;
-  const activations = Math.max(activationBytes(m, r.method, r.batchSize, r.seqLen, checkpointing), update);
+  const activations = Math.max(activationBytes(m, r.method, r.batchSize, r.seqLen, checkpointing, r.shape), update);
   return {
     weights, gradients, optimizer, activations, checkpointing,
     total: weights + gradients + optimizer + activations,
@@ -228,7 +295,7 @@ function suggest(m: PlanModel, r: PlanRequest, limits: DeviceLimits, loraParams?
     tryOne(`sequence ${t}`, { seqLen: t }, { ...r, seqLen: t });
   }
   if (r.method === 'full' && loraParams !== undefined) {
-    tryOne('LoRA instead of full', { method: 'lora' }, { ...r, method: 'lora', trainableParams: loraParams });
+    tryOne('LoRA instead of full', { method: 'lora' }, { ...r, method: 'lora', trainableParams: loraParams, shape: undefined });
   }
   return out;
 }

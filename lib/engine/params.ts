@@ -101,6 +101,12 @@ export function matchesTarget(modulePath: string, targets: readonly string[]): b
 
 const LAYER_INDEX = /(?:^|\.)(?:h|layers)\.(\d+)\./;
 
+/** The block index in a module path (h.3.attn.c_attn, model.layers.3.mlp.up_proj); -1 outside the blocks. */
+export function layerOf(modulePath: string): number {
+  const m = LAYER_INDEX.exec(modulePath);
+  return m ? Number(m[1]) : -1;
+}
+
 /** PEFT's layers_to_transform with the default layers_pattern: the block index in the path (h.3., layers.3.);
  * null or absent selects every layer. */
 export function inLayers(modulePath: string, layers: readonly number[] | null | undefined): boolean {
@@ -114,6 +120,11 @@ export function adaptedModules(c: ModelConfig, lora: Pick<LoraConfig, 'targetMod
   const out = new Map<string, LinearModule>();
   for (const [path, lin] of linearModules(c)) if (matchesTarget(path, lora.targetModules) && inLayers(path, lora.layersToTransform)) out.set(path, lin);
   return out;
+}
+
+/** The adapted modules as the memory planner sees them: block index and widths. */
+export function planModules(modules: Map<string, LinearModule>): { layer: number; fanIn: number; fanOut: number }[] {
+  return [...modules].map(([path, m]) => ({ layer: layerOf(path), fanIn: m.fanIn, fanOut: m.fanOut }));
 }
 
 /** Trainable parameters of a LoRA adapter: r * (in + out) per wrapped module (r per module with a rank pattern). */

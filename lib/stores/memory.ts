@@ -1,6 +1,7 @@
 // The memory plan as the Method step shows it: the planner's numbers with their text, for the current model,
 // method, batch, sequence length, device limits and the user's budget.
-import { autoCheckpointing, DEFAULT_BUDGET_GIB, formatBytes, planMemory, planModelFor, type DeviceLimits, type MemoryPlan, type PlanRequest, type PlanSuggestion } from '../engine/memory-plan';
+import { autoCheckpointing, DEFAULT_BUDGET_GIB, formatBytes, planMemory, planModelFor, type DeviceLimits, type MemoryPlan, type PlanSuggestion } from '../engine/memory-plan';
+import { planRequestFor } from '../engine/run-plan';
 import { loraSpec } from '../engine/peft/lora/config';
 import { METHOD_SPECS, methodSpec } from '../engine/peft/registry';
 import type { ModelConfig, TrainConfig } from '../engine/types';
@@ -71,9 +72,7 @@ export function computeMemoryPlan({ info, config, budgetText, limits }: PlanInpu
     ...(limits ?? {}),
   };
   const plannable = planModelFor(model);
-  // Preference objectives put two rows per example through the model (chosen and rejected, or KTO's KL rows).
-  const rows = config.objective ? 2 : 1;
-  const req: PlanRequest = { method: spec.memoryProfile, trainableParams, batchSize: config.batchSize * rows, seqLen: config.seqLen };
+  const req = planRequestFor(model, config);
   // Unset means auto: checkpoint only when the plan does not fit without it (it costs time on every step).
   const auto = config.checkpointing === undefined;
   req.checkpointing = config.checkpointing ?? autoCheckpointing(plannable, req, device);

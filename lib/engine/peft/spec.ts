@@ -31,17 +31,39 @@ export interface MethodSpec<Id extends string = string, C = unknown> {
   withConfig(train: TrainConfig, c: Partial<C>): TrainConfig;
   /** Trainable parameters for this model and these settings, from the config alone. */
   trainableParams(model: ModelConfig, train: TrainConfig): number;
+  /** What the method adds to a training step's activations, for the memory planner. */
+  planShape(model: ModelConfig, train: TrainConfig): PlanShape;
 }
 
-export interface SpecDef<Id extends string, C> extends Omit<MethodSpec<Id, C>, 'schema' | 'strictSchema' | 'withConfig' | 'trainableParams'> {
+/** What a method adds to the frozen model's forward pass, in the terms the memory planner has measured
+ * coefficients for (memory-plan.ts ADAPTER_FLOATS turns it into bytes). */
+export interface PlanShape {
+  kind: 'lora' | 'dora' | 'ia3' | 'bottleneck' | 'none';
+  /** The adapted linear layers: block index and widths; `input` for IA3's feed-forward layers (input scaled). */
+  modules: { layer: number; fanIn: number; fanOut: number; input?: boolean }[];
+  /** Bottleneck adapters: the bottleneck width and adapters per block. */
+  bottleneck?: { size: number; sites: number };
+  /** Prompt tuning: positions put in front of every input. */
+  virtualInputs?: number;
+  /** Prefix tuning: key/value slots every layer attends to. */
+  virtualKeys?: number;
+  /** Activations that do not grow with batch or length (prefix tuning's reparametrisation MLP), in floats. */
+  fixedFloats?: number;
+}
+
+export const NO_PLAN_SHAPE: PlanShape = { kind: 'none', modules: [] };
+
+export interface SpecDef<Id extends string, C> extends Omit<MethodSpec<Id, C>, 'schema' | 'strictSchema' | 'withConfig' | 'trainableParams' | 'planShape'> {
   /** `train` with `c` (complete, checked) as the method's settings. */
   store(train: TrainConfig, c: C): TrainConfig;
   count(model: ModelConfig, c: C): number;
+  /** The planner's view of the method; none (only the trained weights count) when absent. */
+  shape?(model: ModelConfig, c: C): PlanShape;
 }
 
 /** Builds a MethodSpec from its declaration: the schemas come from the fields. */
 export function defineSpec<Id extends string, C>(def: SpecDef<Id, C>): MethodSpec<Id, C> {
-  const { store, count, ...rest } = def;
+  const { store, count, shape, ...rest } = def;
   const schema = fieldsSchema(def.fields, true) as unknown as z.ZodType<C>;
   return {
     ...rest,
@@ -49,6 +71,7 @@ export function defineSpec<Id extends string, C>(def: SpecDef<Id, C>): MethodSpe
     strictSchema: fieldsSchema(def.fields, false) as unknown as z.ZodType<C>,
     withConfig: (train, c) => store(train, schema.parse(c)),
     trainableParams: (model, train) => count(model, def.configOf(train)),
+    planShape: (model, train) => (shape ? shape(model, def.configOf(train)) : NO_PLAN_SHAPE),
   };
 }
 

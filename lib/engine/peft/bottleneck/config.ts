@@ -35,4 +35,5 @@ export const bottleneckSpec = defineSpec({
     const { hidden: C, layers } = modelDims(model);
     return layers * BOTTLENECK_SITES.length * (2 * C * c.adapterSize + c.adapterSize + C);
   },
+  shape: (_model, c) => ({ kind: 'bottleneck', modules: [], bottleneck: { size: c.adapterSize, sites: BOTTLENECK_SITES.length } }),
 });

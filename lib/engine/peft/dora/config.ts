@@ -1,6 +1,6 @@
 // DoRA's settings (PEFT LoraConfig with use_dora: true): LoRA's own fields and flags (--lora-r, --lora-targets, ...),
 // kept in TrainConfig.lora as LoRA's are, so switching between the two keeps them. No tfjs here.
-import { adaptedModules, countLoraParams } from '../../params';
+import { adaptedModules, countLoraParams, planModules } from '../../params';
 import type { LoraConfig, ModelConfig, TrainConfig } from '../../types';
 import { fieldFlag, type MethodField } from '../fields';
 import { LORA_FIELDS } from '../lora/config';
@@ -31,4 +31,5 @@ export const doraSpec = defineSpec({
   configOf: (train) => train.lora,
   store: (train, { layersToTransform, ...c }: LoraConfig): TrainConfig => ({ ...train, lora: layersToTransform == null ? c : { ...c, layersToTransform } }),
   count: (model, c) => countDoraParams(model, c),
+  shape: (model, c) => ({ kind: 'dora', modules: planModules(adaptedModules(model, c)) }),
 });

@@ -1,6 +1,6 @@
 // IA3's settings as PEFT's IA3Config (target_modules, feedforward_modules): declared once with defaults and help,
 // PEFT's default targets per model type, and the trainable count for the planner. No tfjs here.
-import { linearModules, matchesTarget } from '../../params';
+import { layerOf, linearModules, matchesTarget } from '../../params';
 import { isGpt2, type ModelConfig } from '../../types';
 import type { MethodField, ModuleChoices } from '../fields';
 import { defineSpec, methodConfigSlot } from '../spec';
@@ -82,4 +82,9 @@ export const ia3Spec = defineSpec({
   fields: IA3_FIELDS,
   ...methodConfigSlot<Ia3Config>('ia3', IA3_FIELDS),
   count: (model, c) => countIa3Params(model, c),
+  shape: (model, c) => {
+    const all = linearModules(model);
+    const modules = [...ia3Modules(model, c)].map(([path, m]) => ({ layer: layerOf(path), ...all.get(path)!, input: m.feedforward }));
+    return { kind: 'ia3', modules };
+  },
 });

@@ -1,6 +1,6 @@
 // LoRA's settings as PEFT's LoraConfig (r, lora_alpha, lora_dropout, target_modules, use_rslora, layers_to_transform):
 // declared once with defaults and help, checked, and counted for the memory planner. No tfjs here.
-import { countLoraParams, loraTargetPresets, patternValue } from '../../params';
+import { adaptedModules, countLoraParams, loraTargetPresets, patternValue, planModules } from '../../params';
 import { isGpt2, type LoraConfig, type ModelConfig, type TrainConfig } from '../../types';
 import { defineSpec } from '../spec';
 import type { MethodField, ModuleChoices } from '../fields';
@@ -77,4 +77,5 @@ export const loraSpec = defineSpec({
   // layersToTransform is left out when it selects every layer, so such configs stay as they were before it existed.
   store: (train, { layersToTransform, ...c }: LoraConfig): TrainConfig => ({ ...train, lora: layersToTransform == null ? c : { ...c, layersToTransform } }),
   count: (model, c) => countLoraParams(model, c),
+  shape: (model, c) => ({ kind: 'lora', modules: planModules(adaptedModules(model, c)) }),
 });

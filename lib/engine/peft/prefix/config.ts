@@ -53,4 +53,10 @@ export const prefixSpec = defineSpec({
     const h = prefixHidden(model, c);
     return n * E + (E * h + h) + (h * out + out);
   },
+  // The reparametrisation MLP's activations ([n, h] and [n, layers * 2E], a few of each kept) do not grow with the batch.
+  shape: (model, c) => {
+    const out = modelDims(model).layers * 2 * prefixTokenDim(model);
+    const fixedFloats = c.prefixProjection ? 3 * c.numVirtualTokens * (prefixHidden(model, c) + out) : c.numVirtualTokens * out;
+    return { kind: 'none', modules: [], virtualKeys: c.numVirtualTokens, fixedFloats };
+  },
 });

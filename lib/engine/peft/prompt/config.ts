@@ -32,4 +32,5 @@ export const promptSpec = defineSpec({
   fields: PROMPT_FIELDS,
   ...methodConfigSlot<PromptConfig>('prompt', PROMPT_FIELDS),
   count: (model, c) => c.numVirtualTokens * modelDims(model).hidden,
+  shape: (_model, c) => ({ kind: 'none', modules: [], virtualInputs: c.numVirtualTokens }),
 });

@@ -1,0 +1,24 @@
+// The memory planner's request for a training run as the trainer will start it: the method's profile, trainable
+// parameters and forward-pass shape from the registry, and the rows a preference objective puts through the model.
+// The studio, the CLI (`plan`, `train`'s check) and the hand-off all plan through this, so they agree.
+import type { PlanRequest } from './memory-plan';
+import { methodSpec } from './peft/registry';
+import type { ModelConfig, TrainConfig } from './types';
+
+/** Rows per example: preference objectives put chosen and rejected (or KTO's answer and its KL row) through. */
+export function rowsPerExample(train: TrainConfig): number {
+  return train.objective ? 2 : 1;
+}
+
+/** The plan request for `train` on `model`; checkpointing as configured (undefined leaves the choice to the caller). */
+export function planRequestFor(model: ModelConfig, train: TrainConfig): PlanRequest {
+  const spec = methodSpec(train.method);
+  return {
+    method: spec.memoryProfile,
+    trainableParams: spec.trainableParams(model, train),
+    batchSize: train.batchSize * rowsPerExample(train),
+    seqLen: train.seqLen,
+    checkpointing: train.checkpointing,
+    shape: spec.planShape(model, train),
+  };
+}
