@@ -1,6 +1,7 @@
 'use client';
 // The chosen method's own settings, rendered from its spec in the registry: numbers, on/off flags, module
-// checklists (with the loaded model's presets) and layer lists, each with its label, default and one line of help.
+// checklists (with the loaded model's presets), layer lists and per-module patterns, each with its label, default and
+// one line of help.
 import { GPT2_TARGET_MODULES, methodSpec, type Method, type MethodField } from '@/lib/ui-copy';
 import { fieldTestId, methodFields, moduleChoices, type MethodFieldKey } from '@/lib/stores/method-form';
 import { FieldGroup, NumberField } from './method-fields';
@@ -31,6 +32,8 @@ function OwnField({ formKey, field, testId }: { formKey: MethodFieldKey; field: 
       return <DraftField formKey={formKey} field={field} testId={testId} placeholder="every block" />;
     case 'text':
       return <DraftField formKey={formKey} field={field} testId={testId} placeholder="(none)" />;
+    case 'pattern':
+      return <DraftField formKey={formKey} field={field} testId={testId} placeholder="none: every module uses the value above" />;
   }
 }
 
@@ -40,7 +43,7 @@ function FlagField({ formKey, field, testId }: { formKey: MethodFieldKey; field:
   return <Checkbox checked={on} onChange={(v) => actions.setFlag(formKey, v)} testId={testId} label={<span className="font-medium">{field.label}</span>} help={field.help} />;
 }
 
-/** A text input over the field's draft: layer lists ('0, 2') and free text. */
+/** A text input over the field's draft: layer lists ('0, 2'), patterns ('v_proj=16') and free text. */
 function DraftField({ formKey, field, testId, placeholder }: { formKey: MethodFieldKey; field: MethodField; testId: string; placeholder: string }) {
   const value = useStudio((s) => s.form.drafts[formKey] ?? '');
   const error = useStudio((s) => s.configErrors[formKey]);

@@ -23,6 +23,14 @@ describe('method flags', () => {
     expect(cfg.lora).toEqual({ ...defaultTrainConfig('lora').lora, r: 4, layersToTransform: [0, 2], useRslora: true, targetModules: ['c_fc', 'c_attn'] });
   });
 
+  it('--lora-rank-pattern and --lora-alpha-pattern set PEFT rank_pattern / alpha_pattern, for DoRA too; a bad pair names the flag', () => {
+    const cfg = applyMethodFlags(defaultTrainConfig('lora'), { 'lora-rank-pattern': 'c_fc=2,h\\.1\\.attn\\.c_attn=6', 'lora-alpha-pattern': 'attn.c_proj=2' });
+    expect(cfg.lora).toMatchObject({ rankPattern: { c_fc: 2, 'h\\.1\\.attn\\.c_attn': 6 }, alphaPattern: { 'attn.c_proj': 2 } });
+    expect(applyMethodFlags(defaultTrainConfig('dora'), { 'lora-rank-pattern': 'c_fc=4' }).lora.rankPattern).toEqual({ c_fc: 4 });
+    expect(() => applyMethodFlags(defaultTrainConfig('lora'), { 'lora-rank-pattern': 'c_fc=0' })).toThrow(/^--lora-rank-pattern: Rank per module: c_fc needs a whole number from 1 to 256/);
+    expect(methodUsage()).toMatch(/--lora-rank-pattern name=N,\.\.\./);
+  });
+
   it('names the flag whose value the schema rejects, and the methods --method takes', () => {
     expect(() => applyMethodFlags(defaultTrainConfig('lora'), { 'lora-r': '0' })).toThrow(/^--lora-r: /);
     expect(() => applyMethodFlags(defaultTrainConfig('lora'), { 'lora-dropout': 'x' })).toThrow(/--lora-dropout must be a number/);

@@ -1,7 +1,7 @@
 // `train --method <id>` and each method's own flags, derived from the registry: every field of every method
 // becomes a flag (lora's r: --lora-r, targetModules: --lora-targets, ...), parsed and checked by its schema.
 import type { FieldValue, MethodField } from '../engine/peft/fields';
-import { fieldFlag } from '../engine/peft/fields';
+import { fieldFlag, parsePattern } from '../engine/peft/fields';
 import { METHOD_IDS, METHOD_SPECS, isMethodId, methodSpec } from '../engine/peft/registry';
 import type { Method, ModelConfig, TrainConfig } from '../engine/types';
 
@@ -32,6 +32,7 @@ export function methodUsage(): string {
 function placeholder(f: MethodField): string {
   if (f.kind === 'modules') return f.choices ? 'a,b,...|preset' : 'a,b,...';
   if (f.kind === 'text') return '"..."';
+  if (f.kind === 'pattern') return 'name=N,...';
   return f.kind === 'number' ? (f.integer ? 'N' : 'X') : '0,1,...';
 }
 
@@ -46,6 +47,11 @@ function parseValue(flag: string, f: MethodField, raw: string | boolean): FieldV
   const text = String(raw);
   if (f.kind === 'text') return text;
   if (f.kind === 'modules') return text.split(',').map((t) => t.trim()).filter(Boolean);
+  if (f.kind === 'pattern') {
+    const r = parsePattern(f, text);
+    if ('error' in r) throw new Error(`--${flag}: ${r.error}`);
+    return r.value;
+  }
   const nums = text.split(',').map((t) => Number(t.trim()));
   if (nums.some((n) => !Number.isFinite(n))) throw new Error(`--${flag} must be ${f.kind === 'layers' ? 'a comma-separated list of numbers' : 'a number'}, got "${text}"`);
   return f.kind === 'layers' ? nums : nums[0];

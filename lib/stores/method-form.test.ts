@@ -30,6 +30,21 @@ describe('method fields in the form', () => {
     expect(trainConfigSchema.safeParse(config).success).toBe(true);
   });
 
+  it('reads rank and alpha patterns (PEFT rank_pattern / alpha_pattern), leaves empty ones out, and names a bad pair', () => {
+    let f = setDraft(initialForm(), 'loraRankPattern', 'c_fc=2,  h\\.1\\.attn\\.c_attn = 6');
+    f = setDraft(f, 'loraAlphaPattern', 'attn.c_proj=2.5');
+    const { config, errors } = readForm(f);
+    expect(errors).toEqual({});
+    expect(config!.lora).toMatchObject({ rankPattern: { c_fc: 2, 'h\\.1\\.attn\\.c_attn': 6 }, alphaPattern: { 'attn.c_proj': 2.5 } });
+    expect(trainConfigSchema.safeParse(config).success).toBe(true);
+    // Shown back as typed, and absent (not {}) when empty, so configs from before patterns existed stay equal.
+    expect(methodFormValues(config!).drafts.loraRankPattern).toBe('c_fc=2, h\\.1\\.attn\\.c_attn=6');
+    expect('rankPattern' in readForm(initialForm()).config!.lora).toBe(false);
+    expect(readForm(setDraft(initialForm(), 'loraRankPattern', 'c_fc=2.5')).errors.loraRankPattern).toMatch(/^Rank per module: c_fc needs a whole number from 1 to 256, got "2.5"$/);
+    expect(readForm(setDraft(initialForm(), 'loraRankPattern', 'c_fc')).errors.loraRankPattern).toMatch(/"c_fc" is not name=value/);
+    expect(readForm(setDraft(initialForm(), 'loraAlphaPattern', 'c_fc=0')).errors.loraAlphaPattern).toMatch(/above 0/);
+  });
+
   it('rejects a layer list that is not block numbers, and only for the chosen method', () => {
     const f = setDraft(initialForm(), 'loraLayersToTransform', '1, x');
     expect(readForm(f).errors.loraLayersToTransform).toMatch(/block numbers/);

@@ -1,6 +1,6 @@
 // The method's own fields in the hyperparameter form, generic over the registry: each field of each method gets a
 // flat form key (lora's r: 'loraR'), typed text for numbers and layer lists, a flag for booleans, a list for modules.
-import { fieldFlag, type FieldValue, type MethodField, type ModuleChoices } from '../engine/peft/fields';
+import { fieldFlag, formatPattern, parsePattern, type FieldValue, type MethodField, type ModuleChoices } from '../engine/peft/fields';
 import { METHOD_SPECS, methodSpec, type MethodId } from '../engine/peft/registry';
 import type { ModelConfig, TrainConfig } from '../engine/types';
 import type { ModelInfo } from '../train-worker/protocol';
@@ -44,6 +44,7 @@ export function methodFormValues(config: TrainConfig): MethodFormValues {
       const v = c[k] ?? f.default;
       if (f.kind === 'boolean') out.flags[fk] = Boolean(v);
       else if (f.kind === 'modules') out.lists[fk] = [...(v as string[])];
+      else if (f.kind === 'pattern') out.drafts[fk] = formatPattern(v as Record<string, number>);
       else out.drafts[fk] = Array.isArray(v) ? v.join(', ') : v === null ? '' : String(v); // numbers, layers, text
     }
   }
@@ -71,7 +72,11 @@ export function readMethodFields(
       values[k] = [...(v.lists[fk] ?? f.default)];
       if ((values[k] as string[]).length === 0) errors[fk] = `Pick at least one of the ${f.label.toLowerCase()}.`;
     } else if (f.kind === 'text') values[k] = v.drafts[fk] ?? f.default;
-    else {
+    else if (f.kind === 'pattern') {
+      const r = parsePattern(f, v.drafts[fk] ?? '');
+      if ('error' in r) errors[fk] = r.error;
+      else values[k] = r.value;
+    } else {
       const r = f.kind === 'number' ? checkNumber(fk, v.drafts[fk] ?? '') : parseLayers(f.label, v.drafts[fk] ?? '');
       if ('error' in r) errors[fk] = r.error;
       else values[k] = r.value;

@@ -54,8 +54,40 @@ export interface LayersField extends FieldBase {
   default: number[] | null;
 }
 
-export type MethodField = NumberField | BooleanField | ModulesField | LayersField | TextField;
-export type FieldValue = number | boolean | string | string[] | number[] | null;
+/** Numbers by module name or path (PEFT rank_pattern / alpha_pattern): written `q_proj=16, layers.0.mlp.up_proj=4`;
+ * empty means none differ. */
+export interface PatternField extends FieldBase {
+  kind: 'pattern';
+  default: Record<string, number>;
+  integer: boolean;
+  min: number;
+  max: number;
+  minExclusive?: boolean;
+}
+
+export type MethodField = NumberField | BooleanField | ModulesField | LayersField | TextField | PatternField;
+export type FieldValue = number | boolean | string | string[] | number[] | Record<string, number> | null;
+
+/** A pattern as the UI and the CLI write it: `name=value` pairs separated by commas. */
+export function formatPattern(p: Record<string, number> | undefined): string {
+  return Object.entries(p ?? {}).map(([k, v]) => `${k}=${v}`).join(', ');
+}
+
+/** A pattern field's text as an object, or what is wrong with it (which pair, and why). */
+export function parsePattern(f: PatternField, text: string): { value: Record<string, number> } | { error: string } {
+  const value: Record<string, number> = {};
+  for (const part of text.split(',').map((t) => t.trim()).filter(Boolean)) {
+    const m = /^([^=\s]+)\s*=\s*(\S+)$/.exec(part); // keys are PEFT pattern keys: names, paths or regular expressions
+    if (!m) return { error: `${f.label}: "${part}" is not name=value (e.g. q_proj=16)` };
+    const v = Number(m[2]);
+    const low = f.minExclusive ? v <= f.min : v < f.min;
+    if (!Number.isFinite(v) || (f.integer && !Number.isInteger(v)) || low || v > f.max) {
+      return { error: `${f.label}: ${m[1]} needs ${f.integer ? 'a whole number' : 'a number'} ${f.minExclusive ? 'above' : 'from'} ${f.min} to ${f.max}, got "${m[2]}"` };
+    }
+    value[m[1]] = v;
+  }
+  return { value };
+}
 
 function numberSchema(f: NumberField): z.ZodNumber {
   let s = z.number();
@@ -64,7 +96,7 @@ function numberSchema(f: NumberField): z.ZodNumber {
   return s.lte(f.max);
 }
 
-/** The zod schema of one field; `optional` fields (layers) may be absent in stored configs. */
+/** The zod schema of one field; `optional` fields (layers, patterns) may be absent in stored configs. */
 export function fieldSchema(f: MethodField): z.ZodType {
   switch (f.kind) {
     case 'number':
@@ -77,6 +109,10 @@ export function fieldSchema(f: MethodField): z.ZodType {
       return z.array(z.number().int().min(0)).nullable().optional();
     case 'text':
       return z.string().max(f.maxLength, `${f.label}: at most ${f.maxLength} characters`);
+    case 'pattern': {
+      const n = f.integer ? z.number().int() : z.number();
+      return z.record(z.string().min(1), (f.minExclusive ? n.gt(f.min) : n.gte(f.min)).lte(f.max)).optional();
+    }
   }
 }
 

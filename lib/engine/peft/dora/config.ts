@@ -3,7 +3,7 @@
 import { adaptedModules, countLoraParams, planModules } from '../../params';
 import type { LoraConfig, ModelConfig, TrainConfig } from '../../types';
 import { fieldFlag, type MethodField } from '../fields';
-import { LORA_FIELDS } from '../lora/config';
+import { LORA_FIELDS, storeLora } from '../lora/config';
 import { defineSpec } from '../spec';
 
 /** LoRA's fields under LoRA's flag names, so `--method dora --lora-r 16` reads as PEFT's LoraConfig(use_dora=True). */
@@ -29,7 +29,7 @@ export const doraSpec = defineSpec({
   optimizer: { lr: 2e-3, weightDecay: 0 },
   fields: DORA_FIELDS,
   configOf: (train) => train.lora,
-  store: (train, { layersToTransform, ...c }: LoraConfig): TrainConfig => ({ ...train, lora: layersToTransform == null ? c : { ...c, layersToTransform } }),
+  store: storeLora,
   count: (model, c) => countDoraParams(model, c),
   shape: (model, c) => ({ kind: 'dora', modules: planModules(adaptedModules(model, c)) }),
 });

@@ -18,7 +18,15 @@ export const LORA_FIELDS = {
     kind: 'layers', label: 'Layers', flag: 'lora-layers', testId: 'lora-layers', default: null,
     help: 'Blocks that get adapters, e.g. 0,1 (PEFT layers_to_transform); empty means every block.',
   },
-} satisfies Record<Exclude<keyof LoraConfig, 'rankPattern' | 'alphaPattern'>, MethodField>;
+  rankPattern: {
+    kind: 'pattern', label: 'Rank per module', flag: 'lora-rank-pattern', testId: 'lora-rank-pattern', default: {}, integer: true, min: 1, max: 256,
+    help: 'Ranks other than r for some modules, by name or path, e.g. v_proj=16, layers.0.self_attn.q_proj=4 (PEFT rank_pattern).',
+  },
+  alphaPattern: {
+    kind: 'pattern', label: 'Alpha per module', flag: 'lora-alpha-pattern', testId: 'lora-alpha-pattern', default: {}, integer: false, min: 0, max: 1e6, minExclusive: true,
+    help: 'Alphas other than alpha for some modules, by name or path, e.g. v_proj=32 (PEFT alpha_pattern).',
+  },
+} satisfies Record<keyof LoraConfig, MethodField>;
 
 /** The modules LoRA can wrap in this model and the presets: attention only, attention + MLP (GPT-2: c_attn and
  * c_proj, which names both output projections; in Llama that is every linear) and all linear layers. */
@@ -63,6 +71,16 @@ export function moduleRank(c: LoraConfig, peftPath: string): { r: number; alpha:
   return { r, alpha, scaling: loraScaling({ r, alpha, useRslora: c.useRslora }) };
 }
 
+/** `train` with LoRA settings `c` (LoRA's and DoRA's place). Every-layer selection and empty patterns are left out,
+ * so such configs stay as they were before those settings existed. */
+export function storeLora(train: TrainConfig, { layersToTransform, rankPattern, alphaPattern, ...c }: LoraConfig): TrainConfig {
+  const lora: LoraConfig = { ...c };
+  if (layersToTransform != null) lora.layersToTransform = layersToTransform;
+  if (rankPattern && Object.keys(rankPattern).length > 0) lora.rankPattern = rankPattern;
+  if (alphaPattern && Object.keys(alphaPattern).length > 0) lora.alphaPattern = alphaPattern;
+  return { ...train, lora };
+}
+
 export const loraSpec = defineSpec({
   id: 'lora' as const,
   label: 'LoRA',
@@ -74,8 +92,7 @@ export const loraSpec = defineSpec({
   optimizer: { lr: 2e-3, weightDecay: 0 }, // a small adapter tolerates (and needs) a larger step
   fields: LORA_FIELDS,
   configOf: (train) => train.lora,
-  // layersToTransform is left out when it selects every layer, so such configs stay as they were before it existed.
-  store: (train, { layersToTransform, ...c }: LoraConfig): TrainConfig => ({ ...train, lora: layersToTransform == null ? c : { ...c, layersToTransform } }),
+  store: storeLora,
   count: (model, c) => countLoraParams(model, c),
   shape: (model, c) => ({ kind: 'lora', modules: planModules(adaptedModules(model, c)) }),
 });
