@@ -1,7 +1,7 @@
 // DoRA's settings (PEFT LoraConfig with use_dora: true): LoRA's own fields and flags (--lora-r, --lora-targets, ...),
 // kept in TrainConfig.lora as LoRA's are, so switching between the two keeps them. No tfjs here.
 import { adaptedModules, countLoraParams, planModules } from '../../params';
-import type { LoraConfig, ModelConfig, TrainConfig } from '../../types';
+import type { LoraConfig, ModelConfig } from '../../types';
 import { fieldFlag, type MethodField } from '../fields';
 import { LORA_FIELDS, storeLora } from '../lora/config';
 import { defineSpec } from '../spec';
