@@ -13,7 +13,7 @@ import { formatBytes, planMemory, planModelFor } from '../lib/engine/memory-plan
 import { disposeWeights, initWeights } from '../lib/engine/model';
 import { parseModelConfig } from '../lib/engine/model-config';
 import { loraTargetPresets } from '../lib/engine/params';
-import { methodSpec } from '../lib/engine/peft/registry';
+import { planRequestFor } from '../lib/engine/run-plan';
 import type { ModelConfig, TrainConfig } from '../lib/engine/types';
 
 const { values } = parseArgs({ options: {
@@ -38,8 +38,7 @@ function trainConfig(c: ModelConfig, t: Target, checkpointing: boolean): TrainCo
 }
 
 function plan(c: ModelConfig, cfg: TrainConfig) {
-  const spec = methodSpec(cfg.method);
-  return planMemory(planModelFor(c), { method: spec.memoryProfile, trainableParams: spec.trainableParams(c, cfg), batchSize: cfg.batchSize, seqLen: cfg.seqLen, checkpointing: cfg.checkpointing }, { budgetBytes: Infinity });
+  return planMemory(planModelFor(c), planRequestFor(c, cfg), { budgetBytes: Infinity });
 }
 
 async function main() {

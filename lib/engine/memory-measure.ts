@@ -8,6 +8,7 @@ import type { ChunkOptions } from './chunked-loss';
 import { defaultTrainConfig } from './defaults';
 import { causalLmBatchLoss } from './objective';
 import { peftMethod } from './peft/methods';
+import type { TrainRow } from './objectives/types';
 import { Trainer } from './trainer';
 import type { Example, LoraConfig, Method, ModelConfig, TrainConfig, WeightMap } from './types';
 
@@ -51,9 +52,10 @@ export async function measureStepPeak(
 }
 
 /** Peak bytes above the loaded model of creating a trainer and running `steps` optimizer steps of [B, T]:
- * adapter or trained copy, optimizer moments, gradients, activations, clipping and update temporaries. */
-export async function measureTrainerPeak(config: ModelConfig, weights: WeightMap, cfg: TrainConfig, steps = 2): Promise<number> {
-  const data = fullExamples(config, cfg.batchSize, cfg.seqLen);
+ * adapter or trained copy, optimizer moments, gradients, activations, clipping and update temporaries. `rows`
+ * (preference pairs, KTO answers) replace the default full-length causal LM examples. */
+export async function measureTrainerPeak(config: ModelConfig, weights: WeightMap, cfg: TrainConfig, steps = 2, rows?: TrainRow[]): Promise<number> {
+  const data = rows ?? fullExamples(config, cfg.batchSize, cfg.seqLen);
   const start = tf.memory().numBytes;
   let trainer: Trainer | null = null;
   const profile = await tf.profile(async () => {

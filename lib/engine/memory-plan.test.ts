@@ -11,6 +11,7 @@ import { countLoraParams, countParams, loraTargetPresets } from './params';
 import { tinyTrainConfig, useCpu } from './test-utils';
 import { METHOD_IDS, methodSpec } from './peft/registry';
 import { planRequestFor } from './run-plan';
+import { defaultPreferenceConfig } from './objectives/config';
 import { fitModulesToModel } from '../cli/method-args';
 import type { Gpt2Config } from './types';
 
@@ -215,4 +216,32 @@ describe("every method's whole plan against a measured trainer step (cpu backend
     expect(total('prompt', 64)).toBeGreaterThan(1.5 * total('prompt', 1));
     expect(total('prefix', 64)).toBeGreaterThan(total('prefix', 1));
   });
+});
+
+describe('preference objectives: the whole plan against measured trainer steps (cpu backend)', () => {
+  beforeAll(useCpu);
+  // DPO puts chosen and rejected through the taped pass; its reference pass, and KTO's KL rows, run before the
+  // tape and stay below the taped peak, so the plan counts them as nothing more.
+  const cases: [string, Record<string, unknown>, 'lora' | 'full', 'sigmoid' | 'kto', boolean][] = [
+    ['gpt2', { model_type: 'gpt2', vocab_size: 700, n_positions: 128, n_embd: 96, n_layer: 2, n_head: 6 }, 'lora', 'sigmoid', false],
+    ['qwen2', { model_type: 'qwen2', vocab_size: 1000, hidden_size: 80, intermediate_size: 208, num_hidden_layers: 4, num_attention_heads: 4, num_key_value_heads: 2, max_position_embeddings: 128, tie_word_embeddings: true }, 'full', 'kto', true],
+  ];
+  for (const [name, rawConfig, method, lossType, checkpointing] of cases) {
+    it(`${name} ${method} ${lossType}${checkpointing ? ', checkpointed' : ''}: within 15% of the plan`, async () => {
+      const c = parseModelConfig(rawConfig);
+      const w = initWeights(c, 3);
+      const B = 3, half = 20, V = c.vocab_size;
+      const ids = (k: number) => Array.from({ length: half }, (_, t) => ((k * 31 + t * 7) % (V - 1)) + 1);
+      const rows = lossType === 'kto'
+        ? Array.from({ length: B }, (_, b) => ({ prompt: ids(b), completion: ids(b + 9), desirable: b % 2 === 0 }))
+        : Array.from({ length: B }, (_, b) => ({ prompt: ids(b), chosen: ids(b + 5), rejected: ids(b + 7) }));
+      const lora = { ...DEFAULT_LORA, dropout: 0, targetModules: loraTargetPresets(c).presets.attention };
+      const cfg = tinyTrainConfig({ method, batchSize: B, seqLen: 2 * half, checkpointing, lora, objective: defaultPreferenceConfig(lossType) });
+      const measured = countParams(c) * 4 + (await measureTrainerPeak(c, w, cfg, 2, rows));
+      disposeWeights(w);
+      const plan = planMemory(planModelFor(c), planRequestFor(c, cfg), { budgetBytes: GiB });
+      expect(plan.total / measured).toBeGreaterThan(0.85);
+      expect(plan.total / measured).toBeLessThan(1.15);
+    });
+  }
 });
