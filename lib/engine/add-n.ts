@@ -23,3 +23,14 @@ export function sumTensors<T extends tf.Tensor>(xs: T[]): T {
     return level[0] === xs[0] ? tf.clone(level[0]) : level[0];
   }) as T;
 }
+
+/** Whether every entry of every tensor is finite, read back as one scalar (0 * x is 0 for finite x and NaN for
+ * Inf or NaN, on any backend): the check before a merge commits its weights, as PEFT's safe_merge. */
+export async function allFinite(xs: Iterable<tf.Tensor>): Promise<boolean> {
+  const list = [...xs];
+  if (list.length === 0) return true;
+  const probe = tf.tidy(() => sumTensors(list.map((t) => tf.sum(tf.mul(t, 0)))));
+  const [s] = await probe.data();
+  probe.dispose();
+  return s === 0;
+}

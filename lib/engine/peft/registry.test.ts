@@ -110,9 +110,15 @@ describe.each(FAMILIES)('every method on %s', (_, model) => {
     disposeWeights(weights);
   });
 
-  // Prompt and prefix tuning add virtual tokens every position attends to, so a fresh state changes the logits by
-  // design (as in PEFT); their own tests pin what those tokens do (sequence.test.ts, prompt-learning.test.ts).
-  const startsAtBase = METHOD_IDS.filter((id) => id !== 'prompt' && id !== 'prefix');
+  // Methods that add virtual tokens every position attends to (prompt and prefix tuning) change the logits of a
+  // fresh state by design (as in PEFT); their own tests pin what those tokens do (sequence.test.ts,
+  // prompt-learning.test.ts). The spec says which they are.
+  const addsTokens = (id: string) => {
+    const shape = methodSpec(id).planShape(model, trainFor(id, model));
+    return (shape.virtualInputs ?? 0) + (shape.virtualKeys ?? 0) > 0;
+  };
+  const startsAtBase = METHOD_IDS.filter((id) => !addsTokens(id));
+  it('prompt and prefix tuning are the methods that add virtual tokens', () => expect(METHOD_IDS.filter(addsTokens)).toEqual(['prefix', 'prompt']));
   it.each(startsAtBase)('%s: a new state gives exactly the base logits, in training mode with dropout too', (id) => {
     const weights = initWeights(model, 3);
     const train = trainFor(id, model);

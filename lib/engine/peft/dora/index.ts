@@ -1,7 +1,7 @@
 // DoRA as a registered method (PEFT peft_type LORA with use_dora: true): create / load / save / merge over the
 // layer and file code. Loading routes here from any LORA adapter_config.json whose use_dora is true.
 import * as tf from '@tensorflow/tfjs';
-import { sumTensors } from '../../add-n';
+import { allFinite } from '../../add-n';
 import type { WeightMap } from '../../types';
 import type { PeftMethod } from '../method';
 import type { MergeSnapshot, TrainableState } from '../types';
@@ -44,10 +44,7 @@ function doraTrainable(state: DoraState, weights: WeightMap): TrainableState {
         merged.set(path, doraMergedWeight(W, mod, state.fanInFanOut));
         f.set(path, tf.tidy(() => tf.div(mod.m, weightNorm(W, mod.A, mod.B, mod.scaling, state.fanInFanOut))));
       }
-      const probe = tf.tidy(() => sumTensors([...merged.values()].map((t) => tf.sum(tf.mul(t, 0)))));
-      const [s] = await probe.data();
-      probe.dispose();
-      if (s !== 0) {
+      if (!(await allFinite(merged.values()))) {
         tf.dispose([...merged.values(), ...f.values()]);
         throw new Error('Merging the DoRA adapter gives non-finite weights; the model was left unchanged');
       }

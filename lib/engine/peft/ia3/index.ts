@@ -1,6 +1,6 @@
 // IA3 as a registered method (PEFT peft_type IA3): create / load / save / merge over the layer and file code.
 import * as tf from '@tensorflow/tfjs';
-import { sumTensors } from '../../add-n';
+import { allFinite } from '../../add-n';
 import type { WeightMap } from '../../types';
 import type { PeftMethod } from '../method';
 import type { MergeSnapshot, TrainableState } from '../types';
@@ -59,10 +59,7 @@ function ia3Trainable(state: Ia3State, weights: WeightMap): TrainableState {
     snapshotMerge: () => snapshotMerge(state),
     merge: async (w) => {
       const merged = apply(state, w, false);
-      const probe = tf.tidy(() => sumTensors([...merged.values()].map((t) => tf.sum(tf.mul(t, 0)))));
-      const [s] = await probe.data();
-      probe.dispose();
-      if (s !== 0) {
+      if (!(await allFinite(merged.values()))) {
         tf.dispose([...merged.values()]);
         throw new Error('Merging the IA3 adapter gives non-finite weights; the model was left unchanged');
       }

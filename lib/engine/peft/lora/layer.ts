@@ -1,7 +1,7 @@
 // LoRA's layer change as in huggingface/peft's tuners/lora/layer.py: the adapter state, the forward hook
 // (x@W + b + B(A(dropout(x))) * scaling), and one deltaWeight() shared by merge and unmerge.
 import * as tf from '@tensorflow/tfjs';
-import { sumTensors } from '../../add-n';
+import { allFinite } from '../../add-n';
 import { adaptedModules, fanInFanOut, loraTargetPresets } from '../../params';
 import { mulberry32, uniformArray } from '../../random';
 import { isGpt2, type LoraConfig, type ModelConfig, type WeightMap } from '../../types';
@@ -115,11 +115,7 @@ export async function mergeLora(weights: WeightMap, state: LoraState): Promise<v
   for (const path of state.modules.keys()) weightOf(weights, path); // throws before anything is allocated
   const merged = new Map<string, tf.Tensor>();
   for (const [path, mod] of state.modules) merged.set(path + '.weight', mergedWeight(weightOf(weights, path), mod, mod.scaling, 1, state.fanInFanOut));
-  // 0 * x is 0 for finite x and NaN for Inf/NaN, so one scalar says whether every entry is finite on any backend.
-  const probe = tf.tidy(() => sumTensors([...merged.values()].map((t) => tf.sum(tf.mul(t, 0)))));
-  const [s] = await probe.data();
-  probe.dispose();
-  if (s !== 0) {
+  if (!(await allFinite(merged.values()))) {
     for (const t of merged.values()) t.dispose();
     throw new Error('Merging the LoRA adapter gives non-finite weights; the model was left unchanged');
   }
