@@ -1,4 +1,5 @@
 // The core workflow in a real browser: data in, LoRA or full fine-tuning on WebGPU in a worker, live chart, download.
+import { readFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
 import path from 'node:path';
 import { strFromU8 } from 'fflate';
@@ -34,6 +35,21 @@ test('LoRA on a sample trains 30 steps on WebGPU, charts them, and downloads a P
   const chart = await studio.chart();
   expect(chart.points).toBeGreaterThanOrEqual(30);
   expect(chart.lastSmoothed).toBeLessThan(chart.firstSmoothed);
+  // The chart's own controls: the gradient-norm pane is drawn, the metrics download as CSV (one row per step),
+  // log scale and smoothing work from the keyboard.
+  await expect(page.getByTestId('grad-norm-chart').locator('path.recharts-curve')).toHaveCount(1);
+  const [csv] = await Promise.all([page.waitForEvent('download'), page.getByTestId('chart-download-csv').click()]);
+  const lines = readFileSync(await csv.path(), 'utf8').trim().split('\n');
+  expect(lines[0]).toBe('step,loss,lr,grad_norm,val_loss');
+  expect(lines.length - 1).toBeGreaterThanOrEqual(30);
+  await page.getByTestId('chart-log-scale').focus();
+  await page.keyboard.press('Space');
+  await expect(page.getByTestId('chart-log-scale')).toBeChecked();
+  await page.getByTestId('chart-smoothing').focus();
+  await page.keyboard.press('Home');
+  await expect(page.getByTestId('chart-smoothing')).toHaveValue('0');
+  await page.getByTestId('chart-smoothing').fill('0.9');
+  await page.getByTestId('chart-log-scale').uncheck();
   await page.screenshot({ path: 'docs/screenshot.png', fullPage: true });
 
   const { download, files } = await studio.download();
