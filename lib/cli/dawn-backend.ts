@@ -1,0 +1,54 @@
+// Starts tfjs-backend-webgpu in Node on a real GPU through Dawn (the npm `webgpu` package, dawn.node): a browser is
+// too large to carry to a GPU machine, Dawn's Node binding is one file. tfjs-backend-webgpu registers itself only if
+// navigator.gpu exists when it is first imported, so this sets the WebGPU globals first and imports it after.
+import { createRequire } from 'node:module';
+import { initBackend, type BackendInfo } from '../engine/backend';
+
+/** What Dawn says about the adapter (GPUAdapterInfo's fields). */
+export interface DawnAdapterInfo {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+}
+
+interface DawnModule {
+  create(flags: string[]): { requestAdapter(o?: object): Promise<{ info: DawnAdapterInfo & { isFallbackAdapter?: boolean } } | null> };
+  globals: Record<string, unknown>;
+}
+
+/** Raised when no usable GPU adapter is found; the message says what is missing, in plain words. */
+export class NoGpuAdapterError extends Error {}
+
+/** dawn.node from WEBTUNE_DAWN_NODE (the carried bundle sets it), else the installed `webgpu` package. */
+async function loadDawn(): Promise<DawnModule> {
+  const path = process.env.WEBTUNE_DAWN_NODE;
+  if (path) return createRequire(import.meta.url)(path) as DawnModule;
+  return (await import('webgpu')) as unknown as DawnModule;
+}
+
+/**
+ * Starts the webgpu backend on Dawn's high-performance adapter. Refuses a software or fallback adapter (SwiftShader,
+ * llvmpipe, lavapipe: their speed says nothing about a GPU) unless `allowSoftware`.
+ */
+export async function initDawnBackend(allowSoftware = false): Promise<{ backend: BackendInfo; adapter: DawnAdapterInfo }> {
+  const dawn = await loadDawn();
+  Object.assign(globalThis, dawn.globals); // GPUBufferUsage, GPUMapMode, GPUBuffer, ... as a browser has them
+  const gpu = dawn.create([]);
+  Object.defineProperty(globalThis, 'navigator', { value: { ...(globalThis.navigator ?? {}), gpu }, configurable: true, writable: true });
+  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+  if (!adapter) {
+    throw new NoGpuAdapterError('Dawn found no WebGPU adapter: this machine has no usable Vulkan driver. A GPU machine needs the Vulkan loader ' +
+      '(libvulkan.so.1; the bundle carries it) and the GPU vendor\'s Vulkan driver (NVIDIA: its ICD JSON, e.g. ' +
+      '/usr/share/vulkan/icd.d/nvidia_icd.json or VK_DRIVER_FILES pointing at one).');
+  }
+  const info = adapter.info;
+  const software = info.isFallbackAdapter || /swiftshader|llvmpipe|lavapipe/i.test(`${info.vendor} ${info.architecture} ${info.device} ${info.description}`);
+  if (software && !allowSoftware) {
+    throw new NoGpuAdapterError(`Dawn's only adapter is a software one (${info.description || info.architecture || info.vendor}): no GPU to measure`);
+  }
+  await import('@tensorflow/tfjs-backend-webgpu');
+  const backend = await initBackend('webgpu', { allowFallbackAdapter: allowSoftware });
+  const { vendor, architecture, device, description } = info;
+  return { backend, adapter: { vendor, architecture, device, description } };
+}
