@@ -5,7 +5,7 @@
 // `npm run bench:gpu -- [--json] [--steps N] [--configs demo,gpt2-124m,smollm2-135m] [--methods lora,full]
 //   [--batch 4] [--seq 256] [--peak-tflops X] [--no-peer] [--python python3] [--peer-script scripts/bench_peer.py]`
 // Exits 2 with a plain message when Dawn finds no GPU adapter. `--smoke`: tiny GPT-2 and Llama shapes, one step, on
-// wasm with the peer on the CPU, so the tests check everything but the GPU itself (never a speed).
+// wasm (cpu in the bundle) with the peer on the CPU, so the tests check everything but the GPU itself (never a speed).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -160,7 +160,7 @@ function describeAdapter(a: DawnAdapterInfo): string {
 async function start(): Promise<{ name: string; detail: string; adapter: DawnAdapterInfo | null } | null> {
   if (smoke) {
     const { initNodeBackend } = await import('../lib/cli/node-backend');
-    const info = await initNodeBackend('wasm');
+    const info = await initNodeBackend('auto'); // wasm; cpu where wasm cannot start (the bundle carries no .wasm)
     return { name: `${info.backend} (${info.adapter})`, detail: 'smoke: not a GPU', adapter: null };
   }
   try {
