@@ -22,14 +22,18 @@ node_modules/.bin/esbuild scripts/bench-gpu.ts --bundle --platform=node --format
   --banner:js="import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);"
 
 cp scripts/bench_peer.py scripts/pretrain_demo.py scripts/peer_llama.py "$out.tmp/"
-xz -9 -T0 -c "$node_bin" > "$out.tmp/node.xz"
-xz -9 -T0 -c "$dawn" > "$out.tmp/dawn.node.xz"
+pack() { # xz -9 of $1 to $2, reusing an earlier bundle's copy made after the source last changed (minutes on 2 cores)
+  if [ -f "$out/$2" ] && [ "$out/$2" -nt "$1" ]; then cp "$out/$2" "$out.tmp/$2"; else xz -9 -T0 -c "$1" > "$out.tmp/$2"; fi
+}
+pack "$node_bin" node.xz
+pack "$dawn" dawn.node.xz
 
 # The Vulkan loader and glvnd (libGLdispatch, which NVIDIA's ICD libGLX_nvidia.so.0 links).
 debs=$(mktemp -d)
 (cd "$debs" && apt-get -q download libvulkan1 libglvnd0 libglx0 libegl1 >/dev/null 2>&1) || { echo "gpu-bundle: apt-get download of libvulkan1 libglvnd0 libglx0 libegl1 failed (needs Debian's package lists: apt-get update)" >&2; exit 1; }
 for f in "$debs"/*.deb; do dpkg -x "$f" "$out.tmp/vulkan"; done
-rm -rf "$debs" "$out.tmp/vulkan/usr/share"
+mv "$debs" "$out.tmp/debs" # also as packages: run.sh's second try unpacks them into / (as root)
+rm -rf "$out.tmp/vulkan/usr/share"
 cp scripts/gpu-run.sh "$out.tmp/run.sh"
 chmod +x "$out.tmp/run.sh"
 rm -rf "$out"

@@ -31,8 +31,21 @@ export WEBTUNE_DAWN_NODE="$work/dawn.node"
 echo "run.sh: node $("$work/node" --version); Vulkan driver manifest: ${VK_DRIVER_FILES:-${VK_ICD_FILENAMES:-none found (Dawn will find no GPU)}}"
 command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L || echo "run.sh: no nvidia-smi here"
 py=$(command -v python3 || echo python3)
+bench() { "$work/node" "$here/bench-gpu.mjs" --python "$py" --peer-script "$here/bench_peer.py" "$@"; }
 status=0
-"$work/node" "$here/bench-gpu.mjs" --python "$py" --peer-script "$here/bench_peer.py" "$@" || status=$?
+bench "$@" || status=$?
+# Second try, the way the GPU machine's notes load Vulkan: the packages unpacked into / and ldconfig. Only as root
+# on a machine with an NVIDIA driver (never on a development machine without one); WEBTUNE_NO_ROOT_UNPACK=1 skips it.
+nvidia=; { command -v nvidia-smi >/dev/null 2>&1 || [ -e /dev/nvidiactl ]; } && nvidia=1
+if [ "$status" = 2 ] && [ -n "$nvidia" ] && [ "$(id -u)" = 0 ] && command -v dpkg >/dev/null 2>&1 && [ -z "${WEBTUNE_NO_ROOT_UNPACK:-}" ]; then
+  echo "run.sh: no adapter with the carried loader on LD_LIBRARY_PATH; unpacking $(ls "$here/debs" | tr '\n' ' ')into / and trying again" >&2
+  for f in "$here"/debs/*.deb; do dpkg -x "$f" /; done
+  ldconfig
+  egl=/usr/local/nvidia/share/glvnd/egl_vendor.d/10_nvidia.json
+  if [ -f "$egl" ]; then export __EGL_VENDOR_LIBRARY_FILENAMES="$egl"; fi
+  status=0
+  bench "$@" || status=$?
+fi
 if [ "$status" = 2 ]; then
   echo "run.sh: no GPU adapter: the benchmark did not run (the message above says what is missing)" >&2
 fi

@@ -20,6 +20,20 @@ interface DawnModule {
 /** Raised when no usable GPU adapter is found; the message says what is missing, in plain words. */
 export class NoGpuAdapterError extends Error {}
 
+type AdapterProto = { requestDevice(d?: { requiredFeatures?: unknown[] }): Promise<unknown> };
+
+/** tfjs-backend-webgpu 4.22 asks for the feature ['bgra8unorm-storage'] (an array in the list, which a browser turns
+ * into its string); Dawn's binding checks each entry against the feature names, so pass it the flat list. */
+function flattenRequiredFeatures(adapterClass: { prototype: AdapterProto } | undefined): void {
+  const proto = adapterClass?.prototype;
+  if (!proto || (proto as { webtuneFlat?: boolean }).webtuneFlat) return;
+  const requestDevice = proto.requestDevice;
+  proto.requestDevice = function (this: AdapterProto, d) {
+    return requestDevice.call(this, d && { ...d, requiredFeatures: d.requiredFeatures?.flat() });
+  };
+  (proto as { webtuneFlat?: boolean }).webtuneFlat = true;
+}
+
 /** dawn.node from WEBTUNE_DAWN_NODE (the carried bundle sets it), else the installed `webgpu` package. */
 async function loadDawn(): Promise<DawnModule> {
   const path = process.env.WEBTUNE_DAWN_NODE;
@@ -34,6 +48,7 @@ async function loadDawn(): Promise<DawnModule> {
 export async function initDawnBackend(allowSoftware = false): Promise<{ backend: BackendInfo; adapter: DawnAdapterInfo }> {
   const dawn = await loadDawn();
   Object.assign(globalThis, dawn.globals); // GPUBufferUsage, GPUMapMode, GPUBuffer, ... as a browser has them
+  flattenRequiredFeatures(dawn.globals.GPUAdapter as { prototype: AdapterProto } | undefined);
   const gpu = dawn.create([]);
   Object.defineProperty(globalThis, 'navigator', { value: { ...(globalThis.navigator ?? {}), gpu }, configurable: true, writable: true });
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
