@@ -6,6 +6,8 @@
 //   [--batch 4] [--seq 256] [--peak-tflops X] [--no-peer] [--python python3] [--peer-script scripts/bench_peer.py]`
 // Exits 2 with a plain message when Dawn finds no GPU adapter. `--smoke`: tiny GPT-2 and Llama shapes, one step, on
 // wasm (cpu in the bundle) with the peer on the CPU, so the tests check everything but the GPU itself (never a speed).
+// `--dry-run`: tiny shapes on Dawn's Null backend (shaders validated and compiled, nothing computed; no peer): the
+// Dawn path checked on a machine without a GPU (--configs, --batch, --seq apply).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,21 +29,24 @@ import smollmJson from './model-configs/smollm2-135m/config.json';
 const { values } = parseArgs({
   options: {
     model: { type: 'string', default: 'public/models/webtune-demo' },
-    steps: { type: 'string', default: '5' },
+    steps: { type: 'string' },
     'peer-steps': { type: 'string', default: '10' },
-    configs: { type: 'string', default: 'demo,gpt2-124m,smollm2-135m' },
+    configs: { type: 'string' },
     methods: { type: 'string', default: 'lora,full' },
-    batch: { type: 'string', default: '4' },
-    seq: { type: 'string', default: '256' },
+    batch: { type: 'string' },
+    seq: { type: 'string' },
     'peak-tflops': { type: 'string' },
     python: { type: 'string', default: existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3' },
     'peer-script': { type: 'string', default: join(dirname(process.argv[1] ?? '.'), 'bench_peer.py') },
     json: { type: 'boolean', default: false },
     'no-peer': { type: 'boolean', default: false },
     smoke: { type: 'boolean', default: false },
+    'dry-run': { type: 'boolean', default: false },
   },
 });
+const dryRun = values['dry-run'];
 const smoke = values.smoke;
+const tiny = smoke || dryRun;
 
 type Method = 'lora' | 'full';
 
@@ -164,7 +169,8 @@ async function start(): Promise<{ name: string; detail: string; adapter: DawnAda
     return { name: `${info.backend} (${info.adapter})`, detail: 'smoke: not a GPU', adapter: null };
   }
   try {
-    const { backend, adapter } = await initDawnBackend();
+    const { backend, adapter } = await initDawnBackend({ nullBackend: dryRun });
+    if (dryRun) return { name: 'webgpu (Dawn Null backend)', detail: 'dry run: shaders compiled, nothing computed, numbers meaningless', adapter: null };
     return { name: `webgpu (Dawn: ${describeAdapter(adapter)})`, detail: backend.adapter, adapter };
   } catch (e) {
     if (!(e instanceof NoGpuAdapterError)) throw e;
@@ -177,9 +183,12 @@ async function main(): Promise<number> {
   const started = await start();
   if (!started) return 2;
   const { adapter } = started;
-  const [B, T, steps] = smoke ? [1, 16, 1] : [Number(values.batch), Number(values.seq), Number(values.steps)];
+  // Smoke and dry runs default to tiny shapes and one step; a dry run takes --configs, --batch, --seq as given.
+  const num = (v: string | undefined, normal: number, small: number) => Number(v ?? (tiny ? small : normal));
+  const [B, T, steps] = [num(values.batch, 4, 1), num(values.seq, 256, 16), num(values.steps, 5, 1)];
   const methods = values.methods!.split(',') as Method[];
-  const configs = (smoke ? 'tiny-gpt2,tiny-llama' : values.configs!).split(',').map((n) => {
+  const names = smoke || !values.configs ? (tiny ? 'tiny-gpt2,tiny-llama' : 'demo,gpt2-124m,smollm2-135m') : values.configs;
+  const configs = names.split(',').map((n) => {
     const c = CONFIGS[n];
     if (!c) throw new Error(`--configs: unknown config ${n} (${Object.keys(CONFIGS).join(', ')})`);
     return c;
@@ -199,7 +208,7 @@ async function main(): Promise<number> {
     }
     disposeWeights(weights);
   }
-  const peer = values['no-peer'] ? [] : peerRows(jobs, smoke ? 2 : Number(values['peer-steps']), smoke ? 'cpu' : 'cuda');
+  const peer = values['no-peer'] || dryRun ? [] : peerRows(jobs, smoke ? 2 : Number(values['peer-steps']), smoke ? 'cpu' : 'cuda');
   const given = values['peak-tflops'] ? { name: 'given', fp32Tflops: Number(values['peak-tflops']) } : null;
   const peak = given ?? fp32Peak(adapter?.description, adapter?.device, peer[0]?.deviceName);
   console.log(peak ? `fp32 peak used: ${peak.fp32Tflops} TFLOP/s (${peak.name}; non-tensor-core FMA at boost clock)` : 'fp32 peak: unknown GPU (pass --peak-tflops)');

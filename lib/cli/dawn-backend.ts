@@ -43,13 +43,14 @@ async function loadDawn(): Promise<DawnModule> {
 
 /**
  * Starts the webgpu backend on Dawn's high-performance adapter. Refuses a software or fallback adapter (SwiftShader,
- * llvmpipe, lavapipe: their speed says nothing about a GPU) unless `allowSoftware`.
+ * llvmpipe, lavapipe: their speed says nothing about a GPU). `nullBackend`: Dawn's Null backend, which validates and
+ * compiles every shader and records every dispatch but runs nothing (a dry run of the Dawn path on any machine).
  */
-export async function initDawnBackend(allowSoftware = false): Promise<{ backend: BackendInfo; adapter: DawnAdapterInfo }> {
+export async function initDawnBackend(opts: { nullBackend?: boolean } = {}): Promise<{ backend: BackendInfo; adapter: DawnAdapterInfo }> {
   const dawn = await loadDawn();
   Object.assign(globalThis, dawn.globals); // GPUBufferUsage, GPUMapMode, GPUBuffer, ... as a browser has them
   flattenRequiredFeatures(dawn.globals.GPUAdapter as { prototype: AdapterProto } | undefined);
-  const gpu = dawn.create([]);
+  const gpu = dawn.create(opts.nullBackend ? ['backend=null'] : []);
   Object.defineProperty(globalThis, 'navigator', { value: { ...(globalThis.navigator ?? {}), gpu }, configurable: true, writable: true });
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (!adapter) {
@@ -59,11 +60,11 @@ export async function initDawnBackend(allowSoftware = false): Promise<{ backend:
   }
   const info = adapter.info;
   const software = info.isFallbackAdapter || /swiftshader|llvmpipe|lavapipe/i.test(`${info.vendor} ${info.architecture} ${info.device} ${info.description}`);
-  if (software && !allowSoftware) {
+  if (software) {
     throw new NoGpuAdapterError(`Dawn's only adapter is a software one (${info.description || info.architecture || info.vendor}): no GPU to measure`);
   }
   await import('@tensorflow/tfjs-backend-webgpu');
-  const backend = await initBackend('webgpu', { allowFallbackAdapter: allowSoftware });
+  const backend = await initBackend('webgpu', { allowFallbackAdapter: false });
   const { vendor, architecture, device, description } = info;
   return { backend, adapter: { vendor, architecture, device, description } };
 }
