@@ -9,7 +9,7 @@
 // `--dry-run`: tiny shapes on Dawn's Null backend (shaders validated and compiled, nothing computed; no peer): the
 // Dawn path checked on a machine without a GPU (--configs, --batch, --seq apply).
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -53,26 +53,26 @@ type Method = 'lora' | 'full';
 interface GpuConfig {
   name: string;
   note: string;
-  load(): Promise<{ config: ModelConfig; weights: WeightMap }>;
+  config(): Promise<ModelConfig>;
+  weights(config: ModelConfig): Promise<WeightMap>;
 }
 
-const fromConfig = (raw: Record<string, unknown>) => async () => {
-  const config = parseModelConfig(raw);
-  return { config, weights: initWeights(config, 1) };
-};
+/** A random-init config; its weights are made only when its rows run. */
+const shape = (name: string, note: string, raw: Record<string, unknown>): GpuConfig => ({
+  name, note, config: async () => parseModelConfig(raw), weights: async (config) => initWeights(config, 1),
+});
 
 const CONFIGS: Record<string, GpuConfig> = {
   demo: {
     name: 'demo', note: `${values.model} (4.3M parameters, its trained weights)`,
-    load: async () => loadModelFolder('demo', fsSource(resolve(values.model!))),
+    config: async () => parseModelConfig(JSON.parse(readFileSync(join(resolve(values.model!), 'config.json'), 'utf8'))),
+    weights: async () => (await loadModelFolder('demo', fsSource(resolve(values.model!)))).weights,
   },
-  'gpt2-124m': { name: 'gpt2-124m', note: 'GPT-2 small (124M: 12 layers, C 768, vocab 50257), random init', load: fromConfig(gpt2Json) },
-  'smollm2-135m': { name: 'smollm2-135m', note: 'SmolLM2-135M (Llama: 30 layers, C 576, 9 heads / 3 KV, vocab 49152, tied), random init', load: fromConfig(smollmJson) },
-  'tiny-gpt2': { name: 'tiny-gpt2', note: 'smoke: 2 layers, C 32', load: fromConfig({ ...gpt2Json, vocab_size: 64, n_positions: 32, n_embd: 32, n_layer: 2, n_head: 4 }) },
-  'tiny-llama': {
-    name: 'tiny-llama', note: 'smoke: 2 layers, C 32, 4 heads / 2 KV',
-    load: fromConfig({ ...smollmJson, vocab_size: 64, hidden_size: 32, intermediate_size: 48, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2, head_dim: 8, max_position_embeddings: 64 }),
-  },
+  'gpt2-124m': shape('gpt2-124m', 'GPT-2 small (124M: 12 layers, C 768, vocab 50257), random init', gpt2Json),
+  'smollm2-135m': shape('smollm2-135m', 'SmolLM2-135M (Llama: 30 layers, C 576, 9 heads / 3 KV, vocab 49152, tied), random init', smollmJson),
+  'tiny-gpt2': shape('tiny-gpt2', 'smoke: 2 layers, C 32', { ...gpt2Json, vocab_size: 64, n_positions: 32, n_embd: 32, n_layer: 2, n_head: 4 }),
+  'tiny-llama': shape('tiny-llama', 'smoke: 2 layers, C 32, 4 heads / 2 KV',
+    { ...smollmJson, vocab_size: 64, hidden_size: 32, intermediate_size: 48, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2, head_dim: 8, max_position_embeddings: 64 }),
 };
 
 /** The benchmark's LoRA: r 8, alpha 16 on attention and (GPT-2) the MLP output, as the PyTorch peer adapts. */
@@ -195,20 +195,22 @@ async function main(): Promise<number> {
   });
   const backendName = started.name;
   console.log(`${backendName}; ${started.detail}; fastest of ${steps} steps after a compiling warm-up; PyTorch: fastest of ${smoke ? 2 : values['peer-steps']} after one`);
+  // PyTorch first (a minute at most): where the command is stopped at its time limit, the peer's lines are out.
+  const shapes = await Promise.all(configs.map((c) => c.config()));
+  const jobs = configs.flatMap((c, i) => methods.map((method) => ({ name: c.name, config: shapes[i], method, batch: B, seq: T })));
+  const peer = values['no-peer'] || dryRun ? [] : peerRows(jobs, smoke ? 2 : Number(values['peer-steps']), smoke ? 'cpu' : 'cuda');
+  for (const p of peer) console.log(`PyTorch ${p.config} ${p.method}${p.tf32 ? ` TF32 ${p.tf32}` : ''}: ${p.tokensPerSec.toFixed(0)} tokens/s`);
   const rows: Row[] = [];
-  const jobs: Parameters<typeof peerRows>[0] = [];
-  for (const c of configs) {
+  for (const [i, c] of configs.entries()) {
     console.log(`${c.name}: ${c.note}`);
-    const { config, weights } = await c.load();
+    const weights = await c.weights(shapes[i]);
     for (const method of methods) {
-      const row = await ourRow(c, config, weights, method, B, T, steps, backendName);
+      const row = await ourRow(c, shapes[i], weights, method, B, T, steps, backendName);
       console.log(`  ${method}: ${row.tokensPerSec.toFixed(0)} tokens/s, ${row.dispatches} dispatches and ${row.readbacks} readback(s) per step`);
       rows.push(row);
-      jobs.push({ name: c.name, config, method, batch: B, seq: T });
     }
     disposeWeights(weights);
   }
-  const peer = values['no-peer'] || dryRun ? [] : peerRows(jobs, smoke ? 2 : Number(values['peer-steps']), smoke ? 'cpu' : 'cuda');
   const given = values['peak-tflops'] ? { name: 'given', fp32Tflops: Number(values['peak-tflops']) } : null;
   const peak = given ?? fp32Peak(adapter?.description, adapter?.device, peer[0]?.deviceName);
   console.log(peak ? `fp32 peak used: ${peak.fp32Tflops} TFLOP/s (${peak.name}; non-tensor-core FMA at boost clock)` : 'fp32 peak: unknown GPU (pass --peak-tflops)');
