@@ -3,7 +3,8 @@
 // (random weights from the config), LoRA and full: tokens/s, share of the GPU's fp32 peak, readbacks and GPU
 // dispatches per step, ratio to PyTorch. Carried to a GPU machine without Node.js by scripts/gpu-bundle.sh.
 // `npm run bench:gpu -- [--json] [--steps N] [--configs demo,gpt2-124m,smollm2-135m] [--methods lora,full]
-//   [--batch 4] [--seq 256] [--peak-tflops X] [--no-peer] [--python python3] [--peer-script scripts/bench_peer.py]`
+//   [--batch 4] [--seq 256] [--peak-tflops X] [--no-peer] [--python python3] [--peer-script scripts/bench_peer.py]
+//   [--ablate adamw,...]` (--ablate: also a row without each named speedup, to show what it buys on this GPU)
 // Exits 2 with a plain message when Dawn finds no GPU adapter. `--smoke`: tiny GPT-2 and Llama shapes, one step, on
 // wasm (cpu in the bundle) with the peer on the CPU, so the tests check everything but the GPU itself (never a speed).
 // `--dry-run`: tiny shapes on Dawn's Null backend (shaders validated and compiled, nothing computed; no peer): the
@@ -21,7 +22,7 @@ import { loadModelFolder } from '../lib/engine/loader';
 import { disposeWeights, initWeights } from '../lib/engine/model';
 import { parseModelConfig } from '../lib/engine/model-config';
 import { DEFAULT_LORA } from '../lib/engine/peft/lora';
-import { SPEEDUPS } from '../lib/engine/speedups';
+import { SPEEDUPS, type Speedup } from '../lib/engine/speedups';
 import { isGpt2, type LoraConfig, type ModelConfig, type WeightMap } from '../lib/engine/types';
 import gpt2Json from './model-configs/gpt2/config.json';
 import smollmJson from './model-configs/smollm2-135m/config.json';
@@ -42,6 +43,7 @@ const { values } = parseArgs({
     'no-peer': { type: 'boolean', default: false },
     smoke: { type: 'boolean', default: false },
     'dry-run': { type: 'boolean', default: false },
+    ablate: { type: 'string', default: '' },
   },
 });
 const dryRun = values['dry-run'];
@@ -91,6 +93,7 @@ interface PeerRow {
 interface Row {
   config: string;
   method: Method;
+  speedups: Speedup[]; // all, or all but the one --ablate names
   backend: string;
   batch: number;
   seqLen: number;
@@ -111,16 +114,16 @@ interface Row {
   flopsPerStep: number;
 }
 
-async function ourRow(c: GpuConfig, config: ModelConfig, weights: WeightMap, method: Method, B: number, T: number, steps: number, backend: string): Promise<Row> {
+async function ourRow(c: GpuConfig, config: ModelConfig, weights: WeightMap, method: Method, B: number, T: number, steps: number, backend: string, speedups: Speedup[]): Promise<Row> {
   const lora = benchLora(config);
-  const bench = new OurBench({ config, weights, method, batch: B, seqLen: T, lora }, [...SPEEDUPS]);
+  const bench = new OurBench({ config, weights, method, batch: B, seqLen: T, lora }, speedups);
   try {
     await bench.time(1, false); // compiles every program of this shape
     await bench.time(steps);
     const t = bench.timing();
     const p = await bench.profile();
     return {
-      config: c.name, method, backend, batch: B, seqLen: T, tokensPerSec: t.tokensPerSec, stepMs: t.stepMs, gflops: t.gflops, peakShare: null,
+      config: c.name, method, speedups, backend, batch: B, seqLen: T, tokensPerSec: t.tokensPerSec, stepMs: t.stepMs, gflops: t.gflops, peakShare: null,
       dispatches: p.dispatches, readbacks: p.readbacks, measuredPeakBytes: p.measuredPeakBytes, plannedBytes: p.plannedBytes,
       peerTokensPerSec: null, peerTf32TokensPerSec: null, peerThreads: null, peerPeakShare: null, ratio: null, ratioTf32: null, flopsPerStep: stepFlops(config, method, B, T, lora),
     };
@@ -149,10 +152,11 @@ const x3 = (n: number | null) => (n == null ? '-' : n.toFixed(3));
 const MiB = (n: number) => (n / 2 ** 20).toFixed(0);
 
 function printTable(rows: Row[]): void {
-  console.log('| config | method | batch x seq | tokens/s | step ms | GFLOP/s | of fp32 peak | dispatches | readbacks | peak / plan MiB | PyTorch fp32 tokens/s | PyTorch TF32 tokens/s | PyTorch fp32 of peak | ours / PyTorch fp32 | ours / PyTorch TF32 |');
-  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  console.log('| config | method | speedups | batch x seq | tokens/s | step ms | GFLOP/s | of fp32 peak | dispatches | readbacks | peak / plan MiB | PyTorch fp32 tokens/s | PyTorch TF32 tokens/s | PyTorch fp32 of peak | ours / PyTorch fp32 | ours / PyTorch TF32 |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const r of rows) {
-    console.log(`| ${r.config} | ${r.method} | ${r.batch} x ${r.seqLen} | ${f0(r.tokensPerSec)} | ${r.stepMs.toFixed(1)} | ${r.gflops.toFixed(0)} | ${pct(r.peakShare)} | ${r.dispatches} | ${r.readbacks} | ` +
+    const missing = SPEEDUPS.filter((x) => !r.speedups.includes(x));
+    console.log(`| ${r.config} | ${r.method} | ${missing.length ? `all but ${missing.join(', ')}` : 'all'} | ${r.batch} x ${r.seqLen} | ${f0(r.tokensPerSec)} | ${r.stepMs.toFixed(1)} | ${r.gflops.toFixed(0)} | ${pct(r.peakShare)} | ${r.dispatches} | ${r.readbacks} | ` +
       `${MiB(r.measuredPeakBytes)} / ${MiB(r.plannedBytes)} | ${f0(r.peerTokensPerSec)} | ${f0(r.peerTf32TokensPerSec)} | ${pct(r.peerPeakShare)} | ${x3(r.ratio)} | ${x3(r.ratioTf32)} |`);
   }
 }
@@ -185,7 +189,7 @@ async function main(): Promise<number> {
   const { adapter } = started;
   // Smoke and dry runs default to tiny shapes and one step; a dry run takes --configs, --batch, --seq as given.
   const num = (v: string | undefined, normal: number, small: number) => Number(v ?? (tiny ? small : normal));
-  const [B, T, steps] = [num(values.batch, 4, 1), num(values.seq, 256, 16), num(values.steps, 5, 1)];
+  const [B, T, steps] = [num(values.batch, 4, 1), num(values.seq, 256, 16), num(values.steps, 3, 1)];
   const methods = values.methods!.split(',') as Method[];
   const names = smoke || !values.configs ? (tiny ? 'tiny-gpt2,tiny-llama' : 'demo,gpt2-124m,smollm2-135m') : values.configs;
   const configs = names.split(',').map((n) => {
@@ -193,6 +197,8 @@ async function main(): Promise<number> {
     if (!c) throw new Error(`--configs: unknown config ${n} (${Object.keys(CONFIGS).join(', ')})`);
     return c;
   });
+  const ablate = values.ablate!.split(',').filter(Boolean) as Speedup[];
+  for (const a of ablate) if (!SPEEDUPS.includes(a)) throw new Error(`--ablate: unknown speedup ${a} (${SPEEDUPS.join(', ')})`);
   const backendName = started.name;
   console.log(`${backendName}; ${started.detail}; fastest of ${steps} steps after a compiling warm-up; PyTorch: fastest of ${smoke ? 2 : values['peer-steps']} after one`);
   // PyTorch first (a minute at most): where the command is stopped at its time limit, the peer's lines are out.
@@ -205,9 +211,11 @@ async function main(): Promise<number> {
     console.log(`${c.name}: ${c.note}`);
     const weights = await c.weights(shapes[i]);
     for (const method of methods) {
-      const row = await ourRow(c, shapes[i], weights, method, B, T, steps, backendName);
-      console.log(`  ${method}: ${row.tokensPerSec.toFixed(0)} tokens/s, ${row.dispatches} dispatches and ${row.readbacks} readback(s) per step`);
-      rows.push(row);
+      for (const drop of [null, ...ablate]) {
+        const row = await ourRow(c, shapes[i], weights, method, B, T, steps, backendName, SPEEDUPS.filter((x) => x !== drop));
+        console.log(`  ${method}${drop ? ` without ${drop}` : ''}: ${row.tokensPerSec.toFixed(0)} tokens/s, ${row.dispatches} dispatches and ${row.readbacks} readback(s) per step`);
+        rows.push(row);
+      }
     }
     disposeWeights(weights);
   }
