@@ -59,12 +59,17 @@ def build(hf, method, r, model_dir=None):
 
 
 def set_tf32(device, tf32):
-    """TF32 off: fp32 matmuls and convolutions in full fp32 ('highest'); on: on TF32 tensor cores ('high')."""
+    """TF32 off: fp32 matmuls and convolutions in full fp32 ('ieee'); on: on TF32 tensor cores. One API only: torch
+    2.9+ has fp32_precision (and refuses reads after a mix with the old flags), older ones allow_tf32."""
     if device != "cuda":
         return
-    torch.set_float32_matmul_precision("high" if tf32 == "on" else "highest")
-    torch.backends.cuda.matmul.allow_tf32 = tf32 == "on"
-    torch.backends.cudnn.allow_tf32 = tf32 == "on"
+    on = tf32 == "on"
+    if hasattr(torch.backends.cuda.matmul, "fp32_precision"):
+        torch.backends.cuda.matmul.fp32_precision = "tf32" if on else "ieee"
+        torch.backends.cudnn.conv.fp32_precision = "tf32" if on else "ieee"
+    else:
+        torch.backends.cuda.matmul.allow_tf32 = on
+        torch.backends.cudnn.allow_tf32 = on
 
 
 def step(model, params, opt, x, sync):

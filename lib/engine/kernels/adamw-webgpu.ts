@@ -1,5 +1,5 @@
 // The fused AdamW step on webgpu: one WGSL program per parameter tensor reads p, g, m, v once and writes the new p,
-// m and v in the same pass, where the plain-op update (adamw.ts) runs ~15 dispatches per parameter, each a full pass.
+// m and v in the same pass, where the plain-op update (adamw.ts) runs ~19 dispatches per parameter, each a full pass.
 // Registered under the same kernel name as the wasm/cpu kernel (adamw-fused.ts), so AdamW.step takes it on webgpu.
 // tfjs's program header binds every input read-only and has one output, so this program brings its own WGSL header
 // and pipeline and is recorded through the backend's own queue (recordAndSubmit): ordering, batching, deferred
