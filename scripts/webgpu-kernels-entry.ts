@@ -1,8 +1,15 @@
 // Browser entry bundled by scripts/webgpu-kernels.ts: the packed-weight matmul kernel on webgpu against tf.matMul with
-// the dequantized weight (forward and dx), and a tiny MLP language model's logits with packed weights against f32.
+// the dequantized weight (forward and dx), a tiny MLP language model's logits with packed weights against f32, the
+// fused AdamW program against the plain-op AdamW, and the GPU dispatches of a tiny model's training step.
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import { sumTensors } from '../lib/engine/add-n';
+import { AdamW } from '../lib/engine/adamw';
+import { BenchStep } from '../lib/engine/bench-step';
+import { initGpt2Weights } from '../lib/engine/gpt2';
+import { DEFAULT_LORA } from '../lib/engine/peft/lora';
+import { countDispatches, profileStep } from '../lib/engine/profile';
+import { SPEEDUPS, setSpeedups } from '../lib/engine/speedups';
 import { geluNew } from '../lib/engine/gpt2';
 import { packedMatMul } from '../lib/engine/kernels/packed-matmul-webgpu';
 import { disposePacked, packedFromHost, packHost, unpackHost, type PackedFormat, type PackedLayout, type PackedWeight } from '../lib/engine/packed-weights';
@@ -155,6 +162,73 @@ async function sumCases() {
   return out;
 }
 
+// Parameter shapes for the fused AdamW check: sizes below, at and past the 256-wide workgroup and not multiples of
+// it, rank 2 (decayed) and rank 1 (not decayed).
+const ADAMW_SHAPES: number[][] = [[1], [7], [255], [256], [257], [33, 37], [64, 65], [3, 1000]];
+
+/**
+ * Fused AdamW (one program per parameter) against the plain-op AdamW from the same start: four steps with the clipping
+ * scale and the finite flag as device scalars, the third one skipped (flag false), a snapshot before the second (its
+ * clones share the moments' buffers, so the program writes new ones instead of updating them in place), and groups
+ * of at most 3000 floats (several kernel calls). Returns max |fused - plain| / max |plain| over p, m and v.
+ */
+async function adamwCase() {
+  const rng = mulberry32(99);
+  const init = ADAMW_SHAPES.map((s) => normalArray(s.reduce((a, b) => a * b, 1), 0.5, rng));
+  const grads = [0, 1, 2, 3].map(() => ADAMW_SHAPES.map((s, i) => tf.tensor(normalArray(init[i].length, 1, rng), s)));
+  const run = async (fused: boolean) => {
+    setSpeedups(fused ? true : SPEEDUPS.filter((x) => x !== 'adamw'));
+    const params = ADAMW_SHAPES.map((s, i) => tf.tidy(() => tf.variable(tf.tensor(init[i], s))));
+    const opt = new AdamW(params, { beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0.1, fusedGroupFloats: 3000 });
+    let dispatches = 0;
+    for (let t = 0; t < 4; t++) {
+      const snap = t === 1 ? opt.snapshot() : null;
+      const apply = tf.scalar(t !== 2, 'bool');
+      const scale = tf.scalar(t === 3 ? 0.25 : 1);
+      dispatches = (await countDispatches(async () => opt.step(grads[t], 1e-2, apply, scale))).dispatches ?? -1;
+      tf.dispose([apply, scale]);
+      if (snap) tf.dispose([...snap.m, ...snap.v]);
+    }
+    const { m, v } = opt.snapshot();
+    const out = { p: params.map((p) => tf.clone(p)), m, v, dispatches };
+    opt.dispose();
+    tf.dispose(params);
+    setSpeedups(true);
+    return out;
+  };
+  const plain = await run(false);
+  const fused = await run(true);
+  const rel = async (k: 'p' | 'm' | 'v') => Math.max(...(await Promise.all(ADAMW_SHAPES.map((_, i) => relErr(fused[k][i], plain[k][i])))));
+  const start = ADAMW_SHAPES.map((s, i) => tf.tensor(init[i], s));
+  // How far the steps moved the parameters (relative): the comparison means something only if they moved.
+  const moved = Math.min(...(await Promise.all(start.map((t, i) => relErr(fused.p[i], t)))));
+  const out = { shapes: ADAMW_SHAPES.map((s) => `[${s.join(', ')}]`), p: await rel('p'), m: await rel('m'), v: await rel('v'),
+    moved, dispatchesPlain: plain.dispatches, dispatchesFused: fused.dispatches };
+  tf.dispose([...start, ...grads.flat(), ...plain.p, ...plain.m, ...plain.v, ...fused.p, ...fused.m, ...fused.v]);
+  return out;
+}
+
+/** GPU dispatches of one training step of a tiny GPT-2, LoRA and full, with every speedup and without the fused AdamW. */
+async function stepDispatches() {
+  const config = { model_type: 'gpt2' as const, vocab_size: 64, n_positions: 32, n_embd: 32, n_layer: 2, n_head: 4, layer_norm_epsilon: 1e-5 };
+  const weights = initGpt2Weights(config, 1);
+  const out = [];
+  for (const method of ['lora', 'full'] as const) {
+    const row: Record<string, unknown> = { method };
+    for (const [name, on] of [['plainAdamW', SPEEDUPS.filter((x) => x !== 'adamw')], ['fusedAdamW', [...SPEEDUPS]]] as const) {
+      const step = new BenchStep({ config, weights, method, batch: 2, seqLen: 8, lora: { ...DEFAULT_LORA, targetModules: ['c_attn', 'c_proj'] }, lr: 1e-3, weightDecay: 0.01 });
+      setSpeedups(on);
+      await step.run(); // compiles the programs
+      row[name] = (await profileStep(async () => void (await step.run()))).dispatches;
+      setSpeedups(true);
+      step.dispose();
+    }
+    out.push(row);
+  }
+  tf.dispose([...weights.values()]);
+  return out;
+}
+
 export async function check(): Promise<Record<string, unknown>> {
   const ok = await tf.setBackend('webgpu');
   await tf.ready();
@@ -166,6 +240,8 @@ export async function check(): Promise<Record<string, unknown>> {
   }
   const model = [await tinyModel('f16'), await tinyModel('int8')];
   const sums = await sumCases();
+  const adamw = await adamwCase();
+  const steps = await stepDispatches();
   const leaked = tf.memory().numTensors - before;
-  return { setBackend: ok, backend: tf.getBackend(), cases, model, sums, leaked };
+  return { setBackend: ok, backend: tf.getBackend(), cases, model, sums, adamw, steps, leaked };
 }

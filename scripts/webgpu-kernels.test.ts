@@ -1,15 +1,18 @@
-// The packed-weight matmul kernel on the software WebGPU adapter (Debian's Chromium + SwiftShader), from the unit-test
+// The WebGPU kernels (packed-weight matmul, fused AdamW) on the software WebGPU adapter (Debian's Chromium + SwiftShader), from the unit-test
 // command; skipped only where Chromium is missing (CI has it). The same checks: npx tsx scripts/webgpu-kernels.ts.
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CHROMIUM, failures, runKernelChecks } from './webgpu-kernels';
 
-describe.skipIf(!existsSync(CHROMIUM))('packed matmul kernel on WebGPU (Chromium, SwiftShader)', () => {
-  it('matches tf.matMul of the dequantized weights (forward, dx) and keeps a tiny model\'s logits within rounding', async () => {
+describe.skipIf(!existsSync(CHROMIUM))('WebGPU kernels (Chromium, SwiftShader)', () => {
+  it('packed matmul matches tf.matMul of the dequantized weights (forward, dx), keeps a tiny model\'s logits within rounding; fused AdamW matches the plain ops', async () => {
     const report = await runKernelChecks();
     expect(report.backend).toBe('webgpu');
     expect(report.cases).toHaveLength(2 * 2 * 6); // f16, int8 x out-in, in-out x six shapes
     expect(report.model.map((m) => m.format)).toEqual(['f16', 'int8']);
+    expect(report.adamw.shapes).toHaveLength(8);
+    expect(report.steps.map((s) => s.method)).toEqual(['lora', 'full']);
+    console.log('GPU dispatches per training step (tiny GPT-2):', JSON.stringify(report.steps), 'AdamW step:', report.adamw.dispatchesPlain, '->', report.adamw.dispatchesFused);
     expect(failures(report)).toEqual([]);
   }, 300_000);
 });

@@ -1,4 +1,4 @@
-// Runs the packed-weight matmul kernel's checks (scripts/webgpu-kernels-entry.ts) on WebGPU in Debian's Chromium
+// Runs the WebGPU kernels' checks (scripts/webgpu-kernels-entry.ts: packed-weight matmul, fused AdamW) on WebGPU in Debian's Chromium
 // (SwiftShader) and judges them. npx tsx scripts/webgpu-kernels.ts (needs /usr/bin/chromium); exits 1 on a failure.
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -17,6 +17,8 @@ export interface KernelReport {
   cases: { format: string; layout: string; shape: string; forward: number; dx: number }[];
   sums: { n: number; expected: number; sumTensors: number; addN: number }[];
   model: { format: string; vsEmulated: number; maxAbsLogitDiff: number; relLogitDiff: number; maxBound: number; worstDiffOverBound: number }[];
+  adamw: { shapes: string[]; p: number; m: number; v: number; moved: number; dispatchesPlain: number; dispatchesFused: number };
+  steps: { method: string; plainAdamW: number; fusedAdamW: number }[];
   leaked: number;
 }
 
@@ -37,6 +39,10 @@ export function failures(r: KernelReport): string[] {
     if (!(m.vsEmulated < KERNEL_TOL)) out.push(`tiny model ${m.format}: packed logits differ from the dequantized model's by ${m.vsEmulated}`);
   }
   for (const s of r.sums) if (s.sumTensors !== s.expected) out.push(`sumTensors of ${s.n} tensors gave ${s.sumTensors}, not ${s.expected}`);
+  const a = r.adamw;
+  if (!(a.p < KERNEL_TOL && a.m < KERNEL_TOL && a.v < KERNEL_TOL)) out.push(`fused AdamW vs plain AdamW: p ${a.p}, m ${a.m}, v ${a.v}`);
+  if (!(a.moved > 1e-3)) out.push(`AdamW steps moved the parameters by only ${a.moved} (relative): the comparison shows nothing`);
+  if (a.dispatchesFused !== a.shapes.length) out.push(`fused AdamW ran ${a.dispatchesFused} programs for ${a.shapes.length} parameters, not one each`);
   if (r.leaked !== 0) out.push(`${r.leaked} tensors left behind`);
   return out;
 }

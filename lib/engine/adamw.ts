@@ -1,8 +1,10 @@
 // AdamW (Loshchilov & Hutter; torch.optim.AdamW's update): decoupled weight decay on matrices only,
 // bias-corrected moments, explicit epsilon (webgl's default epsilon differs from other backends). On wasm and cpu
-// one fused kernel (adamw-fused.ts) does the whole step; other backends use the plain ops below.
+// one fused kernel (adamw-fused.ts) does the whole step, on webgpu one fused program per parameter
+// (kernels/adamw-webgpu.ts); webgl uses the plain ops below.
 import * as tf from '@tensorflow/tfjs';
 import { FUSED_ADAMW, hasFusedAdamW, type FusedAdamWAttrs } from './adamw-fused';
+import './kernels/adamw-webgpu';
 import { speedupOn } from './speedups';
 import type { HostTensor } from './types';
 

@@ -5,16 +5,17 @@ import { planMemory, planModelFor } from './memory-plan';
 import { linearModules, matchesTarget } from './params';
 import { profileStep, type KernelStat } from './profile';
 import { setSpeedups, type Speedup } from './speedups';
-import { isGpt2, type LoraConfig, type ModelConfig, type WeightMap } from './types';
+import { hiddenSize, isGpt2, type LoraConfig, type ModelConfig, type WeightMap } from './types';
 
 /** Matmul FLOPs of one training step (forward, backward, and weight gradients where trained); elementwise ops,
  * norms and the embedding lookup are left out, as in the usual 6 * params * tokens estimate. */
 export function stepFlops(c: ModelConfig, method: 'lora' | 'full', B: number, T: number, lora: Pick<LoraConfig, 'r' | 'targetModules'>): number {
-  if (!isGpt2(c)) throw new Error('stepFlops counts GPT-2-shaped models only');
   const N = B * T;
   const linear = [...linearModules(c).values()].reduce((a, m) => a + m.fanIn * m.fanOut, 0);
-  const head = c.vocab_size * c.n_embd;
-  const attention = 4 * T * c.n_embd * c.n_layer; // per token: q k^T and att v, 2 * T * C each, full T x T
+  const head = c.vocab_size * hiddenSize(c);
+  // Per token and layer: q k^T and att v, 2 * T * (query heads x head size) each, full T x T.
+  const [layers, qWidth] = isGpt2(c) ? [c.n_layer, c.n_embd] : [c.num_hidden_layers, c.num_attention_heads * c.head_dim];
+  const attention = 4 * T * qWidth * layers;
   const fwd = N * (2 * (linear + head) + attention);
   if (method === 'full') return 3 * fwd; // backward: input and weight gradients, each as costly as the forward
   let adapters = 0; // x A^T then (.) B^T: 2 r (in + out) per token, and three times that with the backward

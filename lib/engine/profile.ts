@@ -10,7 +10,7 @@ export interface KernelStat {
 
 export interface StepProfile {
   kernels: KernelStat[]; // sorted by ms, largest first
-  dispatches: number; // kernels run
+  dispatches: number; // kernels run (webgpu: GPU programs recorded)
   readbacks: number; // device-to-host reads (read or readSync on the backend)
   startBytes: number; // tf.memory().numBytes before the step
   peakBytes: number; // highest tf.memory().numBytes reached, above startBytes
@@ -58,14 +58,36 @@ export function groupKernels(list: { name: string; kernelTimeMs: number | { erro
   return [...byName.values()].sort((a, b) => b.ms - a.ms);
 }
 
+type Recorder = { recordAndSubmit?: (...a: unknown[]) => void };
+
+/** On webgpu, counts the programs recorded while `f` runs (every dispatch goes through recordAndSubmit, the fused
+ * AdamW's too; a kernel may run several programs, or none where tfjs computes a small one on the CPU); elsewhere null. */
+export async function countDispatches<T>(f: () => Promise<T>): Promise<{ value: T; dispatches: number | null }> {
+  const b = tf.backend() as unknown as Recorder;
+  const orig = b.recordAndSubmit;
+  if (tf.getBackend() !== 'webgpu' || !orig) return { value: await f(), dispatches: null };
+  let dispatches = 0;
+  b.recordAndSubmit = (...a: unknown[]) => (dispatches++, orig.apply(b, a));
+  try {
+    return { value: await f(), dispatches };
+  } finally {
+    b.recordAndSubmit = orig;
+  }
+}
+
 /** Profiles one call of `f` (a whole training step). Kernel times are exact on sync backends (cpu, wasm). */
 export async function profileStep(f: () => Promise<void>): Promise<StepProfile> {
   const before = tf.memory().numBytes;
-  const { value: info, reads } = await countReads(() => tf.profile(f));
+  let gpu: number | null = null;
+  const { value: info, reads } = await countReads(async () => {
+    const r = await countDispatches(() => tf.profile(f));
+    gpu = r.dispatches;
+    return r.value;
+  });
   const kernels = groupKernels(info.kernels as unknown as { name: string; kernelTimeMs: number }[]);
   return {
     kernels,
-    dispatches: info.kernels.length,
+    dispatches: gpu ?? info.kernels.length,
     readbacks: reads,
     startBytes: before,
     peakBytes: info.peakBytes - before,
