@@ -71,16 +71,33 @@ test('LoRA on a sample trains 30 steps on WebGPU, charts them, and downloads a P
   expect(studio.errors).toEqual([]);
 });
 
-test('an uploaded Alpaca file (alpaca_en_demo.json) trains a few steps', async ({ page }) => {
+test('an uploaded Alpaca file (alpaca_en_demo.json) trains a few steps and exports, and none of it leaves the machine', async ({ page }) => {
+  // Every request the page and its workers make, with its body: all must go to this studio's own server, and
+  // none may carry the data set's text.
+  const requests: { url: string; body: string }[] = [];
+  page.context().on('request', (r) => requests.push({ url: r.url(), body: r.postData() ?? '' }));
   const studio = new StudioPage(page);
   await studio.open({ steps: 3, batch: 2, seqLen: 128 });
-  await studio.upload(path.join(SHARED, 'alpaca_en_demo.json'));
+  const file = path.join(SHARED, 'alpaca_en_demo.json');
+  await studio.upload(file);
   await expect(page.getByTestId('data-format')).toHaveText(/alpaca/i);
   await expect(page.getByTestId('record-count')).toContainText('999');
   await studio.chooseModel('tiny-random');
   await studio.train(3);
   expect((await studio.chart()).points).toBe(3);
+  await studio.download();
   expect(studio.errors).toEqual([]);
+
+  const own = new URL(page.url()).origin;
+  const outside = requests.filter((r) => !r.url.startsWith(own + '/') && !/^(blob|data):/.test(r.url));
+  expect(outside, 'requests that left the studio').toEqual([]);
+  // Instructions from the file itself: any of them in a request body or URL would mean data-set bytes sent.
+  const records = JSON.parse(readFileSync(file, 'utf8')) as { instruction: string }[];
+  const probes = records.slice(0, 50).map((r) => r.instruction.slice(0, 40)).filter((t) => t.length >= 20);
+  expect(probes.length).toBeGreaterThan(10);
+  const carrying = requests.filter((r) => probes.some((p) => r.body.includes(p) || decodeURIComponent(r.url).includes(p)));
+  expect(carrying.map((r) => r.url), 'requests carrying data-set text').toEqual([]);
+  expect(requests.length).toBeGreaterThan(0);
 });
 
 test('full fine-tuning a few steps downloads a model folder', async ({ page }) => {
