@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { renderAlpacaPrompt } from '../data/templates';
 import { generateWithReason, type GenerateOptions } from '../engine/generate';
 import { loadModelFolder } from '../engine/loader';
+import { parseJsonFile } from '../engine/model-load-error';
 import { methodForPeftType } from '../engine/peft/methods';
 import type { PeftMethod } from '../engine/peft/method';
 import type { MethodId } from '../engine/peft/registry';
@@ -24,9 +25,10 @@ export const GENERATE_USAGE = `generate --model <dir> (--prompt "..." | --instru
 
 /** adapter_config.json of an adapter folder, or a clear error. */
 async function readAdapterConfig(dir: string): Promise<Record<string, unknown>> {
-  return JSON.parse(await readFile(join(dir, 'adapter_config.json'), 'utf8').catch(() => {
+  const text = await readFile(join(dir, 'adapter_config.json'), 'utf8').catch(() => {
     throw new Error(`${dir} has no adapter_config.json`);
-  }));
+  });
+  return parseJsonFile(text, join(dir, 'adapter_config.json'));
 }
 
 /** The registered method that reads the adapter folder `dir` (by its peft_type); types we do not run are refused. */

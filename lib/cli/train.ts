@@ -2,11 +2,11 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadModelFolder, tokenizerConfigOf } from '../engine/loader';
+import { loadModelFolder, parseModelConfig, readJson, tokenizerConfigOf } from '../engine/loader';
 import { formatBytes } from '../engine/memory-plan';
-import { Trainer } from '../engine/trainer';
+import { Trainer, TrainingDivergedError } from '../engine/trainer';
 import { METHOD_IDS } from '../engine/peft/registry';
-import { maxPositions, type TrainConfig } from '../engine/types';
+import type { TrainConfig } from '../engine/types';
 import { chooseTemplate } from '../data/chat-template';
 import { encodeConversations } from '../data/encode-chat';
 import { encodePreferenceSet } from '../data/encode-preference';
@@ -23,7 +23,9 @@ import { checkChoice, readDataFile, SHAPES, TEMPLATES } from './data-args';
 import { fsSource } from './fs-source';
 import { adapterMethodOf, loadAdapterFolder } from './generate';
 import { initNodeBackend } from './node-backend';
-import { runPlanFor, WASM_HEAP_BYTES } from './plan';
+import { runPlanFor } from './plan';
+import { prepareOutDir } from './out-dir';
+import { backendBudget, fitSeqLen, refuseUnfitPlan } from './train-checks';
 import { splitDataset } from '../data/split3';
 import { generalRows } from '../engine/forgetting';
 import { applyRunStateFlags, forgetting, readResumeState, RUN_STATE_OPTIONS, RUN_STATE_USAGE, testMetrics, writeTrainState } from './train-run-state';
@@ -95,14 +97,21 @@ export async function runTrain(argv: string[]): Promise<void> {
   const { values, cfg: parsed, data: dataOpts, valRatio, testRatio, resume } = await parse(argv);
   let cfg = parsed;
   const log = (o: object, text: string) => (values.json ? console.log(JSON.stringify(o)) : console.log(text));
+  const out = await prepareOutDir(values.out!); // before any work: a bad --out is found now, not after training
   const backend = await initNodeBackend(values.backend as 'auto' | 'wasm' | 'cpu');
   const modelDir = resolve(values.model!);
-  const model = await loadModelFolder(basename(modelDir), fsSource(modelDir));
+  const source = fsSource(modelDir);
+  // config.json alone first: sizes, sequence length and the memory plan are checked before weights are read.
+  const config = parseModelConfig(await readJson(source, 'config.json', true));
+  cfg = fitSeqLen(cfg, config, values['seq-len'] !== undefined || resume !== undefined);
   // Without --lora-targets, Llama-family models get their attention projections (the defaults name GPT-2's modules).
-  cfg = fitModulesToModel(cfg, values, model.config);
+  cfg = fitModulesToModel(cfg, values, config);
+  const plan = runPlanFor(config, { ...cfg, batchSize: cfg.batchSize * rowsPerExample(cfg.objective) }, backendBudget(backend.backend).bytes);
+  refuseUnfitPlan(plan, cfg, backendBudget(backend.backend), rowsPerExample(cfg.objective));
+  cfg = { ...cfg, checkpointing: plan.checkpointing };
+  const model = await loadModelFolder(basename(modelDir), source);
   const data = await readDataFile(values.data!, dataOpts.format, values.entry);
   const template = chooseTemplate(dataOpts.template, tokenizerConfigOf(model), data.shape);
-  if (cfg.seqLen > maxPositions(model.config)) throw new Error(`--seq-len ${cfg.seqLen} exceeds the model's ${maxPositions(model.config)} positions`);
   if (values['val-data'] && valRatio > 0) throw new Error('Use --val-ratio or --val-data, not both');
   const valData = values['val-data'] ? await readDataFile(values['val-data'], dataOpts.format) : null;
   if (values['test-data'] && testRatio > 0) throw new Error('Use --test-ratio or --test-data, not both');
@@ -122,23 +131,18 @@ export async function runTrain(argv: string[]): Promise<void> {
       data.issues.slice(0, 10).map((e) => `\n  line ${e.line} [${e.class}]: ${e.reason}`).join(''),
   );
   if (!values.json) console.log(`backend: ${backend.backend} (${backend.adapter})`);
-  const plan = runPlanFor(model.config, { ...cfg, batchSize: cfg.batchSize * rowsPerExample(cfg.objective) }, WASM_HEAP_BYTES);
-  cfg = { ...cfg, checkpointing: plan.checkpointing };
   log({ event: 'plan', totalBytes: plan.total, checkpointing: plan.checkpointing, fits: plan.fits },
     `memory plan: ${formatBytes(plan.total)}, gradient checkpointing ${plan.checkpointing ? 'on' : 'off'}`);
-  if (backend.backend === 'wasm' && !plan.fits) {
-    throw new Error(`This run needs about ${formatBytes(plan.total)}, more than WebAssembly's ${formatBytes(WASM_HEAP_BYTES)} heap. ` +
-      (plan.suggestions.length ? `What would fit: ${plan.suggestions.map((s) => s.label).join(', ')}.` : 'Choose a smaller model.'));
-  }
   const general = cfg.replayShare || values.forgetting ? generalRows(model.tokenizer, cfg.seqLen) : [];
-  const out = resolve(values.out!);
   let saving = Promise.resolve();
   let last = { loss: NaN, tokens: 0, step: 0 };
+  const lossAt: number[] = []; // by step, for the export of a run stopped by divergence
   let valLoss: number | undefined;
   const initialState = values.adapter ? await loadAdapterFolder(resolve(values.adapter), model.config, model.weights) : undefined;
   const trainer = new Trainer({ ...model, initialState }, enc.examples, val.examples, cfg, {
     onStep: (m) => {
       last = m;
+      lossAt[m.step] = m.loss;
       log({ event: 'step', step: m.step, loss: m.loss, lr: m.lr, gradNorm: m.gradNorm, tokensPerSec: m.tokensPerSec, ...metricFields(m.metrics) },
         `step ${m.step}/${m.totalSteps}  loss ${m.loss.toFixed(4)}  lr ${m.lr.toExponential(2)}  |g| ${m.gradNorm.toFixed(3)}  ${m.tokensPerSec.toFixed(0)} tok/s  ${metricText(m.metrics)}`);
     },
@@ -165,7 +169,18 @@ export async function runTrain(argv: string[]): Promise<void> {
     const saved = trainer.paddingSavedShare;
     log({ event: 'packing', paddingSavedShare: saved }, `packing: examples packed into rows of ${cfg.seqLen} tokens, ${(saved * 100).toFixed(0)}% of the padding removed`);
   }
-  const result = await trainer.run();
+  const result = await trainer.run().catch(async (e: unknown) => {
+    // A diverged run has its last good weights back in the trainer: write them, so the message's step is on disk.
+    if (!(e instanceof TrainingDivergedError)) throw e;
+    await saving;
+    const kept = await exportRun(trainer, model, cfg, {
+      steps: e.keptStep, firstLoss: lossAt[1] ?? NaN, lastLoss: lossAt[e.keptStep] ?? NaN, valLoss, trainExamples: enc.examples.length,
+      tokens: last.tokens, backend: `${backend.backend} (${backend.adapter})`, dataFile: basename(values.data!),
+    });
+    for (const [name, bytes] of Object.entries(kept.files)) await writeFile(join(out, name), bytes);
+    trainer.dispose();
+    throw new Error(`${e.message} Wrote the weights of step ${e.keptStep} (${Object.keys(kept.files).join(', ')}) to ${out}.`);
+  });
   await saving;
   await writeTrainState(trainer.saveState(), out); // the last step, for --resume; the export below holds the kept weights
   const keptStep = trainer.restoreBest() ?? result.steps;
