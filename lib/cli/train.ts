@@ -103,7 +103,7 @@ export async function runTrain(argv: string[]): Promise<void> {
   const source = fsSource(modelDir);
   // config.json alone first: sizes, sequence length and the memory plan are checked before weights are read.
   const config = parseModelConfig(await readJson(source, 'config.json', true));
-  cfg = fitSeqLen(cfg, config, values['seq-len'] !== undefined || resume !== undefined);
+  cfg = fitSeqLen(cfg, config, values['seq-len'] !== undefined || Boolean(resume));
   // Without --lora-targets, Llama-family models get their attention projections (the defaults name GPT-2's modules).
   cfg = fitModulesToModel(cfg, values, config);
   const plan = runPlanFor(config, { ...cfg, batchSize: cfg.batchSize * rowsPerExample(cfg.objective) }, backendBudget(backend.backend).bytes);
