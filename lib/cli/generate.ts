@@ -16,6 +16,7 @@ import { readSafetensors, toFloat32 } from '../engine/safetensors';
 import type { HostTensor, ModelConfig, WeightMap } from '../engine/types';
 import { fsSource } from './fs-source';
 import { initNodeBackend } from './node-backend';
+import { flagNumber } from './flags';
 
 export const GENERATE_USAGE = `generate --model <dir> (--prompt "..." | --instruction "..." [--input "..."])
       [--adapter <dir>] [--max-new-tokens N] [--greedy | --temperature T [--top-k K] [--top-p P] [--seed S]]
@@ -51,7 +52,7 @@ export async function loadAdapterFolder(dir: string, model: ModelConfig, weights
 /** A flag's number, checked: integer or not, and the smallest value allowed. */
 function numberFlag(v: string | undefined, flag: string, check: (n: number) => boolean, what: string): number | undefined {
   if (v === undefined) return undefined;
-  const n = Number(v);
+  const n = flagNumber(v);
   if (!Number.isFinite(n) || !check(n)) throw new Error(`--${flag} must be ${what}, got "${v}"`);
   return n;
 }

@@ -4,6 +4,7 @@ import type { FieldValue, MethodField } from '../engine/peft/fields';
 import { fieldFlag } from '../engine/peft/fields';
 import { METHOD_IDS, METHOD_SPECS, isMethodId, methodSpec } from '../engine/peft/registry';
 import type { Method, ModelConfig, TrainConfig } from '../engine/types';
+import { flagNumber } from './flags';
 
 type Option = { type: 'string' } | { type: 'boolean' };
 type Values = Record<string, string | boolean | undefined>;
@@ -46,7 +47,7 @@ function parseValue(flag: string, f: MethodField, raw: string | boolean): FieldV
   const text = String(raw);
   if (f.kind === 'text') return text;
   if (f.kind === 'modules') return text.split(',').map((t) => t.trim()).filter(Boolean);
-  const nums = text.split(',').map((t) => Number(t.trim()));
+  const nums = text.split(',').map((t) => flagNumber(t.trim()));
   if (nums.some((n) => !Number.isFinite(n))) throw new Error(`--${flag} must be ${f.kind === 'layers' ? 'a comma-separated list of numbers' : 'a number'}, got "${text}"`);
   return f.kind === 'layers' ? nums : nums[0];
 }

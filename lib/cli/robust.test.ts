@@ -68,13 +68,30 @@ describe('cli train refuses before work', () => {
     expect(existsSync(join(dir, 'adapter_model.safetensors'))).toBe(false);
   });
 
-  it('an absurd --batch is refused from the memory plan, naming the flag and the bytes', async () => {
-    const { dir, model, data } = setup();
-    const r = await cli(['train', '--model', model, '--data', data, '--steps', '1', '--batch', '1000000000', '--seq-len', '16', '--backend', 'cpu', '--out', join(dir, 'o'), '--json']);
+  it('a run the memory plan cannot fit is refused before weights or data are read, naming the flags and the bytes', async () => {
+    const { dir, data } = setup();
+    const model = join(dir, 'big'); // GPT-2 medium's config.json alone: the refusal must come before the weights are looked for
+    mkdirSync(model);
+    writeFileSync(join(model, 'config.json'), JSON.stringify({ model_type: 'gpt2', vocab_size: 50257, n_positions: 1024, n_embd: 1024, n_layer: 24, n_head: 16 }));
+    const r = await cli(['train', '--model', model, '--data', data, '--steps', '1', '--batch', '64', '--seq-len', '1024', '--backend', 'wasm', '--no-checkpointing', '--out', join(dir, 'o'), '--json']);
     expect(r.code).toBe(1);
     const ev = events(r.stdout);
-    expect(ev.map((e) => e.event)).toEqual(['error']); // before the data event: nothing read, nothing allocated
-    expect(ev[0].message).toMatch(/^--batch 1000000000 with --seq-len 16: the memory plan needs about [\d.]+ GiB, more than this machine's memory \([\d.]+ GiB\)\. What would fit: batch \d+/);
+    expect(ev.map((e) => e.event)).toEqual(['error']); // before the data event
+    expect(ev[0].message).toMatch(/^--batch 64 with --seq-len 1024: the memory plan needs about [\d.]+ GiB, more than WebAssembly's heap \(4\.00 GiB\)\. (What would fit: |Choose a smaller model)/);
+  });
+
+  it('settings out of the studio\'s bounds and text that is no number are refused by flag', async () => {
+    const { dir, model, data } = setup();
+    for (const [args, message] of [
+      [['--batch', '1000'], /^--batch: too big: expected number to be <=256/],
+      [['--lr', 'abc'], /^--lr must be a number, got "abc"/],
+      [['--lr', ''], /^--lr must be a number, got ""/],
+      [['--seed', '0x10'], /^--seed must be/],
+    ] as const) {
+      const r = await cli(['train', '--model', model, '--data', data, ...args, '--out', join(dir, 'o'), '--json']);
+      expect(r.code).toBe(1);
+      expect(events(r.stdout)[0].message).toMatch(message);
+    }
   });
 
   it('the default --seq-len follows the model; a given one must fit it', async () => {

@@ -29,6 +29,7 @@ import { backendBudget, fitSeqLen, refuseUnfitPlan } from './train-checks';
 import { splitDataset } from '../data/split3';
 import { generalRows } from '../engine/forgetting';
 import { applyRunStateFlags, forgetting, readResumeState, RUN_STATE_OPTIONS, RUN_STATE_USAGE, testMetrics, writeTrainState } from './train-run-state';
+import { checkTrainConfig, flagNumber } from './flags';
 
 export const TRAIN_USAGE = `train --model <dir> --data <file> (--method ${METHOD_IDS.join('|')}|dpo|ipo|simpo|orpo|kto|reward | --adapter <dir>) --steps N --out <dir>
       (--adapter continues training a saved adapter folder of any method; the folder names the method)
@@ -47,7 +48,7 @@ ${RUN_STATE_USAGE}
 
 function num(v: string | undefined, name: string, int = true): number | undefined {
   if (v === undefined) return undefined;
-  const x = Number(v);
+  const x = flagNumber(v);
   if (!Number.isFinite(x) || (int && !Number.isInteger(x)) || x < 0) throw new Error(`--${name} must be a ${int ? 'non-negative integer' : 'number'}, got "${v}"`);
   return x;
 }
@@ -89,6 +90,7 @@ async function parse(argv: string[]) {
   if (cfg.steps < 1 || cfg.batchSize < 1) throw new Error('--steps and --batch must be at least 1');
   if (values.checkpointing && values['no-checkpointing']) throw new Error('Use --checkpointing or --no-checkpointing, not both');
   if (values.checkpointing || values['no-checkpointing']) cfg.checkpointing = Boolean(values.checkpointing);
+  checkTrainConfig(cfg); // the studio's and the worker's schema: every setting in its bounds, named by flag
   const data = { format: checkChoice(values.format, SHAPES, 'format'), template: checkChoice(values.template, TEMPLATES, 'template') };
   return { values, cfg, data, valRatio: num(values['val-ratio'], 'val-ratio', false) ?? 0, testRatio: num(values['test-ratio'], 'test-ratio', false) ?? 0, resume };
 }
