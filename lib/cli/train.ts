@@ -12,7 +12,6 @@ import { encodeConversations } from '../data/encode-chat';
 import { encodePreferenceSet } from '../data/encode-preference';
 import type { Conversation } from '../data/types';
 import { isUnpaired } from '../engine/objectives/config';
-import { splitRecords } from '../data/split';
 import { defaultTrainConfig } from '../engine/defaults';
 import { applyMethodFlags, fitModulesToModel, methodOptions, methodUsage } from './method-args';
 import { metricFields, metricText, OBJECTIVE_USAGE, objectiveOptions, parseObjective, rowsPerExample } from './objective-args';
@@ -26,7 +25,7 @@ import { initNodeBackend } from './node-backend';
 import { runPlanFor } from './plan';
 import { prepareOutDir } from './out-dir';
 import { backendBudget, fitSeqLen, refuseUnfitPlan } from './train-checks';
-import { splitDataset } from '../data/split3';
+import { DEFAULT_CLEAN_OPTIONS, prepareRecords } from '../data/prepare';
 import { generalRows } from '../engine/forgetting';
 import { applyRunStateFlags, forgetting, readResumeState, RUN_STATE_OPTIONS, RUN_STATE_USAGE, testMetrics, writeTrainState } from './train-run-state';
 import { checkTrainConfig, flagNumber } from './flags';
@@ -119,16 +118,15 @@ export async function runTrain(argv: string[]): Promise<void> {
   if (values['test-data'] && testRatio > 0) throw new Error('Use --test-ratio or --test-data, not both');
   if (cfg.objective && (values['test-data'] || testRatio > 0)) throw new Error('--test-ratio and --test-data score the causal-LM loss; a preference or reward run reports its metrics on the validation pairs instead');
   const testData = values['test-data'] ? await readDataFile(values['test-data'], dataOpts.format) : null;
-  // A test share splits three ways (lib/data/split3.ts); without one the two-way split stays as it was.
-  const { train, validation, test: testRecords } = valData
-    ? { train: data.records, validation: valData.records, test: [] }
-    : testRatio > 0 ? splitDataset(data.records, { validation: valRatio, test: testRatio }, cfg.seed) : { ...splitRecords(data.records, valRatio, cfg.seed), test: [] };
+  // Cleaned and split as the studio's Data step does with its default cleaning and the same seed (lib/data/prepare.ts).
+  const prepared = prepareRecords(data.records, DEFAULT_CLEAN_OPTIONS, { validation: valRatio, test: testRatio, seed: cfg.seed }, valData?.records);
+  const { train, validation, test: testRecords } = prepared.parts;
   const test = encodeConversations(model.tokenizer, testData?.records ?? testRecords, { template, seqLen: cfg.seqLen }).examples;
   const enc = encodeRows(model.tokenizer, train, template, cfg);
   const val = encodeRows(model.tokenizer, validation, template, cfg);
   log(
-    { event: 'data', format: data.shape, container: data.container, template: template.name, records: data.total, valid: data.records.length, invalid: data.issues.length, errors: data.issues.slice(0, 50), validationInvalid: valData?.issues.length ?? 0, trainExamples: enc.examples.length, validationExamples: val.examples.length, truncated: enc.truncated, droppedNoLoss: enc.droppedNoLoss },
-    `${data.shape} data (${data.container}, ${template.name} template): ${data.total} records, ${data.records.length} valid, ${data.issues.length} with errors; ` +
+    { event: 'data', format: data.shape, container: data.container, template: template.name, records: data.total, valid: data.records.length, invalid: data.issues.length, errors: data.issues.slice(0, 50), removedByCleaning: prepared.cleaned.removed.length, validationInvalid: valData?.issues.length ?? 0, trainExamples: enc.examples.length, validationExamples: val.examples.length, truncated: enc.truncated, droppedNoLoss: enc.droppedNoLoss },
+    `${data.shape} data (${data.container}, ${template.name} template): ${data.total} records, ${data.records.length} valid, ${data.issues.length} with errors, ${prepared.cleaned.removed.length} removed by cleaning; ` +
       `${enc.examples.length} training and ${val.examples.length} validation examples (${enc.truncated} cut at ${cfg.seqLen} tokens, ${enc.droppedNoLoss} left out: nothing to learn after the cut)` +
       data.issues.slice(0, 10).map((e) => `\n  line ${e.line} [${e.class}]: ${e.reason}`).join(''),
   );
