@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { tinyConfig, tinyFolder, tinyWeights } from '../engine/test-fixtures';
 import { prepareOutDir } from './out-dir';
+import { HfTokenizer } from '../engine/tokenizer';
+import { readSafetensors } from '../engine/safetensors';
 
 const run = promisify(execFile);
 const root = join(import.meta.dirname, '../..');
@@ -104,18 +106,33 @@ describe('cli train refuses before work', () => {
     expect(events(bad.stdout)[0].message).toBe("--seq-len 64 exceeds the model's 32 positions");
   });
 
-  it('a diverging run stops with a message and writes the weights of its last good step', async () => {
-    const { dir, model, data } = setup();
-    const out = join(dir, 'div');
-    const r = await cli(['train', '--model', model, '--data', data, '--steps', '40', '--batch', '2', '--lr', '1e6', '--out', out, '--json']);
+  it('a run whose loss turns NaN stops and writes the weights of its last good step (full fine-tuning)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'webtune-robust-'));
+    const model = join(dir, 'tiny');
+    mkdirSync(model);
+    const config = tinyConfig({ n_positions: 32 });
+    const weights = tinyWeights(config);
+    const files = tinyFolder(config, weights);
+    for (const [name, bytes] of files) writeFileSync(join(model, name), bytes);
+    // Poison the embedding row of the token "Z", which only every fourth record uses: steps without it are good.
+    const z = new HfTokenizer(JSON.parse(readFileSync(join(model, 'tokenizer.json'), 'utf8')), {}).encode('Z');
+    expect(z).toHaveLength(1);
+    weights['wte.weight'].data.fill(NaN, z[0] * config.n_embd, (z[0] + 1) * config.n_embd);
+    for (const [name, bytes] of tinyFolder(config, weights)) writeFileSync(join(model, name), bytes);
+    const data = join(dir, 'data.jsonl');
+    writeFileSync(data, Array.from({ length: 40 }, (_, i) => JSON.stringify({ text: i % 4 === 3 ? `the Z ${i}` : `the cat ${i} sat` })).join('\n'));
+    const out = join(dir, 'nan');
+    const r = await cli(['train', '--model', model, '--data', data, '--method', 'full', '--steps', '40', '--batch', '2', '--seq-len', '16', '--out', out, '--json']);
     expect(r.code).toBe(1);
     const ev = events(r.stdout);
     const err = ev.at(-1);
-    const m = /^Training stopped at step (\d+): .*keeps the weights of step (\d+).*Gradient clipping is already on.*Wrote the weights of step (\d+) \(.*adapter_model\.safetensors/.exec(err.message);
+    const m = /^Training stopped at step (\d+): the loss became NaN\. The model keeps the weights of step (\d+)[ .].*Gradient clipping is already on.*Wrote the weights of step (\d+) \(config\.json, model\.safetensors/.exec(err.message);
     expect(m, err.message).not.toBeNull();
-    expect(Number(m![1])).toBeLessThan(40);
-    expect(m![2]).toBe(m![3]);
-    expect(JSON.parse(readFileSync(join(out, 'adapter_config.json'), 'utf8')).peft_type).toBe('LORA');
+    const steps = ev.filter((e) => e.event === 'step').map((e) => e.step);
+    expect(Number(m![1])).toBe(steps.length + 1); // the first bad step
+    expect(Number(m![2])).toBe(Number(m![3]));
+    const saved = readSafetensors(new Uint8Array(readFileSync(join(out, 'model.safetensors'))));
+    expect(saved.tensors.has('transformer.wte.weight')).toBe(true);
   });
 });
 
