@@ -16,7 +16,7 @@ import { initNodeBackend } from '../lib/cli/node-backend';
 import { runPlanFor, WASM_HEAP_BYTES } from '../lib/cli/plan';
 import { chooseTemplate } from '../lib/data/chat-template';
 import { encodeConversations } from '../lib/data/encode-chat';
-import { splitRecords } from '../lib/data/split';
+import { DEFAULT_CLEAN_OPTIONS, prepareRecords } from '../lib/data/prepare';
 import { defaultTrainConfig } from '../lib/engine/defaults';
 import { loadModelFolder, tokenizerConfigOf } from '../lib/engine/loader';
 import { formatBytes } from '../lib/engine/memory-plan';
@@ -38,7 +38,7 @@ const backend = await initNodeBackend(v.backend as 'wasm' | 'cpu');
 const model = await loadModelFolder('webtune-demo', fsSource(v.model!));
 const data = await readDataFile(v.data!, 'auto');
 const template = chooseTemplate('auto', tokenizerConfigOf(model), data.shape);
-const { train } = splitRecords(data.records, 0.1, 42); // the split exact-match holds out
+const { train } = prepareRecords(data.records, DEFAULT_CLEAN_OPTIONS, { validation: 0.1, seed: 42 }).parts; // the split exact-match holds out
 const chosen = v.methods ? v.methods.split(',') : METHOD_SPECS.map((s) => s.id as string);
 const out = mkdtempSync(join(tmpdir(), 'webtune-compare-'));
 const rows: Record<string, unknown>[] = [];

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { chooseTemplate } from '../lib/data/chat-template';
 import { parseDatasetText } from '../lib/data/dataset';
 import { encodeConversation } from '../lib/data/encode-chat';
-import { splitRecords } from '../lib/data/split';
+import { DEFAULT_CLEAN_OPTIONS, prepareRecords } from '../lib/data/prepare';
 import { generate } from '../lib/engine/generate';
 import { tokenizerConfigOf, type LoadedModel } from '../lib/engine/loader';
 import type { TrainableState } from '../lib/engine/peft/types';
@@ -20,7 +20,7 @@ export interface ExactMatch {
 export async function exactMatch(model: LoadedModel, tuned: Pick<TrainableState, 'weights' | 'adapter'> | undefined, dataFile: string, count: number): Promise<ExactMatch> {
   const data = parseDatasetText(dataFile, readFileSync(dataFile, 'utf8'));
   const template = chooseTemplate('auto', tokenizerConfigOf(model), data.shape);
-  const { validation } = splitRecords(data.records, 0.1, 42);
+  const { validation } = prepareRecords(data.records, DEFAULT_CLEAN_OPTIONS, { validation: 0.1, seed: 42 }).parts;
   const n = Math.min(count, validation.length);
   const tok = model.tokenizer;
   const out: ExactMatch = { n, exact: 0, samples: [] };

@@ -16,7 +16,7 @@ import { initNodeBackend } from '../lib/cli/node-backend';
 import { chooseTemplate } from '../lib/data/chat-template';
 import { parseDatasetText } from '../lib/data/dataset';
 import { encodeConversation } from '../lib/data/encode-chat';
-import { splitRecords } from '../lib/data/split';
+import { DEFAULT_CLEAN_OPTIONS, prepareRecords } from '../lib/data/prepare';
 import { loadModelFolder, tokenizerConfigOf, type LoadedModel } from '../lib/engine/loader';
 import { causalLmLoss } from '../lib/engine/loss';
 import { forward } from '../lib/engine/model';
@@ -47,7 +47,7 @@ interface Held { ids: number[]; mask: number[] }
 function heldOut(m: LoadedModel, count: number): Held[] {
   const data = parseDatasetText(DATA, readFileSync(DATA, 'utf8'));
   const template = chooseTemplate('auto', tokenizerConfigOf(m), data.shape);
-  const { validation } = splitRecords(data.records, 0.1, 42); // the split `cli train --val-ratio 0.1` uses
+  const { validation } = prepareRecords(data.records, DEFAULT_CLEAN_OPTIONS, { validation: 0.1, seed: 42 }).parts; // the split `cli train --val-ratio 0.1` uses
   return validation.slice(0, count).map((rec) => encodeConversation(m.tokenizer, rec, { template }).example);
 }
 

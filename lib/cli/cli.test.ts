@@ -91,7 +91,7 @@ describe('cli', () => {
   });
 
   it.each([
-    [['train', '--model', '/nonexistent', '--data', 'x', '--out', '/tmp/x', '--json'], /no config\.json/],
+    [['train', '--model', '/nonexistent', '--data', 'x', '--out', '/tmp/x', '--json'], /The model folder \/nonexistent does not exist/],
     [['train', '--data', 'x', '--out', 'y', '--json'], /--model is required/],
     [['train', '--model', 'm', '--data', 'x', '--out', 'y', '--method', 'nope', '--json'], /--method must be lora, .* or full, got "nope"/],
     [['frobnicate', '--json'], /Unknown command "frobnicate"/],

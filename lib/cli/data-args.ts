@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { loadTokenizer } from '../engine/loader';
+import { parseJsonFile } from '../engine/model-load-error';
 import { parseDataset, type DatasetOptions } from '../data/dataset';
 import { datasetInfoOptions, readDatasetInfo } from '../data/dataset-info';
 import { chooseTemplate, type ChatTemplate, type TemplateName } from '../data/chat-template';
@@ -51,6 +52,6 @@ export async function modelTokenizer(
 ): Promise<{ tokenizer: TextTokenizer; template: ChatTemplate }> {
   const { tokenizer, files } = await loadTokenizer(fsSource(resolve(dir)));
   const raw = files['tokenizer_config.json'];
-  const config = raw ? (JSON.parse(new TextDecoder().decode(raw)) as Record<string, unknown>) : {};
+  const config = raw ? parseJsonFile(new TextDecoder().decode(raw), 'tokenizer_config.json') : {};
   return { tokenizer, template: chooseTemplate(template, config, shape) };
 }

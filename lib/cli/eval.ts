@@ -12,6 +12,7 @@ import { checkChoice, readDataFile, SHAPES, TEMPLATES } from './data-args';
 import { fsSource } from './fs-source';
 import { loadAdapterFolder } from './generate';
 import { initNodeBackend } from './node-backend';
+import { flagNumber } from './flags';
 
 export const EVAL_USAGE = `eval --model <dir> [--adapter <dir>] --data <file> [--seq-len T] [--exact-match] [--json]
       [--format auto|text|alpaca|prompt-completion|chat|preference] [--template auto|model|chatml|alpaca|llama3]
@@ -36,7 +37,7 @@ export async function runEval(argv: string[]): Promise<void> {
   const dir = resolve(values.model);
   const model = await loadModelFolder(basename(dir), fsSource(dir));
   const longest = maxPositions(model.config);
-  const seqLen = values['seq-len'] === undefined ? longest : Number(values['seq-len']);
+  const seqLen = values['seq-len'] === undefined ? longest : flagNumber(values['seq-len']);
   if (!Number.isInteger(seqLen) || seqLen < 2 || seqLen > longest) throw new Error(`--seq-len must be an integer from 2 to the model's ${longest} positions, got "${values['seq-len']}"`);
   const data = await readDataFile(values.data, checkChoice(values.format, SHAPES, 'format'), values.entry);
   if (data.records.length === 0) throw new Error(`${values.data} has no valid records (${data.issues.length} with errors)`);

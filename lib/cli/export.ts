@@ -23,6 +23,7 @@ import { applyMethodFlags, checkMethod, fitModulesToModel, methodOptions } from 
 import { checkChoice, readDataFile, SHAPES, TEMPLATES } from './data-args';
 import { fsSource } from './fs-source';
 import { initNodeBackend } from './node-backend';
+import { flagNumber } from './flags';
 
 export const EXPORT_USAGE = `export --model <dir> [--adapter <dir|zip>] [--data <file>] --to ${EXPORT_KINDS.join('|')}
       [--dtype ${EXPORT_DTYPES.join('|')}] --out <path> [--json]
@@ -52,7 +53,7 @@ function parse(argv: string[]) {
 
 const num = (v: string | undefined, flag: string, fallback: number) => {
   if (v === undefined) return fallback;
-  const x = Number(v);
+  const x = flagNumber(v);
   if (!Number.isFinite(x) || x < 0) throw new Error(`--${flag} must be a non-negative number, got "${v}"`);
   return x;
 };

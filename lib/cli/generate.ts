@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { renderAlpacaPrompt } from '../data/templates';
 import { generateWithReason, type GenerateOptions } from '../engine/generate';
 import { loadModelFolder } from '../engine/loader';
+import { parseJsonFile } from '../engine/model-load-error';
 import { methodForPeftType } from '../engine/peft/methods';
 import type { PeftMethod } from '../engine/peft/method';
 import type { MethodId } from '../engine/peft/registry';
@@ -15,6 +16,7 @@ import { readSafetensors, toFloat32 } from '../engine/safetensors';
 import type { HostTensor, ModelConfig, WeightMap } from '../engine/types';
 import { fsSource } from './fs-source';
 import { initNodeBackend } from './node-backend';
+import { flagNumber } from './flags';
 
 export const GENERATE_USAGE = `generate --model <dir> (--prompt "..." | --instruction "..." [--input "..."])
       [--adapter <dir>] [--max-new-tokens N] [--greedy | --temperature T [--top-k K] [--top-p P] [--seed S]]
@@ -24,9 +26,10 @@ export const GENERATE_USAGE = `generate --model <dir> (--prompt "..." | --instru
 
 /** adapter_config.json of an adapter folder, or a clear error. */
 async function readAdapterConfig(dir: string): Promise<Record<string, unknown>> {
-  return JSON.parse(await readFile(join(dir, 'adapter_config.json'), 'utf8').catch(() => {
+  const text = await readFile(join(dir, 'adapter_config.json'), 'utf8').catch(() => {
     throw new Error(`${dir} has no adapter_config.json`);
-  }));
+  });
+  return parseJsonFile(text, join(dir, 'adapter_config.json'));
 }
 
 /** The registered method that reads the adapter folder `dir` (by its peft_type); types we do not run are refused. */
@@ -49,7 +52,7 @@ export async function loadAdapterFolder(dir: string, model: ModelConfig, weights
 /** A flag's number, checked: integer or not, and the smallest value allowed. */
 function numberFlag(v: string | undefined, flag: string, check: (n: number) => boolean, what: string): number | undefined {
   if (v === undefined) return undefined;
-  const n = Number(v);
+  const n = flagNumber(v);
   if (!Number.isFinite(n) || !check(n)) throw new Error(`--${flag} must be ${what}, got "${v}"`);
   return n;
 }

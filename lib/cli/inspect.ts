@@ -5,6 +5,7 @@ import { cleanRecords } from '../data/clean';
 import { datasetStats } from '../data/stats';
 import { defaultTrainConfig } from '../engine/defaults';
 import { checkChoice, modelTokenizer, readDataFile, SHAPES, TEMPLATES } from './data-args';
+import { flagNumber } from './flags';
 
 export const INSPECT_USAGE = `inspect <file> [--format auto|text|alpaca|prompt-completion|chat|preference] [--model <dir>]
       [--seq-len T] [--template auto|model|chatml|alpaca|llama3] [--near-dup J] [--entry <name>] [--json]
@@ -36,9 +37,9 @@ function parse(argv: string[]) {
     strict: true,
   });
   if (positionals.length !== 1) throw new Error(`inspect takes one data file\n\n${INSPECT_USAGE}`);
-  const seqLen = Number(values['seq-len'] ?? defaultTrainConfig().seqLen);
+  const seqLen = values['seq-len'] === undefined ? defaultTrainConfig().seqLen : flagNumber(values['seq-len']);
   if (!Number.isInteger(seqLen) || seqLen < 2) throw new Error(`--seq-len must be an integer >= 2, got "${values['seq-len']}"`);
-  const nearDup = values['near-dup'] === undefined ? undefined : Number(values['near-dup']);
+  const nearDup = values['near-dup'] === undefined ? undefined : flagNumber(values['near-dup']);
   if (nearDup !== undefined && !(nearDup > 0 && nearDup <= 1)) throw new Error(`--near-dup must be a Jaccard threshold in (0, 1], got "${values['near-dup']}"`);
   return {
     file: positionals[0],

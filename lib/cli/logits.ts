@@ -9,6 +9,7 @@ import { disposeWeights, forward } from '../engine/model';
 import { fsSource } from './fs-source';
 import { loadAdapterFolder } from './generate';
 import { initNodeBackend } from './node-backend';
+import { flagNumber } from './flags';
 
 export const LOGITS_USAGE = `logits --model <dir> [--adapter <dir>] (--tokens 1,2,3 | --text "...") [--backend wasm|cpu] --json
       prints {"tokens":[...],"logits":[[...],...]}: one row of vocabulary logits per position`;
@@ -22,7 +23,7 @@ async function loadFolder(dir: string): Promise<LoadedModel> {
 
 /** Comma-separated ids, each an integer in [0, vocab). */
 function parseTokens(text: string, vocab: number): number[] {
-  const ids = text.split(',').map((t) => Number(t.trim()));
+  const ids = text.split(',').map((t) => flagNumber(t.trim()));
   const bad = ids.find((id) => !Number.isInteger(id) || id < 0 || id >= vocab);
   if (bad !== undefined) throw new Error(`--tokens holds ${bad}, which is not a token id of this model (0 to ${vocab - 1})`);
   return ids;

@@ -1,5 +1,6 @@
 // The WebTune command line: `npm run -s cli -- train ...` trains in Node with the same engine, data and export
 // code as the studio, and writes the same files as the studio's download.
+import './quiet-pipe';
 import '@tensorflow/tfjs-backend-wasm';
 
 import { EXPORT_USAGE, runExport } from './export';

@@ -4,6 +4,7 @@ import type { FieldValue, MethodField } from '../engine/peft/fields';
 import { fieldFlag, parsePattern } from '../engine/peft/fields';
 import { METHOD_IDS, METHOD_SPECS, isMethodId, methodSpec } from '../engine/peft/registry';
 import type { Method, ModelConfig, TrainConfig } from '../engine/types';
+import { flagNumber } from './flags';
 
 type Option = { type: 'string' } | { type: 'boolean' };
 type Values = Record<string, string | boolean | undefined>;
@@ -52,7 +53,7 @@ function parseValue(flag: string, f: MethodField, raw: string | boolean): FieldV
     if ('error' in r) throw new Error(`--${flag}: ${r.error}`);
     return r.value;
   }
-  const nums = text.split(',').map((t) => Number(t.trim()));
+  const nums = text.split(',').map((t) => flagNumber(t.trim()));
   if (nums.some((n) => !Number.isFinite(n))) throw new Error(`--${flag} must be ${f.kind === 'layers' ? 'a comma-separated list of numbers' : 'a number'}, got "${text}"`);
   return f.kind === 'layers' ? nums : nums[0];
 }

@@ -8,6 +8,7 @@ import {
 import { METHOD_IDS } from '../engine/peft/registry';
 import type { Method } from '../engine/types';
 import { checkMethod } from './method-args';
+import { flagNumber } from './flags';
 
 type Values = Record<string, string | boolean | undefined>;
 
@@ -53,7 +54,7 @@ export function parseObjective(values: Values): { method: Method; objective?: Ob
   for (const [flag, key] of Object.entries(FLAGS)) {
     const v = values[flag];
     if (v === undefined) continue;
-    const x = Number(v);
+    const x = flagNumber(String(v));
     if (!Number.isFinite(x)) throw new Error(`--${flag} must be a number, got "${String(v)}"`);
     c[key] = x;
   }
@@ -64,12 +65,6 @@ export function parseObjective(values: Values): { method: Method; objective?: Ob
     throw new Error(`--${flag}: ${issue.message}`);
   }
   return { method: base(), objective: checked.data };
-}
-
-/** Rows one example puts through the model per step: 2 for pairs and for KTO (answers and the KL rows), for the
- * memory plan (the reference pass runs without gradient, so its activations do not stay). */
-export function rowsPerExample(objective?: ObjectiveConfig): number {
-  return objective ? 2 : 1;
 }
 
 /** The `--json` step and eval fields of TRL's metrics. */

@@ -12,6 +12,7 @@ import { loraSpec } from '../engine/peft/lora/config';
 import { applyMethodFlags, checkMethod, fitModulesToModel, methodOptions } from './method-args';
 import { defaultTrainConfig } from '../engine/defaults';
 import { planRequestFor } from '../engine/run-plan';
+import { flagNumber } from './flags';
 
 export const PLAN_USAGE = `plan --config <config.json | model dir> [--method ${METHOD_IDS.join('|')}] [--batch B] [--seq-len T]
       [the method's flags, as in train: --lora-r R --lora-targets q_proj,v_proj,... --ia3-targets ... --freeze-top-layers K] [--checkpointing | --no-checkpointing] [--weights f32|f16|int8] [--budget-gib G] [--json]
@@ -33,7 +34,7 @@ export function runPlanFor(config: ModelConfig, cfg: TrainConfig, budgetBytes: n
 
 function positive(v: string | undefined, name: string, fallback: number, int = true): number {
   if (v === undefined) return fallback;
-  const x = Number(v);
+  const x = flagNumber(v);
   if (!Number.isFinite(x) || x <= 0 || (int && !Number.isInteger(x))) throw new Error(`--${name} must be a positive ${int ? 'integer' : 'number'}, got "${v}"`);
   return x;
 }

@@ -7,6 +7,7 @@ import { evaluateExamples, exactMatch, type EvalModel } from '../engine/evaluate
 import { forgettingReport, generalPerplexity, type ForgettingReport } from '../engine/forgetting';
 import { parseTrainState, trainStateFiles, TRAIN_STATE_JSON, TRAIN_STATE_TENSORS, type TrainState } from '../engine/train-state';
 import type { Example, ScheduleKind, TrainConfig } from '../engine/types';
+import { flagNumber } from './flags';
 
 export const RUN_STATE_USAGE = `      [--val-every N] [--early-stop-patience P [--early-stop-min-delta D]] [--test-ratio F | --test-data <file>]
       [--schedule cosine|linear|constant] [--warmup N] [--save-every N] [--resume <dir>] [--replay-share F] [--forgetting]
@@ -30,7 +31,7 @@ type Values = Partial<Record<keyof typeof RUN_STATE_OPTIONS, string | boolean>>;
 function number(values: Values, flag: keyof typeof RUN_STATE_OPTIONS, int: boolean, max = Infinity): number | undefined {
   const v = values[flag];
   if (v === undefined) return undefined;
-  const x = Number(v);
+  const x = flagNumber(String(v));
   if (!Number.isFinite(x) || x < 0 || x > max || (int && !Number.isInteger(x))) {
     throw new Error(`--${flag} must be a ${int ? 'non-negative integer' : `number from 0 to ${max}`}, got "${v}"`);
   }

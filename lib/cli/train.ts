@@ -2,20 +2,20 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadModelFolder, tokenizerConfigOf } from '../engine/loader';
+import { loadModelFolder, parseModelConfig, readJson, tokenizerConfigOf } from '../engine/loader';
 import { formatBytes } from '../engine/memory-plan';
-import { Trainer } from '../engine/trainer';
+import { Trainer, TrainingDivergedError } from '../engine/trainer';
 import { METHOD_IDS } from '../engine/peft/registry';
-import { maxPositions, type TrainConfig } from '../engine/types';
+import type { TrainConfig } from '../engine/types';
 import { chooseTemplate } from '../data/chat-template';
 import { encodeConversations } from '../data/encode-chat';
 import { encodePreferenceSet } from '../data/encode-preference';
 import type { Conversation } from '../data/types';
 import { isUnpaired } from '../engine/objectives/config';
-import { splitRecords } from '../data/split';
 import { defaultTrainConfig } from '../engine/defaults';
 import { applyMethodFlags, fitModulesToModel, methodOptions, methodUsage } from './method-args';
-import { metricFields, metricText, OBJECTIVE_USAGE, objectiveOptions, parseObjective, rowsPerExample } from './objective-args';
+import { metricFields, metricText, OBJECTIVE_USAGE, objectiveOptions, parseObjective } from './objective-args';
+import { rowsPerExample } from '../engine/run-plan';
 import type { TextTokenizer } from '../data/types';
 import type { ChatTemplate } from '../data/chat-template';
 import { exportRun } from '../export/run-export';
@@ -23,10 +23,13 @@ import { checkChoice, readDataFile, SHAPES, TEMPLATES } from './data-args';
 import { fsSource } from './fs-source';
 import { adapterMethodOf, loadAdapterFolder } from './generate';
 import { initNodeBackend } from './node-backend';
-import { runPlanFor, WASM_HEAP_BYTES } from './plan';
-import { splitDataset } from '../data/split3';
+import { runPlanFor } from './plan';
+import { prepareOutDir } from './out-dir';
+import { backendBudget, fitSeqLen, refuseUnfitPlan } from './train-checks';
+import { DEFAULT_CLEAN_OPTIONS, prepareRecords } from '../data/prepare';
 import { generalRows } from '../engine/forgetting';
 import { applyRunStateFlags, forgetting, readResumeState, RUN_STATE_OPTIONS, RUN_STATE_USAGE, testMetrics, writeTrainState } from './train-run-state';
+import { checkTrainConfig, flagNumber } from './flags';
 
 export const TRAIN_USAGE = `train --model <dir> --data <file> (--method ${METHOD_IDS.join('|')}|dpo|ipo|simpo|orpo|kto|reward | --adapter <dir>) --steps N --out <dir>
       (--adapter continues training a saved adapter folder of any method; the folder names the method)
@@ -45,7 +48,7 @@ ${RUN_STATE_USAGE}
 
 function num(v: string | undefined, name: string, int = true): number | undefined {
   if (v === undefined) return undefined;
-  const x = Number(v);
+  const x = flagNumber(v);
   if (!Number.isFinite(x) || (int && !Number.isInteger(x)) || x < 0) throw new Error(`--${name} must be a ${int ? 'non-negative integer' : 'number'}, got "${v}"`);
   return x;
 }
@@ -87,6 +90,7 @@ async function parse(argv: string[]) {
   if (cfg.steps < 1 || cfg.batchSize < 1) throw new Error('--steps and --batch must be at least 1');
   if (values.checkpointing && values['no-checkpointing']) throw new Error('Use --checkpointing or --no-checkpointing, not both');
   if (values.checkpointing || values['no-checkpointing']) cfg.checkpointing = Boolean(values.checkpointing);
+  checkTrainConfig(cfg); // the studio's and the worker's schema: every setting in its bounds, named by flag
   const data = { format: checkChoice(values.format, SHAPES, 'format'), template: checkChoice(values.template, TEMPLATES, 'template') };
   return { values, cfg, data, valRatio: num(values['val-ratio'], 'val-ratio', false) ?? 0, testRatio: num(values['test-ratio'], 'test-ratio', false) ?? 0, resume };
 }
@@ -95,50 +99,52 @@ export async function runTrain(argv: string[]): Promise<void> {
   const { values, cfg: parsed, data: dataOpts, valRatio, testRatio, resume } = await parse(argv);
   let cfg = parsed;
   const log = (o: object, text: string) => (values.json ? console.log(JSON.stringify(o)) : console.log(text));
+  const out = await prepareOutDir(values.out!); // before any work: a bad --out is found now, not after training
   const backend = await initNodeBackend(values.backend as 'auto' | 'wasm' | 'cpu');
   const modelDir = resolve(values.model!);
-  const model = await loadModelFolder(basename(modelDir), fsSource(modelDir));
+  const source = fsSource(modelDir);
+  // config.json alone first: sizes, sequence length and the memory plan are checked before weights are read.
+  const config = parseModelConfig(await readJson(source, 'config.json', true));
+  cfg = fitSeqLen(cfg, config, values['seq-len'] !== undefined || Boolean(resume));
   // Without --lora-targets, Llama-family models get their attention projections (the defaults name GPT-2's modules).
-  cfg = fitModulesToModel(cfg, values, model.config);
+  cfg = fitModulesToModel(cfg, values, config);
+  // The plan counts the rows a preference objective puts through the model (planRequestFor).
+  const plan = runPlanFor(config, cfg, backendBudget(backend.backend).bytes);
+  refuseUnfitPlan(plan, cfg, backendBudget(backend.backend), rowsPerExample(cfg));
+  cfg = { ...cfg, checkpointing: plan.checkpointing };
+  const model = await loadModelFolder(basename(modelDir), source);
   const data = await readDataFile(values.data!, dataOpts.format, values.entry);
   const template = chooseTemplate(dataOpts.template, tokenizerConfigOf(model), data.shape);
-  if (cfg.seqLen > maxPositions(model.config)) throw new Error(`--seq-len ${cfg.seqLen} exceeds the model's ${maxPositions(model.config)} positions`);
   if (values['val-data'] && valRatio > 0) throw new Error('Use --val-ratio or --val-data, not both');
   const valData = values['val-data'] ? await readDataFile(values['val-data'], dataOpts.format) : null;
   if (values['test-data'] && testRatio > 0) throw new Error('Use --test-ratio or --test-data, not both');
   if (cfg.objective && (values['test-data'] || testRatio > 0)) throw new Error('--test-ratio and --test-data score the causal-LM loss; a preference or reward run reports its metrics on the validation pairs instead');
   const testData = values['test-data'] ? await readDataFile(values['test-data'], dataOpts.format) : null;
-  // A test share splits three ways (lib/data/split3.ts); without one the two-way split stays as it was.
-  const { train, validation, test: testRecords } = valData
-    ? { train: data.records, validation: valData.records, test: [] }
-    : testRatio > 0 ? splitDataset(data.records, { validation: valRatio, test: testRatio }, cfg.seed) : { ...splitRecords(data.records, valRatio, cfg.seed), test: [] };
+  // Cleaned and split as the studio's Data step does with its default cleaning and the same seed (lib/data/prepare.ts).
+  const prepared = prepareRecords(data.records, DEFAULT_CLEAN_OPTIONS, { validation: valRatio, test: testRatio, seed: cfg.seed }, valData?.records);
+  const { train, validation, test: testRecords } = prepared.parts;
   const test = encodeConversations(model.tokenizer, testData?.records ?? testRecords, { template, seqLen: cfg.seqLen }).examples;
   const enc = encodeRows(model.tokenizer, train, template, cfg);
   const val = encodeRows(model.tokenizer, validation, template, cfg);
   log(
-    { event: 'data', format: data.shape, container: data.container, template: template.name, records: data.total, valid: data.records.length, invalid: data.issues.length, errors: data.issues.slice(0, 50), validationInvalid: valData?.issues.length ?? 0, trainExamples: enc.examples.length, validationExamples: val.examples.length, truncated: enc.truncated, droppedNoLoss: enc.droppedNoLoss },
-    `${data.shape} data (${data.container}, ${template.name} template): ${data.total} records, ${data.records.length} valid, ${data.issues.length} with errors; ` +
+    { event: 'data', format: data.shape, container: data.container, template: template.name, records: data.total, valid: data.records.length, invalid: data.issues.length, errors: data.issues.slice(0, 50), removedByCleaning: prepared.cleaned.removed.length, validationInvalid: valData?.issues.length ?? 0, trainExamples: enc.examples.length, validationExamples: val.examples.length, truncated: enc.truncated, droppedNoLoss: enc.droppedNoLoss },
+    `${data.shape} data (${data.container}, ${template.name} template): ${data.total} records, ${data.records.length} valid, ${data.issues.length} with errors, ${prepared.cleaned.removed.length} removed by cleaning; ` +
       `${enc.examples.length} training and ${val.examples.length} validation examples (${enc.truncated} cut at ${cfg.seqLen} tokens, ${enc.droppedNoLoss} left out: nothing to learn after the cut)` +
       data.issues.slice(0, 10).map((e) => `\n  line ${e.line} [${e.class}]: ${e.reason}`).join(''),
   );
   if (!values.json) console.log(`backend: ${backend.backend} (${backend.adapter})`);
-  const plan = runPlanFor(model.config, { ...cfg, batchSize: cfg.batchSize * rowsPerExample(cfg.objective) }, WASM_HEAP_BYTES);
-  cfg = { ...cfg, checkpointing: plan.checkpointing };
   log({ event: 'plan', totalBytes: plan.total, checkpointing: plan.checkpointing, fits: plan.fits },
     `memory plan: ${formatBytes(plan.total)}, gradient checkpointing ${plan.checkpointing ? 'on' : 'off'}`);
-  if (backend.backend === 'wasm' && !plan.fits) {
-    throw new Error(`This run needs about ${formatBytes(plan.total)}, more than WebAssembly's ${formatBytes(WASM_HEAP_BYTES)} heap. ` +
-      (plan.suggestions.length ? `What would fit: ${plan.suggestions.map((s) => s.label).join(', ')}.` : 'Choose a smaller model.'));
-  }
   const general = cfg.replayShare || values.forgetting ? generalRows(model.tokenizer, cfg.seqLen) : [];
-  const out = resolve(values.out!);
   let saving = Promise.resolve();
   let last = { loss: NaN, tokens: 0, step: 0 };
+  const lossAt: number[] = []; // by step, for the export of a run stopped by divergence
   let valLoss: number | undefined;
   const initialState = values.adapter ? await loadAdapterFolder(resolve(values.adapter), model.config, model.weights) : undefined;
   const trainer = new Trainer({ ...model, initialState }, enc.examples, val.examples, cfg, {
     onStep: (m) => {
       last = m;
+      lossAt[m.step] = m.loss;
       log({ event: 'step', step: m.step, loss: m.loss, lr: m.lr, gradNorm: m.gradNorm, tokensPerSec: m.tokensPerSec, ...metricFields(m.metrics) },
         `step ${m.step}/${m.totalSteps}  loss ${m.loss.toFixed(4)}  lr ${m.lr.toExponential(2)}  |g| ${m.gradNorm.toFixed(3)}  ${m.tokensPerSec.toFixed(0)} tok/s  ${metricText(m.metrics)}`);
     },
@@ -165,7 +171,18 @@ export async function runTrain(argv: string[]): Promise<void> {
     const saved = trainer.paddingSavedShare;
     log({ event: 'packing', paddingSavedShare: saved }, `packing: examples packed into rows of ${cfg.seqLen} tokens, ${(saved * 100).toFixed(0)}% of the padding removed`);
   }
-  const result = await trainer.run();
+  const result = await trainer.run().catch(async (e: unknown) => {
+    // A diverged run has its last good weights back in the trainer: write them, so the message's step is on disk.
+    if (!(e instanceof TrainingDivergedError)) throw e;
+    await saving;
+    const kept = await exportRun(trainer, model, cfg, {
+      steps: e.keptStep, firstLoss: lossAt[1] ?? NaN, lastLoss: lossAt[e.keptStep] ?? NaN, valLoss, trainExamples: enc.examples.length,
+      tokens: last.tokens, backend: `${backend.backend} (${backend.adapter})`, dataFile: basename(values.data!),
+    });
+    for (const [name, bytes] of Object.entries(kept.files)) await writeFile(join(out, name), bytes);
+    trainer.dispose();
+    throw new Error(`${e.message} Wrote the weights of step ${e.keptStep} (${Object.keys(kept.files).join(', ')}) to ${out}.`);
+  });
   await saving;
   await writeTrainState(trainer.saveState(), out); // the last step, for --resume; the export below holds the kept weights
   const keptStep = trainer.restoreBest() ?? result.steps;

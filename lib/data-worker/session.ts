@@ -3,18 +3,16 @@
 import type { Conversation, Dataset, IssueClass, TextTokenizer } from '../data/types';
 import {
   chooseTemplate,
-  cleanRecords,
   datasetStats,
   encodeConversation,
   encodeConversations,
   modelTemplate,
   packExamples,
   parseDataset,
+  prepareRecords,
   previewTokens,
   recordText,
-  splitDataset,
   streamDataset,
-  withValidationFile,
   withoutRejected,
   type ChatTemplate,
   type CleanReport,
@@ -132,10 +130,7 @@ export class DataSession {
       nearDuplicates: s.clean.nearDuplicates ? { threshold: s.clean.nearThreshold } : (false as const),
       maxTokens: s.clean.maxTokens !== null ? { limit: s.clean.maxTokens, action: s.clean.lengthAction, count } : undefined,
     };
-    const cleaned = cleanRecords(this.main.records, cleanOpts);
-    const parts = s.useValidationFile && this.validationFile
-      ? withValidationFile(cleaned.records, cleanRecords(this.validationFile.records, { ...cleanOpts, nearDuplicates: false }).records)
-      : splitDataset(cleaned.records, { validation: s.split.validation, test: s.split.test }, s.split.seed);
+    const { cleaned, parts } = prepareRecords(this.main.records, cleanOpts, s.split, s.useValidationFile ? this.validationFile?.records : null);
     return { tokenizer, config, template, enc, cleaned, parts };
   }
 

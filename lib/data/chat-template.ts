@@ -112,15 +112,21 @@ export function modelTemplate(tokenizerConfig: Record<string, unknown>): ChatTem
   const special = specialTokens(tokenizerConfig);
   return {
     name: 'model',
-    render: (turns, o) =>
-      tpl.render({
-        messages: turns.map((t) => ({ role: CHATML_ROLE[t.role], content: turnText(t) })),
-        add_generation_prompt: o.addGenerationPrompt,
-        tools: o.tools ? parseTools(o.tools) : undefined,
-        bos_token: special.bos,
-        eos_token: special.eos,
-        pad_token: special.pad,
-      }),
+    render: (turns, o) => {
+      try {
+        return tpl.render({
+          messages: turns.map((t) => ({ role: CHATML_ROLE[t.role], content: turnText(t) })),
+          add_generation_prompt: o.addGenerationPrompt,
+          tools: o.tools ? parseTools(o.tools) : undefined,
+          bos_token: special.bos,
+          eos_token: special.eos,
+          pad_token: special.pad,
+        });
+      } catch (e) {
+        // raise_exception() in a template is how models refuse a conversation (e.g. roles out of order).
+        throw new Error(`The model's chat_template (tokenizer_config.json) refused this conversation: ${e instanceof Error ? e.message : String(e)}. Fix the record or choose a built-in template`);
+      }
+    },
   };
 }
 

@@ -1,9 +1,11 @@
 // The data studio's entry point: bytes in, a Dataset out (every record normalised to a Conversation or
-// listed as a located, classified issue). Works the same in Node, in the page and in a worker.
+// listed as a located, classified issue). Works the same in Node, in the page and in a worker. A file that cannot
+// be read at all is refused with a DataFileError naming it.
 import type { ColumnMapping, Conversation, Dataset, MessageTags, RecordIssue, RecordShape } from './types';
 import { readRows, readTextRows, type RawRow, type ReadOptions } from './read';
 import { detectShape, detectTags, unknownShapeMessage } from './detect';
 import { toConversation } from './normalize';
+import { namedDataError } from './data-error';
 
 export interface DatasetOptions extends ReadOptions {
   /** Record shape; 'auto' (default) detects it by majority over the first records. */
@@ -16,14 +18,22 @@ export interface DatasetOptions extends ReadOptions {
 
 /** Reads and normalises a data file of any supported layout (Parquet included). */
 export async function parseDataset(fileName: string, bytes: Uint8Array, opts: DatasetOptions = {}): Promise<Dataset> {
-  const { container, rows } = await readRows(fileName, bytes, opts);
-  return { fileName, container, ...normalizeRows(rows, opts) };
+  try {
+    const { container, rows } = await readRows(fileName, bytes, opts);
+    return { fileName, container, ...normalizeRows(rows, opts) };
+  } catch (e) {
+    throw namedDataError(fileName, e);
+  }
 }
 
 /** The same for text already in memory (every layout but Parquet). */
 export function parseDatasetText(fileName: string, text: string, opts: DatasetOptions = {}): Dataset {
-  const { container, rows } = readTextRows(fileName, text, opts);
-  return { fileName, container, ...normalizeRows(rows, opts) };
+  try {
+    const { container, rows } = readTextRows(fileName, text, opts);
+    return { fileName, container, ...normalizeRows(rows, opts) };
+  } catch (e) {
+    throw namedDataError(fileName, e);
+  }
 }
 
 /** Chooses the shape (given or detected) and the message tags once, from the first objects. */

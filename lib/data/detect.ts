@@ -1,6 +1,7 @@
 // Detects the record shape of a data set (text, Alpaca, prompt/completion, chat, preference) and the names
 // its fields and message keys use, so normalize.ts can read every record the same way.
 import type { ColumnMapping, MessageTags, RecordShape } from './types';
+import { listText } from './data-error';
 
 /** How many of the first records vote on the shape. */
 export const DETECT_SAMPLE = 20;
@@ -92,6 +93,6 @@ export function unknownShapeMessage(first: Record<string, unknown>): string {
   return (
     'No records in a shape the studio knows: expected fields text; instruction/output (Alpaca); prompt/completion; ' +
     'messages or conversations (chat); or chosen/rejected (preference). ' +
-    `The first record has fields ${keys.length ? keys.join(', ') : '(none)'}: map them to these names with a column mapping`
+    `The first record has fields ${keys.length ? listText(keys) : '(none)'}: map them to these names with a column mapping`
   );
 }

@@ -1,6 +1,7 @@
 // The text layouts of a data file (JSON Lines, a JSON array or wrapping object, plain text) as located items, and the
 // checks every reader shares (binary data, JSON syntax errors with their line). Record shapes are lib/data/normalize.ts.
 import type { DataContainer } from './types';
+import { listText } from './data-error';
 import { describeJsonError, jsonErrorOffset, lineColumn } from './json-locate';
 
 /** One record as found in the file: an object, or the reason it is not one. */
@@ -127,7 +128,7 @@ function readJsonValue(value: unknown): Item[] {
   if (arrays.length === 0) return [itemOf(1, value)];
   const key = arrays.length === 1 ? arrays[0] : WRAPPER_KEYS.find((k) => arrays.includes(k));
   if (!key) {
-    throw new Error(`The JSON object holds several arrays (${arrays.join(', ')}); expected one array of records`);
+    throw new Error(`The JSON object holds several arrays (${listText(arrays)}); expected one array of records`);
   }
   return (value[key] as unknown[]).map((v, i) => itemOf(i + 1, v));
 }

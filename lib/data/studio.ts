@@ -1,5 +1,5 @@
 // The data studio's public API in one place, for the data-step UI, the worker and the CLI.
-// Flow: parseDataset -> cleanRecords -> splitDataset -> chooseTemplate -> datasetStats / previewTokens ->
+// Flow: parseDataset -> prepareRecords (cleanRecords -> splitDataset) -> chooseTemplate -> datasetStats / previewTokens ->
 // encodeConversations -> packExamples. Large JSONL files: streamDataset over Blob.stream().
 export type * from './types';
 export { parseDataset, parseDatasetText, normalizeRows, type DatasetOptions } from './dataset';
@@ -11,6 +11,7 @@ export { cleanRecords, recordText, type CleanOptions, type CleanReport } from '.
 export { nearDuplicateOf, type MinHashOptions } from './minhash';
 export { datasetStats, histogram, tooLongIssues, type DatasetStats, type HistogramBin, type StatsOptions } from './stats';
 export { splitDataset, withValidationFile, type SplitRatios, type ThreeWaySplit } from './split3';
+export { prepareRecords, DEFAULT_CLEAN_OPTIONS, type PreparedRecords } from './prepare';
 export {
   BUILTIN_TEMPLATES,
   builtinTemplate,

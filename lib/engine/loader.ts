@@ -2,6 +2,7 @@
 // supported family from any file source: fetch in the browser, the file system in Node. Weights become float32.
 import * as tf from '@tensorflow/tfjs';
 import { ModelLoadError, parseModelConfig } from './model-config';
+import { parseJsonFile } from './model-load-error';
 import { paramShapes } from './params';
 import { readSafetensors, toFloat32 } from './safetensors';
 import { HfTokenizer } from './tokenizer';
@@ -24,7 +25,7 @@ export interface LoadedModel {
 /** The loaded folder's tokenizer_config.json (chat template, special tokens); {} when it has none. */
 export function tokenizerConfigOf(model: Pick<LoadedModel, 'tokenizerFiles'>): Record<string, unknown> {
   const raw = model.tokenizerFiles['tokenizer_config.json'];
-  return raw ? JSON.parse(new TextDecoder().decode(raw)) : {};
+  return raw ? parseJsonFile(new TextDecoder().decode(raw), 'tokenizer_config.json') : {};
 }
 
 const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.json', 'merges.txt'];
@@ -37,11 +38,7 @@ export async function readJson(source: FileSource, name: string, required: boole
     if (required) throw new ModelLoadError(`The model folder has no ${name}`);
     return null;
   }
-  try {
-    return JSON.parse(new TextDecoder().decode(bytes));
-  } catch (e) {
-    throw new ModelLoadError(`${name} is not valid JSON: ${(e as Error).message}`);
-  }
+  return parseJsonFile(new TextDecoder().decode(bytes), name);
 }
 
 /** Maps a checkpoint key to ours, or null to skip it (buffers, a tied head, keys of no known family). */
@@ -103,7 +100,7 @@ export async function loadTokenizer(source: FileSource): Promise<{ tokenizer: Hf
     if (b) files[name] = b;
   }
   if (!files['tokenizer.json']) throw new ModelLoadError('The model folder has no tokenizer.json (the fast tokenizer file is required)');
-  const parse = (name: string) => JSON.parse(new TextDecoder().decode(files[name]));
+  const parse = (name: string) => parseJsonFile(new TextDecoder().decode(files[name]), name);
   const config = files['tokenizer_config.json'] ? parse('tokenizer_config.json') : {};
   return { tokenizer: new HfTokenizer(parse('tokenizer.json'), config), files };
 }

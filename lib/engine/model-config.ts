@@ -1,6 +1,7 @@
 // Parses a Hugging Face config.json into the engine's ModelConfig: picks the architecture from model_type,
 // fills Hugging Face's defaults and refuses what the engine cannot run exactly, with a reason.
 import { GPT2_ACTIVATIONS } from './gpt2';
+import { checkAllocatable, checkSizeFields } from './config-limits';
 import { ModelLoadError } from './model-load-error';
 import { parseRope } from './rope';
 import type { Gpt2Config, LlamaConfig, LlamaModelType, ModelConfig } from './types';
@@ -64,10 +65,14 @@ export function parseLlamaConfig(raw: Raw): LlamaConfig {
   } as LlamaConfig;
 }
 
-/** Dispatches on model_type; unknown ones are refused with the list of supported types. */
+/** Dispatches on model_type; unknown ones are refused with the list of supported types, absurd sizes by field. */
 export function parseModelConfig(raw: Raw): ModelConfig {
   const type = raw.model_type;
-  if (type === 'gpt2') return parseGpt2Config(raw);
-  if (type === 'llama' || type === 'qwen2' || type === 'mistral') return parseLlamaConfig(raw);
+  checkSizeFields(raw);
+  const config = type === 'gpt2' ? parseGpt2Config(raw) : type === 'llama' || type === 'qwen2' || type === 'mistral' ? parseLlamaConfig(raw) : null;
+  if (config) {
+    checkAllocatable(config);
+    return config;
+  }
   throw new ModelLoadError(`model_type "${String(type)}" is not supported (supported: ${SUPPORTED_MODEL_TYPES.join(', ')})`);
 }

@@ -20,6 +20,7 @@ import { ReplayMixer } from './replay';
 import { learningRateAt } from './schedule';
 import { adapterPositions } from './sequence';
 import { checkResumable, fingerprintExamples, readSnapshot, type TrainState } from './train-state';
+import { DivergenceGuard } from './divergence';
 import { isGpt2, maxPositions, type Example, type HostTensor, type ModelConfig, type TrainConfig, type TrainerEvents, type TrainResult, type WeightMap } from './types';
 
 export { BatchSampler, LENGTH_BUCKET, makeBatch, type Batch } from './batch';
@@ -62,16 +63,7 @@ function validate(cfg: TrainConfig, config: ModelConfig, train: TrainRow[]): voi
   if (isGpt2(config) && config.n_embd % config.n_head !== 0) throw new Error('n_embd must be divisible by n_head');
 }
 
-/** The loss or gradient stopped being a finite number; the weights are those of the last good step. */
-export class TrainingDivergedError extends Error {
-  constructor(readonly step: number, loss: number, gradNorm: number, lr: number) {
-    super(
-      `Training stopped at step ${step}: the ${Number.isFinite(loss) ? 'gradient norm' : 'loss'} became ${Number.isFinite(loss) ? gradNorm : loss}. ` +
-        `The model keeps the weights of step ${step - 1}. Lower the learning rate (it was ${lr.toExponential(2)}) or turn on gradient clipping, then start again.`,
-    );
-    this.name = 'TrainingDivergedError';
-  }
-}
+export { TrainingDivergedError } from './divergence';
 
 export class Trainer {
   private readonly cfg: TrainConfig;
@@ -98,6 +90,7 @@ export class Trainer {
   private stopped = false;
   private wake: (() => void) | null = null;
   private running = false;
+  private readonly guard: DivergenceGuard; // stops a diverging run and keeps the last good weights
 
   constructor(model: TrainerModel, train: TrainRow[], private readonly validation: TrainRow[], cfg: TrainConfig, private readonly events: TrainerEvents = {}, opts: TrainerOptions = {}) {
     validate(cfg, model.config, train);
@@ -129,6 +122,7 @@ export class Trainer {
     this.paddingSavedShare = packed?.paddingSavedShare ?? null;
     this.sampler = new BatchSampler(this.rows.length, cfg.seed);
     this.keeper = new BestKeeper(this.vars, cfg.earlyStop);
+    this.guard = new DivergenceGuard(this.vars, cfg.clipNorm, cfg.lr);
     this.replay = (cfg.replayShare ?? 0) > 0 ? new ReplayMixer(opts.replay ?? [], cfg.replayShare!, cfg.seed) : null;
   }
 
@@ -265,10 +259,12 @@ export class Trainer {
       await this.waitWhilePaused();
       pausedMs += now() - pauseStart;
       if (this.stopped) break;
+      await this.guard.beforeStep(this.step);
       const { loss, gradNorm, lr, metrics } = await this.trainStep();
-      if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
-        this.step -= 1; // the update was skipped
-        throw new TrainingDivergedError(this.step + 1, loss, gradNorm, lr);
+      const diverged = this.guard.afterStep(this.step, loss, gradNorm, lr);
+      if (diverged) {
+        this.step = diverged.keptStep; // the guard put that step's weights back
+        throw diverged;
       }
       if (Number.isNaN(firstLoss)) firstLoss = loss;
       lastLoss = loss;

@@ -32,6 +32,8 @@ export const trainConfigSchema = z.object({
   checkpointing: z.boolean().optional(),
   /** Preference optimisation (DPO family, KTO) or a reward model instead of causal LM; absent = causal LM. */
   objective: objectiveConfigSchema.optional(),
+  /** Model dropout (residual, embedding, attention) while training; 0 when absent. */
+  dropout: z.number().min(0).max(0.9).optional(),
   /** Autosave: a 'checkpoint' event (the train state files) every N steps; 0 or absent = only at the end. */
   checkpointEvery: z.number().int().min(0).optional(),
   earlyStop: z.object({ patience: z.number().int().min(0), minDelta: z.number().min(0) }).optional(),
