@@ -1,14 +1,16 @@
 // Shared by the hand-off targets: the GPU memory a run needs and the Hugging Face scheduler for ours.
 // The GPU memory a hand-off run needs: the studio's memory plan for the same model and settings with no budget
-// limit (float32 weights, gradients, AdamW moments and activations; bf16 mixed precision needs less).
+// limit (float32 weights, gradients, AdamW moments and activations, two rows per example for preference
+// objectives; bf16 mixed precision needs less).
 import { methodSpec } from '../../engine/peft/registry';
 import { formatBytes, planMemory, planModelFor } from '../../engine/memory-plan';
 import type { ModelConfig, TrainConfig } from '../../engine/types';
+import { rowsPerExample } from './preference';
 
 export function handoffMemory(model: ModelConfig, train: TrainConfig): { bytes: number; text: string } {
   const spec = methodSpec(train.method);
   const plan = planMemory(planModelFor(model), {
-    method: spec.memoryProfile, trainableParams: spec.trainableParams(model, train), batchSize: train.batchSize, seqLen: train.seqLen,
+    method: spec.memoryProfile, trainableParams: spec.trainableParams(model, train), batchSize: train.batchSize * rowsPerExample(train), seqLen: train.seqLen,
     checkpointing: train.checkpointing ?? false,
   }, { budgetBytes: Number.MAX_SAFE_INTEGER });
   return { bytes: plan.total, text: formatBytes(plan.total) };
