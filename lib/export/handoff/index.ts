@@ -60,7 +60,7 @@ export function handoffBundle(target: HandoffTarget, folder: string, input: Hand
     `Exported by WebTune Studio for a run too big for the browser: ${train.length} training and ${validation.length} validation records`,
     `(cleaned and split as in the studio${objective.kind === 'kto' ? '; each preference pair is a desirable and an undesirable answer' : ''}), the same base model, method${objective.kind === 'sft' ? '' : ', objective'} and hyperparameters.`,
     '',
-    `GPU memory: about ${memory.text} per GPU at batch ${c.batchSize} x ${c.seqLen} tokens${c.objective ? ' (two rows per example)' : ''} (the studio's float32 plan; bf16 mixed precision needs less).`,
+    `GPU memory: about ${memory.text} per GPU at batch ${c.batchSize} x ${c.seqLen} tokens${c.objective ? ', two rows per example' : ''} (the studio's float32 plan; bf16 mixed precision needs less).`,
     '',
     '## Install',
     '',
