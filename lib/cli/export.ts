@@ -117,7 +117,7 @@ export async function runExport(argv: string[]): Promise<void> {
     const cleaned = cleanRecords(ds.records).records;
     const { train, validation } = splitDataset(cleaned, { validation: num(values['val-ratio'], 'val-ratio', 0.1) }, cfg.seed);
     const template = chooseTemplate(checkChoice(values.template, TEMPLATES, 'template'), tokenizerConfigOf(model), ds.shape).name;
-    facts = { dataFile: basename(values.data), trainExamples: train.length, dataFingerprint: createHash('sha256').update(bytes).digest('hex') };
+    facts = { dataFile: basename(values.data), trainExamples: train.length, dataFingerprint: `sha256:${createHash('sha256').update(bytes).digest('hex')}` };
     handoff = { train, validation, config: cfg, template };
   }
   const summary = runSummary(named, cfg, facts);

@@ -82,7 +82,7 @@ export function handoffBundle(target: HandoffTarget, folder: string, input: Hand
     '',
   ].join('\n');
   const files: Record<string, Uint8Array> = Object.fromEntries(Object.entries(t.files).map(([k, v]) => [k, strToU8(v)]));
-  const settings = ['## Studio settings', '', `Base model \`${input.baseModel}\`, method ${summary.method}${summary.dataFingerprint ? `, data sha256:${summary.dataFingerprint}` : ''}.`, '', '```json', JSON.stringify(summary.hyperparameters, null, 2), '```', '', '## Files', '', ...[...Object.keys(files), 'README.md'].map((f) => `- \`${f}\``), ''];
+  const settings = ['## Studio settings', '', `Base model \`${input.baseModel}\`, method ${summary.method}${summary.dataFingerprint ? `, data ${summary.dataFingerprint}` : ''}.`, '', '```json', JSON.stringify(summary.hyperparameters, null, 2), '```', '', '## Files', '', ...[...Object.keys(files), 'README.md'].map((f) => `- \`${f}\``), ''];
   files['README.md'] = strToU8(readme + '\n' + settings.join('\n'));
   return { name: folder, files };
 }
