@@ -91,8 +91,8 @@ export interface SpmVocab {
   addSpacePrefix: boolean;
 }
 
-/** tokens, scores and types for vocab_size ids: added tokens CONTROL (special) or USER_DEFINED, <0xNN> BYTE, the
- * BPE's unk_token UNKNOWN, ids beyond the tokenizer "[PADi]" UNUSED (score -1000, as the converter pads). */
+/** tokens, scores and types for vocab_size ids: the BPE's unk_token UNKNOWN, added tokens CONTROL (special) or
+ * USER_DEFINED, <0xNN> BYTE, ids beyond the tokenizer "[PADi]" UNUSED (score -1000, as the converter pads). */
 export function spmVocab(tok: Json, vocabSize: number, byId: Map<number, string>, addedById: Map<number, { special?: boolean }>): SpmVocab {
   const model = tok.model as Json;
   const firstRank = new Map<string, number>();
@@ -114,8 +114,8 @@ export function spmVocab(tok: Json, vocabSize: number, byId: Map<number, string>
     tokens.push(t);
     const rank = firstRank.get(t);
     scores.push(rank === undefined ? 0 : -rank);
-    if (added) types.push(added.special ? TOKEN_TYPE.CONTROL : TOKEN_TYPE.USER_DEFINED);
-    else if (t === model.unk_token) types.push(TOKEN_TYPE.UNKNOWN);
+    if (t === model.unk_token) types.push(TOKEN_TYPE.UNKNOWN); // as SentencePiece marks it, even when also an added token
+    else if (added) types.push(added.special ? TOKEN_TYPE.CONTROL : TOKEN_TYPE.USER_DEFINED);
     else if (isByteToken(t)) types.push(TOKEN_TYPE.BYTE);
     else types.push(TOKEN_TYPE.NORMAL);
   }

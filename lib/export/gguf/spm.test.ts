@@ -65,7 +65,7 @@ describe('SentencePiece-style vocab in GGUF', () => {
     const scores = g.scores as number[];
     const tokens = g.tokens as string[];
     expect(tokens.length).toBe(VOCAB);
-    expect([types[0], types[1], types[2], types[3 + 0x0a], types[VOCAB - 1]]).toEqual([TOKEN_TYPE.CONTROL, TOKEN_TYPE.CONTROL, TOKEN_TYPE.CONTROL, TOKEN_TYPE.BYTE, TOKEN_TYPE.UNUSED]);
+    expect([types[0], types[1], types[2], types[3 + 0x0a], types[VOCAB - 1]]).toEqual([TOKEN_TYPE.UNKNOWN, TOKEN_TYPE.CONTROL, TOKEN_TYPE.CONTROL, TOKEN_TYPE.BYTE, TOKEN_TYPE.UNUSED]);
     expect(tokens[VOCAB - 1]).toBe(`[PAD${VOCAB - 1}]`);
     // The first merge's token scores 0, the next token's merge -its rank; single characters were never merged.
     const [a0, b0] = merges[0];
@@ -108,6 +108,7 @@ describe.skipIf(!llama)('SentencePiece-style GGUF through llama.cpp (node-llama-
       const model = await llama!.loadModel({ modelPath: path, gpuLayers: 0 });
       try {
         for (const text of TEXTS) expect(Array.from(model.tokenize(text, false)), JSON.stringify(text)).toEqual(tokenizer.encode(text));
+        expect([model.tokens.bos, model.tokens.eos]).toEqual([1, 2]);
         const prompt = tokenizer.encode('The little robot walked into the garden and');
         const weights = new Map(Object.entries(host).map(([k, t]) => [k, tf.tensor(t.data, t.shape)]));
         const ours = await generate(config, weights, undefined, prompt, { maxNewTokens: N, temperature: 0 });
