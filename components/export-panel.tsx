@@ -5,7 +5,7 @@
 // folded away, when it fits).
 import { useState } from 'react';
 import { formatBytes } from '@/lib/format';
-import { DEFAULT_DTYPE, STUDIO_EXPORTS, type ExportDtype, type StudioExportKind } from '@/lib/export/kinds';
+import { DEFAULT_DTYPE, studioExportsFor, type ExportDtype, type StudioExportKind } from '@/lib/export/kinds';
 import { methodSpec } from '@/lib/ui-copy';
 import { selectCanExport, selectMemoryPlan, type StudioState } from '@/lib/stores/studio-store';
 import { useActions, useStudio } from './studio-provider';
@@ -28,7 +28,7 @@ export function ExportPanel() {
   const busy = exporting.status === 'exporting';
   const [choice, setChoice] = useState<Choice>('own');
   const [dtype, setDtype] = useState<ExportDtype | null>(null);
-  const offered = STUDIO_EXPORTS.filter((e) => (e.needs === 'adapter' ? adapter : e.needs === 'lora' ? method === 'lora' : true)).filter((e) => !(e.kind === 'peft' && adapter));
+  const offered = studioExportsFor(spec);
   const current = choice === 'own' ? null : offered.find((e) => e.kind === choice) ?? null;
   const precision = current ? (dtype && current.dtypes.includes(dtype) ? dtype : DEFAULT_DTYPE[current.kind]) : null;
 
@@ -40,7 +40,7 @@ export function ExportPanel() {
         adapter
           ? spec.notPeft
             ? `The ${spec.label} files (adapter_config.json + adapter_model.safetensors). ${spec.notPeft}`
-            : `A PEFT ${spec.label} adapter (adapter_config.json + adapter_model.safetensors) that Hugging Face PEFT loads, or the model merged, as GGUF for llama.cpp and Ollama.`
+            : `A PEFT ${spec.label} adapter (adapter_config.json + adapter_model.safetensors) that Hugging Face PEFT loads${spec.merges ? ', or the model merged, as GGUF for llama.cpp and Ollama' : ` (it adds modules of its own, so it has no merged model or GGUF)`}.`
           : 'The whole fine-tuned model folder (config, safetensors weights, tokenizer), or the model as GGUF for llama.cpp and Ollama.'
       }
     >

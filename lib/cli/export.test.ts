@@ -84,6 +84,16 @@ describe('cli export', () => {
     expect(readFileSync(join(dir, 'trl/README.md'), 'utf8')).toMatch(/data sha256:[0-9a-f]{64}/);
   });
 
+  it('--to llamafactory --method dpo: a preference hand-off with the objective flags carried into train.yaml', async () => {
+    const data = join(import.meta.dirname, '../../../shared/data/dpo_en_demo.json');
+    await runExport(['--model', MODEL, '--adapter', ADAPTER, '--data', data, '--to', 'llamafactory', '--method', 'dpo', '--loss-type', 'ipo', '--beta', '0.3', '--out', join(dir, 'lf-dpo')]);
+    const yaml = readFileSync(join(dir, 'lf-dpo/train.yaml'), 'utf8');
+    for (const line of ['stage: dpo', 'pref_loss: ipo', 'pref_beta: 0.3', 'finetuning_type: lora']) expect(yaml).toContain(line);
+    const info = JSON.parse(readFileSync(join(dir, 'lf-dpo/data/dataset_info.json'), 'utf8'));
+    expect(info.webtune_train.ranking).toBe(true);
+    await expect(runExport(['--model', MODEL, '--data', data, '--to', 'trl', '--out', join(dir, 'x')])).rejects.toThrow(/is a preference pair .* pick DPO, KTO or a reward model/);
+  });
+
   it('refuses unknown kinds and dtypes, and hand-offs without data', async () => {
     await expect(runExport(['--model', MODEL, '--to', 'onnx', '--out', join(dir, 'x')])).rejects.toThrow(/--to must be one of peft, merged/);
     await expect(runExport(['--model', MODEL, '--to', 'gguf', '--dtype', 'q4', '--out', join(dir, 'x')])).rejects.toThrow(/--dtype must be one of/);

@@ -19,7 +19,8 @@ import { buildExport, EXPORT_DTYPES, EXPORT_KINDS, type ExportKind } from '../ex
 import { importAdapter, readAdapterFolder, readAdapterZip } from '../export/import-adapter';
 import type { RunFacts } from '../export/model-card';
 import { exportFolderName, runSummary } from '../export/run-export';
-import { applyMethodFlags, checkMethod, fitModulesToModel, methodOptions } from './method-args';
+import { applyMethodFlags, fitModulesToModel, methodOptions } from './method-args';
+import { objectiveOptions, parseObjective } from './objective-args';
 import { checkChoice, readDataFile, SHAPES, TEMPLATES } from './data-args';
 import { fsSource } from './fs-source';
 import { initNodeBackend } from './node-backend';
@@ -30,7 +31,8 @@ export const EXPORT_USAGE = `export --model <dir> [--adapter <dir|zip>] [--data 
       --out names a folder, or a .zip to write one. --dtype: merged f32|f16|bf16 (default f32); gguf and gguf-lora
       f32|f16|bf16|q8_0 (default f16). The adapter's own settings carry into hand-off configs; without one, the
       hand-off uses the studio defaults and the method flags of \`train\` (--method, --steps, --batch, --seq-len,
-      --lr, --lora-r, ...). Hand-off data is cleaned (normalised, empty and duplicate records removed) and split
+      --lr, --lora-r, ...); a preference run's hand-off takes train's --method dpo|ipo|simpo|orpo|kto|reward
+      [--base-method ...] and its objective flags (--beta, --loss-type, ...). Hand-off data is cleaned (normalised, empty and duplicate records removed) and split
       with --val-ratio F (default 0.1) and --seed; --base-model <hub id> names the model the target downloads.`;
 
 function parse(argv: string[]) {
@@ -41,7 +43,7 @@ function parse(argv: string[]) {
       out: { type: 'string' }, json: { type: 'boolean', default: false }, 'base-model': { type: 'string' },
       method: { type: 'string' }, steps: { type: 'string' }, batch: { type: 'string' }, 'seq-len': { type: 'string' }, lr: { type: 'string' },
       seed: { type: 'string' }, 'val-ratio': { type: 'string' }, format: { type: 'string' }, template: { type: 'string' }, entry: { type: 'string' },
-      packing: { type: 'boolean', default: false }, ...methodOptions(),
+      packing: { type: 'boolean', default: false }, ...methodOptions(), ...objectiveOptions(),
     },
     strict: true,
   });
@@ -67,12 +69,13 @@ async function readAdapter(path: string): Promise<PeftFiles> {
 
 /** The run's settings: defaults and flags, with an imported LoRA adapter's own r / alpha / targets / layers. */
 function trainConfig(values: ReturnType<typeof parse>['values'], adapter: PeftFiles | null, model: Parameters<typeof fitModulesToModel>[2]): TrainConfig {
-  const method = adapter ? methodForPeftType(adapter.config.peft_type).id : checkMethod(values.method ?? 'lora');
+  const chosen = parseObjective(values); // a PEFT method, or a preference method with --base-method and its flags
+  const method = adapter ? methodForPeftType(adapter.config.peft_type).id : chosen.method;
   const base = defaultTrainConfig(method);
   let cfg: TrainConfig = applyMethodFlags({
     ...base, steps: num(values.steps, 'steps', base.steps), batchSize: num(values.batch, 'batch', base.batchSize),
     seqLen: num(values['seq-len'], 'seq-len', base.seqLen), lr: num(values.lr, 'lr', base.lr), seed: num(values.seed, 'seed', base.seed),
-    ...(values.packing ? { packing: true } : {}),
+    ...(values.packing ? { packing: true } : {}), ...(chosen.objective ? { objective: chosen.objective } : {}),
   }, values);
   cfg = fitModulesToModel(cfg, values, model);
   if (adapter && method === 'lora') {
@@ -118,7 +121,7 @@ export async function runExport(argv: string[]): Promise<void> {
     const cleaned = cleanRecords(ds.records).records;
     const { train, validation } = splitDataset(cleaned, { validation: num(values['val-ratio'], 'val-ratio', 0.1) }, cfg.seed);
     const template = chooseTemplate(checkChoice(values.template, TEMPLATES, 'template'), tokenizerConfigOf(model), ds.shape).name;
-    facts = { dataFile: basename(values.data), trainExamples: train.length, dataFingerprint: createHash('sha256').update(bytes).digest('hex') };
+    facts = { dataFile: basename(values.data), trainExamples: train.length, dataFingerprint: `sha256:${createHash('sha256').update(bytes).digest('hex')}` };
     handoff = { train, validation, config: cfg, template };
   }
   const summary = runSummary(named, cfg, facts);

@@ -147,7 +147,13 @@ function fromText(obj: Record<string, unknown>, f: (k: keyof ColumnMapping) => s
   return { kind: 'text', turns: [{ role: 'assistant', content: nonEmpty(str(obj, f('text'), true)!, `field "${f('text')}"`) }] };
 }
 
-function fromPromptCompletion(obj: Record<string, unknown>, f: (k: keyof ColumnMapping) => string): Omit<Conversation, 'line'> {
+function fromPromptCompletion(obj: Record<string, unknown>, f: (k: keyof ColumnMapping) => string, tags: MessageTags): Omit<Conversation, 'line'> {
+  if (Array.isArray(obj[f('prompt')]) && Array.isArray(obj[f('completion')])) {
+    // TRL's conversational prompt-completion (KTO's unpaired answers): prompt messages, then the answer's messages.
+    const turns = [...messagesOf(obj, f('prompt'), tags), ...messagesOf(obj, f('completion'), tags)];
+    checkTurns(turns, false);
+    return withLabel(obj, { kind: 'chat', turns });
+  }
   const prompt = str(obj, f('prompt'), true)!;
   const completion = nonEmpty(str(obj, f('completion'), true)!, `field "${f('completion')}"`);
   return withLabel(obj, { kind: 'completion', turns: [{ role: 'user', content: prompt }, { role: 'assistant', content: completion }] });
@@ -241,7 +247,7 @@ export function toConversation(obj: Record<string, unknown>, line: number, shape
   try {
     let rec: Omit<Conversation, 'line'>;
     if (shape === 'text') rec = fromText(obj, f);
-    else if (shape === 'prompt-completion') rec = fromPromptCompletion(obj, f);
+    else if (shape === 'prompt-completion') rec = fromPromptCompletion(obj, f, tags);
     else if (shape === 'alpaca') rec = fromAlpaca(obj, f);
     else if (shape === 'chat') rec = fromChat(obj, f, tags);
     else rec = fromPreference(obj, f, tags);

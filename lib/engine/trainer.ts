@@ -357,6 +357,11 @@ export class Trainer {
     return this.state;
   }
 
+  /** fingerprintExamples of the rows it trains on: what a stored run records and a resume checks. */
+  dataFingerprint(): string {
+    return fingerprintExamples(this.rows);
+  }
+
   /** Everything resuming needs (lib/engine/train-state.ts): tensors snapshotted now, so a step running while
    * they are read cannot tear the state (safe to call from onStep or onCheckpoint). */
   saveState(): Promise<TrainState> {

@@ -21,7 +21,7 @@ import { mergedWeights } from './merged';
 import { AdapterMismatchError, importAdapter, readAdapterFolder, readAdapterZip } from './import-adapter';
 import type { RunSummary } from './model-card';
 
-const summary: RunSummary = { baseModel: 'tiny', method: 'lora', hyperparameters: { lr: 0.01, lora: { r: 4 } }, date: '2026-12-01', steps: 5, firstLoss: 3, lastLoss: 2, trainExamples: 10, tokens: 500, backend: 'cpu', dataFile: 'x.jsonl', dataFingerprint: 'ab12' };
+const summary: RunSummary = { baseModel: 'tiny', method: 'lora', hyperparameters: { lr: 0.01, lora: { r: 4 } }, date: '2026-12-01', steps: 5, firstLoss: 3, lastLoss: 2, trainExamples: 10, tokens: 500, backend: 'cpu', dataFile: 'x.jsonl', dataFingerprint: 'sha256:ab12' };
 
 async function tinyModel(family: Family, over: Record<string, unknown> = {}, name = `tiny-${family}`): Promise<LoadedModel> {
   const raw = tinyRawConfig(family, over);

@@ -12,10 +12,16 @@ export const DEFAULT_DTYPE: Record<ExportKind, ExportDtype> = {
 export const STUDIO_EXPORT_KINDS = ['peft', 'merged', 'gguf', 'gguf-lora'] as const;
 export type StudioExportKind = (typeof STUDIO_EXPORT_KINDS)[number];
 
-/** The kinds the studio's worker writes from a run, with the precisions each takes and what it needs. */
-export const STUDIO_EXPORTS: { kind: StudioExportKind; label: string; help: string; dtypes: ExportDtype[]; needs: 'adapter' | 'lora' | 'merge' }[] = [
-  { kind: 'peft', label: 'PEFT adapter', help: 'adapter_config.json + adapter_model.safetensors, for transformers + PEFT', dtypes: ['f32'], needs: 'adapter' },
+/** The kinds the studio's worker writes from a run besides the method's own download (its adapter or model folder),
+ * with the precisions each takes and what it needs: a method that can give the whole model, or LoRA. */
+export const STUDIO_EXPORTS: { kind: StudioExportKind; label: string; help: string; dtypes: ExportDtype[]; needs: 'lora' | 'merge' }[] = [
   { kind: 'merged', label: 'Merged model (Hugging Face)', help: 'config.json, model.safetensors, tokenizer: the adapter folded into the weights', dtypes: ['f32', 'f16', 'bf16'], needs: 'merge' },
   { kind: 'gguf', label: 'GGUF model (llama.cpp, Ollama, LM Studio)', help: 'one .gguf file with the tokenizer, and an Ollama Modelfile', dtypes: ['f16', 'q8_0', 'f32', 'bf16'], needs: 'merge' },
   { kind: 'gguf-lora', label: 'GGUF LoRA adapter (llama.cpp)', help: 'the adapter as GGUF, applied to the base model\'s GGUF (--lora)', dtypes: ['f16', 'f32'], needs: 'lora' },
 ];
+
+/** What the Export step offers a method beside its own download, from the method registry's spec: the whole model
+ * (merged, GGUF) only where it merges or trains the model itself, the GGUF LoRA only for LoRA. */
+export function studioExportsFor(method: { id: string; merges: boolean }): typeof STUDIO_EXPORTS {
+  return STUDIO_EXPORTS.filter((e) => (e.needs === 'merge' ? method.merges : method.id === 'lora'));
+}

@@ -12,7 +12,9 @@ export interface RunFacts {
   tokens: number;
   backend: string;
   dataFile: string;
-  /** sha256 of the data file's bytes, when known. */
+  /** The data's fingerprint, naming how it was taken: "sha256:<hex>" of the data file's bytes (`cli export --data`),
+   * or "rows:<n>-<fnv1a>" of the training rows (fingerprintExamples: what the studio's run list stores and a resume
+   * checks), which exportRun fills in for a trained run. */
   dataFingerprint?: string;
 }
 
@@ -73,7 +75,7 @@ export function modelCard(run: RunSummary, files: string[], ggufBase?: string): 
     `| base model | ${run.baseModel} |`,
     `| method | ${spec.label} |`,
     `| data | ${or(run.dataFile)}${run.trainExamples !== undefined ? ` (${run.trainExamples} training examples)` : ''} |`,
-    `| data fingerprint | ${run.dataFingerprint ? `sha256:${run.dataFingerprint}` : 'n/a'} |`,
+    `| data fingerprint | ${or(run.dataFingerprint)} |`,
     `| steps | ${or(run.steps)} |`,
     `| tokens seen | ${or(run.tokens)} |`,
     `| train loss | ${trained ? `${fmt(run.firstLoss)} at step 1, ${fmt(run.lastLoss)} at the last step` : 'n/a'} |`,

@@ -5,6 +5,7 @@ import { parseModelConfig } from '../engine/model-config';
 import { checkpointFolder, tinyCheckpointWeights, tinyRawConfig } from '../engine/test-checkpoints';
 import { mapSource } from '../engine/test-fixtures';
 import { randomExamples, tinyTrainConfig, useCpu } from '../engine/test-utils';
+import { fingerprintExamples } from '../engine/train-state';
 import { Trainer } from '../engine/trainer';
 import { exportFolderName, exportRun } from './run-export';
 
@@ -28,7 +29,8 @@ describe('exportRun with a kind (the studio worker)', () => {
     const raw = tinyRawConfig('llama');
     const model = await loadModelFolder('org/tiny', mapSource(checkpointFolder(raw, tinyCheckpointWeights(parseModelConfig(raw), 1))));
     const cfg = tinyTrainConfig({ steps: 2, seqLen: 8, lora: { r: 2, alpha: 4, dropout: 0, targetModules: ['q_proj', 'v_proj'], useRslora: false } });
-    const trainer = new Trainer(model, randomExamples(4, 8, 259, 1), [], cfg);
+    const rows = randomExamples(4, 8, 259, 1);
+    const trainer = new Trainer(model, rows, [], cfg);
     await trainer.run();
     const facts = { steps: 2, firstLoss: 5, lastLoss: 4, trainExamples: 4, tokens: 64, backend: 'cpu', dataFile: 'x' };
     const names = async (kind?: 'merged' | 'gguf' | 'gguf-lora', dtype?: 'q8_0' | 'f16') => {
@@ -36,6 +38,10 @@ describe('exportRun with a kind (the studio worker)', () => {
       return { name: b.name, files: Object.keys(b.files).sort() };
     };
     expect(await names()).toEqual({ name: 'tiny-lora', files: ['README.md', 'adapter_config.json', 'adapter_model.safetensors'] });
+    // The card's data fingerprint is the training rows' print, the one a stored run records and a resume checks.
+    const card = new TextDecoder().decode((await exportRun(trainer, model, cfg, facts)).files['README.md']);
+    expect(card).toContain(`| data fingerprint | rows:${fingerprintExamples(rows)} |`);
+    expect(fingerprintExamples(rows)).not.toBe(fingerprintExamples(randomExamples(4, 8, 259, 2)));
     expect((await names('merged')).files).toContain('model.safetensors');
     expect(await names('gguf', 'q8_0')).toEqual({ name: 'tiny-merged', files: ['Modelfile', 'README.md', 'tiny-merged-Q8_0.gguf'] });
     expect(await names('gguf-lora', 'f16')).toEqual({ name: 'tiny-lora', files: ['Modelfile', 'README.md', 'tiny-lora-F16.gguf'] });

@@ -35,7 +35,7 @@ export function runSummary(model: Pick<LoadedModel, 'name'>, config: TrainConfig
 /** A run's download: by default the method's own (adapter or model folder); or the kind asked for (a merged model,
  * GGUF, the GGUF LoRA) through buildExport, from the trainer's state. */
 export async function exportRun(trainer: Trainer, model: LoadedModel, config: TrainConfig, facts: RunFacts, kind?: ExportKind, dtype?: ExportDtype): Promise<ExportBundle> {
-  const summary = runSummary(model, config, facts);
+  const summary = runSummary(model, config, { ...facts, dataFingerprint: facts.dataFingerprint ?? `rows:${trainer.dataFingerprint()}` });
   const folder = exportFolderName(model.name, config.method);
   if (config.objective?.kind === 'reward') {
     // A reward model is always a whole classifier folder (the adapter merged), whatever the method trained.

@@ -11,6 +11,9 @@ export interface MethodSpec<Id extends string = string, C = unknown> {
   help: string;
   /** What Export downloads: a PEFT adapter folder, or the whole model folder. */
   exports: 'adapter' | 'model';
+  /** Whether Export can also write the whole model (merged model, GGUF): an adapter that folds into the base
+   * weights, or a method that trains the model's own weights. Prompt, prefix and bottleneck adapters add modules. */
+  merges: boolean;
   /** For adapter files PEFT cannot load (no such PEFT type): the model card's sentence on how to use them. */
   notPeft?: string;
   /** Download folder suffix (`<model>-<suffix>`) and the model card's tag. */

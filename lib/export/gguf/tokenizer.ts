@@ -1,11 +1,10 @@
-// The tokenizer as GGUF metadata (tokenizer.ggml.*), as the converter's _set_vocab_gpt2 and gguf-py's SpecialVocab
-// write it: byte-level BPE only ("gpt2"), tokens padded to vocab_size, token types, merges, special ids, the
-// pre-tokenizer's name (llama.cpp's split regex: GPT-2, SmolLM, Llama-3, Qwen2, read from tokenizer.json's
-// pre_tokenizer rather than the converter's hash) and the chat template.
+// The tokenizer as GGUF metadata (tokenizer.ggml.*), as the converter's _set_vocab_gpt2 / _set_vocab_llama_hf and
+// gguf-py's SpecialVocab write it: byte-level BPE ("gpt2": tokens padded to vocab_size, token types, merges, the
+// pre-tokenizer's name, llama.cpp's split regex for GPT-2, SmolLM, Llama-3, Qwen2, read from tokenizer.json's
+// pre_tokenizer rather than the converter's hash) or SentencePiece-style BPE ("llama", spm-vocab.ts); then special
+// ids, add_bos/add_eos and the chat template.
+import { spmUnsupported, spmVocab, TOKEN_TYPE } from './spm-vocab';
 import type { GgufWriter } from './writer';
-
-/** gguf-py's TokenType. */
-const TOKEN_TYPE = { NORMAL: 1, CONTROL: 3, USER_DEFINED: 4, UNUSED: 5 } as const;
 
 type Json = Record<string, unknown>;
 
@@ -88,7 +87,7 @@ export interface TokenizerSource {
 export function ggufTokenizerUnsupported(tok: Json): string | null {
   const model = tok.model as Json | undefined;
   if (model?.type !== 'BPE') return `tokenizer.json's model is ${String(model?.type)}; GGUF export supports byte-level BPE tokenizers`;
-  if (model.byte_fallback) return 'SentencePiece-style BPE (byte_fallback) tokenizers are not supported for GGUF export yet';
+  if (model.byte_fallback) return spmUnsupported(tok);
   // NFC (Qwen2's) is left out as llama.cpp's converter leaves it out: text already in NFC tokenizes the same.
   const norm = tok.normalizer as Json | null | undefined;
   if (norm && norm.type !== 'NFC') return `tokenizer.json has a normalizer (${String(norm.type)}), which llama.cpp's gpt2 tokenizer does not apply`;
@@ -112,6 +111,17 @@ export function addTokenizerMetadata(w: GgufWriter, src: TokenizerSource): void 
   const maxId = Math.max(...byId.keys());
   if (maxId >= src.vocabSize) throw new Error(`The tokenizer has token id ${maxId}, beyond the model's vocab_size ${src.vocabSize}`);
   const addedById = new Map(added.map((a) => [a.id, a]));
+  if (model.byte_fallback) {
+    const spm = spmVocab(src.tokenizerJson, src.vocabSize, byId, addedById);
+    w.string('tokenizer.ggml.model', 'llama');
+    w.string('tokenizer.ggml.pre', 'default');
+    w.stringArray('tokenizer.ggml.tokens', spm.tokens);
+    w.f32Array('tokenizer.ggml.scores', spm.scores);
+    w.i32Array('tokenizer.ggml.token_type', spm.types);
+    w.bool('tokenizer.ggml.add_space_prefix', spm.addSpacePrefix);
+    addSpecials(w, src, spm.tokens, typeof model.unk_token === 'string' ? model.unk_token : undefined);
+    return;
+  }
   const tokens: string[] = [];
   const types: number[] = [];
   for (let i = 0; i < src.vocabSize; i++) {
@@ -131,14 +141,20 @@ export function addTokenizerMetadata(w: GgufWriter, src: TokenizerSource): void 
   w.stringArray('tokenizer.ggml.tokens', tokens);
   w.i32Array('tokenizer.ggml.token_type', types);
   w.stringArray('tokenizer.ggml.merges', merges);
+  addSpecials(w, src, tokens);
+}
+
+/** Special ids (tokenizer_config's names, else config.json's ids), add_bos/add_eos and the chat template. */
+function addSpecials(w: GgufWriter, src: TokenizerSource, tokens: string[], unkToken?: string): void {
   const idOf = (key: string) => {
     const name = tokenName(src.tokenizerConfig[key]);
     if (name === undefined) return undefined;
     const id = tokens.indexOf(name);
     return id >= 0 ? id : undefined;
   };
+  const unkId = unkToken === undefined || !tokens.includes(unkToken) ? undefined : tokens.indexOf(unkToken);
   const ids: [string, number | undefined][] = [
-    ['bos', idOf('bos_token') ?? src.bosId], ['eos', idOf('eos_token') ?? src.eosId], ['unknown', idOf('unk_token')], ['padding', idOf('pad_token')],
+    ['bos', idOf('bos_token') ?? src.bosId], ['eos', idOf('eos_token') ?? src.eosId], ['unknown', idOf('unk_token') ?? unkId], ['padding', idOf('pad_token')],
   ];
   for (const [k, id] of ids) if (id !== undefined) w.u32(`tokenizer.ggml.${k}_token_id`, id);
   w.bool('tokenizer.ggml.add_bos_token', addsBos(src.tokenizerJson, src.tokenizerConfig));

@@ -118,6 +118,13 @@ export class GgufWriter {
     for (const v of values) b.i32(v);
     return this;
   }
+  f32Array(k: string, values: readonly number[]): this {
+    const b = this.key(k, VT.array);
+    b.u32(VT.f32);
+    b.u64(values.length);
+    for (const v of values) b.f32(v);
+    return this;
+  }
   has(k: string): boolean {
     return this.keys.has(k);
   }

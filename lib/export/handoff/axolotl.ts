@@ -1,6 +1,8 @@
 // Axolotl: data as JSONL in the dataset type that fits it (chat_template for conversations, completion for plain
 // text, a custom instruction format without a template for prompt/completion), and config.yml with the run's
-// settings under Axolotl's documented keys.
+// settings under Axolotl's documented keys. Preference runs (rl: dpo / ipo / simpo / orpo / kto, or reward_model)
+// take their dataset types from axolotl-preference.ts.
+import { axolotlPreference } from './axolotl-preference';
 import type { TargetFiles, TargetInput } from './index';
 import { axolotlRow, jsonl } from './records';
 import { toYaml, type YamlValue } from './yaml';
@@ -16,18 +18,23 @@ function datasetType(t: TargetInput, path: string): { [k: string]: YamlValue } {
   return { path, ds_type: 'json', type: 'chat_template', field_messages: 'messages', message_field_role: 'role', message_field_content: 'content', roles_to_train: ['assistant'] };
 }
 
+export const axolotlChatTemplate = (t: TargetInput) => CHAT_TEMPLATE[t.template] ?? 'tokenizer_default';
+
 export function axolotlConfig(t: TargetInput): { [k: string]: YamlValue } {
   const c = t.config;
   const evals = t.validation.length > 0;
+  const pref = t.objective.kind === 'sft' ? null : axolotlPreference(t, t.objective);
+  const dataset = (path: string) => (pref ? { path, ds_type: 'json', ...pref.dataset } : datasetType(t, path));
   return {
     base_model: t.baseModel,
-    datasets: [datasetType(t, 'data/train.jsonl')],
-    ...(evals ? { test_datasets: [{ ...datasetType(t, 'data/validation.jsonl'), split: 'train' }] } : { val_set_size: 0 }),
-    ...(t.kind === 'chat' ? { chat_template: CHAT_TEMPLATE[t.template] ?? 'tokenizer_default' } : {}),
+    ...(pref?.config ?? {}),
+    datasets: [dataset('data/train.jsonl')],
+    ...(evals ? { test_datasets: [{ ...dataset('data/validation.jsonl'), split: 'train' }] } : { val_set_size: 0 }),
+    ...(t.kind === 'chat' ? { chat_template: axolotlChatTemplate(t) } : {}),
     dataset_prepared_path: 'last_run_prepared',
     output_dir: './outputs',
     sequence_len: c.seqLen,
-    sample_packing: c.packing ?? false,
+    sample_packing: pref ? false : c.packing ?? false, // RL and reward runs refuse packing
     ...(t.lora ? { adapter: 'lora', lora_r: t.lora.r, lora_alpha: t.lora.alpha, lora_dropout: t.lora.dropout, lora_target_modules: t.lora.targetModules, peft_use_rslora: t.lora.useRslora } : {}),
     ...(t.lora?.layersToTransform ? { peft_layers_to_transform: t.lora.layersToTransform } : {}),
     micro_batch_size: c.batchSize,
@@ -52,11 +59,12 @@ export function axolotlConfig(t: TargetInput): { [k: string]: YamlValue } {
 }
 
 export function axolotlFiles(t: TargetInput): TargetFiles {
+  const row = t.objective.kind === 'sft' ? axolotlRow : axolotlPreference(t, t.objective).row;
   const files: Record<string, string> = {
-    'data/train.jsonl': jsonl(t.train.map(axolotlRow)),
+    'data/train.jsonl': jsonl(t.train.map(row)),
     'config.yml': toYaml(axolotlConfig(t), `Axolotl config written by WebTune Studio for ${t.baseModel}.\naxolotl train config.yml`),
   };
-  if (t.validation.length) files['data/validation.jsonl'] = jsonl(t.validation.map(axolotlRow));
+  if (t.validation.length) files['data/validation.jsonl'] = jsonl(t.validation.map(row));
   return {
     files,
     install: 'pip install axolotl[flash-attn,deepspeed]',

@@ -133,7 +133,7 @@ describe.each(cases)('hand-off bundles of $data', ({ data, shape }) => {
 });
 
 describe('hand-off refusals', () => {
-  it.each(['trl', 'axolotl', 'llamafactory'] as HandoffTarget[])('%s refuses preference data and methods it cannot carry', async (target) => {
+  it.each(['trl', 'axolotl', 'llamafactory'] as HandoffTarget[])('%s refuses preference pairs for a supervised fine-tuning run', async (target) => {
     const dpo = await records('dpo_en_demo.json');
     const model = parseModelConfig(tinyRawConfig('llama'));
     const input = { baseModel: 'm', modelConfig: model, train: dpo, validation: [], config: tinyTrainConfig(), template: 'model' };

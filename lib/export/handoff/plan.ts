@@ -1,6 +1,7 @@
 // Shared by the hand-off targets: the GPU memory a run needs and the Hugging Face scheduler for ours.
 // The GPU memory a hand-off run needs: the studio's memory plan for the same model and settings with no budget
-// limit (float32 weights, gradients, AdamW moments and activations; bf16 mixed precision needs less).
+// limit (float32 weights, gradients, AdamW moments and activations, preference rows counted as planRequestFor
+// does; bf16 mixed precision needs less).
 import { formatBytes, planMemory, planModelFor } from '../../engine/memory-plan';
 import { planRequestFor } from '../../engine/run-plan';
 import type { ModelConfig, TrainConfig } from '../../engine/types';

@@ -23,6 +23,7 @@ export const bottleneckSpec = defineSpec({
   label: 'Bottleneck adapters',
   help: 'Adds small down-up MLPs after attention and after the MLP of every block: LoRA-like memory, no merge, a little slower at inference.',
   exports: 'adapter',
+  merges: false,
   notPeft: 'PEFT has no bottleneck adapters: the files follow the layout in the WebTune Studio README ("Bottleneck adapter files"), modelled on the `adapters` library; `cli generate --adapter` and the studio load them.',
   folderSuffix: 'bottleneck-adapter',
   cardTag: 'bottleneck-adapter',

@@ -62,6 +62,7 @@ export const freezeSpec = defineSpec({
   label: 'Freeze-tuning',
   help: 'Trains the top blocks in full and freezes the rest: more capacity than an adapter for a fraction of full fine-tuning memory; exports the whole model.',
   exports: 'model',
+  merges: true,
   folderSuffix: 'freeze',
   cardTag: 'freeze-tuning',
   memoryProfile: 'lora', // the base stays frozen below the trained blocks; weights count the trained copy

@@ -8,6 +8,7 @@ export const fullSpec = defineSpec({
   label: 'Full fine-tuning',
   help: 'Trains every weight. Slower and heavier; exports the whole model.',
   exports: 'model',
+  merges: true,
   folderSuffix: 'finetuned',
   cardTag: 'full-fine-tune',
   memoryProfile: 'full',

@@ -86,6 +86,7 @@ export const loraSpec = defineSpec({
   label: 'LoRA',
   help: 'Trains small low-rank adapters; the base model stays frozen. Fast, light, exports a PEFT adapter.',
   exports: 'adapter',
+  merges: true,
   folderSuffix: 'lora',
   cardTag: 'lora',
   memoryProfile: 'lora',

@@ -41,6 +41,7 @@ export const prefixSpec = defineSpec({
   label: 'Prefix tuning',
   help: 'Learns key/value prefixes for every layer, the base stays frozen: tiny files, no change to the weights; below LoRA in quality, costs context positions.',
   exports: 'adapter',
+  merges: false,
   folderSuffix: 'prefix-tuning',
   cardTag: 'prefix-tuning',
   memoryProfile: 'lora',

@@ -25,6 +25,7 @@ export const promptSpec = defineSpec({
   label: 'Prompt tuning',
   help: 'Learns only a soft prompt of a few embeddings: the fewest parameters and tiny files; weaker than LoRA on small models, costs context positions.',
   exports: 'adapter',
+  merges: false,
   folderSuffix: 'prompt-tuning',
   cardTag: 'prompt-tuning',
   memoryProfile: 'lora',
