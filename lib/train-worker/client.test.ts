@@ -1,6 +1,7 @@
 // Tests for the worker client: lazy start, one job at a time, job settling, crash handling.
 import { describe, expect, it } from 'vitest';
-import type { WorkerEvent } from './protocol';
+import type { WorkerEvent, WorkerRequest } from './protocol';
+import { defaultTrainConfig } from '../engine/defaults';
 import { FakeWorker } from '../stores/test-helpers';
 import { CRASH_SUFFIX, WorkerClient, type Job } from './client';
 
@@ -76,7 +77,7 @@ describe('WorkerClient', () => {
 });
 
 describe('WorkerClient job attribution', () => {
-  const START = { type: 'start-examples', train: [{ ids: [1, 2], mask: [0, 1] }], validation: [], config: {} as never, truncated: 0, droppedNoLoss: 0 } as const;
+  const START: WorkerRequest = { type: 'start-examples', train: [{ ids: [1, 2], mask: [0, 1] }], validation: [], config: defaultTrainConfig('lora'), truncated: 0, droppedNoLoss: 0 };
 
   it('gives each event its job, and a malformed-request error the job of the request that caused it', () => {
     const jobs: (Job | null)[] = [];
