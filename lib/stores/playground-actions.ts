@@ -5,6 +5,7 @@ import type { PrepareSettings } from '../data-worker/protocol';
 import type { TrainingRow } from '../data/types';
 import type { WorkerRequest } from '../train-worker/protocol';
 import type { DataClientLike } from './data-actions';
+import type { PickedFile } from './model-source';
 import { readSampling, type SamplingField } from './playground-form';
 import { BASE_KEY, type PlaygroundState, type PlayStatus } from './playground-reducer';
 
@@ -20,7 +21,7 @@ export interface PlaygroundActions {
   /** Stops the generation or comparison in progress. */
   cancelPlay(): void;
   /** An adapter folder's files (a picked or dropped folder) or one .zip. */
-  loadAdapterFiles(files: File[]): Promise<void>;
+  loadAdapterFiles(files: PickedFile[]): Promise<void>;
   /** Validation loss of an adapter (null: the base model) on the Data step's validation split. */
   evaluateAdapter(id: string | null): Promise<void>;
   setShots(text: string): void;
@@ -45,7 +46,8 @@ const ADAPTER_FILES = /(^|\/)(adapter_config\.json|adapter_model\.safetensors|ad
 /** At most this many training examples go to the worker as few-shot candidates. */
 const SHOT_CANDIDATES = 64;
 
-export function adapterFileMap(files: { name: string; webkitRelativePath?: string }[]): { name: string; paths: string[] } {
+/** The adapter's name and the paths of the files the worker needs (a zip: the zip itself). */
+export function adapterFileMap(files: Pick<PickedFile, 'name' | 'webkitRelativePath'>[]): { name: string; paths: string[] } {
   if (files.length === 1 && /\.zip$/i.test(files[0].name)) return { name: files[0].name.replace(/\.zip$/i, ''), paths: [files[0].name] };
   const paths = files.map((f) => f.webkitRelativePath || f.name).filter((p) => ADAPTER_FILES.test(p));
   const first = files[0]?.webkitRelativePath?.split('/')[0];

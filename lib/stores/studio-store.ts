@@ -105,7 +105,12 @@ export function createStudioStore(options: StudioStoreOptions): StudioStore {
 
     const onEvent = (e: WorkerEvent, job: Job | null) => {
       if (isPlayEvent(e) || (e.type === 'error' && job === 'play')) {
-        set({ playground: reducePlay(get().playground, e), workerAlive: client.alive });
+        // A trained run's adapter is named after the run (its place in this session and its method).
+        const order = Object.keys(get().runs);
+        const named = e.type === 'adapter-loaded' && order.includes(e.adapter.id)
+          ? { ...e, adapter: { ...e.adapter, name: `Run ${order.indexOf(e.adapter.id) + 1} (${e.adapter.method})` } }
+          : e;
+        set({ playground: reducePlay(get().playground, named), workerAlive: client.alive });
         return;
       }
       void recorder?.onEvent(e);
