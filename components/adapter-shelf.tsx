@@ -6,9 +6,13 @@ import Link from 'next/link';
 import { useRef, useState, type DragEvent } from 'react';
 import { formatCount, formatLoss } from '@/lib/format';
 import { droppedFiles } from '@/lib/stores/dropped-files';
+import { METHOD_SPECS } from '@/lib/ui-copy';
 import { BASE_KEY } from '@/lib/stores/playground-reducer';
 import { useActions, useStudio } from './studio-provider';
 import { Alert, Button, Checkbox, focusRing, Note, SubSection } from './ui';
+
+/** Methods that save adapter files, which the next run can start from (full and freeze train the model itself). */
+const CONTINUABLE: ReadonlySet<string> = new Set(METHOD_SPECS.filter((m) => m.exports === 'adapter').map((m) => m.id));
 
 /** An adapter's (or the base model's) validation loss, once measured. */
 function Evaluation({ id }: { id: string }) {
@@ -86,7 +90,7 @@ export function AdapterShelf({ ready }: { ready: boolean }) {
               </div>
               <div className="flex gap-2">
                 <Button onClick={() => void actions.evaluateAdapter(a.id)} disabled={busy} data-testid={`evaluate-${a.id}`}>Validation loss</Button>
-                {!a.id.startsWith('run-') && (
+                {CONTINUABLE.has(a.method) && (
                   <Link href="/" onClick={() => actions.continueFrom(a.id)} className={`rounded-md border border-zinc-300 px-3.5 py-2 text-sm font-medium dark:border-zinc-700 ${focusRing}`} data-testid={`continue-${a.id}`}>
                     Continue training
                   </Link>

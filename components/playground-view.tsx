@@ -2,6 +2,7 @@
 // The Playground view: a prompt, the base model's answer and each chosen adapter's side by side, streamed token by
 // token with one set of sampling settings; the adapters of this base; and the few-shot comparison.
 import { BASE_KEY, type PlayOutput } from '@/lib/stores/playground-reducer';
+import { isRunActive } from '@/lib/stores/studio-reducer';
 import { AdapterShelf } from './adapter-shelf';
 import { ComparePanel } from './compare-panel';
 import { PlaygroundSettings } from './playground-settings';
@@ -28,14 +29,16 @@ export function PlaygroundView() {
   const model = useStudio((s) => s.model);
   const workerAlive = useStudio((s) => s.workerAlive);
   const actions = useActions();
-  const ready = model.status === 'ready' && workerAlive;
+  const training = useStudio((s) => isRunActive(s.run.status));
+  const ready = model.status === 'ready' && workerAlive && !training;
   const shown = p.adapters.filter((a) => p.selected.includes(a.id));
   const generating = p.status === 'generating';
   return (
     <main className="flex flex-col gap-6">
       <Card step={1} title="Playground" description="Ask the base model and your adapters the same thing, with the same settings and seed.">
         <div className="flex flex-col gap-4">
-          {!ready && (
+          {training && <Note>A run is training: the playground works once it has finished or been stopped.</Note>}
+          {!ready && !training && (
             <div className="flex flex-wrap items-center gap-3" data-testid="play-no-model">
               <Note>{model.status === 'loading' ? 'The model is loading…' : 'No model is loaded yet: load the one chosen in the Model step.'}</Note>
               <Button onClick={actions.loadModel} disabled={model.status === 'loading'} data-testid="play-load-model">Load model</Button>

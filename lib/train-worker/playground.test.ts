@@ -163,6 +163,23 @@ describe('playground in the training worker', () => {
     expect(events.at(-1)).toMatchObject({ type: 'error', during: 'play', message: expect.stringMatching(/"file-2" is not loaded/) });
   }, 60_000);
 
+  it('a finished run stays selectable after the next run (slimmed to its adapter, same answers) and can be continued', async () => {
+    const { s, events } = await session();
+    const base = defaultTrainConfig('lora');
+    const config = { ...base, steps: 2, batchSize: 2, seqLen: 32, evalEvery: 0, lr: 0.05, lora: { ...base.lora, r: 4, targetModules: ['q_proj', 'v_proj'] } };
+    const train = [row('Q: a\nA:', ' b'), row('Q: c\nA:', ' d')];
+    const ask = async (id: number) => {
+      await s.handle({ type: 'generate', id, prompt: PROMPT, chat: false, sampling: SAMPLED, targets: [{ key: `run-1@${id}`, adapter: 'run-1' }] });
+      return generated(events, `run-1@${id}`).ids;
+    };
+    await s.handle({ type: 'start-examples', train, validation: [], config, truncated: 0, droppedNoLoss: 0, runId: 'run-1' });
+    const before = await ask(1);
+    await s.handle({ type: 'start-examples', train, validation: [], config, truncated: 0, droppedNoLoss: 0, runId: 'run-2', fromAdapter: 'run-1' });
+    expect(events.filter((e) => e.type === 'started').at(-1)).toMatchObject({ trainableParams: 2 * (4 * (32 + 32) + 4 * (32 + 16)) });
+    expect(events.at(-1)).toMatchObject({ type: 'done', steps: 2 });
+    expect(await ask(2)).toEqual(before);
+  }, 60_000);
+
   it('cancel stops the generation after the token in flight', async () => {
     const { s, events } = await session((e, self) => {
       if (e.type === 'token') void self.handle({ type: 'cancel-play' });

@@ -24,6 +24,8 @@ interface Kept {
   model(): EvalModel;
   /** The PEFT files it was loaded from: a fresh copy of the state for continued training. */
   files?: PeftFiles;
+  /** A finished run's trainer, until the next run (then slimmed to its adapter). */
+  trainer?: Trainer;
   dispose(): void;
 }
 
@@ -85,7 +87,7 @@ export class Playground {
   keepRun(id: string, name: string, trainer: Trainer, method: string): void {
     this.drop(id);
     const info: AdapterInfo = { id, name, method, trainableParams: trainer.trainableParamCount() };
-    this.kept.set(id, { info, model: () => trainer.evalModel(), dispose: () => trainer.dispose() });
+    this.kept.set(id, { info, trainer, model: () => trainer.evalModel(), dispose: () => trainer.dispose() });
     this.post({ type: 'adapter-loaded', adapter: info });
   }
 
@@ -94,14 +96,26 @@ export class Playground {
     return id !== undefined && this.kept.has(id);
   }
 
-  /** A fresh trainable state of a kept adapter loaded from files, for continued training (the caller owns it). */
-  stateFor(id: string, method: string, model: LoadedModel) {
+  /** Before the next run: a kept run's trainer (with its optimizer moments) becomes its adapter alone, loaded
+   * from the files it saves, so it can also be continued. Methods without adapter files keep the trainer. */
+  async slim(id: string | undefined, model: LoadedModel): Promise<void> {
+    const kept = id === undefined ? undefined : this.kept.get(id);
+    if (!kept?.trainer?.trainable.save) return;
+    const files = await kept.trainer.exportAdapter(model.name);
+    const state = methodForPeftType(files.config.peft_type, files.config).load!(files, model.config, model.weights);
+    kept.trainer.dispose();
+    this.kept.set(kept.info.id, { info: kept.info, files, model: () => ({ config: model.config, weights: state.weights, adapter: state.adapter }), dispose: () => state.dispose() });
+  }
+
+  /** A fresh trainable state of a kept adapter, from its files (a run's: saved now), for continued training (the
+   * caller owns it). */
+  async stateFor(id: string, method: string, model: LoadedModel) {
     const kept = this.kept.get(id);
     if (!kept) throw new Error(`The adapter "${id}" is no longer loaded: load it again in the playground`);
-    if (!kept.files) throw new Error(`${kept.info.name} is a run of this session: continue it from the Runs view`);
     if (kept.info.method !== method) throw new Error(`${kept.info.name} is a ${kept.info.method} adapter: choose ${kept.info.method} as the method to continue it`);
-    const m = methodForPeftType(kept.files.config.peft_type, kept.files.config);
-    return m.load!(kept.files, model.config, model.weights);
+    const files = kept.files ?? (kept.trainer?.trainable.save ? await kept.trainer.exportAdapter(model.name) : null);
+    if (!files) throw new Error(`${kept.info.name} has no adapter files to continue from (its method trains the model itself)`);
+    return methodForPeftType(files.config.peft_type, files.config).load!(files, model.config, model.weights);
   }
 
   /** Frees every kept adapter (the base model changes or goes). */
@@ -118,7 +132,7 @@ export class Playground {
   private need(): LoadedModel {
     const model = this.model();
     if (!model) throw new Error('Load a model first: the playground runs on the loaded base model');
-    if (this.training()) throw new Error('A run is training: the playground waits until it finishes or is paused and stopped');
+    if (this.training()) throw new Error('A run is training: the playground works once it has finished or been stopped');
     return model;
   }
 

@@ -175,7 +175,7 @@ export class TrainSession {
     const train = cut(req.train as Example[]).filter((e) => e.mask.includes(1));
     const enc = { examples: train, truncated: req.truncated, droppedNoLoss: req.droppedNoLoss + req.train.length - train.length };
     if (train.length === 0) throw new Error(`No training example keeps a token to learn at ${req.config.seqLen} tokens: raise the sequence length`);
-    const initialState = req.fromAdapter ? this.play.stateFor(req.fromAdapter, req.config.method, model) : undefined;
+    const initialState = req.fromAdapter ? await this.play.stateFor(req.fromAdapter, req.config.method, model) : undefined;
     await this.trainOn(model, enc, cut(req.validation as Example[]), req.config, dataFile, { resumeFiles: req.resumeFiles, runId: req.runId, initialState });
   }
 
@@ -192,6 +192,7 @@ export class TrainSession {
       initialState?.dispose();
       throw new Error(`Sequence length ${config.seqLen} is longer than this model's ${maxPositions(model.config)} positions`);
     }
+    if (this.run) await this.play.slim(this.run.id, model);
     this.releaseRun();
     const run = { config, trainExamples: enc.examples.length, dataFile, saving: Promise.resolve(), id: runId } as Run;
     run.trainer = new Trainer({ ...model, initialState }, enc.examples, validation, config, {
