@@ -1,7 +1,7 @@
 'use client';
 // The Playground view: a prompt, the base model's answer and each chosen adapter's side by side, streamed token by
 // token with one set of sampling settings; the adapters of this base; and the few-shot comparison.
-import { BASE_KEY, type PlayOutput } from '@/lib/stores/playground-reducer';
+import { BASE_KEY, FEW_SHOT_KEY, type PlayOutput } from '@/lib/stores/playground-reducer';
 import { isRunActive } from '@/lib/stores/studio-reducer';
 import { AdapterShelf } from './adapter-shelf';
 import { ComparePanel } from './compare-panel';
@@ -55,16 +55,23 @@ export function PlaygroundView() {
             onKeyDown={(e) => {
               if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
                 e.preventDefault();
-                if (!generating) actions.generate();
+                if (!generating) void actions.generate();
               }
             }}
             data-testid="play-prompt"
+          />
+          <Checkbox
+            checked={p.fewShotOutput}
+            onChange={actions.setFewShotOutput}
+            label={`Also answer with the base model given ${p.shots || 'k'} training examples first (few-shot)`}
+            help="The examples come from the Data step's training split; the number is set under the comparison below."
+            testId="play-few-shot"
           />
           {model.info?.chatTemplate && (
             <Checkbox checked={p.chat} onChange={actions.setChat} label="Use the model's chat template" help="The prompt becomes a user turn and the answer an assistant turn." testId="play-chat" />
           )}
           <div className="flex flex-wrap gap-2">
-            <Button variant="primary" onClick={actions.generate} disabled={!ready || p.status !== 'idle'} data-testid="play-generate">
+            <Button variant="primary" onClick={() => void actions.generate()} disabled={!ready || p.status !== 'idle'} data-testid="play-generate">
               Generate
             </Button>
             <Button variant="danger" onClick={actions.cancelPlay} disabled={!generating || p.cancelling} data-testid="play-cancel">
@@ -72,8 +79,9 @@ export function PlaygroundView() {
             </Button>
           </div>
           {p.error && <Alert testId="play-error">{p.error}</Alert>}
-          <div className={`grid grid-cols-1 gap-3 ${shown.length > 0 ? 'md:grid-cols-2' : ''}`} data-testid="play-outputs">
+          <div className={`grid grid-cols-1 gap-3 ${shown.length > 0 || p.outputs[FEW_SHOT_KEY] ? 'md:grid-cols-2' : ''}`} data-testid="play-outputs">
             <OutputBox id={BASE_KEY} title="Base model" out={p.outputs[BASE_KEY]} />
+            {p.outputs[FEW_SHOT_KEY] && <OutputBox id={FEW_SHOT_KEY} title="Base model, few-shot" out={p.outputs[FEW_SHOT_KEY]} />}
             {shown.map((a) => <OutputBox key={a.id} id={a.id} title={a.name} out={p.outputs[a.id]} />)}
           </div>
           <PlaygroundSettings />

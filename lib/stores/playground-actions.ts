@@ -7,7 +7,7 @@ import type { WorkerRequest } from '../train-worker/protocol';
 import type { DataClientLike } from './data-actions';
 import type { PickedFile } from './model-source';
 import { readSampling, type SamplingField } from './playground-form';
-import { BASE_KEY, type PlaygroundState, type PlayStatus } from './playground-reducer';
+import { BASE_KEY, FEW_SHOT_KEY, type PlaygroundState, type PlayStatus } from './playground-reducer';
 
 export interface PlaygroundActions {
   setPrompt(text: string): void;
@@ -17,7 +17,9 @@ export interface PlaygroundActions {
   setStopText(text: string): void;
   /** Shows or hides an adapter's output beside the base model's. */
   toggleAdapter(id: string): void;
-  generate(): void;
+  generate(): Promise<void>;
+  /** Also show the base model with `shots` training examples in its prompt. */
+  setFewShotOutput(on: boolean): void;
   /** Stops the generation or comparison in progress. */
   cancelPlay(): void;
   /** An adapter folder's files (a picked or dropped folder) or one .zip. */
@@ -99,17 +101,27 @@ export function createPlaygroundActions(d: Deps): PlaygroundActions {
       const { selected } = play();
       patch({ selected: selected.includes(id) ? selected.filter((x) => x !== id) : [...selected, id] });
     },
-    generate() {
+    async generate() {
       const p = play();
       const why = blocker();
       if (why) return patch({ error: why });
       const { sampling } = readSampling(p.sampling);
       if (!sampling) return patch({ error: 'Fix the highlighted sampling settings.' });
+      const shots = Number(p.shots);
+      if (p.fewShotOutput && !(Number.isInteger(shots) && shots >= 1 && shots <= 32)) return patch({ error: 'Examples in the prompt must be a whole number from 1 to 32.' });
       const keys = [BASE_KEY, ...p.selected.filter((id) => p.adapters.some((a) => a.id === id))];
-      const targets = keys.map((key) => ({ key, adapter: key === BASE_KEY ? null : key }));
-      const outputs = Object.fromEntries(keys.map((k) => [k, { text: '', tokens: 0, reason: null, streaming: true }]));
+      const targets: Extract<WorkerRequest, { type: 'generate' }>['targets'] = keys.map((key) => ({ key, adapter: key === BASE_KEY ? null : key }));
+      if (p.fewShotOutput) {
+        patch({ status: 'generating', error: null });
+        const data = await encoded();
+        patch({ status: 'idle' });
+        if (!data) return;
+        targets.splice(1, 0, { key: FEW_SHOT_KEY, adapter: null, fewShot: { shots, train: tokenRows(data.train).slice(0, SHOT_CANDIDATES) } });
+      }
+      const outputs = Object.fromEntries(targets.map((t) => [t.key, { text: '', tokens: 0, reason: null, streaming: true }]));
       begin('generating', { type: 'generate', id: ++requestId, prompt: p.prompt, chat: p.chat, sampling, targets }, { outputs });
     },
+    setFewShotOutput: (fewShotOutput) => patch({ fewShotOutput }),
     cancelPlay() {
       if (play().status === 'idle') return;
       patch({ cancelling: true });

@@ -5,6 +5,8 @@ import { initialSamplingForm, type SamplingForm } from './playground-form';
 
 /** The base model's key among the outputs and evaluations. */
 export const BASE_KEY = 'base';
+/** The few-shot base model's key among the outputs. */
+export const FEW_SHOT_KEY = 'few-shot';
 
 export type PlayStatus = 'idle' | 'generating' | 'loading-adapter' | 'evaluating' | 'comparing';
 
@@ -43,7 +45,10 @@ export interface PlaygroundState {
   refusal: { name: string; message: string; problems: string[] } | null;
   /** Validation loss by adapter id (BASE_KEY: the base model). */
   evaluations: Record<string, { loss: number; perplexity: number; tokens: number }>;
+  /** Examples from the training split written before the prompt, for the few-shot baseline (as typed). */
   shots: string;
+  /** Also answer with the few-shot base model beside the others. */
+  fewShotOutput: boolean;
   progress: { stage: string; done: number; total: number } | null;
   compare: CompareResult | null;
   /** Which adapter the next training run continues (the Train step shows it), or null for a fresh one. */
@@ -64,6 +69,7 @@ export function initialPlayground(): PlaygroundState {
     refusal: null,
     evaluations: {},
     shots: '3',
+    fewShotOutput: false,
     progress: null,
     compare: null,
     continueFrom: null,

@@ -128,6 +128,20 @@ describe('studio store: playground', () => {
     expect(p.outputs['run-1']).toMatchObject({ text: ' z', streaming: false, reason: null });
   });
 
+  it('adds the few-shot base as a target with training examples from the Data step', async () => {
+    const t = await ready();
+    await t.a().loadFile(new File([JSONL], 'qa.jsonl'));
+    await tick();
+    t.a().setFewShotOutput(true);
+    t.a().setShots('2');
+    await t.a().generate();
+    const req = t.last();
+    if (req.type !== 'generate') throw new Error(req.type);
+    expect(req.targets.map((x) => [x.key, x.adapter, x.fewShot?.shots])).toEqual([[BASE_KEY, null, undefined], ['few-shot', null, 2]]);
+    expect(req.targets[1].fewShot?.train).toHaveLength(18); // the training split (20 records, 10% validation)
+    expect(Object.keys(t.store.getState().playground.outputs)).toEqual([BASE_KEY, 'few-shot']);
+  });
+
   it('refuses to generate before a model is loaded, and with a bad setting', async () => {
     const t = setup();
     t.a().generate();

@@ -122,7 +122,8 @@ export function createStudioStore(options: StudioStoreOptions): StudioStore {
       flushSteps(); // keep order: steps before the eval/done that follow them
       set(reduceEvent(slices(get()), e, job === 'play' ? null : job));
       if (e.type === 'ready') {
-        set({ playground: playModelGone(get().playground) }); // the worker's adapters went with the old model
+        // The worker's adapters went with the old model; chat models get their template by default.
+        set({ playground: { ...playModelGone(get().playground), chat: e.model.chatTemplate === true } });
         let s = get();
         const form = fitTargetsToModel(s.form, s.model.info);
         set({ form, ...formState(form, formLimits(s)) });

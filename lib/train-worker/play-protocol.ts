@@ -3,6 +3,8 @@
 // adapter import from files, an adapter's validation loss, and the exact-match comparison with a few-shot baseline.
 import { z } from 'zod';
 
+const tokenExampleSchema = z.object({ ids: z.array(z.number().int().min(0)), mask: z.array(z.number().int().min(0).max(1)) });
+
 /** Sampling settings shared by every output of one generate request (same seed for base and tuned). */
 export const samplingSchema = z.object({
   maxNewTokens: z.number().int().min(1).max(4096),
@@ -15,8 +17,6 @@ export const samplingSchema = z.object({
 });
 export type Sampling = z.infer<typeof samplingSchema>;
 
-const tokenExampleSchema = z.object({ ids: z.array(z.number().int().min(0)), mask: z.array(z.number().int().min(0).max(1)) });
-
 export const playRequestSchemas = [
   /** Generates for each target in turn (null adapter = the base model), streaming 'token' events. */
   z.object({
@@ -26,7 +26,12 @@ export const playRequestSchemas = [
     /** Render the prompt as a user turn with the model's chat template (else the text is continued as is). */
     chat: z.boolean(),
     sampling: samplingSchema,
-    targets: z.array(z.object({ key: z.string().min(1), adapter: z.string().nullable() })).min(1).max(8),
+    targets: z.array(z.object({
+      key: z.string().min(1),
+      adapter: z.string().nullable(),
+      /** Few-shot: the first `shots` of these training examples (as many as fit) written before the prompt. */
+      fewShot: z.object({ shots: z.number().int().min(1).max(32), train: z.array(tokenExampleSchema) }).optional(),
+    })).min(1).max(8),
   }),
   /** Stops the generation or comparison in progress; the worker answers 'play-done' with cancelled: true. */
   z.object({ type: z.literal('cancel-play') }),

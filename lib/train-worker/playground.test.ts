@@ -127,6 +127,17 @@ describe('playground in the training worker', () => {
     expect(events.at(-1)).toEqual({ type: 'play-done', request: 'generate', cancelled: false });
   });
 
+  it('a few-shot target answers after the training examples that fit before the prompt', async () => {
+    const { s, events } = await session();
+    const train = [row('Q: x\nA:', ' y'), row('Q: z\nA:', ' w'), row('Q: u\nA:', ' v')];
+    await s.handle({ type: 'generate', id: 8, prompt: PROMPT, chat: false, sampling: SAMPLED, targets: [{ key: 'few', adapter: null, fewShot: { shots: 2, train } }] });
+    const prompt = model.tokenizer.encode(PROMPT);
+    const shots = pickShots(train, 2, 64, prompt.length + SAMPLED.maxNewTokens, model.tokenizer.eosId);
+    expect(shots).toEqual(train.slice(0, 2));
+    const want = await generateWithReason(model.config, model.weights, undefined, [...fewShotContext(shots, model.tokenizer.eosId), ...prompt], { ...SAMPLED, stop: undefined, eosId: model.tokenizer.eosId });
+    expect(generated(events, 'few')).toMatchObject({ ids: want.ids, promptTokens: fewShotContext(shots, model.tokenizer.eosId).length + prompt.length });
+  });
+
   it.each([['greedy', GREEDY], ['sampled', SAMPLED]] as const)('an adapter loaded from a PEFT-layout folder gives the tokens of cli generate --adapter (%s)', async (_n, sampling) => {
     const { s, events } = await session();
     await s.handle({ type: 'load-adapter', id: 'file-1', name: 'peft-adapter', files: asFolder(peftFolder(), 'peft-adapter') });

@@ -160,6 +160,9 @@ export class Playground {
     const prompt = this.promptIds(model, req.prompt, req.chat);
     for (const t of req.targets) {
       const m = this.target(model, t.adapter);
+      const room = prompt.length + req.sampling.maxNewTokens;
+      const shots = t.fewShot ? pickShots(t.fewShot.train as Example[], t.fewShot.shots, maxPositions(model.config), room, tok.eosId) : [];
+      const ids = shots.length ? [...fewShotContext(shots, tok.eosId), ...prompt] : prompt;
       const out: number[] = [];
       const opts: GenerateOptions = {
         ...generateOptions(req.sampling, tok.eosId, decode),
@@ -169,8 +172,8 @@ export class Playground {
           this.checkCancel();
         },
       };
-      const { ids, reason } = await generateWithReason(m.config, m.weights, m.adapter, prompt, opts);
-      this.post({ type: 'generated', id: req.id, key: t.key, text: decode(ids), ids, reason, promptTokens: prompt.length });
+      const res = await generateWithReason(m.config, m.weights, m.adapter, ids, opts);
+      this.post({ type: 'generated', id: req.id, key: t.key, text: decode(res.ids), ids: res.ids, reason: res.reason, promptTokens: ids.length });
     }
   }
 
