@@ -1,6 +1,7 @@
-// Root layout: document shell, metadata and global styles.
+// Root layout: document shell, metadata, global styles, and the studio's shared frame (store provider and nav).
 import type { Metadata, Viewport } from 'next';
-import type { ReactNode } from 'react';
+import { Suspense, type ReactNode } from 'react';
+import { StudioShell } from '@/components/studio-shell';
 import './globals.css';
 
 export const metadata: Metadata = {
@@ -15,7 +16,12 @@ export const viewport: Viewport = {
 export default function RootLayout({ children }: { children: ReactNode }) {
   return (
     <html lang="en">
-      <body className="min-h-screen font-sans">{children}</body>
+      <body className="min-h-screen font-sans">
+        {/* The shell reads the URL's settings (test mode), which needs a Suspense boundary. */}
+        <Suspense fallback={null}>
+          <StudioShell>{children}</StudioShell>
+        </Suspense>
+      </body>
     </html>
   );
 }

@@ -1,8 +1,9 @@
-// The studio page: one route; the URL's query (test mode, overrides) is handed to the client component.
+// The training flow: Data, Model, Method, Train, Export. ?resume=<id> offers to resume a stored run.
 import { Studio } from '@/components/studio';
 
 type SearchParams = Record<string, string | string[] | undefined>;
 
 export default async function Page({ searchParams }: { searchParams: Promise<SearchParams> }) {
-  return <Studio searchParams={await searchParams} />;
+  const { resume } = await searchParams;
+  return <Studio resumeId={typeof resume === 'string' ? resume : null} />;
 }

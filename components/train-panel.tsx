@@ -4,6 +4,7 @@ import { estimateRemainingMs, formatCount, formatDuration, formatLoss, formatLr,
 import { selectStartBlocker } from '@/lib/stores/studio-store';
 import { methodSpec } from '@/lib/ui-copy';
 import type { RunStatus } from '@/lib/stores/studio-reducer';
+import { ContinueNote } from './continue-note';
 import { LossChart } from './loss-chart';
 import { PreferenceChart } from './preference-chart';
 import { useActions, useStudio } from './studio-provider';
@@ -44,6 +45,7 @@ export function TrainPanel() {
       }
     >
       <div className="flex flex-col gap-5">
+        <ContinueNote />
         <div className="flex flex-wrap items-center gap-3">
           <Button variant="primary" onClick={actions.start} disabled={blocker !== null} aria-describedby={blocker ? 'start-blocker' : undefined} data-testid="start">
             {status === 'done' || status === 'stopped' || status === 'error' ? 'Start again' : 'Start'}

@@ -38,9 +38,10 @@ export class DataClient {
     return ((await this.request((id) => ({ type: 'preview', id, index, settings }))) as Extract<DataEvent, { type: 'preview' }>).preview;
   }
 
-  async encode(settings: PrepareSettings): Promise<{ train: TrainingRow[]; validation: TrainingRow[]; truncated: number; droppedNoLoss: number }> {
+  /** The split encoded for training (test: the test split, token examples only; empty for preference rows). */
+  async encode(settings: PrepareSettings): Promise<{ train: TrainingRow[]; validation: TrainingRow[]; test: TrainingRow[]; truncated: number; droppedNoLoss: number }> {
     const e = (await this.request((id) => ({ type: 'encode', id, settings }))) as Encoded;
-    return { train: e.train, validation: e.validation, truncated: e.truncated, droppedNoLoss: e.droppedNoLoss };
+    return { train: e.train, validation: e.validation, test: e.test ?? [], truncated: e.truncated, droppedNoLoss: e.droppedNoLoss };
   }
 
   /** A hand-off bundle's zip over the Data step's records; `onProgress` gets the stage as it goes. */

@@ -128,6 +128,6 @@ export type DataEvent =
   | { type: 'parsed'; id: number; slot: 'main' | 'validation'; summary: ParsedSummary }
   | { type: 'prepared'; id: number; report: PreparedReport }
   | { type: 'preview'; id: number; preview: PreviewView }
-  | { type: 'encoded'; id: number; train: TrainingRow[]; validation: TrainingRow[]; truncated: number; droppedNoLoss: number }
+  | { type: 'encoded'; id: number; train: TrainingRow[]; validation: TrainingRow[]; test?: TrainingRow[]; truncated: number; droppedNoLoss: number }
   | { type: 'handoff'; id: number; fileName: string; files: string[]; train: number; validation: number; bytes: ArrayBuffer }
   | { type: 'error'; id: number; during: DataRequest['type'] | 'message'; message: string };

@@ -177,10 +177,11 @@ export class DataSession {
     }
     const train = encodeConversations(tokenizer, parts.train, enc);
     const validation = encodeConversations(tokenizer, parts.validation, enc);
+    const test = encodeConversations(tokenizer, parts.test, enc); // the playground's exact-match comparison
     if (train.examples.length === 0) {
       throw new Error(`No training example keeps a token to learn at ${enc.seqLen} tokens: raise the sequence length or lower the validation share`);
     }
-    this.post({ type: 'encoded', id, train: train.examples, validation: validation.examples, truncated: train.truncated, droppedNoLoss: train.droppedNoLoss });
+    this.post({ type: 'encoded', id, train: train.examples, validation: validation.examples, test: test.examples, truncated: train.truncated, droppedNoLoss: train.droppedNoLoss });
   }
 
   /** The hand-off bundle (TRL, Axolotl or LLaMA-Factory) over the records cleaned and split as the Data step

@@ -86,17 +86,27 @@ export function sameAnswer(a: string, b: string): boolean {
   return norm(a) === norm(b);
 }
 
+export interface ExactMatchOptions {
+  /** Tokens allowed past the reference's length before an answer is cut (default 8). */
+  slack?: number;
+  /** Token ids put before every prompt (a few-shot context); not part of the prompt shown in the answers. */
+  context?: number[];
+  /** Called after each answer with how many are done of how many; may throw to stop the scoring. */
+  onAnswer?(done: number, total: number): void;
+}
+
 /** Greedy answers to each example's prompt (stopping at eos, or a few tokens past the reference's length),
  * compared with the reference answer. Examples without a prompt part (plain text) are left out. */
-export async function exactMatch(m: EvalModel, examples: Example[], decode: (ids: number[]) => string, eosId: number | undefined, slack = 8): Promise<ExactMatchResult> {
+export async function exactMatch(m: EvalModel, examples: Example[], decode: (ids: number[]) => string, eosId: number | undefined, opts: ExactMatchOptions = {}): Promise<ExactMatchResult> {
   const answers: ExactMatchResult['answers'] = [];
-  for (const e of examples) {
-    const pa = promptAndAnswer(e, eosId);
-    if (!pa) continue;
-    const ids = await generate(m.config, m.weights, m.adapter, pa.prompt, { maxNewTokens: pa.answer.length + slack, temperature: 0, eosId });
+  const scored = examples.map((e) => promptAndAnswer(e, eosId)).filter((pa) => pa !== null);
+  for (const pa of scored) {
+    const prompt = opts.context ? [...opts.context, ...pa.prompt] : pa.prompt;
+    const ids = await generate(m.config, m.weights, m.adapter, prompt, { maxNewTokens: pa.answer.length + (opts.slack ?? 8), temperature: 0, eosId });
     const expected = decode(pa.answer);
     const got = decode(ids);
     answers.push({ prompt: decode(pa.prompt), expected, got, match: sameAnswer(got, expected) });
+    opts.onAnswer?.(answers.length, scored.length);
   }
   const matched = answers.filter((a) => a.match).length;
   return { rate: answers.length ? matched / answers.length : NaN, matched, total: answers.length, answers };

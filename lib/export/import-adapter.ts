@@ -69,7 +69,7 @@ export function adapterMismatches(files: PeftFiles, config: ModelConfig): string
 
 /** Loads the adapter onto the model, refusing a mismatched base with the list of what does not match. */
 export function importAdapter(files: PeftFiles, model: { name: string; config: ModelConfig; weights: WeightMap }): TrainableState {
-  const method = methodForPeftType(files.config.peft_type);
+  const method = methodForPeftType(files.config.peft_type, files.config); // the config tells DoRA from LoRA
   const problems = adapterMismatches(files, model.config);
   const base = files.config.base_model_name_or_path;
   if (problems.length) {

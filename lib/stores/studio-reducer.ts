@@ -2,6 +2,7 @@
 // The store wires these to the WorkerClient; tests drive them with plain events.
 import type { Method } from '../engine/types';
 import type { DownloadFigures, GpuLimits, ModelInfo, StepEvent, WorkerEvent } from '../train-worker/protocol';
+import type { PlayEvent } from '../train-worker/play-protocol';
 import { createEma, emaPush, emaValue, type Ema } from './smoothing';
 
 export type ModelStatus = 'idle' | 'loading' | 'ready' | 'error';
@@ -132,7 +133,7 @@ export function isRunActive(status: RunStatus): boolean {
 }
 
 /** Applies every event except `step`, which goes through appendSteps in batches. */
-export function reduceEvent(s: WorkerSlices, e: WorkerEvent, lastJob: SentJob | null = null): WorkerSlices {
+export function reduceEvent(s: WorkerSlices, e: Exclude<WorkerEvent, PlayEvent>, job: SentJob | null = null): WorkerSlices {
   switch (e.type) {
     case 'progress': {
       const progress = { stage: e.stage, loaded: e.loaded, total: e.total, rate: e.rate, etaSeconds: e.etaSeconds, file: e.file };
@@ -197,7 +198,8 @@ export function reduceEvent(s: WorkerSlices, e: WorkerEvent, lastJob: SentJob | 
     case 'exported':
       return { ...s, exporting: { status: 'done', fileName: e.fileName, files: e.files, size: e.bytes.byteLength, error: null } };
     case 'error':
-      return reduceError(s, e.during === 'message' ? (lastJob ?? 'train') : e.during, e.message);
+      // The client attributes each error to its job; an unattributable one shows in the Train section.
+      return reduceError(s, job ?? (e.during === 'message' || e.during === 'play' ? 'train' : e.during), e.message);
   }
 }
 

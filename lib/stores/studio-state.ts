@@ -20,6 +20,9 @@ import { sourceKey, type ModelSourceState } from './model-source';
 import { memoryPlanFor, type MemoryPlanView } from './memory';
 import type { HandoffState } from './handoff-actions';
 import type { HandoffTarget } from '../export/handoff';
+import type { PlaygroundActions } from './playground-actions';
+import type { PlaygroundState } from './playground-reducer';
+import type { RunState } from './studio-reducer';
 
 export interface SamplesState {
   status: 'idle' | 'loading' | 'ready' | 'error';
@@ -29,7 +32,7 @@ export interface SamplesState {
 
 export type { DataState } from './data-state';
 
-export interface StudioActions extends ModelSourceActions, DataActions {
+export interface StudioActions extends ModelSourceActions, DataActions, PlaygroundActions {
   loadSampleIndex(): Promise<void>;
   selectModel(name: string): void;
   setBackend(choice: BackendChoice): void;
@@ -86,6 +89,10 @@ export interface StudioState extends WorkerSlices {
   configErrors: ConfigErrors;
   workerAlive: boolean;
   handoff: HandoffState;
+  /** Every run of this session by id; `run` is the active one's state (also runs[activeRunId]). */
+  runs: Record<string, RunState>;
+  activeRunId: string | null;
+  playground: PlaygroundState;
   actions: StudioActions;
 }
 

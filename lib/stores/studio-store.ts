@@ -4,9 +4,13 @@ import { RunRecorder, type StoredResume } from './run-recorder';
 import { createStore } from 'zustand/vanilla';
 import { modelOptions, DEFAULT_VALIDATION_PERCENT, type StudioSettings } from './studio-settings';
 import { PRESETS } from '../ui-copy';
+import type { Method } from '../engine/types';
 import { DataClient } from '../data-worker/client';
 import type { StepEvent, WorkerEvent, WorkerRequest } from '../train-worker/protocol';
 import { WorkerClient, type Job, type WorkerLike } from '../train-worker/client';
+import { isPlayEvent } from '../train-worker/play-protocol';
+import { createPlaygroundActions } from './playground-actions';
+import { initialPlayground, playModelGone, reducePlay } from './playground-reducer';
 import { applyValues, initialForm, setDraft, switchMethod, type ConfigForm } from './config-form';
 import { saveBytes } from './download';
 import { rowsFor } from './objective-choice';
@@ -70,14 +74,19 @@ export function createStudioStore(options: StudioStoreOptions): StudioStore {
   let encoding = false;
   const dataClient = options.dataClient ?? new DataClient();
   const recorder = options.recorder !== undefined ? options.recorder : typeof indexedDB !== 'undefined' ? new RunRecorder() : null;
-  let lastJob: Job | null = null;
   let lastExport: { fileName: string; bytes: ArrayBuffer } | null = null;
+  let runCount = 0;
 
   const options0 = modelOptions(settings.testMode);
   const form0 = initialForm(settings.overrides);
   const read0 = formState(form0, {});
 
-  const store = createStore<StudioState>()((set, get) => {
+  const store = createStore<StudioState>()((rawSet, get) => {
+    /** Every update of the active run also lands in `runs` under its id (one update, one render). */
+    const set = (partial: Partial<StudioState>) => {
+      const id = partial.activeRunId !== undefined ? partial.activeRunId : get().activeRunId;
+      rawSet(partial.run && id ? { ...partial, runs: { ...get().runs, [id]: partial.run } } : partial);
+    };
     const flushSteps = () => {
       cancelFlush?.();
       cancelFlush = null;
@@ -94,7 +103,16 @@ export function createStudioStore(options: StudioStoreOptions): StudioStore {
       return { ...c, packing: req.config.packing, checkpointing: req.config.checkpointing, checkpointEvery: req.config.checkpointEvery };
     };
 
-    const onEvent = (e: WorkerEvent) => {
+    const onEvent = (e: WorkerEvent, job: Job | null) => {
+      if (isPlayEvent(e) || (e.type === 'error' && job === 'play')) {
+        // A trained run's adapter is named after the run (its place in this session and its method).
+        const order = Object.keys(get().runs);
+        const named = e.type === 'adapter-loaded' && order.includes(e.adapter.id)
+          ? { ...e, adapter: { ...e.adapter, name: `Run ${order.indexOf(e.adapter.id) + 1} (${e.adapter.method})` } }
+          : e;
+        set({ playground: reducePlay(get().playground, named), workerAlive: client.alive });
+        return;
+      }
       void recorder?.onEvent(e);
       if (e.type === 'step') {
         pendingSteps.push(e.metrics);
@@ -102,8 +120,10 @@ export function createStudioStore(options: StudioStoreOptions): StudioStore {
         return;
       }
       flushSteps(); // keep order: steps before the eval/done that follow them
-      set(reduceEvent(slices(get()), e, lastJob));
+      set(reduceEvent(slices(get()), e, job === 'play' ? null : job));
       if (e.type === 'ready') {
+        // The worker's adapters went with the old model; chat models get their template by default.
+        set({ playground: { ...playModelGone(get().playground), chat: e.model.chatTemplate === true } });
         let s = get();
         const form = fitTargetsToModel(s.form, s.model.info);
         set({ form, ...formState(form, formLimits(s)) });
@@ -116,7 +136,7 @@ export function createStudioStore(options: StudioStoreOptions): StudioStore {
         }
         if (s.modelSource.kind === 'hub') void actions.refreshCache();
         dataActions.refresh(); // the loaded model's tokenizer and template shape the data report
-      } else if (e.type === 'load-cancelled' || (e.type === 'error' && (e.during === 'load' || (e.during === 'message' && lastJob === 'load')))) {
+      } else if (e.type === 'load-cancelled' || (e.type === 'error' && job === 'load')) {
         pendingStart = null;
       } else if (e.type === 'started' && get().run.pending === 'stop') {
         send({ type: 'stop' });
@@ -137,7 +157,8 @@ export function createStudioStore(options: StudioStoreOptions): StudioStore {
       onCrash: (message, jobs) => {
         flushSteps();
         pendingStart = null;
-        set({ ...reduceCrash(slices(get()), message, jobs), workerAlive: false });
+        const playground = playModelGone(get().playground, jobs.includes('play') ? message : null);
+        set({ ...reduceCrash(slices(get()), message, jobs.filter((j) => j !== 'play')), playground, workerAlive: false });
       },
     });
 
@@ -145,9 +166,6 @@ export function createStudioStore(options: StudioStoreOptions): StudioStore {
     const send = (req: WorkerRequest, transfer?: Transferable[]): boolean => {
       try {
         client.send(req, transfer);
-        if (req.type === 'load') lastJob = 'load';
-        else if (req.type === 'start') lastJob = 'train';
-        else if (req.type === 'export') lastJob = 'export';
         set({ workerAlive: client.alive });
         return true;
       } catch (err) {
@@ -237,7 +255,10 @@ export function createStudioStore(options: StudioStoreOptions): StudioStore {
       pendingSteps = [];
       pendingStart = null;
       lastExport = null;
-      set({ run: initialRun('loading', config.steps, config.method), exporting: initialExport });
+      const runId = `run-${Date.now().toString(36)}-${++runCount}`;
+      // A run continues the playground's chosen adapter when it is of this method.
+      const from = s.playground.adapters.find((a) => a.id === s.playground.continueFrom && a.method === config.method);
+      set({ run: initialRun('loading', config.steps, config.method), activeRunId: runId, exporting: initialExport });
       void recorder?.start({ name: `${s.modelName} on ${dataFile}`, model: s.modelName, dataName: dataFile, config }, resume ?? undefined);
       if (!client.alive || s.model.status !== 'ready' || s.model.loadedKey !== modelKey(s)) sendLoad();
       // The data worker encodes what the Data step shows while the model loads.
@@ -247,7 +268,10 @@ export function createStudioStore(options: StudioStoreOptions): StudioStore {
           if (token !== startToken) return;
           encoding = false;
           if (get().run.status !== 'loading') return; // stopped, or the load failed
-          startWhenReady({ type: 'start-examples', ...enc, config, dataFile, ...(resume ? { resumeFiles: resume.files } : {}) });
+          // The test split stays here (the playground's); training gets train and validation.
+          const rows = { train: enc.train, validation: enc.validation, truncated: enc.truncated, droppedNoLoss: enc.droppedNoLoss };
+          const extra = { runId, ...(resume ? { resumeFiles: resume.files } : {}), ...(from && !resume ? { fromAdapter: from.id } : {}) };
+          startWhenReady({ type: 'start-examples', ...rows, config, dataFile, ...extra });
         },
         (err: unknown) => {
           if (token !== startToken) return;
@@ -258,7 +282,19 @@ export function createStudioStore(options: StudioStoreOptions): StudioStore {
       );
     };
 
+    const playActions = createPlaygroundActions({
+      get,
+      setPlay: (playground) => set({ playground }),
+      send,
+      dataClient,
+      dataSettings,
+      setMethod: (method) => {
+        if (get().form.method !== method) actions.setMethod(method as Method);
+      },
+    });
+
     const actions: StudioActions = {
+      ...playActions,
       ...createModelSourceActions({ get, set, send, workerLoading: () => client.isBusy('load'), sourceChanged: () => dataActions.refresh() }),
       async loadSampleIndex() {
         if (get().samples.status === 'loading' || get().samples.status === 'ready') return;
@@ -414,9 +450,12 @@ export function createStudioStore(options: StudioStoreOptions): StudioStore {
       ...read0,
       model: initialModel,
       run: initialRun(),
+      activeRunId: null,
+      runs: {},
       exporting: initialExport,
       workerAlive: false,
       handoff: initialHandoff,
+      playground: initialPlayground(),
       actions,
     };
   });

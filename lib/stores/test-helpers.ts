@@ -119,7 +119,7 @@ export class FakeDataClient implements DataClientLike {
     this.calls.push('encode');
     const p = this.parts(s);
     const ex = () => ({ ids: [1, 2, 3], mask: [0, 1, 1] });
-    return { train: p.train.map(ex), validation: p.validation.map(ex), truncated: 0, droppedNoLoss: 0 };
+    return { train: p.train.map(ex), validation: p.validation.map(ex), test: p.test.map(ex), truncated: 0, droppedNoLoss: 0 };
   }
 
   lastHandoff: { settings: PrepareSettings; job: HandoffJob } | null = null;

@@ -1,6 +1,7 @@
 // Tests for the worker client: lazy start, one job at a time, job settling, crash handling.
 import { describe, expect, it } from 'vitest';
-import type { WorkerEvent } from './protocol';
+import type { WorkerEvent, WorkerRequest } from './protocol';
+import { defaultTrainConfig } from '../engine/defaults';
 import { FakeWorker } from '../stores/test-helpers';
 import { CRASH_SUFFIX, WorkerClient, type Job } from './client';
 
@@ -72,5 +73,35 @@ describe('WorkerClient', () => {
     expect(t.workers[0].terminated).toBe(true);
     expect(t.client.activeJobs).toEqual([]);
     expect(t.crashes).toHaveLength(0);
+  });
+});
+
+describe('WorkerClient job attribution', () => {
+  const START: WorkerRequest = { type: 'start-examples', train: [{ ids: [1, 2], mask: [0, 1] }], validation: [], config: defaultTrainConfig('lora'), truncated: 0, droppedNoLoss: 0 };
+
+  it('gives each event its job, and a malformed-request error the job of the request that caused it', () => {
+    const jobs: (Job | null)[] = [];
+    const workers: FakeWorker[] = [];
+    const client = new WorkerClient({
+      createWorker: () => {
+        workers.push(new FakeWorker());
+        return workers[0];
+      },
+      onEvent: (_e, job) => jobs.push(job),
+      onCrash: () => {},
+    });
+    client.send(LOAD);
+    workers[0].emit({ type: 'progress', stage: 's', loaded: 0, total: 1 });
+    workers[0].emit({ type: 'ready', backend: 'cpu', adapter: 'none', model: { name: 't', params: 1, config: {} } });
+    client.send(START);
+    workers[0].emit({ type: 'state', state: 'paused' });
+    workers[0].emit({ type: 'error', during: 'message', message: 'malformed' });
+    expect(jobs).toEqual(['load', 'load', null, 'train']);
+    expect(client.activeJobs).toEqual([]); // the training job settled on its error
+    client.send({ type: 'generate', id: 1, prompt: '', chat: false, sampling: { maxNewTokens: 1, temperature: 0, topK: 0, topP: 1, repetitionPenalty: 1, seed: 0, stop: [] }, targets: [{ key: 'base', adapter: null }] });
+    expect(() => client.send(LOAD)).toThrow(/busy \(play\)/);
+    workers[0].emit({ type: 'error', during: 'message', message: 'malformed' });
+    expect(jobs.at(-1)).toBe('play');
+    expect(client.activeJobs).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 // UI side of the training worker: starts it lazily, tracks the job in flight (one of each kind at a time),
-// posts requests, delivers WorkerEvents, and turns a crash into one clear message.
+// posts requests, delivers WorkerEvents with the job each belongs to, and turns a crash into one clear message.
 import type { WorkerEvent, WorkerRequest } from './protocol';
 
 /** The part of `Worker` the client uses (tests pass a fake). */
@@ -9,10 +9,12 @@ export interface WorkerLike {
   addEventListener(type: string, listener: (ev: Event) => void): void;
 }
 
-export type Job = 'load' | 'train' | 'export';
+export type Job = 'load' | 'train' | 'export' | 'play';
 
 export interface WorkerClientOptions {
-  onEvent: (event: WorkerEvent) => void;
+  /** Each event with the job it belongs to: an error's job (a malformed-request error goes to the job of the
+   * request that caused it, the last one sent), a closing event's job; null for events of no job (pause state). */
+  onEvent: (event: WorkerEvent, job: Job | null) => void;
   /** The worker died (script error, failed start, unreadable message); it has been terminated. */
   onCrash: (message: string, jobs: Job[]) => void;
   createWorker?: () => WorkerLike;
@@ -29,7 +31,18 @@ function defaultCreateWorker(): WorkerLike {
   return new Worker(new URL('../../workers/train.worker.ts', import.meta.url), { type: 'module' });
 }
 
-const JOB_OF: Partial<Record<WorkerRequest['type'], Job>> = { load: 'load', start: 'train', 'start-examples': 'train', export: 'export' };
+const JOB_OF: Partial<Record<WorkerRequest['type'], Job>> = {
+  load: 'load', 'start-examples': 'train', export: 'export',
+  generate: 'play', 'load-adapter': 'play', 'evaluate-adapter': 'play', compare: 'play',
+};
+
+/** The job each event belongs to (errors name theirs; 'message' errors are resolved by the client). */
+const EVENT_JOB: Partial<Record<WorkerEvent['type'], Job>> = {
+  progress: 'load', 'load-cancelled': 'load', ready: 'load',
+  started: 'train', step: 'train', eval: 'train', checkpoint: 'train', done: 'train',
+  exported: 'export',
+  token: 'play', generated: 'play', 'adapter-loaded': 'play', 'adapter-refused': 'play', evaluated: 'play', 'compare-progress': 'play', compared: 'play', 'play-done': 'play',
+};
 
 export class WorkerClient {
   private worker: WorkerLike | null = null;
@@ -52,15 +65,15 @@ export class WorkerClient {
   }
 
   /**
-   * Posts a request, starting the worker if needed. Load and start need no other job in flight;
-   * export needs no load or export in flight (a paused run may export). Throws otherwise.
+   * Posts a request, starting the worker if needed. Load, start and playground requests need no other job in
+   * flight; export needs no load, export or playground job in flight (a paused run may export). Throws otherwise.
    */
   send(request: WorkerRequest, transfer: Transferable[] = []): void {
     const job = JOB_OF[request.type];
-    if (job === 'load' || job === 'train') {
+    if (job === 'load' || job === 'train' || job === 'play') {
       if (this.jobs.size > 0) throw new Error(`The worker is busy (${this.activeJobs.join(', ')}).`);
     } else if (job === 'export') {
-      if (this.jobs.has('load') || this.jobs.has('export')) throw new Error('The worker is busy.');
+      if (this.jobs.has('load') || this.jobs.has('export') || this.jobs.has('play')) throw new Error('The worker is busy.');
     } else if (!this.worker) {
       return; // pause/resume/stop with no worker: nothing to control
     }
@@ -90,8 +103,9 @@ export class WorkerClient {
         this.crash(worker, 'it sent a message the studio does not understand');
         return;
       }
-      this.settle(data);
-      this.options.onEvent(data);
+      const job = this.jobOf(data);
+      this.settle(data, job);
+      this.options.onEvent(data, job);
     });
     worker.addEventListener('error', (ev) => {
       if (this.worker !== worker) return;
@@ -108,8 +122,13 @@ export class WorkerClient {
     return worker;
   }
 
+  private jobOf(event: WorkerEvent): Job | null {
+    if (event.type !== 'error') return EVENT_JOB[event.type] ?? null;
+    return event.during === 'message' ? this.lastJob : event.during;
+  }
+
   /** Marks jobs finished on their closing events, before the caller sees the event. */
-  private settle(event: WorkerEvent): void {
+  private settle(event: WorkerEvent, job: Job | null): void {
     switch (event.type) {
       case 'ready':
       case 'load-cancelled':
@@ -121,11 +140,12 @@ export class WorkerClient {
       case 'exported':
         this.jobs.delete('export');
         break;
-      case 'error': {
-        const job: Job | null = event.during === 'message' ? this.lastJob : event.during === 'train' ? 'train' : event.during;
+      case 'play-done':
+        this.jobs.delete('play');
+        break;
+      case 'error':
         if (job) this.jobs.delete(job);
         break;
-      }
       default:
         break;
     }

@@ -24,26 +24,34 @@ describe('load requests', () => {
   });
 });
 
-const start = (train: unknown[], extra: object = {}) => ({ type: 'start', train, validation: [], config: defaultTrainConfig('lora'), ...extra });
+const start = (extra: object = {}) => ({ type: 'start-examples', train: [{ ids: [1, 2], mask: [0, 1] }], validation: [], config: defaultTrainConfig('lora'), truncated: 0, droppedNoLoss: 0, ...extra });
 
-describe('start request', () => {
-  it('accepts both record kinds and a template', () => {
-    const chat = { kind: 'chat', line: 3, turns: [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Hello' }], rejected: { role: 'assistant', content: 'No' } };
-    const req = parseRequest(start([{ prompt: 'P', completion: 'C' }, chat], { template: 'chatml', trainOnAll: false }));
-    expect(req.type === 'start' && req.train).toEqual([{ prompt: 'P', completion: 'C' }, chat]);
+describe('start-examples request', () => {
+  it('carries the run id and an adapter to continue', () => {
+    const req = parseRequest(start({ runId: 'r1', fromAdapter: 'a1' }));
+    expect(req.type === 'start-examples' && [req.runId, req.fromAdapter]).toEqual(['r1', 'a1']);
   });
 
-  it('refuses an unknown role or template', () => {
-    expect(() => parseRequest(start([{ kind: 'chat', line: 1, turns: [{ role: 'wizard', content: 'x' }] }]))).toThrow();
-    expect(() => parseRequest(start([{ prompt: 'P', completion: 'C' }], { template: 'vicuna' }))).toThrow();
+  it('refuses records the Data step did not encode, and the old start request', () => {
+    expect(() => parseRequest(start({ train: [{ prompt: 'P', completion: 'C' }] }))).toThrow();
+    expect(() => parseRequest({ type: 'start', train: [{ prompt: 'P', completion: 'C' }], validation: [], config: defaultTrainConfig('lora') })).toThrow();
   });
 
   it('carries the optional packing switch and refuses a non-boolean one', () => {
-    const withPacking = (packing: unknown) => start([{ prompt: 'P', completion: 'C' }], { config: { ...defaultTrainConfig('lora'), packing } });
+    const withPacking = (packing: unknown) => start({ config: { ...defaultTrainConfig('lora'), packing } });
     const req = parseRequest(withPacking(true));
-    expect(req.type === 'start' && req.config.packing).toBe(true);
+    expect(req.type === 'start-examples' && req.config.packing).toBe(true);
     expect(() => parseRequest(withPacking('yes'))).toThrow();
-    const plain = parseRequest(start([{ prompt: 'P', completion: 'C' }]));
-    expect(plain.type === 'start' && plain.config.packing).toBeUndefined();
+    const plain = parseRequest(start());
+    expect(plain.type === 'start-examples' && plain.config.packing).toBeUndefined();
+  });
+});
+
+describe('playground requests', () => {
+  const sampling = { maxNewTokens: 4, temperature: 0, topK: 0, topP: 1, repetitionPenalty: 1, seed: 0, stop: [] };
+  it('checks generate settings', () => {
+    expect(parseRequest({ type: 'generate', id: 1, prompt: 'Hi', chat: false, sampling, targets: [{ key: 'base', adapter: null }] }).type).toBe('generate');
+    expect(() => parseRequest({ type: 'generate', id: 1, prompt: 'Hi', chat: false, sampling: { ...sampling, topP: 0 }, targets: [{ key: 'base', adapter: null }] })).toThrow();
+    expect(() => parseRequest({ type: 'generate', id: 1, prompt: 'Hi', chat: false, sampling, targets: [] })).toThrow();
   });
 });

@@ -5,6 +5,7 @@ import { objectiveConfigSchema } from '../engine/objectives/config';
 import { EXPORT_DTYPES, STUDIO_EXPORT_KINDS } from '../export/kinds';
 import { loraSpec } from '../engine/peft/lora/config';
 import { METHOD_IDS, methodSpec } from '../engine/peft/registry';
+import { playRequestSchemas, type PlayEvent } from './play-protocol';
 
 export const trainConfigSchema = z.object({
   method: z.enum(METHOD_IDS),
@@ -69,8 +70,6 @@ export type ModelSource = z.infer<typeof modelSourceSchema>;
 /** A stored checkpoint's train state files (a 'checkpoint' event's files): the run continues from them. */
 const resumeFilesSchema = z.record(z.string(), z.instanceof(ArrayBuffer)).optional();
 
-const trainRecordSchema = z.object({ prompt: z.string(), completion: z.string() });
-
 /** One example the Data step encoded with the model's tokenizer: ids and a loss mask (1 = learned). */
 const tokenExampleSchema = z.object({ ids: z.array(z.number().int().min(0)), mask: z.array(z.number().int().min(0).max(1)) });
 const idsSchema = z.array(z.number().int().min(0));
@@ -80,43 +79,12 @@ const trainingRowSchema = z.union([
   z.object({ prompt: idsSchema, chosen: idsSchema, rejected: idsSchema }),
   z.object({ prompt: idsSchema, completion: idsSchema, desirable: z.boolean() }),
 ]);
-// The data studio's normalised record (lib/data/types.ts Conversation): chat, text or prompt/completion.
-const turnSchema = z.object({
-  role: z.enum(['system', 'user', 'assistant', 'function_call', 'observation']),
-  content: z.string(),
-  input: z.string().optional(),
-  noLoss: z.literal(true).optional(),
-});
-const conversationSchema = z.object({
-  kind: z.enum(['text', 'completion', 'chat']),
-  turns: z.array(turnSchema).min(1),
-  rejected: turnSchema.optional(),
-  tools: z.string().optional(),
-  label: z.boolean().optional(),
-  line: z.number().int(),
-});
-/** Either the older {prompt, completion} records or Conversations; both encode through one path. */
-const dataRecordSchema = z.union([trainRecordSchema, conversationSchema]);
-
 export const requestSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('load'),
     model: modelSourceSchema,
     backend: backendChoiceSchema,
     allowFallbackAdapter: z.boolean(),
-  }),
-  z.object({
-    type: z.literal('start'),
-    train: z.array(dataRecordSchema).min(1),
-    validation: z.array(dataRecordSchema),
-    config: trainConfigSchema,
-    /** Chat template for chat records: 'auto' (default) is the model's own, else ChatML. */
-    template: z.enum(['auto', 'model', 'chatml', 'alpaca', 'llama3']).optional(),
-    /** Learn every token, prompts included (default: answers only). */
-    trainOnAll: z.boolean().optional(),
-    /** Shown in the exported model card. */
-    dataFile: z.string().optional(),
-    resumeFiles: resumeFilesSchema,
   }),
   /** Stops a model download in progress; the worker answers 'load-cancelled'. */
   z.object({ type: z.literal('cancel-load') }),
@@ -132,12 +100,17 @@ export const requestSchema = z.discriminatedUnion('type', [
     truncated: z.number().int().min(0),
     droppedNoLoss: z.number().int().min(0),
     resumeFiles: resumeFilesSchema,
+    /** The store's id of this run: the worker keeps its trained adapter under it (playground). */
+    runId: z.string().min(1).optional(),
+    /** Continue training an adapter the worker keeps (loaded from files), instead of a fresh one. */
+    fromAdapter: z.string().min(1).optional(),
   }),
   z.object({ type: z.literal('pause') }),
   z.object({ type: z.literal('resume') }),
   z.object({ type: z.literal('stop') }),
   /** kind and dtype absent: the method's own download (adapter or model folder). */
   z.object({ type: z.literal('export'), kind: z.enum(STUDIO_EXPORT_KINDS).optional(), dtype: z.enum(EXPORT_DTYPES).optional() }),
+  ...playRequestSchemas,
 ]);
 export type WorkerRequest = z.infer<typeof requestSchema>;
 
@@ -159,6 +132,8 @@ export interface ModelInfo {
   origin?: string;
   /** Something the person should know about the load (e.g. it could not be cached). */
   note?: string;
+  /** tokenizer_config.json has a chat_template (the playground renders prompts with it). */
+  chatTemplate?: boolean;
 }
 
 /** Download figures on a progress event (Hub downloads): rate in bytes/s, eta in seconds. */
@@ -203,7 +178,8 @@ export type WorkerEvent =
   | { type: 'state'; state: 'running' | 'paused' }
   | { type: 'done'; steps: number; firstLoss: number; lastLoss: number; stopped: boolean; earlyStopped?: boolean; bestStep?: number | null; bestValLoss?: number | null }
   | { type: 'exported'; fileName: string; bytes: ArrayBuffer; files: string[] }
-  | { type: 'error'; during: 'load' | 'train' | 'export' | 'message'; message: string };
+  | { type: 'error'; during: 'load' | 'train' | 'export' | 'play' | 'message'; message: string }
+  | PlayEvent;
 
 export function parseRequest(data: unknown): WorkerRequest {
   return requestSchema.parse(data);

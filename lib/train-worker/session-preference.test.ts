@@ -1,13 +1,15 @@
-// A DPO run through the worker's session, as the studio sends it: preference Conversations checked by the
-// protocol, a tiny random Llama, step and eval events with TRL's metrics, and the LoRA adapter exported.
+// A DPO run through the worker's session, as the studio sends it: preference pairs encoded as the Data step does,
+// checked by the protocol, a tiny random Llama, step and eval events with TRL's metrics, and the LoRA adapter exported.
 import * as tf from '@tensorflow/tfjs';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { Conversation } from '../data/types';
 import { defaultTrainConfig } from '../engine/defaults';
 import { defaultPreferenceConfig } from '../engine/objectives/config';
 import { parseRequest, type WorkerEvent } from './protocol';
 import { TrainSession } from './session';
+import { startExamples } from './test-start';
 
 const DEMO = join(import.meta.dirname, '../../public/models/webtune-demo');
 
@@ -28,8 +30,9 @@ describe('TrainSession with a preference objective', () => {
     await s.handle({ type: 'load', model: { kind: 'tiny-random', name: 't', tokenizerUrl: '/m/', seed: 0, family: 'llama' }, backend: 'cpu', allowFallbackAdapter: true });
     const base = defaultTrainConfig('lora');
     const config = { ...base, steps: 2, batchSize: 2, seqLen: 32, evalEvery: 1, lora: { ...base.lora, targetModules: ['q_proj', 'v_proj'] }, objective: defaultPreferenceConfig('sigmoid') };
-    const pair = (line: number, a: string, b: string) => ({ kind: 'completion', line, turns: [{ role: 'user', content: 'Q:' }, { role: 'assistant', content: a }], rejected: { role: 'assistant', content: b } });
-    const req = parseRequest({ type: 'start', train: [pair(1, ' yes', ' no'), pair(2, ' good', ' bad')], validation: [pair(3, ' fine', ' poor')], config });
+    const pair = (line: number, a: string, b: string): Conversation => ({ kind: 'completion', line, turns: [{ role: 'user', content: 'Q:' }, { role: 'assistant', content: a }], rejected: { role: 'assistant', content: b } });
+    // Through the protocol's check, as the worker receives it.
+    const req = parseRequest(await startExamples([pair(1, ' yes', ' no'), pair(2, ' good', ' bad')], [pair(3, ' fine', ' poor')], config));
     await s.handle(req);
     const steps = events.filter((e) => e.type === 'step');
     if (steps.length !== 2) throw new Error(JSON.stringify(events.at(-1)));
@@ -43,6 +46,6 @@ describe('TrainSession with a preference objective', () => {
 
   it('the protocol refuses a bad objective', () => {
     const config = { ...defaultTrainConfig('lora'), objective: { ...defaultPreferenceConfig('sigmoid'), beta: -1 } };
-    expect(() => parseRequest({ type: 'start', train: [{ prompt: 'a', completion: 'b' }], validation: [], config })).toThrow(/beta/);
+    expect(() => parseRequest({ type: 'start-examples', train: [{ prompt: [1], chosen: [2], rejected: [3] }], validation: [], config, truncated: 0, droppedNoLoss: 0 })).toThrow(/beta/);
   });
 });

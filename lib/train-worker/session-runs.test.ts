@@ -9,6 +9,7 @@ import { defaultTrainConfig } from '../engine/defaults';
 import type { WorkerEvent } from './protocol';
 import { stateFromFiles } from './run-checkpoints';
 import { TrainSession } from './session';
+import { startExamples } from './test-start';
 
 const DEMO = join(import.meta.dirname, '../../public/models/webtune-demo');
 
@@ -36,7 +37,7 @@ const config = { ...base, steps: 6, batchSize: 2, seqLen: 32, evalEvery: 0, warm
 describe('TrainSession checkpoints', () => {
   it('posts checkpoints and resumes from one to the weights of an uninterrupted run', async () => {
     const straight = await session();
-    await straight.s.handle({ type: 'start', train, validation: [], config });
+    await straight.s.handle(await startExamples(train, [], config));
     const cks = straight.events.filter((e) => e.type === 'checkpoint');
     expect(cks.map((e) => e.step)).toEqual([2, 4, 6]);
     const at4 = cks[1];
@@ -45,7 +46,7 @@ describe('TrainSession checkpoints', () => {
     expect(stateFromFiles(at4.files).meta.step).toBe(4);
 
     const resumed = await session();
-    await resumed.s.handle({ type: 'start', train, validation: [], config, resumeFiles: at4.files });
+    await resumed.s.handle(await startExamples(train, [], config, { resumeFiles: at4.files }));
     expect(resumed.events.filter((e) => e.type === 'step').map((e) => e.type === 'step' && e.metrics.step)).toEqual([5, 6]);
     const end = resumed.events.filter((e) => e.type === 'checkpoint').at(-1);
     if (end?.type !== 'checkpoint') throw new Error('no final checkpoint');
@@ -56,11 +57,11 @@ describe('TrainSession checkpoints', () => {
 
   it('refuses checkpoint files of other settings with the reason', async () => {
     const a = await session();
-    await a.s.handle({ type: 'start', train, validation: [], config: { ...config, steps: 2 } });
+    await a.s.handle(await startExamples(train, [], { ...config, steps: 2 }));
     const ck = a.events.find((e) => e.type === 'checkpoint');
     if (ck?.type !== 'checkpoint') throw new Error('no checkpoint');
     const b = await session();
-    await b.s.handle({ type: 'start', train, validation: [], config: { ...config, lr: 0.5 }, resumeFiles: ck.files });
+    await b.s.handle(await startExamples(train, [], { ...config, lr: 0.5 }, { resumeFiles: ck.files }));
     expect(b.events.at(-1)).toMatchObject({ type: 'error', during: 'train', message: expect.stringMatching(/lr was/) });
   });
 });

@@ -10,6 +10,7 @@ import { checkpointFolder, tinyCheckpointWeights, tinyRawConfig } from '../engin
 import { defaultTrainConfig } from '../engine/defaults';
 import type { ModelSource, WorkerEvent } from './protocol';
 import { TrainSession } from './session';
+import { startExamples } from './test-start';
 
 const DEMO = join(import.meta.dirname, '../../public/models/webtune-demo');
 
@@ -56,7 +57,7 @@ describe('TrainSession with Llama-family models', () => {
     const base = defaultTrainConfig('lora');
     const config = { ...base, steps: 2, batchSize: 2, seqLen: 32, evalEvery: 0, lora: { ...base.lora, targetModules: ready.model.loraTargets!.presets.attention } };
     const train = [{ prompt: 'Say hi: ', completion: 'hi' }, { prompt: 'Say yes: ', completion: 'yes' }];
-    await s.handle({ type: 'start', train, validation: [], config });
+    await s.handle(await startExamples(train, [], config));
     expect(events.filter((e) => e.type === 'step')).toHaveLength(2);
     await s.handle({ type: 'export' });
     const exported = events.find((e) => e.type === 'exported');

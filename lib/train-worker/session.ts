@@ -1,4 +1,5 @@
-// One studio session inside the training worker: load a model, train it, export the result.
+// One studio session inside the training worker: load a model, train it, export the result; the playground
+// (playground.ts) generates and scores with the base model and the adapters it keeps by id.
 // Pure lib code (no DOM, no React): the worker file only parses messages and forwards them here.
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, webgpuBufferLimits, type BackendInfo, type BackendName } from '../engine/backend';
@@ -9,36 +10,20 @@ import { generalRows } from '../engine/forgetting';
 import { Trainer } from '../engine/trainer';
 import { checkpointMessage, stateFromFiles } from './run-checkpoints';
 import { maxPositions, type Example, type Gpt2Config, type LlamaConfig, type ModelConfig, type StepMetrics, type TrainConfig } from '../engine/types';
-import { chooseTemplate, type TemplateName } from '../data/chat-template';
-import { encodeConversations } from '../data/encode-chat';
-import { encodePreferenceSet } from '../data/encode-preference';
-import { isUnpaired } from '../engine/objectives/config';
+import { modelTemplate } from '../data/chat-template';
 import type { TrainRow } from '../engine/objectives/types';
-import { fromTrainRecord } from '../data/normalize';
-import type { Conversation, TrainRecord } from '../data/types';
+import type { TrainableState } from '../engine/peft/types';
 import { zipBundle } from '../export/bundle';
 import type { ExportDtype, ExportKind } from '../export/kinds';
 import { exportRun } from '../export/run-export';
 import { isCancelled, openModelFolder, type FolderSource } from '../hub/open-folder';
 import type { ModelSource, WorkerEvent, WorkerRequest } from './protocol';
+import { Playground } from './playground';
 
 type Post = (event: WorkerEvent, transfer?: Transferable[]) => void;
 
-/** What a start request brings: records of either kind, and how to template them. */
 /** The rows a start-examples request carries. */
 type WorkerRows = Extract<WorkerRequest, { type: 'start-examples' }>['train'];
-
-interface StartData {
-  train: (TrainRecord | Conversation)[];
-  validation: (TrainRecord | Conversation)[];
-  template?: TemplateName | 'auto';
-  trainOnAll?: boolean;
-  resumeFiles?: Record<string, ArrayBuffer>;
-}
-
-function asConversations(records: (TrainRecord | Conversation)[]): Conversation[] {
-  return records.map((r, i) => ('turns' in r ? r : fromTrainRecord(r, i + 1)));
-}
 
 /** The tiny model used by test mode: same tokenizer as the demo model, random weights, trains in seconds. */
 export function tinyRandomConfig(vocabSize: number, eosId: number): Gpt2Config {
@@ -64,6 +49,8 @@ interface Run {
   firstLoss?: number;
   dataFile: string;
   saving: Promise<void>; // checkpoint events in order
+  /** The store's run id: once finished, the playground keeps the trainer under it. */
+  id?: string;
 }
 
 export class TrainSession {
@@ -72,8 +59,11 @@ export class TrainSession {
   private run: Run | null = null;
   private running = false;
   private loadAbort: AbortController | null = null;
+  private readonly play: Playground;
 
-  constructor(private readonly post: Post) {}
+  constructor(private readonly post: Post) {
+    this.play = new Playground(post, () => this.model, () => this.running);
+  }
 
   async handle(req: WorkerRequest): Promise<void> {
     switch (req.type) {
@@ -82,8 +72,6 @@ export class TrainSession {
         await this.guard('load', () => this.load(req.model, req.backend === 'auto' ? 'auto' : req.backend, req.allowFallbackAdapter));
         this.loadAbort = null;
         return;
-      case 'start':
-        return this.guard('train', () => this.start(req, req.config, req.dataFile ?? 'uploaded data set'));
       case 'cancel-load':
         this.loadAbort?.abort();
         return;
@@ -102,6 +90,12 @@ export class TrainSession {
         return;
       case 'export':
         return this.guard('export', () => this.exportRun(req.kind, req.dtype));
+      case 'generate':
+      case 'cancel-play':
+      case 'load-adapter':
+      case 'evaluate-adapter':
+      case 'compare':
+        return this.play.handle(req);
     }
   }
 
@@ -143,6 +137,7 @@ export class TrainSession {
       model: {
         name: this.model.name, params: countParams(config), config: { ...config },
         maxPositions: maxPositions(config), loraTargets: loraTargetPresets(config), ...extra,
+        chatTemplate: modelTemplate(tokenizerConfigOf(this.model)) !== null,
       },
     });
   }
@@ -153,32 +148,6 @@ export class TrainSession {
       signal: this.loadAbort?.signal,
       onProgress: (p) => this.post({ type: 'progress', stage: source.kind === 'hub' ? `Downloading ${source.id}` : 'Reading files', ...p }),
     });
-  }
-
-  private async start(data: StartData, config: TrainConfig, dataFile: string): Promise<void> {
-    const model = this.model;
-    if (!model) throw new Error('Load a model before starting a run');
-    if (this.running) throw new Error('A run is already in progress');
-    if (config.seqLen > maxPositions(model.config)) {
-      throw new Error(`Sequence length ${config.seqLen} is longer than this model's ${maxPositions(model.config)} positions`);
-    }
-    const opts = { template: chooseTemplate(data.template ?? 'auto', tokenizerConfigOf(model)), seqLen: config.seqLen, trainOnAll: data.trainOnAll };
-    if (config.objective) {
-      // Preference runs: pairs (or KTO's marked answers) tokenised as TRL does.
-      const unpaired = isUnpaired(config.objective);
-      const pref = (records: StartData['train']) => encodePreferenceSet(model.tokenizer, asConversations(records), { ...opts, unpaired });
-      const train = pref(data.train);
-      return this.trainOn(model, { ...train, droppedNoLoss: 0 }, pref(data.validation).examples, config, dataFile);
-    }
-    const enc = encodeConversations(model.tokenizer, asConversations(data.train), opts);
-    const val = encodeConversations(model.tokenizer, asConversations(data.validation), opts);
-    if (enc.examples.length === 0) {
-      throw new Error(
-        `Every training example lost its response when cut to ${config.seqLen} tokens, so there is nothing to learn. ` +
-          'Raise the sequence length (Alpaca prompts alone take about 70 tokens).',
-      );
-    }
-    await this.trainOn(model, enc, val.examples, config, dataFile, data.resumeFiles);
   }
 
   /** Examples encoded by the Data step: checked against this model, cut to the run's sequence length. */
@@ -193,7 +162,7 @@ export class TrainSession {
       if ([...req.train, ...req.validation].some((r) => ids(r).some((id) => id >= vocab))) {
         throw new Error(`The Data step encoded token ids beyond this model's vocabulary (${vocab}): it used another tokenizer; reload the data after choosing the model`);
       }
-      return this.trainOn(model, { examples: req.train, truncated: req.truncated, droppedNoLoss: req.droppedNoLoss }, req.validation, req.config, dataFile);
+      return this.trainOn(model, { examples: req.train, truncated: req.truncated, droppedNoLoss: req.droppedNoLoss }, req.validation, req.config, dataFile, { runId: req.runId });
     }
     if (![...req.train, ...req.validation].every((r) => 'ids' in r)) throw new Error('These rows are preference pairs: choose a preference objective (DPO, KTO, reward model) to train on them');
     const cut = (examples: Example[]) =>
@@ -206,7 +175,8 @@ export class TrainSession {
     const train = cut(req.train as Example[]).filter((e) => e.mask.includes(1));
     const enc = { examples: train, truncated: req.truncated, droppedNoLoss: req.droppedNoLoss + req.train.length - train.length };
     if (train.length === 0) throw new Error(`No training example keeps a token to learn at ${req.config.seqLen} tokens: raise the sequence length`);
-    await this.trainOn(model, enc, cut(req.validation as Example[]), req.config, dataFile, req.resumeFiles);
+    const initialState = req.fromAdapter ? await this.play.stateFor(req.fromAdapter, req.config.method, model) : undefined;
+    await this.trainOn(model, enc, cut(req.validation as Example[]), req.config, dataFile, { resumeFiles: req.resumeFiles, runId: req.runId, initialState });
   }
 
   private async trainOn(
@@ -215,14 +185,17 @@ export class TrainSession {
     validation: TrainRow[],
     config: TrainConfig,
     dataFile: string,
-    resumeFiles?: Record<string, ArrayBuffer>,
+    opts: { resumeFiles?: Record<string, ArrayBuffer>; runId?: string; initialState?: TrainableState } = {},
   ): Promise<void> {
+    const { resumeFiles, runId, initialState } = opts;
     if (config.seqLen > maxPositions(model.config)) {
+      initialState?.dispose();
       throw new Error(`Sequence length ${config.seqLen} is longer than this model's ${maxPositions(model.config)} positions`);
     }
-    this.run?.trainer.dispose();
-    const run = { config, trainExamples: enc.examples.length, dataFile, saving: Promise.resolve() } as Run;
-    run.trainer = new Trainer(model, enc.examples, validation, config, {
+    if (this.run) await this.play.slim(this.run.id, model);
+    this.releaseRun();
+    const run = { config, trainExamples: enc.examples.length, dataFile, saving: Promise.resolve(), id: runId } as Run;
+    run.trainer = new Trainer({ ...model, initialState }, enc.examples, validation, config, {
       onStep: (m) => {
         run.last = m;
         run.firstLoss ??= m.loss;
@@ -258,6 +231,7 @@ export class TrainSession {
       await run.saving;
       // Export offers the weights of the lowest validation loss (the last state went out as a checkpoint).
       run.trainer.restoreBest();
+      if (run.id) this.play.keepRun(run.id, `${model.name} (${config.method})`, run.trainer, config.method);
       this.post({ type: 'done', ...result });
     } finally {
       this.running = false;
@@ -282,9 +256,15 @@ export class TrainSession {
     this.post({ type: 'exported', fileName: `${bundle.name}.zip`, bytes, files: Object.keys(bundle.files) }, [bytes]);
   }
 
-  private disposeModel(): void {
-    this.run?.trainer.dispose();
+  /** The previous run's trainer goes, unless the playground keeps it. */
+  private releaseRun(): void {
+    if (this.run && !this.play.keeps(this.run.id)) this.run.trainer.dispose();
     this.run = null;
+  }
+
+  private disposeModel(): void {
+    this.releaseRun();
+    this.play.clear();
     this.model?.weights.forEach((t) => t.dispose());
     this.model = null;
   }
