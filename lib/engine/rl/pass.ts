@@ -20,10 +20,10 @@ export const VALUE_HEAD_KEYS = { weight: 'v_head.summary.weight', bias: 'v_head.
 
 export function initValueHead(config: ModelConfig, seed: number): ValueHead {
   const C = hiddenSize(config);
-  return {
-    weight: tf.variable(tf.tensor2d(normalArray(C, 0.02, mulberry32(deriveSeed(seed, 0x7a1))), [1, C]), true),
-    bias: tf.variable(tf.zeros([1]), true),
-  };
+  const init = [tf.tensor2d(normalArray(C, 0.02, mulberry32(deriveSeed(seed, 0x7a1))), [1, C]), tf.zeros([1])];
+  const [weight, bias] = init.map((t) => tf.variable(t, true));
+  tf.dispose(init); // the variables keep their own reference to the data
+  return { weight, bias };
 }
 
 export interface PassOut {
