@@ -1,0 +1,84 @@
+// `cli train --method grpo|rloo|ppo`: loads the policy model (and an SFT adapter to continue), a prompts file and
+// the reward (a reward-model folder or --reward specs), runs RL through the same Trainer as every objective and
+// writes the policy's files to --out. `--json` step events carry meanReward, kl, entropy, responseLength and, every
+// --sample-every steps, a few sampled answers with their rewards.
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { chooseTemplate } from '../data/chat-template';
+import { encodePrompts, readPromptRecords } from '../data/prompts';
+import { loadModelFolder, tokenizerConfigOf } from '../engine/loader';
+import { loadRewardModel } from '../engine/reward-model';
+import type { RlConfig } from '../engine/rl/config';
+import type { RolloutSample } from '../engine/rl/objective';
+import { programmaticReward, rewardModelReward, type RewardFunction } from '../engine/rl/rewards';
+import { Trainer } from '../engine/trainer';
+import { maxPositions, type TrainConfig } from '../engine/types';
+import { exportRun } from '../export/run-export';
+import { checkChoice, TEMPLATES } from './data-args';
+import { fsSource } from './fs-source';
+import { loadAdapterFolder } from './generate';
+import { fitModulesToModel } from './method-args';
+import { initNodeBackend } from './node-backend';
+import { metricFields, metricText } from './objective-args';
+
+type Values = Record<string, string | boolean | string[] | undefined>;
+
+/** Sampled answers shown per report. */
+const SHOWN = 3;
+
+export async function runRlTrain(values: Values, parsed: TrainConfig & { objective: RlConfig }): Promise<void> {
+  let cfg = parsed;
+  const log = (o: object, text: string) => (values.json ? console.log(JSON.stringify(o)) : console.log(text));
+  for (const f of ['val-ratio', 'val-data', 'test-ratio', 'test-data', 'packing', 'resume', 'forgetting', 'replay-share'] as const) {
+    if (values[f] !== undefined && values[f] !== false) throw new Error(`--${f} is not available for --method ${cfg.objective.algorithm} (RL reports the reward of its own samples)`);
+  }
+  const backend = await initNodeBackend(String(values.backend ?? 'auto') as 'auto' | 'wasm' | 'cpu');
+  const modelDir = resolve(String(values.model));
+  const model = await loadModelFolder(basename(modelDir), fsSource(modelDir));
+  cfg = { ...fitModulesToModel(cfg, values, model.config), objective: cfg.objective }; // Llama: attention projections by default
+  if (cfg.seqLen > maxPositions(model.config)) throw new Error(`--seq-len ${cfg.seqLen} exceeds the model's ${maxPositions(model.config)} positions`);
+  const dataFile = String(values.data);
+  const records = await readPromptRecords(basename(dataFile), new Uint8Array(await readFile(dataFile)));
+  const chat = records.some((r) => typeof r.prompt !== 'string');
+  const template = chat ? chooseTemplate(checkChoice(values.template as string | undefined, TEMPLATES, 'template'), tokenizerConfigOf(model), 'chat') : undefined;
+  const prompts = encodePrompts(model.tokenizer, records, template);
+  const eos = model.tokenizer.eosId;
+  let reward: RewardFunction;
+  if (values['reward-model']) {
+    const dir = resolve(String(values['reward-model']));
+    const rm = await loadRewardModel(basename(dir), fsSource(dir));
+    // Policy ids become text and the reward model's own ids: the two tokenizers need not agree.
+    reward = rewardModelReward({ config: rm.config, weights: rm.weights, score: rm.score, retokenize: (ids) => rm.tokenizer.encode(model.tokenizer.decode(ids)) },
+      { seqLen: maxPositions(rm.config), padId: rm.padTokenId, eosId: eos, label: `reward model ${rm.name}` });
+  } else {
+    reward = programmaticReward(values.reward as string[], (ids) => model.tokenizer.decode(ids), eos);
+  }
+  log({ event: 'data', format: chat ? 'chat' : 'prompt', records: records.length, prompts: prompts.length, withAnswer: prompts.filter((p) => p.answer !== undefined).length, reward: reward.label },
+    `${records.length} prompts (${chat ? `chat, ${template!.name} template` : 'plain'}), reward: ${reward.label}`);
+  if (!values.json) console.log(`backend: ${backend.backend} (${backend.adapter})`);
+  const initialState = values.adapter ? await loadAdapterFolder(resolve(String(values.adapter)), model.config, model.weights) : undefined;
+  let latest: RolloutSample[] = [];
+  let last = { tokens: 0 };
+  const every = cfg.objective.sampleEvery;
+  const trainer = new Trainer({ ...model, initialState }, prompts, [], cfg, {
+    onStep: (m) => {
+      last = m;
+      const samples = every > 0 && (m.step % every === 0 || m.step === 1) ? latest.slice(0, SHOWN).map((s) => ({
+        prompt: model.tokenizer.decode(s.prompt), completion: model.tokenizer.decode(s.completion.filter((t) => t !== eos)), reward: s.reward,
+      })) : undefined;
+      log({ event: 'step', step: m.step, loss: m.loss, lr: m.lr, gradNorm: m.gradNorm, tokensPerSec: m.tokensPerSec, ...metricFields(m.metrics), ...(samples ? { samples } : {}) },
+        `step ${m.step}/${m.totalSteps}  loss ${m.loss.toFixed(4)}  |g| ${m.gradNorm.toFixed(3)}  ${metricText(m.metrics)}` +
+          (samples ?? []).map((s) => `\n    [${s.reward.toFixed(2)}] ${JSON.stringify(s.prompt)} -> ${JSON.stringify(s.completion)}`).join(''));
+    },
+  }, { rl: { reward, onRollout: (s) => (latest = s) } });
+  const result = await trainer.run();
+  const out = resolve(String(values.out));
+  const bundle = await exportRun(trainer, model, cfg, {
+    steps: result.steps, firstLoss: result.firstLoss, lastLoss: result.lastLoss, trainExamples: prompts.length, tokens: last.tokens,
+    backend: `${backend.backend} (${backend.adapter})`, dataFile: basename(dataFile),
+  });
+  await mkdir(out, { recursive: true });
+  for (const [name, bytes] of Object.entries(bundle.files)) await writeFile(join(out, name), bytes);
+  trainer.dispose();
+  log({ event: 'done', steps: result.steps, backend: backend.backend, out }, `done: ${result.steps} steps; wrote ${Object.keys(bundle.files).join(', ')} to ${out}`);
+}
