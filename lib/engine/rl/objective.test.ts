@@ -71,6 +71,14 @@ describe('RL on a verifiable task (reward for emitting token 5)', () => {
     expect(r.samples[0].every((s) => s.reward === (decode(s.completion).includes('E') ? 1 : 0))).toBe(true);
   }, 120_000);
 
+  it('full fine-tuning: the policy trains variables over the loaded weights, which stay the reference', async () => {
+    const r = await run('grpo', { numGenerations: 4, beta: 0.1 }, { method: 'full', steps: 4, lr: 1e-2 });
+    expect(r.unchanged).toBe(true);
+    expect(r.steps[0].metrics!.kl).toBeCloseTo(0, 6); // the first rollout is the reference's own
+    expect(r.steps[3].metrics!.kl).toBeGreaterThan(0);
+    expect(r.leaked).toBe(0);
+  }, 60_000);
+
   it('refuses GRPO with one generation and a run without a reward', () => {
     const weights = noisyWeights(config, 3, 0.1);
     const reward = programmaticReward(['regex:E'], decode, 0);
