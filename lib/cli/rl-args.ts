@@ -45,7 +45,7 @@ export function parseRl(values: Values, base: () => Method): { method: Method; o
   if (stray) throw new Error(`--${stray} does not apply to --method ${name}`);
   const reward = values.reward as string[] | undefined;
   if (!values['reward-model'] === !reward?.length) throw new Error(`--method ${name} needs a reward: --reward-model <dir> or --reward <spec>, not ${values['reward-model'] ? 'both' : 'neither'}`);
-  const c: Record<string, unknown> = { ...defaultRlConfig(name), ...(values['whiten-rewards'] ? { whitenRewards: true } : {}) };
+  const c: Record<string, unknown> = { ...defaultRlConfig(name), ...(values['whiten-rewards'] ? { whitenRewards: true } : {}), ...(reward?.length ? { reward } : {}) };
   if (values['loss-type'] !== undefined) {
     if (name !== 'grpo' || !['grpo', 'dapo'].includes(String(values['loss-type']))) throw new Error(`--loss-type for RL is GRPO's normalisation: grpo or dapo (with --method grpo)`);
     c.lossType = values['loss-type'];

@@ -10,7 +10,8 @@ import { loadModelFolder, tokenizerConfigOf } from '../engine/loader';
 import { loadRewardModel } from '../engine/reward-model';
 import type { RlConfig } from '../engine/rl/config';
 import type { RolloutSample } from '../engine/rl/objective';
-import { programmaticReward, rewardModelReward, type RewardFunction } from '../engine/rl/rewards';
+import { rlContextFor } from '../engine/rl/context';
+import { rewardModelReward, type RewardFunction } from '../engine/rl/rewards';
 import { Trainer } from '../engine/trainer';
 import { maxPositions, type TrainConfig } from '../engine/types';
 import { exportRun } from '../export/run-export';
@@ -51,7 +52,7 @@ export async function runRlTrain(values: Values, parsed: TrainConfig & { objecti
     reward = rewardModelReward({ config: rm.config, weights: rm.weights, score: rm.score, retokenize: (ids) => rm.tokenizer.encode(model.tokenizer.decode(ids)) },
       { seqLen: maxPositions(rm.config), padId: rm.padTokenId, eosId: eos, label: `reward model ${rm.name}` });
   } else {
-    reward = programmaticReward(values.reward as string[], (ids) => model.tokenizer.decode(ids), eos);
+    reward = rlContextFor(cfg.objective, model.tokenizer).reward;
   }
   log({ event: 'data', format: chat ? 'chat' : 'prompt', records: records.length, prompts: prompts.length, withAnswer: prompts.filter((p) => p.answer !== undefined).length, reward: reward.label },
     `${records.length} prompts (${chat ? `chat, ${template!.name} template` : 'plain'}), reward: ${reward.label}`);

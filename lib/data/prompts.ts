@@ -1,12 +1,13 @@
 // Prompts for RL (GRPO, RLOO, PPO): a JSONL/JSON (or CSV, Parquet) file whose records hold a string `prompt`
 // (no chat template, as TRL's standard format) or chat `messages` (templated up to the generation prompt), and
 // optionally a reference `answer` for exact-match rewards (for chat records, a closing assistant turn is one).
-// Every record that is neither is refused with its line and what to do.
+// Every record that is neither is refused with its line and what to do. The studio's Data step reads prompts from
+// the records it already parses (prompt/completion, Alpaca, chat): the last answer becomes the reference answer.
 import type { ChatTemplate } from './chat-template';
 import { DEFAULT_TAGS } from './detect';
 import { checkTurns, messagesOf } from './normalize';
 import { readRows } from './read';
-import type { PromptExample, TextTokenizer, Turn } from './types';
+import type { Conversation, PromptExample, TextTokenizer, Turn } from './types';
 
 export interface PromptRecord {
   line: number;
@@ -63,5 +64,17 @@ export function encodePrompts(tok: TextTokenizer, records: PromptRecord[], templ
     const prompt = tok.encode(text);
     if (prompt.length === 0) throw new Error(`line ${r.line}: the prompt has no tokens`);
     return { prompt, ...(r.answer !== undefined ? { answer: r.answer } : {}) };
+  });
+}
+
+/** Prompt records from parsed conversations: the turns before the last answer, which is the reference answer. */
+export function conversationPrompts(convs: Conversation[]): PromptRecord[] {
+  return convs.map((c) => {
+    if (c.kind === 'text') throw new Error(`line ${c.line}: a plain text record has no prompt to answer: RL needs prompts (prompt/completion, instruction/output or chat records)`);
+    const last = c.turns[c.turns.length - 1];
+    const answered = last.role === 'assistant' || last.role === 'function_call';
+    const head = answered ? c.turns.slice(0, -1) : c.turns;
+    const prompt = c.kind === 'completion' ? head.map((t) => t.content).join('') : head;
+    return { line: c.line, prompt, ...(answered ? { answer: last.content } : {}) };
   });
 }

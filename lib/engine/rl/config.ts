@@ -1,6 +1,6 @@
 // What an RL run is, as plain data (no tfjs): GRPO and RLOO (critic-free: k samples per prompt, advantages from
-// the group) and PPO (a value head, GAE), with TRL's names and defaults (GRPOConfig, RLOOConfig, PPOConfig). The
-// reward itself (a reward model or a programmatic --reward spec) is given at run time, not stored here.
+// the group) and PPO (a value head, GAE), with TRL's names and defaults (GRPOConfig, RLOOConfig, PPOConfig), and the
+// programmatic reward specs when no reward model scores (a reward model is given at run time).
 import { z } from 'zod';
 
 export const RL_ALGORITHMS = ['grpo', 'rloo', 'ppo'] as const;
@@ -35,6 +35,9 @@ export const rlConfigSchema = z.object({
   vfCoef: z.number().min(0).max(100),
   clipRangeValue: z.number().positive().max(100),
   whitenRewards: z.boolean(),
+  /** Programmatic reward specs (rewards.ts: regex:<pattern>, exact, length:<n>[:<penalty>], summed); absent when a
+   * reward model scores the answers (given at run time). */
+  reward: z.array(z.string().min(1).max(500)).max(16).optional(),
   /** Every this many steps the run reports a few sampled answers (0 = never). */
   sampleEvery: z.number().int().min(0),
 });
