@@ -6,6 +6,7 @@ import { methodSpec } from '@/lib/ui-copy';
 import type { RunStatus } from '@/lib/stores/studio-reducer';
 import { LossChart } from './loss-chart';
 import { PreferenceChart } from './preference-chart';
+import { RlChart } from './rl-chart';
 import { useActions, useStudio } from './studio-provider';
 import { Alert, Badge, Button, Card, Stat } from './ui';
 
@@ -88,6 +89,7 @@ export function TrainPanel() {
         <TruncationNote />
         <LossChart />
         <PreferenceChart />
+        <RlChart />
       </div>
     </Card>
   );

@@ -77,6 +77,7 @@ const trainingRowSchema = z.union([
   tokenExampleSchema,
   z.object({ prompt: idsSchema, chosen: idsSchema, rejected: idsSchema }),
   z.object({ prompt: idsSchema, completion: idsSchema, desirable: z.boolean() }),
+  z.object({ prompt: idsSchema, answer: z.string().optional() }), // RL prompts (last: a pair would match it too)
 ]);
 // The data studio's normalised record (lib/data/types.ts Conversation): chat, text or prompt/completion.
 const turnSchema = z.object({

@@ -12,6 +12,8 @@ import { maxPositions, type Example, type Gpt2Config, type LlamaConfig, type Mod
 import { chooseTemplate, type TemplateName } from '../data/chat-template';
 import { encodeConversations } from '../data/encode-chat';
 import { encodePreferenceSet } from '../data/encode-preference';
+import { conversationPrompts, encodePrompts } from '../data/prompts';
+import { rlContextFor } from '../engine/rl/context';
 import { isUnpaired } from '../engine/objectives/config';
 import type { TrainRow } from '../engine/objectives/types';
 import { fromTrainRecord } from '../data/normalize';
@@ -163,6 +165,10 @@ export class TrainSession {
       throw new Error(`Sequence length ${config.seqLen} is longer than this model's ${maxPositions(model.config)} positions`);
     }
     const opts = { template: chooseTemplate(data.template ?? 'auto', tokenizerConfigOf(model)), seqLen: config.seqLen, trainOnAll: data.trainOnAll };
+    if (config.objective?.kind === 'rl') {
+      const prompts = (records: StartData['train']) => encodePrompts(model.tokenizer, conversationPrompts(asConversations(records)), opts.template);
+      return this.trainOn(model, { examples: prompts(data.train), truncated: 0, droppedNoLoss: 0 }, prompts(data.validation), config, dataFile);
+    }
     if (config.objective) {
       // Preference runs: pairs (or KTO's marked answers) tokenised as TRL does.
       const unpaired = isUnpaired(config.objective);
@@ -189,7 +195,7 @@ export class TrainSession {
     const vocab = model.config.vocab_size;
     if (req.config.objective) {
       // Pairs or KTO answers, already fitted to the sequence length by the Data step (TRL's tokenisation).
-      const ids = (r: WorkerRows[number]) => ('ids' in r ? r.ids : [...r.prompt, ...('chosen' in r ? [...r.chosen, ...r.rejected] : r.completion)]);
+      const ids = (r: WorkerRows[number]) => ('ids' in r ? r.ids : [...r.prompt, ...('chosen' in r ? [...r.chosen, ...r.rejected] : 'completion' in r ? r.completion : [])]);
       if ([...req.train, ...req.validation].some((r) => ids(r).some((id) => id >= vocab))) {
         throw new Error(`The Data step encoded token ids beyond this model's vocabulary (${vocab}): it used another tokenizer; reload the data after choosing the model`);
       }
@@ -240,7 +246,7 @@ export class TrainSession {
           this.post({ type: 'checkpoint', step, files }, transfer);
         });
       },
-    }, { replay: config.replayShare ? generalRows(model.tokenizer, config.seqLen) : [] });
+    }, { replay: config.replayShare ? generalRows(model.tokenizer, config.seqLen) : [], ...(config.objective?.kind === 'rl' ? { rl: rlContextFor(config.objective, model.tokenizer) } : {}) });
     if (resumeFiles) run.trainer.restoreState(stateFromFiles(resumeFiles));
     this.run = run;
     this.running = true;
