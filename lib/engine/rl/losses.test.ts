@@ -2,7 +2,7 @@
 // the clipped surrogate's gradient against finite differences.
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { clippedSurrogate, grpoLoss, k3, ppoLoss, rlooLoss } from './losses';
+import { clippedSurrogate, detach, grpoLoss, k3, ppoLoss, rlooLoss } from './losses';
 
 const v = (xs: number[]) => tf.tensor1d(xs);
 const val = (t: tf.Tensor) => Array.from(t.dataSync());
@@ -52,5 +52,16 @@ describe('RL losses', () => {
       const dn = [...x0]; dn[i] -= h;
       expect(g[i]).toBeCloseTo((f(up) - f(dn)) / (2 * h), 2);
     });
+  });
+});
+
+describe('detach', () => {
+  it('passes the value and stops the gradient: GRPO with detached old log-probabilities has gradient A per token', () => {
+    const x = v([0.3, -0.2]);
+    expect(val(detach(x))).toEqual(val(x));
+    // d/dlogp of -min(r A, clip(r) A) at r = 1 is -A; plus beta * dk3/dlogp = beta * (1 - exp(ref - logp)).
+    const g = val(tf.grad((l: tf.Tensor) => grpoLoss(l as tf.Tensor1D, detach(l) as tf.Tensor1D, v([0.1, -0.5]), v([2, -1]), v([1, 1]), 0.2, 0.1))(x));
+    expect(g[0]).toBeCloseTo(-2 + 0.1 * (1 - Math.exp(0.1 - 0.3)), 5);
+    expect(g[1]).toBeCloseTo(1 + 0.1 * (1 - Math.exp(-0.5 + 0.2)), 5);
   });
 });

@@ -2,6 +2,10 @@
 // estimate, the clipped surrogate (GRPO per token, RLOO per completion, PPO per token with a clipped value loss).
 import * as tf from '@tensorflow/tfjs';
 
+/** The value of x with no gradient (torch's detach): GRPO's old log-probabilities when each rollout is optimised
+ * once (TRL num_iterations = 1), so the ratio is exactly 1 in value, dropout or not, and its gradient is A * dlogp. */
+export const detach = tf.customGrad((...args: unknown[]) => ({ value: tf.clone(args[0] as tf.Tensor), gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy) })) as (x: tf.Tensor) => tf.Tensor;
+
 /** Schulman's k3 estimate of KL(policy || reference) per token: exp(ref - logp) - (ref - logp) - 1 (>= 0). */
 export function k3(logp: tf.Tensor, refLogp: tf.Tensor): tf.Tensor {
   return tf.tidy(() => {

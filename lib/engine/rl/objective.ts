@@ -11,7 +11,7 @@ import { mulberry32 } from '../random';
 import type { ModelConfig } from '../types';
 import { gae, grpoAdvantages, rlooAdvantages, tokenRewards, whiten } from './advantages';
 import type { RlConfig } from './config';
-import { grpoLoss, ppoLoss, rlooLoss } from './losses';
+import { detach, grpoLoss, ppoLoss, rlooLoss } from './losses';
 import { completionPass, initValueHead, VALUE_HEAD_KEYS, type ValueHead } from './pass';
 import type { RewardFunction } from './rewards';
 import { sampleGroup } from './rollout';
@@ -32,7 +32,7 @@ export interface RlContext {
 interface Rolled {
   seq: SequenceBatch;
   adv: Float32Array; // [M] per token (GRPO, PPO) or [N] per completion (RLOO)
-  old: Float32Array; // [M] old log-probabilities (RLOO: [N] sums)
+  old: Float32Array; // [M] old log-probabilities (PPO; for GRPO the KL metric only), RLOO: [N] sums
   ref: Float32Array; // [M]
   weight: Float32Array; // [M] GRPO's normalisation
   member: Float32Array; // [N, M] token -> completion (RLOO's sums)
@@ -152,9 +152,12 @@ export function rlObjective(o: RlConfig, config: ModelConfig, ctx: RlContext | u
         const stats = tf.tensor1d(r.stats);
         // Validation scores the policy by its mean reward: lower loss = better answers, so early stopping keeps the best.
         if (!training) return { loss: tf.scalar(-r.stats[0] / r.stats[1]), stats };
-        const pass = completionPass(run.config, run.policy, r.seq, run.policyOptions(true, passSeed), head);
+        // TRL's PPO trainer turns dropout off; GRPO and RLOO keep the configured dropout.
+        const opts = run.policyOptions(true, passSeed);
+        const pass = completionPass(run.config, run.policy, r.seq, o.algorithm === 'ppo' ? { ...opts, training: false } : opts, head);
         const t = (x: Float32Array) => tf.tensor1d(x);
-        if (o.algorithm === 'grpo') return { loss: grpoLoss(pass.logp, t(r.old), t(r.ref), t(r.adv), t(r.weight), o.epsilon, o.beta), stats };
+        // GRPO, as TRL with num_iterations 1: the old log-probabilities are this pass's, detached.
+        if (o.algorithm === 'grpo') return { loss: grpoLoss(pass.logp, detach(pass.logp) as tf.Tensor1D, t(r.ref), t(r.adv), t(r.weight), o.epsilon, o.beta), stats };
         if (o.algorithm === 'rloo') {
           const N = r.seq.N;
           const seqLogp = tf.reshape(tf.matMul(tf.tensor2d(r.member, [N, r.M]), tf.reshape(pass.logp, [-1, 1])), [N]) as tf.Tensor1D;
