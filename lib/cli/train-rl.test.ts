@@ -88,6 +88,17 @@ describe('train --method grpo|ppo', () => {
     expect(existsSync(join(out, 'adapter_config.json'))).toBe(true);
   }, 180_000);
 
+  it('reads prompts from any shape the data studio reads (LLaMA-Factory\'s Alpaca demo): the output is the answer', async () => {
+    const { dir, model } = setup();
+    const r = await cli(['train', '--model', model, '--data', join(root, '../shared/data/alpaca_en_demo.json'), '--method', 'rloo', '--reward', 'exact',
+      '--max-new-tokens', '2', '--steps', '1', '--batch', '1', '--seq-len', '64', '--lora-r', '2', '--out', join(dir, 'o'), '--json', '--backend', 'cpu']);
+    if (r.code !== 0) throw new Error(r.stdout + r.stderr);
+    const ev = events(r.stdout);
+    expect(ev[0].prompts).toBeGreaterThan(100);
+    expect(ev[0].withAnswer).toBe(ev[0].prompts);
+    expect(ev.filter((e) => e.event === 'step')).toHaveLength(1);
+  }, 120_000);
+
   it('refuses a prompts file with a record that is not a prompt, naming its line', async () => {
     const { dir, model } = setup();
     const bad = join(dir, 'bad.jsonl');

@@ -5,7 +5,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { chooseTemplate } from '../data/chat-template';
-import { encodePrompts, readPromptRecords } from '../data/prompts';
+import { conversationPrompts, encodePrompts, readPromptRecords, type PromptRecord } from '../data/prompts';
 import { loadModelFolder, tokenizerConfigOf } from '../engine/loader';
 import { loadRewardModel } from '../engine/reward-model';
 import type { RlConfig } from '../engine/rl/config';
@@ -15,7 +15,7 @@ import { rewardModelReward, type RewardFunction } from '../engine/rl/rewards';
 import { Trainer } from '../engine/trainer';
 import { maxPositions, type TrainConfig } from '../engine/types';
 import { exportRun } from '../export/run-export';
-import { checkChoice, TEMPLATES } from './data-args';
+import { checkChoice, readDataFile, SHAPES, TEMPLATES } from './data-args';
 import { fsSource } from './fs-source';
 import { loadAdapterFolder } from './generate';
 import { fitModulesToModel } from './method-args';
@@ -26,6 +26,18 @@ type Values = Record<string, string | boolean | string[] | undefined>;
 
 /** Sampled answers shown per report. */
 const SHOWN = 3;
+
+/** Prompt records (`prompt` or `messages`); failing that, any shape the data studio reads with an answer (Alpaca,
+ * prompt/completion, chat), whose last answer becomes the reference. The prompt reader's error stands otherwise. */
+async function readPrompts(file: string, values: Values): Promise<PromptRecord[]> {
+  try {
+    return await readPromptRecords(basename(file), new Uint8Array(await readFile(file)));
+  } catch (e) {
+    const data = await readDataFile(file, checkChoice(values.format as string | undefined, SHAPES, 'format'), values.entry as string | undefined).catch(() => null);
+    if (!data || data.shape === 'text' || data.shape === 'preference' || data.records.length === 0) throw e;
+    return conversationPrompts(data.records);
+  }
+}
 
 export async function runRlTrain(values: Values, parsed: TrainConfig & { objective: RlConfig }): Promise<void> {
   let cfg = parsed;
@@ -39,7 +51,7 @@ export async function runRlTrain(values: Values, parsed: TrainConfig & { objecti
   cfg = { ...fitModulesToModel(cfg, values, model.config), objective: cfg.objective }; // Llama: attention projections by default
   if (cfg.seqLen > maxPositions(model.config)) throw new Error(`--seq-len ${cfg.seqLen} exceeds the model's ${maxPositions(model.config)} positions`);
   const dataFile = String(values.data);
-  const records = await readPromptRecords(basename(dataFile), new Uint8Array(await readFile(dataFile)));
+  const records = await readPrompts(dataFile, values);
   const chat = records.some((r) => typeof r.prompt !== 'string');
   const template = chat ? chooseTemplate(checkChoice(values.template as string | undefined, TEMPLATES, 'template'), tokenizerConfigOf(model), 'chat') : undefined;
   const prompts = encodePrompts(model.tokenizer, records, template);
