@@ -85,10 +85,10 @@ export function rlObjective(o: RlConfig, config: ModelConfig, ctx: RlContext | u
     const rows = items.map((it) => ({ ids: [...it.prompt, ...it.completion], mask: [...it.prompt.map(() => 0), ...it.completion.map(() => 1)] }));
     const mb = makeBatch(rows, b.seqLen, b.padId);
     const seq: SequenceBatch = { ids: mb.ids, mask: mb.mask, N: mb.B, T: mb.T };
-    const policy = completionPass(run.config, run.policy, seq, run.policyOptions(false, 0), head);
+    const policy = completionPass(run.config, run.policy, seq, run.policyOptions(false, 0), head, o.temperature);
     const old = (await read(policy.logp))!;
     const oldValues = await read(policy.values);
-    const ref = (await read(completionPass(run.config, run.reference, seq, run.referenceOptions).logp))!;
+    const ref = (await read(completionPass(run.config, run.reference, seq, run.referenceOptions, undefined, o.temperature).logp))!;
     const M = old.length;
     const N = items.length;
     const lens = items.map((it) => it.completion.length);
@@ -154,7 +154,7 @@ export function rlObjective(o: RlConfig, config: ModelConfig, ctx: RlContext | u
         if (!training) return { loss: tf.scalar(-r.stats[0] / r.stats[1]), stats };
         // TRL's PPO trainer turns dropout off; GRPO and RLOO keep the configured dropout.
         const opts = run.policyOptions(true, passSeed);
-        const pass = completionPass(run.config, run.policy, r.seq, o.algorithm === 'ppo' ? { ...opts, training: false } : opts, head);
+        const pass = completionPass(run.config, run.policy, r.seq, o.algorithm === 'ppo' ? { ...opts, training: false } : opts, head, o.temperature);
         const t = (x: Float32Array) => tf.tensor1d(x);
         // GRPO, as TRL with num_iterations 1: the old log-probabilities are this pass's, detached.
         if (o.algorithm === 'grpo') return { loss: grpoLoss(pass.logp, detach(pass.logp) as tf.Tensor1D, t(r.ref), t(r.adv), t(r.weight), o.epsilon, o.beta), stats };
