@@ -7,6 +7,7 @@ import type { RunStatus } from '@/lib/stores/studio-reducer';
 import { ContinueNote } from './continue-note';
 import { LossChart } from './loss-chart';
 import { PreferenceChart } from './preference-chart';
+import { RlChart } from './rl-chart';
 import { useActions, useStudio } from './studio-provider';
 import { Alert, Badge, Button, Card, Stat } from './ui';
 
@@ -90,6 +91,7 @@ export function TrainPanel() {
         <TruncationNote />
         <LossChart />
         <PreferenceChart />
+        <RlChart />
       </div>
     </Card>
   );

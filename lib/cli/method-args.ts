@@ -7,7 +7,7 @@ import type { Method, ModelConfig, TrainConfig } from '../engine/types';
 import { flagNumber } from './flags';
 
 type Option = { type: 'string' } | { type: 'boolean' };
-type Values = Record<string, string | boolean | undefined>;
+type Values = Record<string, string | boolean | string[] | undefined>;
 
 const fieldsOf = (id: string) => Object.entries(methodSpec(id).fields);
 
@@ -64,7 +64,7 @@ export function applyMethodFlags(base: TrainConfig, values: Values): TrainConfig
   const c: Record<string, unknown> = { ...(spec.configOf(base) as object) };
   for (const [key, f] of fieldsOf(spec.id)) {
     const flag = fieldFlag(spec.id, key, f);
-    if (values[flag] !== undefined) c[key] = parseValue(flag, f, values[flag]!);
+    if (values[flag] !== undefined) c[key] = parseValue(flag, f, values[flag] as string | boolean);
     if (f.kind === 'boolean' && values[`no-${flag}`]) {
       if (values[flag]) throw new Error(`Use --${flag} or --no-${flag}, not both`);
       c[key] = false;

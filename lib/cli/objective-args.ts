@@ -9,8 +9,9 @@ import { METHOD_IDS } from '../engine/peft/registry';
 import type { Method } from '../engine/types';
 import { checkMethod } from './method-args';
 import { flagNumber } from './flags';
+import { parseRl, wantsRl } from './rl-args';
 
-type Values = Record<string, string | boolean | undefined>;
+type Values = Record<string, string | boolean | string[] | undefined>;
 
 export const OBJECTIVE_USAGE = `      preference optimisation: --method ${Object.keys(PREFERENCE_METHODS).join('|')} [--base-method ${METHOD_IDS.join('|')} (default lora)]
       [--beta B] [--loss-type sigmoid|hinge|ipo (dpo)] [--label-smoothing E] [--simpo-gamma G] [--desirable-weight W]
@@ -33,6 +34,7 @@ const FLAGS = { beta: 'beta', 'label-smoothing': 'labelSmoothing', 'simpo-gamma'
 export function parseObjective(values: Values): { method: Method; objective?: ObjectiveConfig } {
   const name = String(values.method ?? 'lora');
   const base = () => checkMethod(values['base-method'] === undefined ? 'lora' : String(values['base-method']));
+  if (wantsRl(values)) return parseRl(values, base);
   if (name === 'reward') {
     const stray = ['loss-type', ...Object.keys(FLAGS), 'precompute-ref'].find((f) => values[f] !== undefined);
     if (stray) throw new Error(`--${stray} applies to preference optimisation, not --method reward`);
@@ -71,7 +73,8 @@ export function parseObjective(values: Values): { method: Method; objective?: Ob
 export function metricFields(m?: Record<string, number>): Record<string, number> {
   if (!m) return {};
   const out: Record<string, number> = {};
-  const names = { rewardChosen: 'rewards/chosen', rewardRejected: 'rewards/rejected', margin: 'rewards/margins', accuracy: 'rewards/accuracies', logpChosen: 'logps/chosen', logpRejected: 'logps/rejected', kl: 'kl' };
+  const names = { rewardChosen: 'rewards/chosen', rewardRejected: 'rewards/rejected', margin: 'rewards/margins', accuracy: 'rewards/accuracies', logpChosen: 'logps/chosen', logpRejected: 'logps/rejected', kl: 'kl',
+    meanReward: 'reward', entropy: 'entropy', responseLength: 'completions/mean_length' };
   for (const [k, v] of Object.entries(names)) if (m[v] !== undefined) out[k] = m[v];
   return out;
 }
@@ -79,6 +82,6 @@ export function metricFields(m?: Record<string, number>): Record<string, number>
 /** The same as a short text line. */
 export function metricText(m?: Record<string, number>): string {
   const f = metricFields(m);
-  const parts = [['chosen', f.rewardChosen], ['rejected', f.rewardRejected], ['margin', f.margin], ['acc', f.accuracy], ['kl', f.kl]] as const;
+  const parts = [['chosen', f.rewardChosen], ['rejected', f.rewardRejected], ['margin', f.margin], ['acc', f.accuracy], ['reward', f.meanReward], ['kl', f.kl], ['entropy', f.entropy], ['length', f.responseLength]] as const;
   return parts.filter(([, v]) => v !== undefined).map(([k, v]) => `${k} ${v!.toFixed(3)}`).join('  ');
 }

@@ -12,6 +12,7 @@ import { encodeConversations } from '../data/encode-chat';
 import { encodePreferenceSet } from '../data/encode-preference';
 import type { Conversation } from '../data/types';
 import { isUnpaired } from '../engine/objectives/config';
+import { isRlMethod } from '../engine/rl/config';
 import { defaultTrainConfig } from '../engine/defaults';
 import { applyMethodFlags, fitModulesToModel, methodOptions, methodUsage } from './method-args';
 import { metricFields, metricText, OBJECTIVE_USAGE, objectiveOptions, parseObjective } from './objective-args';
@@ -27,15 +28,18 @@ import { runPlanFor } from './plan';
 import { prepareOutDir } from './out-dir';
 import { backendBudget, fitSeqLen, refuseUnfitPlan } from './train-checks';
 import { DEFAULT_CLEAN_OPTIONS, prepareRecords } from '../data/prepare';
+import { RL_USAGE, rlOptions } from './rl-args';
+import { runRlTrain } from './train-rl';
 import { generalRows } from '../engine/forgetting';
 import { applyRunStateFlags, forgetting, readResumeState, RUN_STATE_OPTIONS, RUN_STATE_USAGE, testMetrics, writeTrainState } from './train-run-state';
 import { checkTrainConfig, flagNumber } from './flags';
 
-export const TRAIN_USAGE = `train --model <dir> --data <file> (--method ${METHOD_IDS.join('|')}|dpo|ipo|simpo|orpo|kto|reward | --adapter <dir>) --steps N --out <dir>
+export const TRAIN_USAGE = `train --model <dir> --data <file> (--method ${METHOD_IDS.join('|')}|dpo|ipo|simpo|orpo|kto|reward|grpo|rloo|ppo | --adapter <dir>) --steps N --out <dir>
       (--adapter continues training a saved adapter folder of any method; the folder names the method)
       [--batch B] [--seq-len T] [--lr X] [--seed S] and the method's own flags:
 ${methodUsage()}
 ${OBJECTIVE_USAGE}
+${RL_USAGE}
       [--val-ratio F | --val-data <file>] [--backend wasm|cpu] [--format auto|text|alpaca|prompt-completion|chat|preference]
       [--template auto|model|chatml|alpaca|llama3] [--entry <name> (--data is a dataset_info.json)] [--packing] [--json]
       [--checkpointing | --no-checkpointing]
@@ -59,7 +63,7 @@ async function parse(argv: string[]) {
     options: {
       model: { type: 'string' }, data: { type: 'string' }, method: { type: 'string' }, adapter: { type: 'string' }, ...RUN_STATE_OPTIONS,
       steps: { type: 'string' }, batch: { type: 'string' }, 'seq-len': { type: 'string' }, lr: { type: 'string' },
-      ...methodOptions(), ...objectiveOptions(), seed: { type: 'string' },
+      ...methodOptions(), ...objectiveOptions(), ...rlOptions(), seed: { type: 'string' },
       'val-ratio': { type: 'string' }, 'val-data': { type: 'string' }, backend: { type: 'string', default: 'auto' }, out: { type: 'string' },
       format: { type: 'string' }, template: { type: 'string' }, entry: { type: 'string' }, json: { type: 'boolean', default: false },
       packing: { type: 'boolean', default: false }, checkpointing: { type: 'boolean' }, 'no-checkpointing': { type: 'boolean' },
@@ -70,7 +74,9 @@ async function parse(argv: string[]) {
   if (!['auto', 'wasm', 'cpu'].includes(values.backend!)) throw new Error('--backend must be wasm or cpu');
   // --adapter continues a saved adapter: its folder names the method.
   const resumed = values.adapter ? (await adapterMethodOf(resolve(values.adapter))).id : undefined;
-  if (resumed && values.method && values.method !== resumed) throw new Error(`--adapter ${values.adapter} holds a ${resumed} adapter; leave out --method ${values.method}`);
+  // RL continues an SFT adapter as its policy (--method names the algorithm, the adapter the PEFT method).
+  if (values.method && isRlMethod(values.method) && resumed) values['base-method'] ??= resumed;
+  if (resumed && values.method && values.method !== resumed && !isRlMethod(values.method)) throw new Error(`--adapter ${values.adapter} holds a ${resumed} adapter; leave out --method ${values.method}`);
   const chosen = parseObjective(values.method === undefined && resumed ? { ...values, method: resumed } : values);
   // A resumed run starts from its saved settings; flags given still apply (and must agree where resuming needs it).
   const resume = readResumeState(values);
@@ -97,6 +103,7 @@ async function parse(argv: string[]) {
 
 export async function runTrain(argv: string[]): Promise<void> {
   const { values, cfg: parsed, data: dataOpts, valRatio, testRatio, resume } = await parse(argv);
+  if (parsed.objective?.kind === 'rl') return runRlTrain(values, { ...parsed, objective: parsed.objective });
   let cfg = parsed;
   const log = (o: object, text: string) => (values.json ? console.log(JSON.stringify(o)) : console.log(text));
   const out = await prepareOutDir(values.out!); // before any work: a bad --out is found now, not after training

@@ -55,7 +55,7 @@ export const prepareSettingsSchema = z.object({
   tokensPerSec: z.number().min(0),
   /** What encode returns: token examples (default), preference pairs (DPO family, reward model) or KTO's marked
    * answers, tokenised as TRL does. */
-  rows: z.enum(['examples', 'pairs', 'unpaired']).optional(),
+  rows: z.enum(['examples', 'pairs', 'unpaired', 'prompts']).optional(), // prompts: RL (the last answer is the reference)
 });
 export type PrepareSettings = z.infer<typeof prepareSettingsSchema>;
 

@@ -19,6 +19,7 @@ import {
   type DatasetOptions,
 } from '../data/studio';
 import { encodePreferenceSet } from '../data/encode-preference';
+import { conversationPrompts, encodePrompts } from '../data/prompts';
 import { HfTokenizer } from '../engine/tokenizer';
 import type { DataEvent, HandoffJob, ParseOptions, ParsedSummary, PrepareSettings, PreparedReport } from './protocol';
 
@@ -168,6 +169,11 @@ export class DataSession {
 
   async encode(id: number, s: PrepareSettings): Promise<void> {
     const { tokenizer, enc, parts } = await this.work(s);
+    if (s.rows === 'prompts') {
+      const prompts = (c: typeof parts.train) => encodePrompts(tokenizer, conversationPrompts(c), enc.template);
+      this.post({ type: 'encoded', id, train: prompts(parts.train), validation: prompts(parts.validation), truncated: 0, droppedNoLoss: 0 });
+      return;
+    }
     if (s.rows === 'pairs' || s.rows === 'unpaired') {
       const opts = { template: enc.template, seqLen: enc.seqLen, unpaired: s.rows === 'unpaired' };
       const pairs = encodePreferenceSet(tokenizer, parts.train, opts);

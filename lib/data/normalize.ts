@@ -139,7 +139,8 @@ function nonEmpty(value: string, what: string): string {
   return value;
 }
 
-function messagesOf(obj: Record<string, unknown>, key: string, tags: MessageTags): Turn[] {
+/** The turns of a messages list (OpenAI or ShareGPT tags, content parts), each located by its index. */
+export function messagesOf(obj: Record<string, unknown>, key: string, tags: MessageTags): Turn[] {
   return list(obj, key, true)!.map((m, i) => turnOf(m, tags, `${key}[${i}]`));
 }
 

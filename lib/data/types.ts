@@ -155,8 +155,15 @@ export interface PreferenceExample {
   rejected: number[];
 }
 
-/** What a training run reads: encoded examples (causal LM), pairs (DPO family, reward model) or KTO's answers. */
-export type TrainingRow = TokenExample | PreferenceExample | UnpairedExample;
+/** What a training run reads: encoded examples (causal LM), pairs (DPO family, reward model), KTO's answers or RL's prompts. */
+export type TrainingRow = TokenExample | PreferenceExample | UnpairedExample | PromptExample;
+
+/** A prompt for RL (GRPO, RLOO, PPO): its ids (chat prompts templated up to the generation prompt) and the
+ * record's reference answer, which exact-match rewards compare with. */
+export interface PromptExample {
+  prompt: number[];
+  answer?: string;
+}
 
 /** An unpaired answer for KTO: prompt ids, answer ids (eos last), and whether the answer is desirable. */
 export interface UnpairedExample {

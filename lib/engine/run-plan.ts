@@ -6,11 +6,12 @@ import { methodSpec } from './peft/registry';
 import type { ModelConfig, TrainConfig } from './types';
 
 /** Rows per example through the taped forward pass: pair objectives (DPO family, reward model) put chosen and
- * rejected through it. KTO's KL rows and every reference pass run before the tape, one block's activations at a
+ * rejected through it, RL its k sampled answers per prompt. KTO's KL rows and every reference pass run before the tape, one block's activations at a
  * time, below the taped peak (measured: DPO and KTO plans within 15% of trainer steps, memory-plan.test.ts). */
 export function rowsPerExample(train: TrainConfig): number {
   const o = train.objective;
   if (!o) return 1;
+  if (o.kind === 'rl') return o.numGenerations; // k sampled answers per prompt go through the taped pass
   return o.kind === 'preference' && o.lossType === 'kto' ? 1 : 2;
 }
 

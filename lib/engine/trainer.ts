@@ -9,6 +9,7 @@ import { BestKeeper } from './early-stop';
 import type { EvalModel } from './evaluate';
 import { objectiveFor } from './objectives';
 import type { Objective, ObjectiveBatch, ObjectiveLoss, ObjectiveRun, TrainRow } from './objectives/types';
+import type { RlContext } from './rl/objective';
 import type { PackedWeight } from './packed-weights';
 import { readHost } from './peft/host';
 import { isLoraState, type LoraState } from './peft/lora';
@@ -37,9 +38,10 @@ export interface TrainerModel {
   initialState?: TrainableState;
 }
 
-/** Optional inputs beyond the data: general text rows for replay (cfg.replayShare). */
+/** Optional inputs beyond the data: general text rows for replay (cfg.replayShare); an RL run's reward. */
 export interface TrainerOptions {
   replay?: Example[];
+  rl?: RlContext;
 }
 
 /** Validation passes read at most this many batches (a fixed subset, so curves stay comparable), as nanoGPT's
@@ -101,7 +103,7 @@ export class Trainer {
       throw new Error(`${this.method.label} trains the base weights, which are stored packed (f16/int8) and frozen: load the model in float32 to use it`);
     }
     this.packed = model.packed;
-    this.objective = objectiveFor(cfg, model.config);
+    this.objective = objectiveFor(cfg, model.config, opts.rl);
     try {
       this.objective.checkRows(train, 'Training');
       this.objective.checkRows(validation, 'Validation');
@@ -213,6 +215,13 @@ export class Trainer {
     return out;
   }
 
+  /** RL samples before the tape (Objective.rollout), one micro-batch after another; others pass through. */
+  private async rollouts(batches: ObjectiveBatch[], step: number): Promise<ObjectiveBatch[]> {
+    const out: ObjectiveBatch[] = [];
+    for (const [k, b] of batches.entries()) out.push(this.objective.rollout ? await this.objective.rollout(this.models, b, deriveSeed(this.cfg.seed, 0x5a, step, k)) : b);
+    return out;
+  }
+
   private async waitWhilePaused(): Promise<void> {
     while (this.paused && !this.stopped) await new Promise<void>((r) => (this.wake = r));
   }
@@ -231,7 +240,7 @@ export class Trainer {
   /** One optimizer step: sync compute inside tidy, then a single awaited read of [loss, gradNorm]. */
   private async trainStep(): Promise<{ loss: number; gradNorm: number; lr: number; metrics: Record<string, number> }> {
     const t0 = now();
-    const batches = this.nextBatches();
+    const batches = await this.rollouts(this.nextBatches(), this.step);
     const lr = learningRateAt(this.step, this.cfg);
     const out = this.computeStep(batches, lr);
     const [loss, gradNorm, ...stats] = await out.data();
@@ -311,7 +320,7 @@ export class Trainer {
     const stats = new Float64Array(this.objective.statsLength);
     const end = Math.min(examples.length, maxBatches * this.cfg.batchSize);
     for (let i = 0; i < end; i += this.cfg.batchSize) {
-      const b = this.objective.batch(examples.slice(i, i + this.cfg.batchSize), this.seqLen, this.padId);
+      const [b] = await this.rollouts([this.objective.batch(examples.slice(i, i + this.cfg.batchSize), this.seqLen, this.padId)], -1 - i);
       if (b.counted === 0) continue;
       const l = tf.tidy(() => {
         const r = this.microLoss(b, false, 0);

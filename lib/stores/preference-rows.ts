@@ -30,7 +30,7 @@ export function preferenceRows(points: LossPoint[], evals: EvalPoint[]): Prefere
     });
   });
   for (const e of evals) {
-    if (!e.metrics) continue;
+    if (e.metrics?.['rewards/accuracies'] === undefined && e.metrics?.['rewards/margins'] === undefined) continue; // RL evals report rewards, not pairs
     rows.set(e.step, { ...(rows.get(e.step) ?? { step: e.step }), valAccuracy: finite(e.metrics['rewards/accuracies']), valMargin: finite(e.metrics['rewards/margins']) });
   }
   return [...rows.values()].sort((a, b) => a.step - b.step);

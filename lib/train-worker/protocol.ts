@@ -78,6 +78,7 @@ const trainingRowSchema = z.union([
   tokenExampleSchema,
   z.object({ prompt: idsSchema, chosen: idsSchema, rejected: idsSchema }),
   z.object({ prompt: idsSchema, completion: idsSchema, desirable: z.boolean() }),
+  z.object({ prompt: idsSchema, answer: z.string().optional() }), // RL prompts (last: a pair would match it too)
 ]);
 export const requestSchema = z.discriminatedUnion('type', [
   z.object({

@@ -11,6 +11,7 @@ import { Trainer } from '../engine/trainer';
 import { checkpointMessage, stateFromFiles } from './run-checkpoints';
 import { maxPositions, type Example, type Gpt2Config, type LlamaConfig, type ModelConfig, type StepMetrics, type TrainConfig } from '../engine/types';
 import { modelTemplate } from '../data/chat-template';
+import { rlContextFor } from '../engine/rl/context';
 import type { TrainRow } from '../engine/objectives/types';
 import type { TrainableState } from '../engine/peft/types';
 import { zipBundle } from '../export/bundle';
@@ -158,7 +159,7 @@ export class TrainSession {
     const vocab = model.config.vocab_size;
     if (req.config.objective) {
       // Pairs or KTO answers, already fitted to the sequence length by the Data step (TRL's tokenisation).
-      const ids = (r: WorkerRows[number]) => ('ids' in r ? r.ids : [...r.prompt, ...('chosen' in r ? [...r.chosen, ...r.rejected] : r.completion)]);
+      const ids = (r: WorkerRows[number]) => ('ids' in r ? r.ids : [...r.prompt, ...('chosen' in r ? [...r.chosen, ...r.rejected] : 'completion' in r ? r.completion : [])]);
       if ([...req.train, ...req.validation].some((r) => ids(r).some((id) => id >= vocab))) {
         throw new Error(`The Data step encoded token ids beyond this model's vocabulary (${vocab}): it used another tokenizer; reload the data after choosing the model`);
       }
@@ -213,7 +214,7 @@ export class TrainSession {
           this.post({ type: 'checkpoint', step, files }, transfer);
         });
       },
-    }, { replay: config.replayShare ? generalRows(model.tokenizer, config.seqLen) : [] });
+    }, { replay: config.replayShare ? generalRows(model.tokenizer, config.seqLen) : [], ...(config.objective?.kind === 'rl' ? { rl: rlContextFor(config.objective, model.tokenizer) } : {}) });
     if (resumeFiles) run.trainer.restoreState(stateFromFiles(resumeFiles));
     this.run = run;
     this.running = true;

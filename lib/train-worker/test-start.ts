@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { chooseTemplate } from '../data/chat-template';
 import { encodeConversations } from '../data/encode-chat';
 import { encodePreferenceSet } from '../data/encode-preference';
+import { conversationPrompts, encodePrompts } from '../data/prompts';
 import { fromTrainRecord } from '../data/normalize';
 import type { Conversation, TrainRecord } from '../data/types';
 import { loadTokenizer } from '../engine/loader';
@@ -27,12 +28,17 @@ export async function demoTokenizer() {
   });
 }
 
-/** Records (prompt/completion or Conversations) encoded for `config` (pairs for preference objectives). */
+/** Records (prompt/completion or Conversations) encoded for `config` (pairs for preference objectives, prompts for RL). */
 export async function startExamples(train: Rec[], validation: Rec[], config: TrainConfig, extra: Partial<StartExamples> = {}): Promise<StartExamples> {
   const { tokenizer, files } = await demoTokenizer();
   const tokConfig = JSON.parse(new TextDecoder().decode(files['tokenizer_config.json']));
   const convs = (rs: Rec[]) => rs.map((r, i) => ('turns' in r ? r : fromTrainRecord(r, i + 1)));
   const opts = { template: chooseTemplate('auto', tokConfig), seqLen: config.seqLen };
+  if (config.objective?.kind === 'rl') {
+    // RL reads prompts (the completion, if any, is the reference answer), as the Data step's 'prompts' rows.
+    const enc = (rs: Rec[]) => encodePrompts(tokenizer, conversationPrompts(convs(rs)), opts.template);
+    return { type: 'start-examples', train: enc(train), validation: enc(validation), config, truncated: 0, droppedNoLoss: 0, ...extra };
+  }
   if (config.objective) {
     const enc = (rs: Rec[]) => encodePreferenceSet(tokenizer, convs(rs), { ...opts, unpaired: isUnpaired(config.objective!) });
     const t = enc(train);

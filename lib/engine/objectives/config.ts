@@ -2,6 +2,7 @@
 // TRL's preference losses, with TRL's names and defaults (DPOConfig, CPOConfig for SimPO, ORPOConfig, KTOConfig).
 // The UI, the protocol and the CLI read this; the tfjs half is preference.ts, kto.ts and losses.ts.
 import { z } from 'zod';
+import { rlConfigSchema } from '../rl/config';
 
 /** TRL's loss_type values we compute. sigmoid (DPO; label smoothing makes it conservative DPO), hinge and ipo
  * are DPOTrainer's; simpo is CPOTrainer's; orpo is ORPOTrainer's odds-ratio loss; kto is KTOTrainer's. */
@@ -54,8 +55,8 @@ export function defaultPreferenceConfig(lossType: PreferenceLossType): Preferenc
 export const rewardConfigSchema = z.object({ kind: z.literal('reward') });
 export type RewardConfig = z.infer<typeof rewardConfigSchema>;
 
-/** What TrainConfig.objective may hold (absent = causal LM). */
-export const objectiveConfigSchema = z.discriminatedUnion('kind', [preferenceConfigSchema, rewardConfigSchema]);
+/** What TrainConfig.objective may hold (absent = causal LM); RL's config is lib/engine/rl/config.ts. */
+export const objectiveConfigSchema = z.discriminatedUnion('kind', [preferenceConfigSchema, rewardConfigSchema, rlConfigSchema]);
 export type ObjectiveConfig = z.infer<typeof objectiveConfigSchema>;
 
 /** KTO reads unpaired answers; every other objective but causal LM reads pairs. */

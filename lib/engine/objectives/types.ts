@@ -2,12 +2,12 @@
 // answers) into host batches, and a batch into a scalar loss (on the tape) plus additive statistics that its
 // metrics() turns into the numbers a step or a validation pass reports (TRL's names).
 import type * as tf from '@tensorflow/tfjs';
-import type { PreferenceExample, UnpairedExample } from '../../data/types';
+import type { PreferenceExample, PromptExample, UnpairedExample } from '../../data/types';
 import type { ForwardOptions } from '../forward-ctx';
 import type { Example, ModelConfig, WeightMap } from '../types';
 
 /** What a trainer can be given to train on; each objective says which kind it reads. */
-export type TrainRow = Example | PreferenceExample | UnpairedExample;
+export type TrainRow = Example | PreferenceExample | UnpairedExample | PromptExample;
 
 /** What every batch tells the trainer: `counted` weighs micro-batches against each other (targets for causal
  * LM, pairs or answers for preference losses; 0 = nothing to learn), `tokens` feeds the speed. */
@@ -53,6 +53,9 @@ export interface Objective<B extends ObjectiveBatch = ObjectiveBatch> {
   readonly heads?: Map<string, tf.Variable>;
   /** Frees the heads. */
   dispose?(): void;
+  /** Sampling before the gradient tape (RL): turns a drawn batch into the batch the loss reads (completions,
+   * rewards, advantages, old and reference log-probabilities). The trainer awaits it for every micro-batch. */
+  rollout?(run: ObjectiveRun, b: B, seed: number): Promise<B>;
   /** One pass before training (reference log-probabilities cached, when configured). */
   prepare?(run: ObjectiveRun, rows: TrainRow[], batchSize: number, seqLen: number, padId: number): Promise<void>;
 }

@@ -18,6 +18,9 @@ export function handoffObjective(c: TrainConfig): HandoffObjective {
   const o = c.objective;
   if (!o) return { kind: 'sft' };
   if (o.kind === 'reward') return { kind: 'reward' };
+  if (o.kind === 'rl') {
+    throw new Error(`A ${o.algorithm.toUpperCase()} run cannot be handed off yet: the bundles cover supervised, preference and reward-model runs. Hand off the SFT stage, or train the RL stage here`);
+  }
   if (o.lossType === 'kto') return { kind: 'kto', beta: o.beta, desirableWeight: o.desirableWeight, undesirableWeight: o.undesirableWeight, precomputeReference: o.precomputeReference };
   return { kind: 'pairs', loss: o.lossType, beta: o.beta, labelSmoothing: o.labelSmoothing, simpoGamma: o.simpoGamma, precomputeReference: o.precomputeReference };
 }
