@@ -28,7 +28,9 @@ export function ExportPanel() {
   const busy = exporting.status === 'exporting';
   const [choice, setChoice] = useState<Choice>('own');
   const [dtype, setDtype] = useState<ExportDtype | null>(null);
-  const offered = studioExportsFor(spec);
+  // A reward model always downloads as one classifier folder (the adapter merged): nothing else to choose.
+  const reward = useStudio((s) => s.form.objective) === 'reward';
+  const offered = reward ? [] : studioExportsFor(spec);
   const current = choice === 'own' ? null : offered.find((e) => e.kind === choice) ?? null;
   const precision = current ? (dtype && current.dtypes.includes(dtype) ? dtype : DEFAULT_DTYPE[current.kind]) : null;
 
@@ -37,7 +39,9 @@ export function ExportPanel() {
       step={5}
       title="Export"
       description={
-        adapter
+        reward
+          ? 'The reward model as a transformers *ForSequenceClassification folder (config.json with num_labels 1, model.safetensors with the score head, tokenizer), the adapter merged; loadable back here as a reward model.'
+          : adapter
           ? spec.notPeft
             ? `The ${spec.label} files (adapter_config.json + adapter_model.safetensors). ${spec.notPeft}`
             : `A PEFT ${spec.label} adapter (adapter_config.json + adapter_model.safetensors) that Hugging Face PEFT loads${spec.merges ? ', or the model merged, as GGUF for llama.cpp and Ollama' : ` (it adds modules of its own, so it has no merged model or GGUF)`}.`
@@ -49,7 +53,7 @@ export function ExportPanel() {
           <label className="flex flex-col gap-1 text-sm">
             <span className="font-medium">Format</span>
             <select value={current ? current.kind : 'own'} onChange={(e) => setChoice(e.target.value as Choice)} data-testid="export-kind" className={`${inputClass} w-80`}>
-              <option value="own">{adapter ? `PEFT ${spec.label} adapter` : 'Model folder (Hugging Face)'}</option>
+              <option value="own">{reward ? 'Reward model folder (Hugging Face)' : adapter ? `PEFT ${spec.label} adapter` : 'Model folder (Hugging Face)'}</option>
               {offered.map((e) => (
                 <option key={e.kind} value={e.kind}>
                   {e.label}
