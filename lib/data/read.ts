@@ -1,7 +1,7 @@
 // Reads a data file's bytes into rows (JSON objects with their line or row number), whatever the layout:
 // JSON Lines, JSON arrays, CSV/TSV (papaparse), Parquet (hyparquet) or plain text.
 import Papa from 'papaparse';
-import { parquetReadObjects } from 'hyparquet';
+import { parquetMetadata, parquetReadObjects, parquetSchema, type FileMetaData } from 'hyparquet';
 import type { FileContainer, IssueClass } from './types';
 import { assertText, extensionOf, readItems } from './parse';
 
@@ -113,12 +113,37 @@ async function readParquet(bytes: Uint8Array): Promise<RawRow[]> {
   const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   let objects: Record<string, unknown>[];
   try {
-    objects = await parquetReadObjects({ file });
+    const metadata = parquetMetadata(file);
+    checkColumnChunks(metadata);
+    objects = await parquetReadObjects({ file, metadata });
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     throw new Error(`Cannot read this Parquet file (${msg}). Files compressed with snappy or none are supported; re-save it with one of those, or export JSON Lines`);
   }
   return objects.map((o, i) => ({ line: i + 1, obj: plainValue(o) as Record<string, unknown> }));
+}
+
+/**
+ * Refuses a footer whose column chunks do not match its schema: one chunk per top-level leaf column per row group,
+ * every chunk under a column the schema has. hyparquet 1.33 reads every chunk but only awaits those it can place, so
+ * the failure of a misplaced chunk would escape as an unhandled rejection instead of reaching our message.
+ */
+function checkColumnChunks(metadata: FileMetaData): void {
+  const top = parquetSchema(metadata).children;
+  const names = new Set(top.map((c) => c.element.name));
+  const leaves = new Set(top.filter((c) => !c.children.length).map((c) => c.element.name));
+  metadata.row_groups.forEach((group, g) => {
+    const seen = new Set<string>();
+    for (const chunk of group.columns) {
+      const column = chunk.meta_data?.path_in_schema?.[0];
+      if (column === undefined) continue;
+      if (!names.has(column)) throw new Error(`row group ${g + 1} has data for a column "${column}" that the schema does not list; the file is damaged`);
+      if (leaves.has(column)) {
+        if (seen.has(column)) throw new Error(`row group ${g + 1} has two chunks for column "${column}"; the file is damaged`);
+        seen.add(column);
+      }
+    }
+  });
 }
 
 /** Parquet values as JSON-like values: BigInt to number, typed arrays and Dates to plain values. */
