@@ -39,6 +39,10 @@ describe('wasm kernel overrides', () => {
     [[4, 9, 6], [6, 11], false, false, false], // b broadcast: one [36, 6] x [6, 11] product
     [[9, 6], [4, 6, 11], false, false, false], // a broadcast
     [[2, 1, 5, 7], [1, 3, 7, 4], false, false, false], // partial broadcast: wasm's own kernel
+    // b larger than a and the output (a vocabulary head): (b a^T)^T, a transposed or not.
+    [[3, 8], [101, 8], false, true],
+    [[8, 3], [101, 8], true, true],
+    [[1, 16], [67, 16], false, true],
   ])('matMul %j x %j (transpose %s, %s) matches', (sa, sb, ta, tb, withGrads = true) => {
     const a = tf.randomNormal(sa, 0, 1, 'float32', 1);
     const b = tf.randomNormal(sb, 0, 1, 'float32', 2);

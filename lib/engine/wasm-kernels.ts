@@ -2,8 +2,9 @@
 // (demo model, batch 4 x 128): BatchMatMul sends any product with a transposed operand or a batch above 1 to a
 // scalar loop (~2 GFLOP/s) and only plain 2D products to XNNPACK (~23 GFLOP/s); Identity copies the whole buffer
 // where cpu and webgl share it (Cast to the same dtype too); Slice copies its whole input out of the heap before slicing. No tfjs release fixes
-// these (4.22 is the last), so they are replaced here: transposes become one explicit memory pass, batches run as
-// plain 2D products on heap views, Identity shares data, Slice reads a heap view.
+// these (4.22 is the last), so they are replaced here: transposes become one explicit memory pass (of the smaller
+// side: a b^T with a large b runs as (b a^T)^T), batches run as plain 2D products on heap views, Identity shares
+// data, Slice reads a heap view.
 import * as tf from '@tensorflow/tfjs';
 import { speedupOn } from './speedups';
 
@@ -87,16 +88,42 @@ function plainBatchMatMul(backend: WasmBackend, a: Info, b: Info): Info | null {
 /** Operands above this are not transposed into a copy (see fastBatchMatMul). */
 const MAX_TRANSPOSE_BYTES = 64 * 1024 ** 2;
 
+/**
+ * a b^T for a 2D b [N, K] larger than a and the output together (a vocabulary-sized embedding times a chunk of
+ * hidden rows): computed as (b a^T)^T, a plain product that reads b as it is, so only the small operand and the
+ * output are transposed. wasm's own kernel runs a transposed operand through a scalar loop: GPT-2's 50,257-row head
+ * times 83 rows took 6.4 s there (1 GFLOP/s), 0.67 s this way.
+ */
+function viaTransposedProduct(backend: WasmBackend, a: Info, b: Info, transposeA: boolean): Info {
+  const [N, K] = b.shape;
+  const at = transposeA ? a : swapLast(backend, a); // [K, M]
+  const M = at.shape[1];
+  const bat = backend.makeOutput([N, M], 'float32');
+  wasmMatMul(backend, b, at, bat, N, K, M);
+  const out = swapLast(backend, bat); // [M, N]
+  backend.disposeData(bat.dataId);
+  if (at !== a) backend.disposeData(at.dataId);
+  return out;
+}
+
+/** Whether a b^T is cheaper as (b a^T)^T: both 2D and b holds more than a plus the output. */
+function prefersTransposedProduct(a: Info, b: Info, transposeA: boolean, transposeB: boolean): boolean {
+  if (!transposeB || a.shape.length !== 2 || b.shape.length !== 2) return false;
+  const M = a.shape[transposeA ? 1 : 0];
+  return sizeOf(b.shape) > sizeOf(a.shape) + M * b.shape[0] && sizeOf(a.shape) * 4 <= MAX_TRANSPOSE_BYTES && M * b.shape[0] * 4 <= MAX_TRANSPOSE_BYTES;
+}
+
 function fastBatchMatMul(original: KernelFn): KernelFn {
   return (args) => {
     const { a, b } = args.inputs;
     const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean };
     if (!speedupOn('matmul') || a.dtype !== 'float32' || b.dtype !== 'float32') return original(args);
-    // A transposed copy of a large operand (a 151,936-row tied embedding in the chunked loss, every chunk) costs more
-    // memory than wasm's heap spares: those keep wasm's own kernel, which reads the operand as it is.
+    const backend = args.backend;
+    if (prefersTransposedProduct(a, b, transposeA, transposeB)) return viaTransposedProduct(backend, a, b, transposeA);
+    // A transposed copy of a large operand costs more memory than wasm's heap spares: what viaTransposedProduct
+    // does not take keeps wasm's own kernel, which reads the operand as it is.
     const big = (t: Info, transposed: boolean) => transposed && sizeOf(t.shape) * 4 > MAX_TRANSPOSE_BYTES;
     if (big(a, transposeA) || big(b, transposeB)) return original(args);
-    const backend = args.backend;
     const a2 = transposeA ? swapLast(backend, a) : a;
     const b2 = transposeB ? swapLast(backend, b) : b;
     const out = plainBatchMatMul(backend, a2, b2) ?? original({ ...args, inputs: { a: a2, b: b2 }, attrs: { ...args.attrs, transposeA: false, transposeB: false } });
