@@ -3,6 +3,7 @@
 // result is read back with tf.getBackend().
 import * as tf from '@tensorflow/tfjs';
 import { describeGpuAdapter, isSoftwareAdapter, probeWebGl, probeWebGpu, softwareRendererName } from './backend-probe';
+import { byTime, raceBackends, raceWords, type ProbeShape, type RaceEntry } from './backend-race';
 import { installWasmKernels } from './wasm-kernels';
 
 export { describeGpuAdapter } from './backend-probe';
@@ -20,6 +21,8 @@ export interface BackendInfo {
 
 export interface BackendOptions {
   allowFallbackAdapter: boolean;
+  /** The model's shapes: with 'auto', every runnable backend but cpu is timed on them and the fastest kept. */
+  race?: ProbeShape;
 }
 
 /** One backend as the probes found it, before anything starts. */
@@ -59,6 +62,12 @@ export function rankBackends(choice: BackendName | 'auto', candidates: Candidate
   return { order, skipped, slow };
 }
 
+/** The order to try after a race: those that ran, fastest first, then the rest (failed or unraced) as ranked. */
+export function orderAfterRace(order: Candidate[], entries: RaceEntry[]): Candidate[] {
+  const ran = byTime(entries).filter((e) => e.ms !== null);
+  return [...ran.map((e) => order.find((c) => c.name === e.name)!), ...order.filter((c) => !ran.some((e) => e.name === c.name))];
+}
+
 /** What each registered backend would run on, from the probes (no backend is started). */
 async function probeAll(names: BackendName[]): Promise<Candidate[]> {
   const registered = new Set(Object.keys(tf.engine().registryFactory));
@@ -86,14 +95,27 @@ async function describe(c: Candidate): Promise<string> {
 
 /** Starts the best backend for `choice` ('auto' ranks them all, a name tries only that one) and says why. */
 export async function initBackend(choice: BackendName | 'auto', opts: BackendOptions): Promise<BackendInfo> {
-  const { order, skipped, slow } = rankBackends(choice, await probeAll(choice === 'auto' ? BACKEND_ORDER : [choice]), opts);
-  for (const c of order) {
+  const ranked = rankBackends(choice, await probeAll(choice === 'auto' ? BACKEND_ORDER : [choice]), opts);
+  const { order, slow } = ranked;
+  let { skipped } = ranked;
+  let tries = order;
+  let measured = '';
+  const racers = order.filter((c) => c.name !== 'cpu');
+  // An allowed software WebGPU adapter was asked for (tests): it keeps its place, unmeasured.
+  if (choice === 'auto' && opts.race && racers.length >= 2 && !(racers[0].name === 'webgpu' && racers[0].software)) {
+    if (racers.some((c) => c.name === 'wasm')) installWasmKernels();
+    const entries = await raceBackends(racers.map((c) => ({ name: c.name, label: c.software ? `${c.name} on ${c.software}` : c.name })), opts.race);
+    tries = orderAfterRace(order, entries);
+    measured = raceWords(entries);
+    skipped = skipped.filter((line) => !racers.some((c) => line.startsWith(`${c.name}:`))); // the race says why instead
+  }
+  for (const c of tries) {
     if (c.name === 'wasm') installWasmKernels();
     const ok = await tf.setBackend(c.name).catch(() => false);
     if (ok && tf.getBackend() === c.name) {
       await tf.ready();
       const over = c.software ? [] : slow.map((o) => `${o.name} on ${o.software}`);
-      const why = over.length ? ` (faster here than ${over.join(' or ')})` : '';
+      const why = measured ? ` (the fastest ${measured})` : over.length ? ` (faster here than ${over.join(' or ')})` : '';
       return { backend: c.name, adapter: (await describe(c)) + why, skipped };
     }
     skipped.push(`${c.name}: failed to start`);

@@ -106,8 +106,13 @@ export async function loadTokenizer(source: FileSource): Promise<{ tokenizer: Hf
 }
 
 /** Loads config, tokenizer and weights of any supported family. `onProgress` reports the weight download. */
+/** The folder's config.json, checked (the weights are not read). */
+export async function readModelConfig(source: FileSource): Promise<ModelConfig> {
+  return parseModelConfig(await readJson(source, 'config.json', true));
+}
+
 export async function loadModelFolder(name: string, source: FileSource, onProgress?: (loaded: number, total: number) => void): Promise<LoadedModel> {
-  const config = parseModelConfig(await readJson(source, 'config.json', true));
+  const config = await readModelConfig(source);
   const files = await weightFiles(source);
   const first = await source(files[0], progress(0, files.length, onProgress));
   if (!first) {

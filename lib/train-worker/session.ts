@@ -3,7 +3,8 @@
 // Pure lib code (no DOM, no React): the worker file only parses messages and forwards them here.
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, webgpuBufferLimits, type BackendInfo, type BackendName } from '../engine/backend';
-import { httpSource, loadModelFolder, loadTokenizer, tokenizerConfigOf, type LoadedModel } from '../engine/loader';
+import { probeShape } from '../engine/backend-race';
+import { httpSource, loadModelFolder, loadTokenizer, readModelConfig, tokenizerConfigOf, type LoadedModel } from '../engine/loader';
 import { initWeights } from '../engine/model';
 import { countParams, loraTargetPresets } from '../engine/params';
 import { generalRows } from '../engine/forgetting';
@@ -111,23 +112,27 @@ export class TrainSession {
 
   private async load(source: ModelSource, backend: BackendName | 'auto', allowFallbackAdapter: boolean): Promise<void> {
     if (this.running) throw new Error('A run is in progress: stop it before loading another model');
-    this.post({ type: 'progress', stage: 'Starting the compute backend', loaded: 0, total: 1 });
-    this.backend = await initBackend(backend, { allowFallbackAdapter });
     this.disposeModel();
     const onProgress = (loaded: number, total: number) => this.post({ type: 'progress', stage: 'Downloading weights', loaded, total });
     let extra: { origin?: string; note?: string } = {};
+    // The config first (a small file), so the backend can be chosen by timing this model's shapes; then the weights.
+    let open: { config: ModelConfig; load(): Promise<LoadedModel> };
     if (source.kind === 'url') {
-      this.model = await loadModelFolder(source.name, httpSource(source.baseUrl), onProgress);
+      const files = httpSource(source.baseUrl);
+      open = { config: await readModelConfig(files), load: () => loadModelFolder(source.name, files, onProgress) };
     } else if (source.kind === 'hub' || source.kind === 'files') {
       const folder = await this.openFolder(source);
       extra = { origin: folder.origin, note: folder.note };
-      this.model = await loadModelFolder(folder.name, folder.source);
+      open = { config: await readModelConfig(folder.source), load: () => loadModelFolder(folder.name, folder.source) };
     } else {
       const { tokenizer, files } = await loadTokenizer(httpSource(source.tokenizerUrl));
       const make = source.family === 'llama' ? tinyRandomLlamaConfig : tinyRandomConfig;
       const config: ModelConfig = make(tokenizer.vocabSize, tokenizer.eosId);
-      this.model = { name: source.name, config, weights: initWeights(config, source.seed), tokenizer, tokenizerFiles: files };
+      open = { config, load: async () => ({ name: source.name, config, weights: initWeights(config, source.seed), tokenizer, tokenizerFiles: files }) };
     }
+    this.post({ type: 'progress', stage: backend === 'auto' ? 'Timing the compute backends on this model' : 'Starting the compute backend', loaded: 0, total: 1 });
+    this.backend = await initBackend(backend, { allowFallbackAdapter, race: probeShape(open.config) });
+    this.model = await open.load();
     const { config } = this.model;
     const gpu = this.backend.backend === 'webgpu' ? await webgpuBufferLimits() : null;
     this.post({
