@@ -30,7 +30,7 @@ describe('backend race', () => {
     expect(entries[1]).toMatchObject({ ms: null, error: 'failed to start' });
     await tf.setBackend('cpu');
     expect(tf.memory().numTensors).toBe(before);
-    expect(raceWords(entries)).toMatch(/^measured at load on this model's shapes: (wasm|cpu) [\d.]+ ms, (wasm|cpu) [\d.]+ ms, nothing could not run \(failed to start\)$/);
+    expect(raceWords(entries)).toMatch(/^timed at load on this model's shapes: (wasm|cpu) [\d.]+ ms, (wasm|cpu) [\d.]+ ms, nothing could not run \(failed to start\)$/);
   });
 
   it('tries the backends that ran fastest first, then the rest as ranked', () => {
@@ -41,6 +41,6 @@ describe('backend race', () => {
       { name: 'webgl', label: 'webgl on SwiftShader', ms: 12 },
     ];
     expect(orderAfterRace(order, entries).map((c) => c.name)).toEqual(['webgl', 'wasm', 'webgpu', 'cpu']);
-    expect(raceWords(entries)).toBe("measured at load on this model's shapes: webgl on SwiftShader 12 ms, wasm 40 ms, webgpu could not run (device lost)");
+    expect(raceWords(entries)).toBe("timed at load on this model's shapes: webgl on SwiftShader 12 ms, wasm 40 ms, webgpu could not run (device lost)");
   });
 });

@@ -105,8 +105,8 @@ export function byTime(entries: RaceEntry[]): RaceEntry[] {
   return [...entries].sort((a, b) => (a.ms ?? Infinity) - (b.ms ?? Infinity));
 }
 
-/** The race in words: "measured at load on this model's shapes: wasm 41 ms, webgl on SwiftShader 190 ms". */
+/** The race in words: "timed at load on this model's shapes: wasm 41 ms, webgl on SwiftShader 190 ms". */
 export function raceWords(entries: RaceEntry[]): string {
   const part = (e: RaceEntry) => `${e.label} ${e.ms === null ? `could not run (${e.error})` : `${e.ms < 10 ? e.ms.toFixed(1) : Math.round(e.ms)} ms`}`;
-  return `measured at load on this model's shapes: ${byTime(entries).map(part).join(', ')}`;
+  return `timed at load on this model's shapes: ${byTime(entries).map(part).join(', ')}`;
 }

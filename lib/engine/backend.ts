@@ -115,7 +115,7 @@ export async function initBackend(choice: BackendName | 'auto', opts: BackendOpt
     if (ok && tf.getBackend() === c.name) {
       await tf.ready();
       const over = c.software ? [] : slow.map((o) => `${o.name} on ${o.software}`);
-      const why = measured ? ` (the fastest ${measured})` : over.length ? ` (faster here than ${over.join(' or ')})` : '';
+      const why = measured ? ` (fastest, ${measured})` : over.length ? ` (faster here than ${over.join(' or ')})` : '';
       return { backend: c.name, adapter: (await describe(c)) + why, skipped };
     }
     skipped.push(`${c.name}: failed to start`);
