@@ -6,6 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from './backend';
 import { setSpeedups } from './speedups';
+import { MATMUL_LIMITS } from './wasm-kernels';
 import { relErr } from './test-utils';
 
 setWasmPaths(path.resolve('node_modules/@tensorflow/tfjs-backend-wasm/dist') + '/');
@@ -53,6 +54,26 @@ describe('wasm kernel overrides', () => {
     expect(dataIds()).toBe(ids);
     fast.forEach((v, i) => expect(relErr(v, plain[i])).toBeLessThan(1e-5));
     tf.dispose([a, b]);
+  });
+
+  it('a b^T with b too large to copy runs a block of output rows at a time, and matches', () => {
+    const saved = { ...MATMUL_LIMITS };
+    Object.assign(MATMUL_LIMITS, { transposeBytes: 1024, blockFloats: 300 }); // b [301, 8] is "too large"; 1 row per block
+    try {
+      for (const [sa, ta] of [[[7, 8], false], [[8, 7], true], [[40, 8], false]] as const) {
+        const a = tf.randomNormal([...sa], 0, 1, 'float32', 3);
+        const b = tf.randomNormal([301, 8], 0, 1, 'float32', 4);
+        const f = (x: tf.Tensor, w: tf.Tensor) => tf.matMul(x, w, ta, true);
+        const plain = run(false, f, a, b, true);
+        const ids = dataIds();
+        const fast = run(true, f, a, b, true);
+        expect(dataIds()).toBe(ids);
+        fast.forEach((v, i) => expect(relErr(v, plain[i])).toBeLessThan(1e-5));
+        tf.dispose([a, b]);
+      }
+    } finally {
+      Object.assign(MATMUL_LIMITS, saved);
+    }
   });
 
   it('Cast to the same dtype shares the buffer; to another dtype it converts', () => {

@@ -85,32 +85,49 @@ function plainBatchMatMul(backend: WasmBackend, a: Info, b: Info): Info | null {
   return out;
 }
 
-/** Operands above this are not transposed into a copy (see fastBatchMatMul). */
-const MAX_TRANSPOSE_BYTES = 64 * 1024 ** 2;
+/**
+ * transposeBytes: operands above this are not transposed into a copy (see fastBatchMatMul). blockFloats: output rows
+ * per block in viaTransposedProduct, at most this many floats of [N, rows] scratch at a time. Tests lower both.
+ */
+export const MATMUL_LIMITS = { transposeBytes: 64 * 1024 ** 2, blockFloats: 1 << 22 };
 
 /**
- * a b^T for a 2D b [N, K] larger than a and the output together (a vocabulary-sized embedding times a chunk of
- * hidden rows): computed as (b a^T)^T, a plain product that reads b as it is, so only the small operand and the
- * output are transposed. wasm's own kernel runs a transposed operand through a scalar loop: GPT-2's 50,257-row head
- * times 83 rows took 6.4 s there (1 GFLOP/s), 0.67 s this way.
+ * a b^T for a 2D b [N, K] larger than a and the output together (a vocabulary-sized embedding times hidden rows):
+ * computed as (b a^T)^T, a plain product that reads b as it is, so only the small operand and the output are
+ * transposed, a block of output rows at a time. wasm's own kernel runs a transposed operand through a scalar loop:
+ * GPT-2's 50,257-row head times 83 rows took 6.4 s there (1 GFLOP/s), 0.57 s this way.
  */
-function viaTransposedProduct(backend: WasmBackend, a: Info, b: Info, transposeA: boolean): Info {
+function viaTransposedProduct(backend: WasmBackend & { typedArrayFromHeap(t: Info): Float32Array }, a: Info, b: Info, transposeA: boolean): Info {
   const [N, K] = b.shape;
-  const at = transposeA ? a : swapLast(backend, a); // [K, M]
-  const M = at.shape[1];
-  const bat = backend.makeOutput([N, M], 'float32');
-  wasmMatMul(backend, b, at, bat, N, K, M);
-  const out = swapLast(backend, bat); // [M, N]
-  backend.disposeData(bat.dataId);
-  if (at !== a) backend.disposeData(at.dataId);
-  return out;
+  const rowsA = transposeA ? swapLast(backend, a) : a; // [M, K]
+  const M = rowsA.shape[0];
+  const step = Math.max(1, Math.floor(MATMUL_LIMITS.blockFloats / N));
+  const out = M <= step ? null : backend.makeOutput([M, N], 'float32');
+  let last: Info | null = null;
+  for (let r = 0; r < M; r += step) {
+    const m = Math.min(step, M - r);
+    const block = M <= step ? rowsA : view(backend, rowsA, r * K, [m, K]);
+    const at = swapLast(backend, block); // [K, m]
+    const bat = backend.makeOutput([N, m], 'float32');
+    wasmMatMul(backend, b, at, bat, N, K, m);
+    last = swapLast(backend, bat); // [m, N]
+    for (const t of [at, bat]) backend.disposeData(t.dataId);
+    if (block !== rowsA) dropView(backend, block);
+    if (out) {
+      backend.typedArrayFromHeap(out).set(backend.typedArrayFromHeap(last), r * N); // views after the allocations
+      backend.disposeData(last.dataId);
+    }
+  }
+  if (rowsA !== a) backend.disposeData(rowsA.dataId);
+  return out ?? last!;
 }
 
-/** Whether a b^T is cheaper as (b a^T)^T: both 2D and b holds more than a plus the output. */
+/** Whether a b^T runs as (b a^T)^T: both 2D, and b too large to copy or larger than a plus the output. */
 function prefersTransposedProduct(a: Info, b: Info, transposeA: boolean, transposeB: boolean): boolean {
   if (!transposeB || a.shape.length !== 2 || b.shape.length !== 2) return false;
+  if (transposeA && sizeOf(a.shape) * 4 > MATMUL_LIMITS.transposeBytes) return false;
   const M = a.shape[transposeA ? 1 : 0];
-  return sizeOf(b.shape) > sizeOf(a.shape) + M * b.shape[0] && sizeOf(a.shape) * 4 <= MAX_TRANSPOSE_BYTES && M * b.shape[0] * 4 <= MAX_TRANSPOSE_BYTES;
+  return sizeOf(b.shape) * 4 > MATMUL_LIMITS.transposeBytes || sizeOf(b.shape) > sizeOf(a.shape) + M * b.shape[0];
 }
 
 function fastBatchMatMul(original: KernelFn): KernelFn {
@@ -119,10 +136,10 @@ function fastBatchMatMul(original: KernelFn): KernelFn {
     const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean };
     if (!speedupOn('matmul') || a.dtype !== 'float32' || b.dtype !== 'float32') return original(args);
     const backend = args.backend;
-    if (prefersTransposedProduct(a, b, transposeA, transposeB)) return viaTransposedProduct(backend, a, b, transposeA);
+    if (prefersTransposedProduct(a, b, transposeA, transposeB)) return viaTransposedProduct(backend as Parameters<typeof viaTransposedProduct>[0], a, b, transposeA);
     // A transposed copy of a large operand costs more memory than wasm's heap spares: what viaTransposedProduct
     // does not take keeps wasm's own kernel, which reads the operand as it is.
-    const big = (t: Info, transposed: boolean) => transposed && sizeOf(t.shape) * 4 > MAX_TRANSPOSE_BYTES;
+    const big = (t: Info, transposed: boolean) => transposed && sizeOf(t.shape) * 4 > MATMUL_LIMITS.transposeBytes;
     if (big(a, transposeA) || big(b, transposeB)) return original(args);
     const a2 = transposeA ? swapLast(backend, a) : a;
     const b2 = transposeB ? swapLast(backend, b) : b;
