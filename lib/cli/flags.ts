@@ -1,15 +1,12 @@
 // Numeric command-line flags: only decimal numbers are numbers ("", " ", "0x10", "1_000" and "Infinity" are not, though
 // JavaScript's Number() reads them), and a train run's settings pass the same zod schema as the studio's form and
 // the training worker's messages, reported by flag name.
+import { parseDecimal } from '../engine/peft/fields';
 import { trainConfigSchema } from '../train-worker/protocol';
 import type { TrainConfig } from '../engine/types';
 
-const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
-
 /** The flag's text as a number, or NaN when it is not a plain decimal number (every check then refuses it). */
-export function flagNumber(text: string): number {
-  return DECIMAL.test(text.trim()) && text.trim() === text ? Number(text) : NaN;
-}
+export const flagNumber = parseDecimal;
 
 /** TrainConfig fields and the flags that set them (a field missing here is named as it is in the config). */
 const FLAG_OF: Record<string, string> = {

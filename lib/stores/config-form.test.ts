@@ -30,6 +30,8 @@ describe('config form', () => {
     ['steps', '0', /at least 1/],
     ['lr', '0', /greater than 0/],
     ['lr', '2e-', /number/],
+    ['steps', '0x10', /must be a number/], // Number() reads 16
+    ['steps', '1_000', /must be a number/],
     ['batchSize', '1000', /at most 256/],
     ['loraDropout', '0.95', /at most 0.9/],
   ])('%s = %j is rejected', (field, text, msg) => {

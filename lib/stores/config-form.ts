@@ -1,6 +1,7 @@
 // The hyperparameter form: typed text per field (so "2e-" can exist mid-edit), read back into a TrainConfig with
 // one clear message per invalid field. The method's own fields come from its spec in the registry (method-form.ts).
 import { defaultTrainConfig, methodDefaults } from '../engine/defaults';
+import { parseDecimal } from '../engine/peft/fields';
 import { methodSpec } from '../engine/peft/registry';
 import type { Method, ScheduleKind, TrainConfig } from '../engine/types';
 import { trainConfigSchema } from '../train-worker/protocol';
@@ -78,7 +79,7 @@ export function checkField(field: NumericField, text: string): { value: number }
   if (!spec) return { error: `${field} is not a number field.` };
   const t = text.trim();
   if (t === '') return { error: `${spec.label} is required.` };
-  const n = Number(t);
+  const n = parseDecimal(t);
   if (!Number.isFinite(n)) return { error: `${spec.label} must be a number.` };
   if (spec.integer && !Number.isInteger(n)) return { error: `${spec.label} must be a whole number.` };
   if (spec.minExclusive ? n <= spec.min : n < spec.min) {

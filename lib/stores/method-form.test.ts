@@ -43,6 +43,8 @@ describe('method fields in the form', () => {
     expect(readForm(setDraft(initialForm(), 'loraRankPattern', 'c_fc=2.5')).errors.loraRankPattern).toMatch(/^Rank per module: c_fc needs a whole number from 1 to 256, got "2.5"$/);
     expect(readForm(setDraft(initialForm(), 'loraRankPattern', 'c_fc')).errors.loraRankPattern).toMatch(/"c_fc" is not name=value/);
     expect(readForm(setDraft(initialForm(), 'loraAlphaPattern', 'c_fc=0')).errors.loraAlphaPattern).toMatch(/above 0/);
+    // Number() would read these as 16 and 1000; only plain decimals are numbers, as in the CLI's flags.
+    for (const v of ['0x10', '1_000', 'Infinity']) expect(readForm(setDraft(initialForm(), 'loraRankPattern', `c_fc=${v}`)).errors.loraRankPattern).toMatch(/needs a whole number/);
   });
 
   it('rejects a layer list that is not block numbers, and only for the chosen method', () => {

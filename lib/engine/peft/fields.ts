@@ -3,6 +3,17 @@
 import { z } from 'zod';
 import type { ModelConfig } from '../types';
 
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
+/**
+ * Typed text as a number, or NaN unless it is a plain decimal number: "", " 1", "0x10", "1_000" and "Infinity" are
+ * not numbers here, though JavaScript's Number() reads them. Shared by the studio's form, the method fields and the
+ * CLI's flags, so each refuses the same text.
+ */
+export function parseDecimal(text: string): number {
+  return DECIMAL.test(text) ? Number(text) : NaN;
+}
+
 interface FieldBase {
   label: string;
   help: string;
@@ -79,7 +90,7 @@ export function parsePattern(f: PatternField, text: string): { value: Record<str
   for (const part of text.split(',').map((t) => t.trim()).filter(Boolean)) {
     const m = /^([^=\s]+)\s*=\s*(\S+)$/.exec(part); // keys are PEFT pattern keys: names, paths or regular expressions
     if (!m) return { error: `${f.label}: "${part}" is not name=value (e.g. q_proj=16)` };
-    const v = Number(m[2]);
+    const v = parseDecimal(m[2]);
     const low = f.minExclusive ? v <= f.min : v < f.min;
     if (!Number.isFinite(v) || (f.integer && !Number.isInteger(v)) || low || v > f.max) {
       return { error: `${f.label}: ${m[1]} needs ${f.integer ? 'a whole number' : 'a number'} ${f.minExclusive ? 'above' : 'from'} ${f.min} to ${f.max}, got "${m[2]}"` };
