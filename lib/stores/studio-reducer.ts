@@ -62,6 +62,15 @@ export interface RunState {
   /** The worker has loaded another model since this run, so its weights can no longer be exported. */
   stale: boolean;
   error: string | null;
+  /** End-of-run scores ('report' events): what is being scored, the test split, the forgetting meter. */
+  report: RunReport;
+}
+
+type ReportEvent = Extract<WorkerEvent, { type: 'report' }>;
+export interface RunReport {
+  evaluating: string | null;
+  test: NonNullable<ReportEvent['test']> | null;
+  forgetting: NonNullable<ReportEvent['forgetting']> | null;
 }
 
 export interface ExportState {
@@ -109,6 +118,7 @@ export function initialRun(status: RunStatus = 'idle', totalSteps = 0, method: M
     pending: null,
     stale: false,
     error: null,
+    report: { evaluating: null, test: null, forgetting: null },
   };
 }
 
@@ -190,9 +200,15 @@ export function reduceEvent(s: WorkerSlices, e: Exclude<WorkerEvent, PlayEvent>,
           ...s.run,
           status: e.stopped ? 'stopped' : 'done',
           pending: null,
+          report: { ...s.run.report, evaluating: null },
           summary: { steps: e.steps, firstLoss: e.firstLoss, lastLoss: e.lastLoss },
         },
       };
+    case 'report': {
+      const r = s.run.report;
+      const report = { evaluating: e.evaluating ?? null, test: e.test ?? r.test, forgetting: e.forgetting ?? r.forgetting };
+      return { ...s, run: { ...s.run, report } };
+    }
     case 'checkpoint':
       return s; // stored by the run store (lib/runs/run-db.ts), not part of the view state
     case 'exported':

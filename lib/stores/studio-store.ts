@@ -268,8 +268,10 @@ export function createStudioStore(options: StudioStoreOptions): StudioStore {
           if (token !== startToken) return;
           encoding = false;
           if (get().run.status !== 'loading') return; // stopped, or the load failed
-          // The test split stays here (the playground's); training gets train and validation.
-          const rows = { train: enc.train, validation: enc.validation, truncated: enc.truncated, droppedNoLoss: enc.droppedNoLoss };
+          // Training gets train and validation; the test split (token examples) is scored when the run ends.
+          const test = enc.test.filter((r): r is { ids: number[]; mask: number[] } => 'ids' in r);
+          const scored = { test, instruction: get().data.summary?.shape !== 'text' };
+          const rows = { train: enc.train, validation: enc.validation, truncated: enc.truncated, droppedNoLoss: enc.droppedNoLoss, ...scored };
           const extra = { runId, ...(resume ? { resumeFiles: resume.files } : {}), ...(from && !resume ? { fromAdapter: from.id } : {}) };
           startWhenReady({ type: 'start-examples', ...rows, config, dataFile, ...extra });
         },

@@ -20,6 +20,7 @@ import { exportRun } from '../export/run-export';
 import { isCancelled, openModelFolder, type FolderSource } from '../hub/open-folder';
 import type { ModelSource, WorkerEvent, WorkerRequest } from './protocol';
 import { Playground } from './playground';
+import { RunScores } from './run-scores';
 
 type Post = (event: WorkerEvent, transfer?: Transferable[]) => void;
 
@@ -61,9 +62,11 @@ export class TrainSession {
   private running = false;
   private loadAbort: AbortController | null = null;
   private readonly play: Playground;
+  private readonly scores: RunScores;
 
   constructor(private readonly post: Post) {
     this.play = new Playground(post, () => this.model, () => this.running);
+    this.scores = new RunScores(post);
   }
 
   async handle(req: WorkerRequest): Promise<void> {
@@ -177,7 +180,7 @@ export class TrainSession {
     const enc = { examples: train, truncated: req.truncated, droppedNoLoss: req.droppedNoLoss + req.train.length - train.length };
     if (train.length === 0) throw new Error(`No training example keeps a token to learn at ${req.config.seqLen} tokens: raise the sequence length`);
     const initialState = req.fromAdapter ? await this.play.stateFor(req.fromAdapter, req.config.method, model) : undefined;
-    await this.trainOn(model, enc, cut(req.validation as Example[]), req.config, dataFile, { resumeFiles: req.resumeFiles, runId: req.runId, initialState });
+    await this.trainOn(model, enc, cut(req.validation as Example[]), req.config, dataFile, { resumeFiles: req.resumeFiles, runId: req.runId, initialState, test: cut(req.test ?? []), instruction: req.instruction });
   }
 
   private async trainOn(
@@ -186,7 +189,7 @@ export class TrainSession {
     validation: TrainRow[],
     config: TrainConfig,
     dataFile: string,
-    opts: { resumeFiles?: Record<string, ArrayBuffer>; runId?: string; initialState?: TrainableState } = {},
+    opts: { resumeFiles?: Record<string, ArrayBuffer>; runId?: string; initialState?: TrainableState; test?: Example[]; instruction?: boolean } = {},
   ): Promise<void> {
     const { resumeFiles, runId, initialState } = opts;
     if (config.seqLen > maxPositions(model.config)) {
@@ -232,6 +235,7 @@ export class TrainSession {
       await run.saving;
       // Export offers the weights of the lowest validation loss (the last state went out as a checkpoint).
       run.trainer.restoreBest();
+      await this.scores.report(model, run.trainer, config, opts.test ?? [], opts.instruction ?? false);
       if (run.id) this.play.keepRun(run.id, `${model.name} (${config.method})`, run.trainer, config.method);
       this.post({ type: 'done', ...result });
     } finally {
