@@ -270,7 +270,7 @@ export function createStudioStore(options: StudioStoreOptions): StudioStore {
           if (get().run.status !== 'loading') return; // stopped, or the load failed
           // Training gets train and validation; the test split (token examples) is scored when the run ends.
           const test = enc.test.filter((r): r is { ids: number[]; mask: number[] } => 'ids' in r);
-          const scored = { test, instruction: get().data.summary?.shape !== 'text' };
+          const scored = options.settings.scoreAtEnd ? { report: true, test, instruction: get().data.summary?.shape !== 'text' } : {};
           const rows = { train: enc.train, validation: enc.validation, truncated: enc.truncated, droppedNoLoss: enc.droppedNoLoss, ...scored };
           const extra = { runId, ...(resume ? { resumeFiles: resume.files } : {}), ...(from && !resume ? { fromAdapter: from.id } : {}) };
           startWhenReady({ type: 'start-examples', ...rows, config, dataFile, ...extra });

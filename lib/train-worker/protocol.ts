@@ -107,7 +107,9 @@ export const requestSchema = z.discriminatedUnion('type', [
     runId: z.string().min(1).optional(),
     /** Continue training an adapter the worker keeps (loaded from files), instead of a fresh one. */
     fromAdapter: z.string().min(1).optional(),
-    /** The test split (token examples), scored at the end; `instruction`: also exact match of greedy answers. */
+    /** report: score the forgetting meter and the test split (token examples) when the run ends; instruction: the
+     * test split's exact match of greedy answers too. */
+    report: z.boolean().optional(),
     test: z.array(tokenExampleSchema).optional(),
     instruction: z.boolean().optional(),
   }),

@@ -67,7 +67,7 @@ describe('TrainSession end-of-run report', () => {
     await s.handle({ type: 'load', model: { kind: 'files', name: 'tiny', files: modelFiles }, backend: 'wasm', allowFallbackAdapter: true });
     const base = defaultTrainConfig('lora');
     const config = { ...base, steps: 6, batchSize: 2, seqLen, lr: 0.05, warmupSteps: 0, evalEvery: 0, lora: { ...base.lora, dropout: 0 } };
-    await s.handle({ type: 'start-examples', train: await encode(TRAIN), validation: [], test: await encode(TEST), instruction: true, config, truncated: 0, droppedNoLoss: 0 });
+    await s.handle({ type: 'start-examples', train: await encode(TRAIN), validation: [], report: true, test: await encode(TEST), instruction: true, config, truncated: 0, droppedNoLoss: 0 });
     expect(events.at(-1)).toMatchObject({ type: 'done', steps: 6 });
     const report = events.filter((e) => e.type === 'report');
     const f = report.find((e) => e.forgetting)?.forgetting;

@@ -180,7 +180,7 @@ export class TrainSession {
     const enc = { examples: train, truncated: req.truncated, droppedNoLoss: req.droppedNoLoss + req.train.length - train.length };
     if (train.length === 0) throw new Error(`No training example keeps a token to learn at ${req.config.seqLen} tokens: raise the sequence length`);
     const initialState = req.fromAdapter ? await this.play.stateFor(req.fromAdapter, req.config.method, model) : undefined;
-    await this.trainOn(model, enc, cut(req.validation as Example[]), req.config, dataFile, { resumeFiles: req.resumeFiles, runId: req.runId, initialState, test: cut(req.test ?? []), instruction: req.instruction });
+    await this.trainOn(model, enc, cut(req.validation as Example[]), req.config, dataFile, { resumeFiles: req.resumeFiles, runId: req.runId, initialState, report: req.report, test: cut(req.test ?? []), instruction: req.instruction });
   }
 
   private async trainOn(
@@ -189,7 +189,7 @@ export class TrainSession {
     validation: TrainRow[],
     config: TrainConfig,
     dataFile: string,
-    opts: { resumeFiles?: Record<string, ArrayBuffer>; runId?: string; initialState?: TrainableState; test?: Example[]; instruction?: boolean } = {},
+    opts: { resumeFiles?: Record<string, ArrayBuffer>; runId?: string; initialState?: TrainableState; report?: boolean; test?: Example[]; instruction?: boolean } = {},
   ): Promise<void> {
     const { resumeFiles, runId, initialState } = opts;
     if (config.seqLen > maxPositions(model.config)) {
@@ -235,7 +235,7 @@ export class TrainSession {
       await run.saving;
       // Export offers the weights of the lowest validation loss (the last state went out as a checkpoint).
       run.trainer.restoreBest();
-      await this.scores.report(model, run.trainer, config, opts.test ?? [], opts.instruction ?? false);
+      if (opts.report) await this.scores.report(model, run.trainer, config, opts.test ?? [], opts.instruction ?? false);
       if (run.id) this.play.keepRun(run.id, `${model.name} (${config.method})`, run.trainer, config.method);
       this.post({ type: 'done', ...result });
     } finally {
