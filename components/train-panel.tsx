@@ -75,6 +75,7 @@ export function TrainPanel() {
         </div>
 
         {run.error && <Alert testId="train-error">{run.error}</Alert>}
+        {run.saveError && <Alert testId="save-error">{run.saveError}</Alert>}
 
         <dl className="grid grid-cols-2 gap-3 sm:grid-cols-3 lg:grid-cols-6">
           <Stat label="Step" value={`${step} / ${total}`} testId="step" />

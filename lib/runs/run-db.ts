@@ -24,6 +24,9 @@ export interface RunRecord {
   checkpointStep: number | null; // step of the stored checkpoint; null before the first autosave
   bestStep: number | null; // step of the lowest validation loss
   error?: string;
+  /** End-of-run scores: general-text perplexity change (forgetting meter) with the replay share, test split. */
+  forgetting?: { before: number; after: number; change: number; verdict: string; replayShare: number };
+  test?: { loss: number; perplexity: number; accuracy: number; exactMatch: number | null; examples: number };
 }
 
 export interface StepPoint {

@@ -62,6 +62,10 @@ export interface RunState {
   /** The worker has loaded another model since this run, so its weights can no longer be exported. */
   stale: boolean;
   error: string | null;
+  /** Step of the run's latest checkpoint event (autosave or Stop and save), null before one. */
+  checkpointStep: number | null;
+  /** Why storing the run in the browser failed (e.g. the storage is full), in words. */
+  saveError: string | null;
   /** End-of-run scores ('report' events): what is being scored, the test split, the forgetting meter. */
   report: RunReport;
 }
@@ -118,6 +122,8 @@ export function initialRun(status: RunStatus = 'idle', totalSteps = 0, method: M
     pending: null,
     stale: false,
     error: null,
+    checkpointStep: null,
+    saveError: null,
     report: { evaluating: null, test: null, forgetting: null },
   };
 }
@@ -210,7 +216,7 @@ export function reduceEvent(s: WorkerSlices, e: Exclude<WorkerEvent, PlayEvent>,
       return { ...s, run: { ...s.run, report } };
     }
     case 'checkpoint':
-      return s; // stored by the run store (lib/runs/run-db.ts), not part of the view state
+      return { ...s, run: { ...s.run, checkpointStep: e.step } }; // the files go to the run store (lib/runs/run-db.ts)
     case 'exported':
       return { ...s, exporting: { status: 'done', fileName: e.fileName, files: e.files, size: e.bytes.byteLength, error: null } };
     case 'error':
