@@ -3,10 +3,14 @@
 // 6-step session ends with, and so does the checkpoint a Stop writes (stop and save); checkpoint files of other
 // settings are refused.
 import * as tf from '@tensorflow/tfjs';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { unzipSync } from 'fflate';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { readResumeState } from '../cli/train-run-state';
 import { defaultTrainConfig } from '../engine/defaults';
+import { checkpointZip } from '../runs/checkpoint-zip';
 import type { WorkerEvent } from './protocol';
 import { stateFromFiles } from './run-checkpoints';
 import { TrainSession } from './session';
@@ -67,6 +71,15 @@ describe('TrainSession checkpoints', () => {
     if (saved?.type !== 'checkpoint') throw new Error('no checkpoint at the stop');
     expect(saved.step).toBe(3);
     expect(stopped.events.at(-1)).toMatchObject({ type: 'done', steps: 3, stopped: true });
+    // Its download (Export, Runs) unzips to the folder `cli train --resume` reads.
+    const zip = checkpointZip('my run', { step: 3, files: Object.fromEntries(Object.entries(saved.files).map(([k, b]) => [k, new Uint8Array(b)])) });
+    expect(zip.fileName).toBe('my-run-checkpoint-step-3.zip');
+    const dir = mkdtempSync(join(tmpdir(), 'webtune-ck-'));
+    for (const [path, bytes] of Object.entries(unzipSync(new Uint8Array(zip.bytes)))) {
+      mkdirSync(join(dir, dirname(path)), { recursive: true });
+      writeFileSync(join(dir, path), bytes);
+    }
+    expect(readResumeState({ resume: join(dir, 'my-run-checkpoint-step-3') })?.meta.step).toBe(3);
     const again = await session();
     await again.s.handle(await startExamples(train, [], config, { resumeFiles: saved.files }));
     const fin = again.events.filter((e) => e.type === 'checkpoint').at(-1);
