@@ -5,7 +5,7 @@
 import { formatLoss } from '@/lib/format';
 import type { RunState } from '@/lib/stores/studio-reducer';
 import { useStudio } from './studio-provider';
-import { Note, Stat, SubSection } from './ui';
+import { Alert, Note, Stat, SubSection } from './ui';
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 const signed = (x: number) => `${x >= 0 ? '+' : '−'}${(Math.abs(x) * 100).toFixed(1)}%`;
@@ -14,13 +14,14 @@ export function RunReport() {
   const report = useStudio((s) => s.run.report);
   const runs = useStudio((s) => s.runs);
   const activeRunId = useStudio((s) => s.activeRunId);
-  const { forgetting: f, test, evaluating } = report;
-  if (!f && !test && !evaluating) return null;
+  const { forgetting: f, test, evaluating, error } = report;
+  if (!f && !test && !evaluating && !error) return null;
   // Other runs of this session that have a meter, for the replay comparison.
   const earlier = Object.entries(runs).filter(([id, r]) => id !== activeRunId && r.report.forgetting).map(([, r]) => r as RunState);
   return (
     <div className="flex flex-col gap-4" data-testid="run-report">
       {evaluating && <Note>Scoring the {evaluating}…</Note>}
+      {error && <Alert testId="report-error">{error}</Alert>}
       {f && (
         <SubSection title="Forgetting meter (perplexity on general English text)" testId="forgetting-meter">
           <div data-testid="forgetting" data-level={f.level} data-before={f.before} data-after={f.after} data-change={f.change} className="flex flex-col gap-2">

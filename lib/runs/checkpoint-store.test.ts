@@ -95,6 +95,24 @@ describe.each([
   });
 });
 
+describe('checkpoints saved in IndexedDB before OPFS was used', () => {
+  it('stay readable under OPFS until the run saves a new one there', async () => {
+    let db = await RunDb.open('ck-legacy', { opfs: async () => null });
+    const run = await db.create({ name: 'older', model: 'm', dataName: 'd', dataFingerprint: '', config });
+    await db.saveCheckpoint(run.id, 7, files(30, 7));
+    db.close();
+    const root = fakeOpfs(1 << 20);
+    db = await RunDb.open('ck-legacy', { opfs: async () => new OpfsCheckpoints(root) });
+    expect((await db.checkpoint(run.id))?.step).toBe(7);
+    expect([...(await db.checkpointBytes()).keys()]).toEqual([run.id]);
+    await db.saveCheckpoint(run.id, 8, files(30, 8));
+    db.close();
+    db = await RunDb.open('ck-legacy', { opfs: async () => null });
+    expect(await db.checkpoint(run.id)).toBeUndefined(); // moved: the IndexedDB copy is gone
+    db.close();
+  });
+});
+
 describe('a checkpoint that does not fit', () => {
   it('leaves the earlier one readable and says which run, how much, and what to delete', async () => {
     const root = fakeOpfs(2_000);

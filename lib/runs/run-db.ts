@@ -87,11 +87,16 @@ export interface RunDbOptions {
 }
 
 export class RunDb {
+  /** Checkpoints stored in IndexedDB: the store itself without OPFS, else those saved before OPFS was used. */
+  private readonly legacy: CheckpointStore | null;
+
   private constructor(
     private readonly db: IDBPDatabase<RunSchema>,
     readonly checkpoints: CheckpointStore,
     private readonly estimate: () => Promise<{ usage: number; quota: number } | null>,
-  ) {}
+  ) {
+    this.legacy = checkpoints.kind === 'opfs' ? new IdbCheckpoints(db) : null;
+  }
 
   static async open(name = RUN_DB_NAME, opts: RunDbOptions = {}): Promise<RunDb> {
     const db = await openDB<RunSchema>(name, 1, {
@@ -167,20 +172,21 @@ export class RunDb {
       await this.checkpoints.save(id, step, files);
     } catch (e) {
       if (!isQuotaError(e)) throw e;
-      const [runs, sizes, storage] = await Promise.all([this.list(), this.checkpoints.sizes(), this.estimate().catch(() => null)]);
+      const [runs, sizes, storage] = await Promise.all([this.list(), this.checkpointBytes(), this.estimate().catch(() => null)]);
       const rec = runs.find((r) => r.id === id);
       const others = runs.filter((r) => r.id !== id && sizes.has(r.id)).map((r) => ({ name: r.name, bytes: sizes.get(r.id)! }));
-      const kept = sizes.has(id) ? ((await this.checkpoints.load(id))?.step ?? null) : null;
+      const kept = sizes.has(id) ? ((await this.checkpoint(id))?.step ?? null) : null;
       throw new CheckpointQuotaError({ runName: rec?.name ?? id, step, needed: checkpointBytes(files), kept, storage, others });
     }
+    await this.legacy?.delete(id);
     const tx = this.db.transaction('runs', 'readwrite');
     const rec = await tx.store.get(id);
     if (rec) await tx.store.put({ ...rec, checkpointStep: step, updatedAt: Date.now() });
     await tx.done;
   }
 
-  checkpoint(id: string): Promise<Checkpoint | undefined> {
-    return this.checkpoints.load(id);
+  async checkpoint(id: string): Promise<Checkpoint | undefined> {
+    return (await this.checkpoints.load(id)) ?? this.legacy?.load(id);
   }
 
   /** Before resuming from the checkpoint: points after it are dropped (the resumed run reports them again). */
@@ -197,6 +203,7 @@ export class RunDb {
   /** Removes the run, its points and its checkpoint files. */
   async delete(id: string): Promise<void> {
     await this.checkpoints.delete(id);
+    await this.legacy?.delete(id);
     const tx = this.db.transaction(['runs', 'steps', 'evals'], 'readwrite');
     await Promise.all([tx.objectStore('runs').delete(id), tx.objectStore('steps').delete(ofRun(id)), tx.objectStore('evals').delete(ofRun(id)), tx.done]);
   }
@@ -208,8 +215,8 @@ export class RunDb {
   }
 
   /** Bytes of checkpoints per run (what deleting a run frees, metrics aside). */
-  checkpointBytes(): Promise<Map<string, number>> {
-    return this.checkpoints.sizes();
+  async checkpointBytes(): Promise<Map<string, number>> {
+    return new Map([...((await this.legacy?.sizes()) ?? []), ...(await this.checkpoints.sizes())]);
   }
 
   close(): void {

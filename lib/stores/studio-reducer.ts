@@ -75,6 +75,7 @@ export interface RunReport {
   evaluating: string | null;
   test: NonNullable<ReportEvent['test']> | null;
   forgetting: NonNullable<ReportEvent['forgetting']> | null;
+  error: string | null;
 }
 
 export interface ExportState {
@@ -124,7 +125,7 @@ export function initialRun(status: RunStatus = 'idle', totalSteps = 0, method: M
     error: null,
     checkpointStep: null,
     saveError: null,
-    report: { evaluating: null, test: null, forgetting: null },
+    report: { evaluating: null, test: null, forgetting: null, error: null },
   };
 }
 
@@ -212,7 +213,7 @@ export function reduceEvent(s: WorkerSlices, e: Exclude<WorkerEvent, PlayEvent>,
       };
     case 'report': {
       const r = s.run.report;
-      const report = { evaluating: e.evaluating ?? null, test: e.test ?? r.test, forgetting: e.forgetting ?? r.forgetting };
+      const report = { evaluating: e.evaluating ?? null, test: e.test ?? r.test, forgetting: e.forgetting ?? r.forgetting, error: e.error ?? r.error };
       return { ...s, run: { ...s.run, report } };
     }
     case 'checkpoint':

@@ -186,7 +186,7 @@ export type WorkerEvent =
   | { type: 'state'; state: 'running' | 'paused' }
   | { type: 'done'; steps: number; firstLoss: number; lastLoss: number; stopped: boolean; earlyStopped?: boolean; bestStep?: number | null; bestValLoss?: number | null }
   /** End-of-run scores (before 'done'): what is being scored now, the test split's metrics, the forgetting meter. */
-  | { type: 'report'; evaluating?: string; test?: TestMetrics; forgetting?: ForgettingReport & { replayShare: number } }
+  | { type: 'report'; evaluating?: string; test?: TestMetrics; forgetting?: ForgettingReport & { replayShare: number }; error?: string }
   | { type: 'exported'; fileName: string; bytes: ArrayBuffer; files: string[] }
   | { type: 'error'; during: 'load' | 'train' | 'export' | 'play' | 'message'; message: string }
   | PlayEvent;

@@ -13,8 +13,17 @@ export class RunScores {
 
   constructor(private readonly post: (e: WorkerEvent) => void) {}
 
-  /** Scores the trainer's current (kept) weights. A reward model is not a language model: no meter for it. */
+  /** Scores the trainer's current (kept) weights; a failure is reported, not thrown (the run itself is done).
+   * A reward model is not a language model: no meter for it. */
   async report(model: LoadedModel, trainer: Trainer, config: TrainConfig, test: Example[], instruction: boolean): Promise<void> {
+    try {
+      await this.score(model, trainer, config, test, instruction);
+    } catch (e) {
+      this.post({ type: 'report', error: `Scoring the finished run failed: ${e instanceof Error ? e.message : String(e)}` });
+    }
+  }
+
+  private async score(model: LoadedModel, trainer: Trainer, config: TrainConfig, test: Example[], instruction: boolean): Promise<void> {
     const tuned = trainer.evalModel();
     if (config.objective?.kind !== 'reward') {
       this.post({ type: 'report', evaluating: 'general text (forgetting meter)' });

@@ -235,8 +235,8 @@ export class TrainSession {
       await run.saving;
       // Export offers the weights of the lowest validation loss (the last state went out as a checkpoint).
       run.trainer.restoreBest();
-      if (opts.report) await this.scores.report(model, run.trainer, config, opts.test ?? [], opts.instruction ?? false);
       if (run.id) this.play.keepRun(run.id, `${model.name} (${config.method})`, run.trainer, config.method);
+      if (opts.report) await this.scores.report(model, run.trainer, config, opts.test ?? [], opts.instruction ?? false);
       this.post({ type: 'done', ...result });
     } finally {
       this.running = false;
