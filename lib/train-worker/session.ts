@@ -166,7 +166,7 @@ export class TrainSession {
       if ([...req.train, ...req.validation].some((r) => ids(r).some((id) => id >= vocab))) {
         throw new Error(`The Data step encoded token ids beyond this model's vocabulary (${vocab}): it used another tokenizer; reload the data after choosing the model`);
       }
-      return this.trainOn(model, { examples: req.train, truncated: req.truncated, droppedNoLoss: req.droppedNoLoss }, req.validation, req.config, dataFile, { runId: req.runId });
+      return this.trainOn(model, { examples: req.train, truncated: req.truncated, droppedNoLoss: req.droppedNoLoss }, req.validation, req.config, dataFile, { runId: req.runId, report: req.report });
     }
     if (![...req.train, ...req.validation].every((r) => 'ids' in r)) throw new Error('These rows are preference pairs: choose a preference objective (DPO, KTO, reward model) to train on them');
     const cut = (examples: Example[]) =>
