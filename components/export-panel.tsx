@@ -21,6 +21,7 @@ export function ExportPanel() {
   const formMethod = useStudio((s) => s.form.method);
   const plan = useStudio(selectMemoryPlan);
   const hint = useStudio(exportHint);
+  const checkpointStep = useStudio((s) => s.run.checkpointStep);
   const actions = useActions();
   const method = runMethod ?? formMethod;
   const spec = methodSpec(method);
@@ -84,6 +85,14 @@ export function ExportPanel() {
           {!canExport && !busy && hint && <Note>{hint}</Note>}
         </div>
         {current && <Note>{current.help}</Note>}
+        {checkpointStep !== null && (
+          <div className="flex flex-wrap items-center gap-3 text-sm" data-testid="checkpoint-export">
+            <Button onClick={() => void actions.downloadCheckpoint()} data-testid="export-checkpoint">
+              Checkpoint at step {checkpointStep} (.zip)
+            </Button>
+            <Note>The train state (weights, optimizer moments, data order) of the last autosave or Stop and save: resume it from Runs, or with the command line&apos;s train --resume.</Note>
+          </div>
+        )}
         {plan && !plan.fits ? (
           <div className="flex flex-col gap-3 rounded-lg border border-amber-300 bg-amber-50 px-4 py-3 text-sm dark:border-amber-700 dark:bg-amber-950/40" data-testid="handoff-hint">
             <p>

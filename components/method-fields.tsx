@@ -18,6 +18,7 @@ const BASE_TEST_IDS: Record<BaseField, string> = {
   gradAccum: 'grad-accum',
   seed: 'seed',
   evalEvery: 'eval-every',
+  replayShare: 'replay-share',
   beta1: 'beta1',
   beta2: 'beta2',
   epsilon: 'epsilon',

@@ -85,6 +85,7 @@ export function MethodPanel() {
           <NumberField field="gradAccum" />
           <NumberField field="evalEvery" />
           <NumberField field="seed" />
+          <NumberField field="replayShare" />
         </FieldGroup>
 
         <FieldGroup title="Optimizer">

@@ -65,7 +65,7 @@ function ComparePane({ runs, pane, log }: { runs: RunView[]; pane: Pane; log: bo
 }
 
 function RunRow({ run, comparing, onCompare, onRename, onDelete, onDownload }: {
-  run: RunView; comparing: boolean; onCompare: () => void; onRename: (name: string) => void; onDelete: () => void; onDownload: (kind: 'csv' | 'json') => void;
+  run: RunView; comparing: boolean; onCompare: () => void; onRename: (name: string) => void; onDelete: () => void; onDownload: (kind: 'csv' | 'json' | 'checkpoint') => void;
 }) {
   const [name, setName] = useState(run.name);
   return (
@@ -79,9 +79,17 @@ function RunRow({ run, comparing, onCompare, onRename, onDelete, onDownload }: {
         {run.checkpointStep !== null ? ` · checkpoint at ${run.checkpointStep} (${formatBytes(run.checkpointBytes)})` : ''}
         {run.bestStep !== null ? ` · best at ${run.bestStep}` : ''}
       </span>
+      {(run.forgetting || run.test) && (
+        <span className="text-xs text-zinc-500" data-testid="run-scores">
+          {run.forgetting ? `general-text perplexity ${run.forgetting.change >= 0 ? '+' : '−'}${Math.abs(run.forgetting.change * 100).toFixed(1)}% (replay ${run.forgetting.replayShare > 0 ? `${Math.round(run.forgetting.replayShare * 100)}%` : 'off'})` : ''}
+          {run.forgetting && run.test ? ' · ' : ''}
+          {run.test ? `test loss ${formatLoss(run.test.loss)}${run.test.exactMatch === null ? '' : `, exact match ${(run.test.exactMatch * 100).toFixed(0)}%`}` : ''}
+        </span>
+      )}
       <Sparkline run={run} />
       <Button onClick={() => onDownload('csv')} data-testid="run-csv">CSV</Button>
       <Button onClick={() => onDownload('json')}>JSON</Button>
+      {run.checkpointStep !== null && <Button onClick={() => onDownload('checkpoint')} data-testid="run-checkpoint">Checkpoint</Button>}
       {run.checkpointStep !== null && run.status !== 'done' && run.status !== 'running' && (
         <a href={`/?resume=${encodeURIComponent(run.id)}`} className="text-sm underline" data-testid="run-resume">Resume</a>
       )}
@@ -99,7 +107,11 @@ export function RunsView() {
     void store.getState().actions.refresh();
   }, [store]);
   const { runs: compared, diff } = compareDiff(s);
-  const download = (id: string, kind: 'csv' | 'json') => {
+  const download = (id: string, kind: 'csv' | 'json' | 'checkpoint') => {
+    if (kind === 'checkpoint') {
+      void s.actions.checkpointFile(id).then((z) => z && saveBytes(z.fileName, z.bytes, 'application/zip'));
+      return;
+    }
     const f = s.actions.metricsFile(id, kind);
     if (f) saveBytes(f.fileName, new TextEncoder().encode(f.text).buffer as ArrayBuffer, kind === 'csv' ? 'text/csv' : 'application/json');
   };
@@ -109,6 +121,7 @@ export function RunsView() {
         <h2 className="text-xl font-semibold">Runs</h2>
         <span className="text-sm text-zinc-500" data-testid="storage">
           {s.storage ? `${formatBytes(s.storage.usage)} used of ${formatBytes(s.storage.quota)} this browser allows` : 'Storage figures unavailable in this browser'}
+          {s.checkpointKind && ` · checkpoints in ${s.checkpointKind === 'opfs' ? 'the origin private file system' : 'IndexedDB'}`}
         </span>
       </div>
       {s.error && <p className="text-sm text-red-600">{s.error}</p>}

@@ -8,6 +8,7 @@ import { ContinueNote } from './continue-note';
 import { LossChart } from './loss-chart';
 import { PreferenceChart } from './preference-chart';
 import { RlChart } from './rl-chart';
+import { RunReport } from './run-report';
 import { useActions, useStudio } from './studio-provider';
 import { Alert, Badge, Button, Card, Stat } from './ui';
 
@@ -62,8 +63,9 @@ export function TrainPanel() {
             onClick={actions.stop}
             disabled={!(status === 'running' || status === 'paused' || status === 'loading') || pending === 'stop'}
             data-testid="stop"
+            title="Stops after the current step and saves a checkpoint: resume it from Runs, or download it in Export"
           >
-            {pending === 'stop' ? 'Stopping…' : 'Stop'}
+            {pending === 'stop' ? 'Stopping…' : 'Stop and save'}
           </Button>
           {blocker && status !== 'running' && status !== 'paused' && status !== 'loading' && (
             <span id="start-blocker" data-testid="start-blocker" className="text-sm text-zinc-600 dark:text-zinc-400">
@@ -73,6 +75,7 @@ export function TrainPanel() {
         </div>
 
         {run.error && <Alert testId="train-error">{run.error}</Alert>}
+        {run.saveError && <Alert testId="save-error">{run.saveError}</Alert>}
 
         <dl className="grid grid-cols-2 gap-3 sm:grid-cols-3 lg:grid-cols-6">
           <Stat label="Step" value={`${step} / ${total}`} testId="step" />
@@ -92,6 +95,7 @@ export function TrainPanel() {
         <LossChart />
         <PreferenceChart />
         <RlChart />
+        <RunReport />
       </div>
     </Card>
   );

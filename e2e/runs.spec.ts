@@ -1,8 +1,25 @@
 // Runs that last, in a real browser: a 30-step run autosaves at step 20; the page is reloaded mid-run; the
 // Runs view lists the run as interrupted with its checkpoint and curve; the studio resumes it from the checkpoint
-// (same sample data) and it finishes at step 30, listed as done with every step's point.
+// (same sample data) and it finishes at step 30, listed as done with every step's point. Checkpoints live in the
+// origin private file system (one step folder per run); deleting the run frees them.
 import { expect, test } from '@playwright/test';
+import type { Page } from '@playwright/test';
 import { StudioPage } from './studio-page';
+
+/** The step folders of a run's checkpoint in OPFS (lib/runs/checkpoint-store.ts), or null when it has none. */
+function opfsCheckpoint(page: Page, runId: string | null): Promise<string[] | null> {
+  return page.evaluate(async (id) => {
+    const root = await navigator.storage.getDirectory();
+    try {
+      const dir = await (await root.getDirectoryHandle('checkpoints')).getDirectoryHandle(id!);
+      const names: string[] = [];
+      for await (const n of (dir as unknown as { keys(): AsyncIterable<string> }).keys()) names.push(n);
+      return names;
+    } catch {
+      return null;
+    }
+  }, runId);
+}
 
 const RUN = { steps: 30, batch: 2, seqLen: 64 };
 
@@ -23,6 +40,8 @@ test('train, reload mid-run, find the run, resume it to the end', async ({ page 
   const id = await row.getAttribute('data-run-id');
   const at = Number((await row.getByTestId('run-steps').innerText()).match(/checkpoint at (\d+)/)![1]);
   await expect(row.getByTestId('run-resume')).toBeVisible();
+  await expect(page.getByTestId('storage')).toContainText('checkpoints in the origin private file system');
+  expect(await opfsCheckpoint(page, id)).toEqual(['step-00000020']);
 
   // The Resume link opens the studio on that run; test mode again, the same sample data.
   await studio.open(RUN, `&resume=${id}`);
@@ -46,4 +65,9 @@ test('train, reload mid-run, find the run, resume it to the end', async ({ page 
   }, id);
   expect(points).toEqual([...Array(30).keys()].map((i) => i + 1));
   expect(at).toBe(20);
+  // Only the final checkpoint is kept; deleting the run removes its files.
+  expect(await opfsCheckpoint(page, id)).toEqual(['step-00000030']);
+  await done.getByTestId('run-delete').click();
+  await expect(done).toHaveCount(0);
+  expect(await opfsCheckpoint(page, id)).toBeNull();
 });

@@ -24,6 +24,7 @@ export type BaseField =
   | 'gradAccum'
   | 'seed'
   | 'evalEvery'
+  | 'replayShare'
   | 'beta1'
   | 'beta2'
   | 'epsilon';
@@ -55,6 +56,10 @@ const BASE_FIELD_SPECS: Record<BaseField, FieldSpec> = {
   gradAccum: { label: 'Grad accumulation', help: 'Micro-batches summed per update: a bigger batch without more memory.', integer: true, min: 1, max: 64 },
   seed: { label: 'Seed', help: 'Fixes initialisation, shuffling, dropout and the validation split.', integer: true, min: -2_147_483_648, max: 2_147_483_647 },
   evalEvery: { label: 'Eval every', help: 'Steps between validation passes; 0 turns them off.', integer: true, min: 0, max: 100_000 },
+  replayShare: {
+    label: 'Replay share', integer: false, min: 0, max: 0.95, step: 0.05,
+    help: 'Share of each batch taken from general English text shipped with the studio; limits forgetting (0 = off).',
+  },
   beta1: { label: 'Adam β1', help: 'Momentum of the gradient average.', integer: false, min: 0, max: 1, step: 0.01 },
   beta2: { label: 'Adam β2', help: 'Momentum of the squared-gradient average.', integer: false, min: 0, max: 1, step: 0.001 },
   epsilon: { label: 'Adam ε', help: 'Keeps the Adam update finite when gradients are tiny.', integer: false, min: 0, max: 1, minExclusive: true },

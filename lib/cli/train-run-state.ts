@@ -2,11 +2,8 @@
 // (read for --resume, written at --save-every and at the end), the test split's metrics and the forgetting meter.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { TextTokenizer } from '../data/types';
-import { evaluateExamples, exactMatch, type EvalModel } from '../engine/evaluate';
-import { forgettingReport, generalPerplexity, type ForgettingReport } from '../engine/forgetting';
 import { parseTrainState, trainStateFiles, TRAIN_STATE_JSON, TRAIN_STATE_TENSORS, type TrainState } from '../engine/train-state';
-import type { Example, ScheduleKind, TrainConfig } from '../engine/types';
+import type { ScheduleKind, TrainConfig } from '../engine/types';
 import { flagNumber } from './flags';
 
 export const RUN_STATE_USAGE = `      [--val-every N] [--early-stop-patience P [--early-stop-min-delta D]] [--test-ratio F | --test-data <file>]
@@ -80,16 +77,5 @@ export async function writeTrainState(state: Promise<TrainState>, out: string): 
   for (const [name, bytes] of Object.entries(files)) writeFileSync(join(out, name), bytes);
 }
 
-/** Test-split metrics of the kept weights; exact match for instruction data (examples with a prompt part). */
-export async function testMetrics(m: EvalModel, test: Example[], tok: TextTokenizer, instruction: boolean) {
-  const r = await evaluateExamples(m, test);
-  const em = instruction ? await exactMatch(m, test, (ids) => tok.decode(ids), tok.eosId) : null;
-  return { loss: r.loss, perplexity: r.perplexity, accuracy: r.accuracy, tokens: r.tokens, examples: test.length, exactMatch: em ? em.rate : null };
-}
-
-/** The forgetting meter for a finished run: base perplexity on the general rows against the tuned one. */
-export async function forgetting(base: EvalModel, tuned: EvalModel, rows: Example[]): Promise<ForgettingReport> {
-  const before = await generalPerplexity(base, rows);
-  const after = await generalPerplexity(tuned, rows);
-  return forgettingReport(before.perplexity, after.perplexity);
-}
+// The run's scores live in the engine (the studio's worker reports the same ones).
+export { forgetting, testMetrics } from '../engine/run-report';

@@ -20,7 +20,7 @@ export interface GenerateOptions {
   // Stop once the decoded new text contains one of these (the tokens that complete it are returned).
   stop?: { sequences: string[]; decode(ids: number[]): string };
   cache?: boolean; // false: rerun the whole window for every token (the reference the cache is tested against)
-  onToken?(id: number): void; // each new token as it is chosen (streaming)
+  onToken?(id: number): void | Promise<void>; // each new token as it is chosen (streaming); awaited before the next
 }
 
 export type StopReason = 'length' | 'eos' | 'stop';
@@ -122,7 +122,7 @@ export async function generateWithReason(config: ModelConfig, weights: WeightMap
       if (next === opts.eosId) return { ids: out, reason: 'eos' };
       out.push(next);
       ids.push(next);
-      opts.onToken?.(next);
+      await opts.onToken?.(next);
       if (opts.stop && opts.stop.sequences.length > 0) {
         const text = opts.stop.decode(out);
         if (opts.stop.sequences.some((s) => s !== '' && text.includes(s))) return { ids: out, reason: 'stop' };

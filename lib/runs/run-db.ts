@@ -1,9 +1,12 @@
-// Every run kept in the browser (IndexedDB through `idb`): its record (name, status, settings, data fingerprint),
-// its metric points (one row per step and per validation pass, so appending costs one small write), and its
-// latest checkpoint (the train state files of lib/engine/train-state.ts, which resume a run exactly). Deleting a
-// run frees all three. A run left 'running' by a closed tab is 'interrupted' on the next open.
+// Every run kept in the browser: its record (name, status, settings, data fingerprint) and metric points (one row
+// per step and per validation pass, so appending costs one small write) in IndexedDB through `idb`, and its latest
+// checkpoint (the train state files of lib/engine/train-state.ts, which resume a run exactly) in a CheckpointStore:
+// OPFS where the browser has it, else IndexedDB. Deleting a run frees all three. A run left 'running' by a closed
+// tab is 'interrupted' on the next open. A checkpoint that does not fit throws CheckpointQuotaError, in words.
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { TrainConfig } from '../engine/types';
+import { checkpointBytes, isQuotaError, openOpfs, type CheckpointStore, type StoredCheckpoint } from './checkpoint-store';
+import { CheckpointQuotaError } from './quota-message';
 
 export type RunStatus = 'running' | 'paused' | 'interrupted' | 'stopped' | 'done' | 'failed';
 
@@ -21,6 +24,9 @@ export interface RunRecord {
   checkpointStep: number | null; // step of the stored checkpoint; null before the first autosave
   bestStep: number | null; // step of the lowest validation loss
   error?: string;
+  /** End-of-run scores: general-text perplexity change (forgetting meter) with the replay share, test split. */
+  forgetting?: { before: number; after: number; change: number; verdict: string; replayShare: number };
+  test?: { loss: number; perplexity: number; accuracy: number; exactMatch: number | null; examples: number };
 }
 
 export interface StepPoint {
@@ -37,12 +43,7 @@ export interface EvalPoint {
   valLoss: number;
 }
 
-export interface Checkpoint {
-  runId: string;
-  step: number;
-  files: Record<string, Uint8Array>; // train-state.json and train-state.safetensors
-  bytes: number;
-}
+export type Checkpoint = StoredCheckpoint;
 
 interface RunSchema extends DBSchema {
   runs: { key: string; value: RunRecord; indexes: { byCreated: number } };
@@ -56,10 +57,48 @@ export const RUN_DB_NAME = 'webtune-runs';
 /** Every key [runId, step] of one run. */
 const ofRun = (id: string) => IDBKeyRange.bound([id, -Infinity], [id, Infinity]);
 
-export class RunDb {
-  private constructor(private readonly db: IDBPDatabase<RunSchema>) {}
+/** Checkpoints in the database's own 'checkpoints' store (one record per run; a failed put leaves the old one). */
+class IdbCheckpoints implements CheckpointStore {
+  readonly kind = 'indexeddb';
 
-  static async open(name = RUN_DB_NAME): Promise<RunDb> {
+  constructor(private readonly db: IDBPDatabase<RunSchema>) {}
+
+  async save(runId: string, step: number, files: Record<string, Uint8Array>): Promise<void> {
+    await this.db.put('checkpoints', { runId, step, files, bytes: checkpointBytes(files) });
+  }
+
+  load(runId: string): Promise<StoredCheckpoint | undefined> {
+    return this.db.get('checkpoints', runId);
+  }
+
+  delete(runId: string): Promise<void> {
+    return this.db.delete('checkpoints', runId);
+  }
+
+  async sizes(): Promise<Map<string, number>> {
+    return new Map((await this.db.getAll('checkpoints')).map((c) => [c.runId, c.bytes]));
+  }
+}
+
+/** Where checkpoints go: OPFS when `opfs` gives one (the browser's, by default), else the database itself. */
+export interface RunDbOptions {
+  opfs?: () => Promise<CheckpointStore | null>;
+  estimate?: () => Promise<{ usage: number; quota: number } | null>;
+}
+
+export class RunDb {
+  /** Checkpoints stored in IndexedDB: the store itself without OPFS, else those saved before OPFS was used. */
+  private readonly legacy: CheckpointStore | null;
+
+  private constructor(
+    private readonly db: IDBPDatabase<RunSchema>,
+    readonly checkpoints: CheckpointStore,
+    private readonly estimate: () => Promise<{ usage: number; quota: number } | null>,
+  ) {
+    this.legacy = checkpoints.kind === 'opfs' ? new IdbCheckpoints(db) : null;
+  }
+
+  static async open(name = RUN_DB_NAME, opts: RunDbOptions = {}): Promise<RunDb> {
     const db = await openDB<RunSchema>(name, 1, {
       upgrade(d) {
         d.createObjectStore('runs', { keyPath: 'id' }).createIndex('byCreated', 'createdAt');
@@ -68,7 +107,8 @@ export class RunDb {
         d.createObjectStore('checkpoints', { keyPath: 'runId' });
       },
     });
-    return new RunDb(db);
+    const opfs = await (opts.opfs ?? openOpfs)();
+    return new RunDb(db, opfs ?? new IdbCheckpoints(db), opts.estimate ?? storageEstimate);
   }
 
   /** A new run record; the id is unique in this browser. */
@@ -125,19 +165,28 @@ export class RunDb {
     return { steps: await this.db.getAll('steps', ofRun(id)), evals: await this.db.getAll('evals', ofRun(id)) };
   }
 
-  /** Replaces the run's checkpoint (only the latest is kept, so storage stays one state per run). A resumed run
-   * drops the metric points past the checkpoint, which it will report again. */
+  /** Replaces the run's checkpoint (only the latest is kept, so storage stays one state per run). When it does
+   * not fit, the earlier checkpoint stays and CheckpointQuotaError says which run needs how much, what to delete. */
   async saveCheckpoint(id: string, step: number, files: Record<string, Uint8Array>): Promise<void> {
-    const bytes = Object.values(files).reduce((a, f) => a + f.byteLength, 0);
-    const tx = this.db.transaction(['checkpoints', 'runs'], 'readwrite');
-    await tx.objectStore('checkpoints').put({ runId: id, step, files, bytes });
-    const rec = await tx.objectStore('runs').get(id);
-    if (rec) await tx.objectStore('runs').put({ ...rec, checkpointStep: step, updatedAt: Date.now() });
+    try {
+      await this.checkpoints.save(id, step, files);
+    } catch (e) {
+      if (!isQuotaError(e)) throw e;
+      const [runs, sizes, storage] = await Promise.all([this.list(), this.checkpointBytes(), this.estimate().catch(() => null)]);
+      const rec = runs.find((r) => r.id === id);
+      const others = runs.filter((r) => r.id !== id && sizes.has(r.id)).map((r) => ({ name: r.name, bytes: sizes.get(r.id)! }));
+      const kept = sizes.has(id) ? ((await this.checkpoint(id))?.step ?? null) : null;
+      throw new CheckpointQuotaError({ runName: rec?.name ?? id, step, needed: checkpointBytes(files), kept, storage, others });
+    }
+    await this.legacy?.delete(id);
+    const tx = this.db.transaction('runs', 'readwrite');
+    const rec = await tx.store.get(id);
+    if (rec) await tx.store.put({ ...rec, checkpointStep: step, updatedAt: Date.now() });
     await tx.done;
   }
 
   async checkpoint(id: string): Promise<Checkpoint | undefined> {
-    return this.db.get('checkpoints', id);
+    return (await this.checkpoints.load(id)) ?? this.legacy?.load(id);
   }
 
   /** Before resuming from the checkpoint: points after it are dropped (the resumed run reports them again). */
@@ -151,13 +200,12 @@ export class RunDb {
     await tx.done;
   }
 
-  /** Removes the run, its points and its checkpoint. */
+  /** Removes the run, its points and its checkpoint files. */
   async delete(id: string): Promise<void> {
-    const tx = this.db.transaction(['runs', 'steps', 'evals', 'checkpoints'], 'readwrite');
-    await Promise.all([
-      tx.objectStore('runs').delete(id), tx.objectStore('steps').delete(ofRun(id)), tx.objectStore('evals').delete(ofRun(id)),
-      tx.objectStore('checkpoints').delete(id), tx.done,
-    ]);
+    await this.checkpoints.delete(id);
+    await this.legacy?.delete(id);
+    const tx = this.db.transaction(['runs', 'steps', 'evals'], 'readwrite');
+    await Promise.all([tx.objectStore('runs').delete(id), tx.objectStore('steps').delete(ofRun(id)), tx.objectStore('evals').delete(ofRun(id)), tx.done]);
   }
 
   /** Runs a closed tab left running or paused become 'interrupted' (nothing trains them now); returns them. */
@@ -168,8 +216,7 @@ export class RunDb {
 
   /** Bytes of checkpoints per run (what deleting a run frees, metrics aside). */
   async checkpointBytes(): Promise<Map<string, number>> {
-    const all = await this.db.getAll('checkpoints');
-    return new Map(all.map((c) => [c.runId, c.bytes]));
+    return new Map([...((await this.legacy?.sizes()) ?? []), ...(await this.checkpoints.sizes())]);
   }
 
   close(): void {

@@ -69,7 +69,8 @@ describe('config form', () => {
   });
 
   it('reads test-mode URL overrides only in test mode', () => {
-    expect(settingsFromSearchParams({ test: '1', steps: '30', batch: '2', seqLen: 'x' })).toEqual({ testMode: true, overrides: { steps: 30, batchSize: 2 } });
-    expect(settingsFromSearchParams({ steps: '30' })).toEqual({ testMode: false, overrides: {} });
+    expect(settingsFromSearchParams({ test: '1', steps: '30', batch: '2', seqLen: 'x' })).toEqual({ testMode: true, overrides: { steps: 30, batchSize: 2 }, scoreAtEnd: false });
+    expect(settingsFromSearchParams({ steps: '30' })).toEqual({ testMode: false, overrides: {}, scoreAtEnd: true });
+    expect(settingsFromSearchParams({ test: '1', report: '1' }).scoreAtEnd).toBe(true);
   });
 });

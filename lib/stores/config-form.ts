@@ -34,12 +34,12 @@ export interface FormLimits {
 
 const BASE_FIELDS: BaseField[] = [
   'steps', 'batchSize', 'seqLen', 'lr', 'warmupSteps', 'minLrRatio', 'weightDecay', 'clipNorm', 'gradAccum', 'seed',
-  'evalEvery', 'beta1', 'beta2', 'epsilon',
+  'evalEvery', 'replayShare', 'beta1', 'beta2', 'epsilon',
 ];
 
 export function formFromConfig(config: TrainConfig): ConfigForm {
   const drafts = {} as Record<BaseField, string>;
-  for (const k of BASE_FIELDS) drafts[k] = String(config[k]);
+  for (const k of BASE_FIELDS) drafts[k] = String(k === 'replayShare' ? (config.replayShare ?? 0) : config[k]);
   const own = methodFormValues(config);
   const checkpointing: CheckpointingChoice = config.checkpointing === undefined ? 'auto' : config.checkpointing ? 'on' : 'off';
   return { method: config.method, schedule: config.schedule, checkpointing, objective: choiceOf(config.objective), ...own, drafts: { ...drafts, ...own.drafts }, edited: {} };
@@ -110,6 +110,9 @@ export function readForm(form: ConfigForm, limits: FormLimits = {}): { config: T
   const base = readBase(form, limits);
   const own = readMethodFields(form.method, form, checkField);
   const errors: ConfigErrors = { ...base.errors, ...own.errors };
+  if (!errors.replayShare && base.v.replayShare > 0 && form.objective !== 'sft') {
+    errors.replayShare = 'Replay mixes general text into language-model batches: set it to 0 for this objective.';
+  }
   if (Object.keys(errors).length > 0) return { config: null, errors };
   const { v } = base;
   const shared: TrainConfig = {
@@ -117,6 +120,7 @@ export function readForm(form: ConfigForm, limits: FormLimits = {}): { config: T
     steps: v.steps, batchSize: v.batchSize, gradAccum: v.gradAccum, seqLen: v.seqLen, lr: v.lr, weightDecay: v.weightDecay,
     beta1: v.beta1, beta2: v.beta2, epsilon: v.epsilon, warmupSteps: v.warmupSteps, schedule: form.schedule,
     minLrRatio: v.minLrRatio, clipNorm: v.clipNorm, seed: v.seed, evalEvery: v.evalEvery,
+    ...(v.replayShare > 0 ? { replayShare: v.replayShare } : {}),
     // 'auto' leaves it unset: the memory plan decides (selectMemoryPlan), and Start sends what it decided.
     ...(form.checkpointing === 'auto' ? {} : { checkpointing: form.checkpointing === 'on' }),
     ...(form.objective === 'sft' ? {} : { objective: objectiveConfigOf(form.objective) }),

@@ -3,6 +3,7 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { defaultTrainConfig } from '../engine/defaults';
+import type { CheckpointStore } from '../runs/checkpoint-store';
 import { RunDb } from '../runs/run-db';
 import { RunRecorder } from './run-recorder';
 
@@ -39,6 +40,31 @@ describe('RunRecorder', () => {
     await rec.flush();
     expect(await db.get(id)).toMatchObject({ status: 'failed', error: 'boom' });
     expect(errors).toEqual([]);
+    db.close();
+  });
+
+  it('stores the end-of-run scores, and says in words when a checkpoint does not fit', async () => {
+    const errors: string[] = [];
+    const full: CheckpointStore = {
+      kind: 'opfs',
+      save: async () => {
+        throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+      },
+      load: async () => undefined,
+      delete: async () => {},
+      sizes: async () => new Map(),
+    };
+    const rec = new RunRecorder(() => RunDb.open('t-recorder-scores', { opfs: async () => full, estimate: async () => ({ usage: 5 << 20, quota: 5 << 20 }) }), (m) => errors.push(m));
+    await rec.start({ name: 'demo on qa.jsonl', model: 'demo', dataName: 'qa.jsonl', config: defaultTrainConfig('lora') });
+    const id = rec.activeRunId!;
+    void rec.onEvent({ type: 'checkpoint', step: 3, files: { 'train-state.json': enc({ data: 'x' }), 'train-state.safetensors': new ArrayBuffer(2048) } });
+    void rec.onEvent({ type: 'report', forgetting: { before: 10, after: 11, change: 0.1, level: 'noticeable', verdict: 'Noticeable forgetting', replayShare: 0.2 } });
+    void rec.onEvent({ type: 'report', test: { loss: 1.5, perplexity: Math.exp(1.5), accuracy: 0.5, tokens: 40, examples: 4, exactMatch: 0.25 } });
+    await rec.flush();
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/^Saving the run failed: The checkpoint of run "demo on qa\.jsonl" at step 3 did not fit in this browser's storage: it needs 2 KiB \(5 MiB of the 5 MiB it allows are used\)\. It has no earlier checkpoint\./);
+    const db = await RunDb.open('t-recorder-scores', { opfs: async () => full });
+    expect(await db.get(id)).toMatchObject({ checkpointStep: null, forgetting: { change: 0.1, replayShare: 0.2 }, test: { loss: 1.5, exactMatch: 0.25, examples: 4 } });
     db.close();
   });
 });

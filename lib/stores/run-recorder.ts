@@ -70,6 +70,14 @@ export class RunRecorder {
           if (meta.data) await db.update(id()!, { dataFingerprint: meta.data });
         });
       }
+      case 'report': {
+        const patch = {
+          ...(e.forgetting ? { forgetting: { before: e.forgetting.before, after: e.forgetting.after, change: e.forgetting.change, verdict: e.forgetting.verdict, replayShare: e.forgetting.replayShare } } : {}),
+          ...(e.test ? { test: { loss: e.test.loss, perplexity: e.test.perplexity, accuracy: e.test.accuracy, exactMatch: e.test.exactMatch, examples: e.test.examples } } : {}),
+        };
+        if (Object.keys(patch).length === 0) return undefined;
+        return this.later(async (db) => id() && db.update(id()!, patch));
+      }
       case 'done':
         return this.later(async (db) => id() && db.update(id()!, { status: e.stopped ? 'stopped' : 'done', step: e.steps, ...(e.bestStep ? { bestStep: e.bestStep } : {}) }));
       case 'error':

@@ -3,6 +3,7 @@
 // runs a closed tab left running as interrupted.
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { metricsCsv, metricsJson, settingsDiff, type SettingDiff } from '../runs/compare';
+import { checkpointZip } from '../runs/checkpoint-zip';
 import { RunDb, storageEstimate, type EvalPoint, type RunRecord, type StepPoint } from '../runs/run-db';
 
 export interface RunView extends RunRecord {
@@ -17,12 +18,16 @@ export interface RunsState {
   runs: RunView[];
   compare: string[]; // run ids, in the order chosen
   storage: { usage: number; quota: number } | null;
+  /** Where checkpoints are kept in this browser: 'opfs' or 'indexeddb' (null before the first refresh). */
+  checkpointKind: 'opfs' | 'indexeddb' | null;
   actions: {
     refresh(): Promise<void>;
     rename(id: string, name: string): Promise<void>;
     remove(id: string): Promise<void>;
     toggleCompare(id: string): void;
     metricsFile(id: string, kind: 'csv' | 'json'): { fileName: string; text: string } | null;
+    /** The run's stored checkpoint as a zip (train state files), null when it has none. */
+    checkpointFile(id: string): Promise<{ fileName: string; bytes: ArrayBuffer } | null>;
   };
 }
 
@@ -56,7 +61,7 @@ export function createRunsStore(open: () => Promise<RunDb> = () => RunDb.open())
           }
           const [records, bytes, storage] = await Promise.all([d.list(), d.checkpointBytes(), storageEstimate()]);
           const runs = await Promise.all(records.map(async (r) => ({ ...r, ...(await d.metrics(r.id)), checkpointBytes: bytes.get(r.id) ?? 0 })));
-          set({ status: 'ready', error: null, runs, storage, compare: get().compare.filter((id) => runs.some((r) => r.id === id)) });
+          set({ status: 'ready', error: null, runs, storage, checkpointKind: d.checkpoints.kind, compare: get().compare.filter((id) => runs.some((r) => r.id === id)) });
         }),
       rename: (id, name) =>
         guard(async () => {
@@ -68,6 +73,11 @@ export function createRunsStore(open: () => Promise<RunDb> = () => RunDb.open())
           await (await conn()).delete(id);
           await actions.refresh();
         }),
+      async checkpointFile(id) {
+        const r = get().runs.find((x) => x.id === id);
+        const ck = r ? await (await conn()).checkpoint(id) : undefined;
+        return r && ck ? checkpointZip(r.name, ck) : null;
+      },
       toggleCompare(id) {
         const c = get().compare;
         set({ compare: c.includes(id) ? c.filter((x) => x !== id) : [...c, id] });
@@ -79,6 +89,6 @@ export function createRunsStore(open: () => Promise<RunDb> = () => RunDb.open())
         return { fileName: `${base}-metrics.${kind}`, text: kind === 'csv' ? metricsCsv(r.steps, r.evals) : metricsJson(r.steps, r.evals) };
       },
     };
-    return { status: 'loading', error: null, runs: [], compare: [], storage: null, actions };
+    return { status: 'loading', error: null, runs: [], compare: [], storage: null, checkpointKind: null, actions };
   });
 }

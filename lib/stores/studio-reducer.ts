@@ -62,6 +62,20 @@ export interface RunState {
   /** The worker has loaded another model since this run, so its weights can no longer be exported. */
   stale: boolean;
   error: string | null;
+  /** Step of the run's latest checkpoint event (autosave or Stop and save), null before one. */
+  checkpointStep: number | null;
+  /** Why storing the run in the browser failed (e.g. the storage is full), in words. */
+  saveError: string | null;
+  /** End-of-run scores ('report' events): what is being scored, the test split, the forgetting meter. */
+  report: RunReport;
+}
+
+type ReportEvent = Extract<WorkerEvent, { type: 'report' }>;
+export interface RunReport {
+  evaluating: string | null;
+  test: NonNullable<ReportEvent['test']> | null;
+  forgetting: NonNullable<ReportEvent['forgetting']> | null;
+  error: string | null;
 }
 
 export interface ExportState {
@@ -109,6 +123,9 @@ export function initialRun(status: RunStatus = 'idle', totalSteps = 0, method: M
     pending: null,
     stale: false,
     error: null,
+    checkpointStep: null,
+    saveError: null,
+    report: { evaluating: null, test: null, forgetting: null, error: null },
   };
 }
 
@@ -190,11 +207,17 @@ export function reduceEvent(s: WorkerSlices, e: Exclude<WorkerEvent, PlayEvent>,
           ...s.run,
           status: e.stopped ? 'stopped' : 'done',
           pending: null,
+          report: { ...s.run.report, evaluating: null },
           summary: { steps: e.steps, firstLoss: e.firstLoss, lastLoss: e.lastLoss },
         },
       };
+    case 'report': {
+      const r = s.run.report;
+      const report = { evaluating: e.evaluating ?? null, test: e.test ?? r.test, forgetting: e.forgetting ?? r.forgetting, error: e.error ?? r.error };
+      return { ...s, run: { ...s.run, report } };
+    }
     case 'checkpoint':
-      return s; // stored by the run store (lib/runs/run-db.ts), not part of the view state
+      return { ...s, run: { ...s.run, checkpointStep: e.step } }; // the files go to the run store (lib/runs/run-db.ts)
     case 'exported':
       return { ...s, exporting: { status: 'done', fileName: e.fileName, files: e.files, size: e.bytes.byteLength, error: null } };
     case 'error':

@@ -1,5 +1,5 @@
 // Studio settings: the model choices, backend choices, the default validation share and the test-mode URL
-// overrides (?test=1&steps=..&batch=..&seqLen=..).
+// overrides (?test=1&steps=..&batch=..&seqLen=..&report=1).
 import type { BackendChoice, ModelSource } from '../train-worker/protocol';
 import type { NumericField } from '../ui-copy';
 
@@ -36,6 +36,9 @@ export interface StudioSettings {
   testMode: boolean;
   /** Test-mode overrides of the defaults, read from the URL. */
   overrides: Partial<Record<NumericField, number>>;
+  /** Score the forgetting meter and the test split when a run ends: always, except in test mode without ?report=1
+   * (scoring thousands of general-text tokens would slow every test run). */
+  scoreAtEnd: boolean;
 }
 
 const URL_OVERRIDES: Record<string, NumericField> = {
@@ -58,5 +61,6 @@ export function settingsFromSearchParams(params: SearchParams): StudioSettings {
       if (Number.isFinite(n)) overrides[field] = n;
     }
   }
-  return { testMode, overrides };
+  const scoreAtEnd = !testMode || first(params.report) === '1';
+  return { testMode, overrides, scoreAtEnd };
 }

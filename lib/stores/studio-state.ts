@@ -57,6 +57,8 @@ export interface StudioActions extends ModelSourceActions, DataActions, Playgrou
   start(): void;
   /** Resumes a stored run (lib/runs) from its last checkpoint with its own settings, on the Data step's examples. */
   resumeStored(id: string): Promise<void>;
+  /** Downloads the active run's stored checkpoint (train state files) as a zip, to resume it elsewhere. */
+  downloadCheckpoint(): Promise<void>;
   pause(): void;
   resume(): void;
   stop(): void;

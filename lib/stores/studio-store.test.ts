@@ -210,6 +210,35 @@ describe('studio store: a run', () => {
     expect(t.store.getState().run.status).toBe('stopped');
   });
 
+  it('asks for the end-of-run report with the test split, and shows it, the checkpoint step and the forgetting meter', async () => {
+    const t = setup({ test: '1', steps: '10', report: '1' });
+    await withData(t);
+    t.a().setTestPercent(20);
+    await tick();
+    t.a().start();
+    await tick();
+    t.worker().emit(READY);
+    const start = t.worker().posted[1];
+    if (start.type !== 'start-examples') throw new Error('expected start-examples');
+    expect(start).toMatchObject({ report: true, instruction: true });
+    expect(start.test).toHaveLength(4);
+    t.worker().emit({ type: 'checkpoint', step: 5, files: {} });
+    expect(t.store.getState().run.checkpointStep).toBe(5);
+    t.worker().emit({ type: 'report', evaluating: 'test split (4 examples)' });
+    expect(t.store.getState().run.report.evaluating).toBe('test split (4 examples)');
+    t.worker().emit({ type: 'report', forgetting: { before: 10, after: 12, change: 0.2, level: 'noticeable', verdict: 'Noticeable forgetting', replayShare: 0 } });
+    t.worker().emit({ type: 'report', test: { loss: 1, perplexity: Math.E, accuracy: 0.5, tokens: 20, examples: 4, exactMatch: 0.25 } });
+    t.worker().emit({ type: 'done', steps: 10, firstLoss: 3, lastLoss: 2, stopped: false });
+    expect(t.store.getState().run.report).toMatchObject({ evaluating: null, forgetting: { change: 0.2 }, test: { exactMatch: 0.25 } });
+    // Test mode without ?report=1 asks for none (test runs stay fast).
+    const quiet = setup();
+    await withData(quiet);
+    quiet.a().start();
+    await tick();
+    quiet.worker().emit(READY);
+    expect(quiet.worker().posted[1]).not.toHaveProperty('report');
+  });
+
   it('skips the load when the same model is already loaded', async () => {
     const t = setup();
     await running(t);

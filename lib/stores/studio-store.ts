@@ -22,6 +22,7 @@ import { createDataActions, type DataClientLike } from './data-actions';
 import { createHandoffAction, initialHandoff } from './handoff-actions';
 import { initialData, prepareSettings } from './data-state';
 import { parseSampleIndex, SAMPLE_INDEX_URL } from './samples';
+import { checkpointZip } from '../runs/checkpoint-zip';
 import { appendSteps, initialExport, initialModel, initialRun, isRunActive, reduceCrash, reduceEvent } from './studio-reducer';
 import {
   formLimits,
@@ -73,7 +74,8 @@ export function createStudioStore(options: StudioStoreOptions): StudioStore {
   let startToken = 0;
   let encoding = false;
   const dataClient = options.dataClient ?? new DataClient();
-  const recorder = options.recorder !== undefined ? options.recorder : typeof indexedDB !== 'undefined' ? new RunRecorder() : null;
+  let onSaveError = (message: string) => void message; // set once the store exists
+  const recorder = options.recorder !== undefined ? options.recorder : typeof indexedDB !== 'undefined' ? new RunRecorder(undefined, (m) => onSaveError(m)) : null;
   let lastExport: { fileName: string; bytes: ArrayBuffer } | null = null;
   let runCount = 0;
 
@@ -268,8 +270,10 @@ export function createStudioStore(options: StudioStoreOptions): StudioStore {
           if (token !== startToken) return;
           encoding = false;
           if (get().run.status !== 'loading') return; // stopped, or the load failed
-          // The test split stays here (the playground's); training gets train and validation.
-          const rows = { train: enc.train, validation: enc.validation, truncated: enc.truncated, droppedNoLoss: enc.droppedNoLoss };
+          // Training gets train and validation; the test split (token examples) is scored when the run ends.
+          const test = enc.test.filter((r): r is { ids: number[]; mask: number[] } => 'ids' in r);
+          const scored = options.settings.scoreAtEnd ? { report: true, test, instruction: get().data.summary?.shape !== 'text' } : {};
+          const rows = { train: enc.train, validation: enc.validation, truncated: enc.truncated, droppedNoLoss: enc.droppedNoLoss, ...scored };
           const extra = { runId, ...(resume ? { resumeFiles: resume.files } : {}), ...(from && !resume ? { fromAdapter: from.id } : {}) };
           startWhenReady({ type: 'start-examples', ...rows, config, dataFile, ...extra });
         },
@@ -391,6 +395,14 @@ export function createStudioStore(options: StudioStoreOptions): StudioStore {
         if (stored === null) set({ run: { ...get().run, status: 'error', error: 'This run has no stored checkpoint to resume from' } });
         else if (stored) startRun(stored);
       },
+      async downloadCheckpoint() {
+        const id = recorder?.activeRunId;
+        const stored = id ? await recorder!.storedResume(id).catch(() => null) : null;
+        if (!stored) return set({ run: { ...get().run, saveError: 'This run has no stored checkpoint yet: it is written every autosave and by Stop and save.' } });
+        const files = Object.fromEntries(Object.entries(stored.files).map(([k, b]) => [k, new Uint8Array(b)]));
+        const zip = checkpointZip(`${get().modelName}-${stored.config.method}`, { step: stored.step, files });
+        saveFile(zip.fileName, zip.bytes);
+      },
       pause() {
         if (get().run.status !== 'running') return;
         set({ run: { ...get().run, pending: 'pause' } });
@@ -459,5 +471,10 @@ export function createStudioStore(options: StudioStoreOptions): StudioStore {
       actions,
     };
   });
+  onSaveError = (message) => {
+    const s = store.getState();
+    const run = { ...s.run, saveError: message };
+    store.setState({ run, ...(s.activeRunId ? { runs: { ...s.runs, [s.activeRunId]: run } } : {}) });
+  };
   return store;
 }

@@ -1,6 +1,6 @@
 // The worker's playground through TrainSession, over a tiny Llama (GQA) folder: streamed tokens equal
 // lib/engine/generate.ts's for the same settings; an adapter folder laid out as huggingface/peft saves LoRA gives
-// the tokens `cli generate --adapter` prints; trained and loaded adapters kept side by side by id; mismatched and
+// the tokens `cli generate --adapter` prints, streamed interleaved with the base's; trained and loaded adapters kept side by side by id; mismatched and
 // unsupported adapters refused in words; cancel; validation loss; the few-shot comparison; continued training.
 import * as tf from '@tensorflow/tfjs';
 import { execFile } from 'node:child_process';
@@ -147,6 +147,10 @@ describe('playground in the training worker', () => {
     expect(generated(events, 'tuned').ids).toEqual(cli);
     expect(generated(events, 'tuned').ids).not.toEqual(generated(events, 'base').ids); // the adapter changes the answer
     expect(tokens(events, 'tuned')).toHaveLength(cli.length);
+    // Streamed interleaved: base, tuned, base, tuned, ... while both have tokens left.
+    const [nb, nt] = [tokens(events, 'base').length, tokens(events, 'tuned').length];
+    const turns = Array.from({ length: Math.max(nb, nt) }, (_, i) => [...(i < nb ? ['base'] : []), ...(i < nt ? ['tuned'] : [])]).flat();
+    expect(events.filter((e) => e.type === 'token').map((e) => e.type === 'token' && e.key)).toEqual(turns);
   }, 60_000);
 
   it('keeps a trained run under its run id beside a loaded adapter, and refuses mismatched or unsupported ones', async () => {

@@ -5,6 +5,7 @@ import { chooseTemplate } from '../data/chat-template';
 import { evaluateExamples, exactMatch, type EvalModel, type ExactMatchResult } from '../engine/evaluate';
 import { fewShotContext, pickShots, queryRoom } from '../engine/few-shot';
 import { generateWithReason, type GenerateOptions } from '../engine/generate';
+import { Turns } from './turns';
 import { tokenizerConfigOf, type LoadedModel } from '../engine/loader';
 import { methodForPeftType } from '../engine/peft/methods';
 import type { PeftFiles } from '../engine/peft/types';
@@ -158,7 +159,9 @@ export class Playground {
     const tok = model.tokenizer;
     const decode = (ids: number[]) => tok.decode(ids);
     const prompt = this.promptIds(model, req.prompt, req.chat);
-    for (const t of req.targets) {
+    // Every output at once, their tokens posted in turn (base, tuned, base, tuned, ...), the same seed for each.
+    const turns = new Turns(req.targets.map((t) => t.key));
+    const one = async (t: (typeof req.targets)[number]) => {
       const m = this.target(model, t.adapter);
       const room = prompt.length + req.sampling.maxNewTokens;
       const shots = t.fewShot ? pickShots(t.fewShot.train as Example[], t.fewShot.shots, maxPositions(model.config), room, tok.eosId) : [];
@@ -166,15 +169,27 @@ export class Playground {
       const out: number[] = [];
       const opts: GenerateOptions = {
         ...generateOptions(req.sampling, tok.eosId, decode),
-        onToken: (token) => {
+        onToken: async (token) => {
+          await turns.take(t.key);
           out.push(token);
           this.post({ type: 'token', id: req.id, key: t.key, token, text: decode(out) });
           this.checkCancel();
+          turns.next(t.key);
         },
       };
-      const res = await generateWithReason(m.config, m.weights, m.adapter, ids, opts);
-      this.post({ type: 'generated', id: req.id, key: t.key, text: decode(res.ids), ids: res.ids, reason: res.reason, promptTokens: ids.length });
-    }
+      try {
+        const res = await generateWithReason(m.config, m.weights, m.adapter, ids, opts);
+        await turns.take(t.key);
+        this.post({ type: 'generated', id: req.id, key: t.key, text: decode(res.ids), ids: res.ids, reason: res.reason, promptTokens: ids.length });
+        turns.leave(t.key);
+      } catch (e) {
+        turns.fail(e);
+        throw e;
+      }
+    };
+    const results = await Promise.allSettled(req.targets.map(one));
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 
   private async loadAdapter(req: Extract<PlayRequest, { type: 'load-adapter' }>): Promise<void> {

@@ -6,6 +6,8 @@ import { EXPORT_DTYPES, STUDIO_EXPORT_KINDS } from '../export/kinds';
 import { loraSpec } from '../engine/peft/lora/config';
 import { METHOD_IDS, methodSpec } from '../engine/peft/registry';
 import { playRequestSchemas, type PlayEvent } from './play-protocol';
+import type { ForgettingReport } from '../engine/forgetting';
+import type { TestMetrics } from '../engine/run-report';
 
 export const trainConfigSchema = z.object({
   method: z.enum(METHOD_IDS),
@@ -105,6 +107,11 @@ export const requestSchema = z.discriminatedUnion('type', [
     runId: z.string().min(1).optional(),
     /** Continue training an adapter the worker keeps (loaded from files), instead of a fresh one. */
     fromAdapter: z.string().min(1).optional(),
+    /** report: score the forgetting meter and the test split (token examples) when the run ends; instruction: the
+     * test split's exact match of greedy answers too. */
+    report: z.boolean().optional(),
+    test: z.array(tokenExampleSchema).optional(),
+    instruction: z.boolean().optional(),
   }),
   z.object({ type: z.literal('pause') }),
   z.object({ type: z.literal('resume') }),
@@ -178,6 +185,8 @@ export type WorkerEvent =
   | { type: 'checkpoint'; step: number; files: Record<string, ArrayBuffer> }
   | { type: 'state'; state: 'running' | 'paused' }
   | { type: 'done'; steps: number; firstLoss: number; lastLoss: number; stopped: boolean; earlyStopped?: boolean; bestStep?: number | null; bestValLoss?: number | null }
+  /** End-of-run scores (before 'done'): what is being scored now, the test split's metrics, the forgetting meter. */
+  | { type: 'report'; evaluating?: string; test?: TestMetrics; forgetting?: ForgettingReport & { replayShare: number }; error?: string }
   | { type: 'exported'; fileName: string; bytes: ArrayBuffer; files: string[] }
   | { type: 'error'; during: 'load' | 'train' | 'export' | 'play' | 'message'; message: string }
   | PlayEvent;

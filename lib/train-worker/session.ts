@@ -21,6 +21,7 @@ import { exportRun } from '../export/run-export';
 import { isCancelled, openModelFolder, type FolderSource } from '../hub/open-folder';
 import type { ModelSource, WorkerEvent, WorkerRequest } from './protocol';
 import { Playground } from './playground';
+import { RunScores } from './run-scores';
 
 type Post = (event: WorkerEvent, transfer?: Transferable[]) => void;
 
@@ -62,9 +63,11 @@ export class TrainSession {
   private running = false;
   private loadAbort: AbortController | null = null;
   private readonly play: Playground;
+  private readonly scores: RunScores;
 
   constructor(private readonly post: Post) {
     this.play = new Playground(post, () => this.model, () => this.running);
+    this.scores = new RunScores(post);
   }
 
   async handle(req: WorkerRequest): Promise<void> {
@@ -168,7 +171,7 @@ export class TrainSession {
       if ([...req.train, ...req.validation].some((r) => ids(r).some((id) => id >= vocab))) {
         throw new Error(`The Data step encoded token ids beyond this model's vocabulary (${vocab}): it used another tokenizer; reload the data after choosing the model`);
       }
-      return this.trainOn(model, { examples: req.train, truncated: req.truncated, droppedNoLoss: req.droppedNoLoss }, req.validation, req.config, dataFile, { runId: req.runId });
+      return this.trainOn(model, { examples: req.train, truncated: req.truncated, droppedNoLoss: req.droppedNoLoss }, req.validation, req.config, dataFile, { runId: req.runId, report: req.report });
     }
     if (![...req.train, ...req.validation].every((r) => 'ids' in r)) throw new Error('These rows are preference pairs: choose a preference objective (DPO, KTO, reward model) to train on them');
     const cut = (examples: Example[]) =>
@@ -182,7 +185,7 @@ export class TrainSession {
     const enc = { examples: train, truncated: req.truncated, droppedNoLoss: req.droppedNoLoss + req.train.length - train.length };
     if (train.length === 0) throw new Error(`No training example keeps a token to learn at ${req.config.seqLen} tokens: raise the sequence length`);
     const initialState = req.fromAdapter ? await this.play.stateFor(req.fromAdapter, req.config.method, model) : undefined;
-    await this.trainOn(model, enc, cut(req.validation as Example[]), req.config, dataFile, { resumeFiles: req.resumeFiles, runId: req.runId, initialState });
+    await this.trainOn(model, enc, cut(req.validation as Example[]), req.config, dataFile, { resumeFiles: req.resumeFiles, runId: req.runId, initialState, report: req.report, test: cut(req.test ?? []), instruction: req.instruction });
   }
 
   private async trainOn(
@@ -191,7 +194,7 @@ export class TrainSession {
     validation: TrainRow[],
     config: TrainConfig,
     dataFile: string,
-    opts: { resumeFiles?: Record<string, ArrayBuffer>; runId?: string; initialState?: TrainableState } = {},
+    opts: { resumeFiles?: Record<string, ArrayBuffer>; runId?: string; initialState?: TrainableState; report?: boolean; test?: Example[]; instruction?: boolean } = {},
   ): Promise<void> {
     const { resumeFiles, runId, initialState } = opts;
     if (config.seqLen > maxPositions(model.config)) {
@@ -238,6 +241,7 @@ export class TrainSession {
       // Export offers the weights of the lowest validation loss (the last state went out as a checkpoint).
       run.trainer.restoreBest();
       if (run.id) this.play.keepRun(run.id, `${model.name} (${config.method})`, run.trainer, config.method);
+      if (opts.report) await this.scores.report(model, run.trainer, config, opts.test ?? [], opts.instruction ?? false);
       this.post({ type: 'done', ...result });
     } finally {
       this.running = false;
