@@ -42,6 +42,8 @@ export interface StudioActions extends ModelSourceActions, DataActions, Playgrou
   setField(field: NumericField, text: string): void;
   setSchedule(schedule: ScheduleKind): void;
   setObjective(objective: ObjectiveChoice): void;
+  /** An objective's own setting (objective-form.ts key `${choice}.${field}`): text as typed, or on/off. */
+  setObjectiveField(key: string, value: string | boolean): void;
   setCheckpointing(choice: CheckpointingChoice): void;
   /** A method's module-list field (e.g. LoRA's target modules): add or remove one name, or set the list. */
   toggleListItem(key: MethodFieldKey, name: string): void;

@@ -340,6 +340,10 @@ export function createStudioStore(options: StudioStoreOptions): StudioStore {
       setObjective(objective) {
         withForm({ ...get().form, objective });
       },
+      setObjectiveField(key, value) {
+        const form = get().form;
+        withForm({ ...form, objectiveValues: { ...form.objectiveValues, [key]: value } });
+      },
       setCheckpointing(checkpointing) {
         withForm({ ...get().form, checkpointing });
       },
