@@ -132,3 +132,36 @@ describe('PPO on a tiny GPT-2 with several epochs and minibatches', () => {
     expect(steps.every((s) => s.metrics!['completions/mean_length'] > 0 && Number.isFinite(s.loss))).toBe(true);
   }, 120_000);
 });
+
+describe('an RL run resumed from its saved state', () => {
+  const config = tinyConfig({ vocab_size: 12, eos_token_id: 0, n_positions: 16 });
+  const decode = (ids: number[]) => ids.map((i) => String.fromCharCode(64 + i)).join('');
+  const rng = mulberry32(2);
+  const prompts: PromptExample[] = Array.from({ length: 12 }, () => ({ prompt: Array.from({ length: 3 }, () => 1 + Math.floor(rng() * 11)) }));
+
+  it('PPO (value head, epochs and minibatches): 2 steps, saved, then resumed to 4 equal 4 steps straight', async () => {
+    const weights = noisyWeights(config, 3, 0.1);
+    const objective: RlConfig = { ...defaultRlConfig('ppo'), maxNewTokens: 3, temperature: 1, numPpoEpochs: 2, numMiniBatches: 2 };
+    const cfg = tinyTrainConfig({ method: 'lora', steps: 4, batchSize: 2, gradAccum: 2, lr: 2e-2, objective, evalEvery: 0 });
+    const rl = () => ({ rl: { reward: programmaticReward(['regex:E'], decode, 0) } });
+    const straight = new Trainer({ config, weights }, prompts, [], cfg, {}, rl());
+    await straight.run();
+    const want = await straight.saveState();
+    straight.dispose();
+    const first = new Trainer({ config, weights }, prompts, [], cfg, { onStep: (m) => m.step === 2 && first.stop() }, rl());
+    await first.run();
+    const half = await first.saveState();
+    first.dispose();
+    expect(half.meta.step).toBe(2);
+    const second = new Trainer({ config, weights }, prompts, [], cfg, {}, rl());
+    second.restoreState(half);
+    await second.run();
+    const got = await second.saveState();
+    second.dispose();
+    disposeWeights(weights);
+    expect(got.meta.adamSteps).toBe(4 * 2 * 2);
+    expect(got.params.length).toBe(want.params.length);
+    got.params.forEach((p, i) => expect([...p.data]).toEqual([...want.params[i].data])); // LoRA and the value head, bit for bit
+    expect(got.params.some((p, i) => p.data.some((x, j) => x !== half.params[i].data[j]))).toBe(true); // steps 3 and 4 did train
+  }, 60_000);
+});
