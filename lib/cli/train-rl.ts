@@ -13,10 +13,10 @@ import { rowsPerExample } from '../engine/run-plan';
 import { loadRewardModel } from '../engine/reward-model';
 import type { RlConfig } from '../engine/rl/config';
 import type { RolloutSample } from '../engine/rl/objective';
-import { rlContextFor } from '../engine/rl/context';
-import { rewardModelReward, type RewardFunction } from '../engine/rl/rewards';
+import { rewardModelFor, rlContextFor } from '../engine/rl/context';
+import type { RewardFunction } from '../engine/rl/rewards';
 import { Trainer } from '../engine/trainer';
-import { maxPositions, type TrainConfig } from '../engine/types';
+import type { TrainConfig } from '../engine/types';
 import { exportRun } from '../export/run-export';
 import { checkChoice, readDataFile, SHAPES, TEMPLATES } from './data-args';
 import { fsSource } from './fs-source';
@@ -80,10 +80,7 @@ export async function runRlTrain(values: Values, parsed: TrainConfig & { objecti
   let reward: RewardFunction;
   if (values['reward-model']) {
     const dir = resolve(String(values['reward-model']));
-    const rm = await loadRewardModel(basename(dir), fsSource(dir));
-    // Policy ids become text and the reward model's own ids: the two tokenizers need not agree.
-    reward = rewardModelReward({ config: rm.config, weights: rm.weights, score: rm.score, retokenize: (ids) => rm.tokenizer.encode(model.tokenizer.decode(ids)) },
-      { seqLen: maxPositions(rm.config), padId: rm.padTokenId, eosId: eos, label: `reward model ${rm.name}` });
+    reward = rewardModelFor(await loadRewardModel(basename(dir), fsSource(dir)), model.tokenizer);
   } else {
     reward = rlContextFor(cfg.objective, model.tokenizer).reward;
   }

@@ -32,6 +32,8 @@ export type ConfigErrors = Partial<Record<ConfigErrorKey, string>>;
 export interface FormLimits {
   /** The loaded model's context length (n_positions), when known. */
   maxSeqLen?: number;
+  /** The reward-model folder picked for RL (its name): it scores the answers, so the reward rules are not read. */
+  rewardModel?: string;
 }
 
 const BASE_FIELDS: BaseField[] = [
@@ -113,7 +115,7 @@ export function readForm(form: ConfigForm, limits: FormLimits = {}): { config: T
   const base = readBase(form, limits);
   const own = readMethodFields(form.method, form, checkField);
   const batch = base.errors.batchSize || base.errors.gradAccum ? undefined : { batchSize: base.v.batchSize, gradAccum: base.v.gradAccum };
-  const objective = readObjective(form.objective, form.objectiveValues, batch);
+  const objective = readObjective(form.objective, form.objectiveValues, batch, limits.rewardModel);
   const errors: ConfigErrors = { ...base.errors, ...own.errors, ...objective.errors };
   if (Object.keys(errors).length > 0) return { config: null, errors };
   const { v } = base;

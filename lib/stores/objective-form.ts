@@ -83,14 +83,17 @@ export function shownObjectiveFields(choice: ObjectiveChoice, values: ObjectiveV
 }
 
 /** The chosen objective read from the form (undefined for SFT), with an error per invalid field. `batch` is the run's
- * batch size and grad accumulation when valid (PPO's minibatches must divide them). */
-export function readObjective(choice: ObjectiveChoice, values: ObjectiveValues, batch?: { batchSize: number; gradAccum: number }): { objective: ObjectiveConfig | undefined; errors: Partial<Record<ObjectiveErrorKey, string>> } {
+ * batch size and grad accumulation when valid (PPO's minibatches must divide them); `rewardModel` names a picked
+ * reward-model folder, which replaces the reward rules. */
+export function readObjective(choice: ObjectiveChoice, values: ObjectiveValues, batch?: { batchSize: number; gradAccum: number }, rewardModel?: string): { objective: ObjectiveConfig | undefined; errors: Partial<Record<ObjectiveErrorKey, string>> } {
   const errors: Partial<Record<ObjectiveErrorKey, string>> = {};
   const chosen = withChoices(choice, values);
   if (!chosen) return { objective: undefined, errors };
   const o = chosen as unknown as Record<string, unknown>;
   const text = (key: string) => values[objectiveFormKey(choice, key)];
+  if (o.kind === 'rl' && rewardModel) delete o.reward; // the picked reward model scores instead of rules
   for (const f of objectiveFields(o as unknown as ObjectiveConfig)) {
+    if (f.kind === 'rewards' && rewardModel) continue;
     const v = text(f.key);
     const key: ObjectiveErrorKey = `objective.${f.key}`;
     if (f.kind === 'boolean') o[f.key] = v === true;

@@ -105,6 +105,8 @@ export const requestSchema = z.discriminatedUnion('type', [
     runId: z.string().min(1).optional(),
     /** Continue training an adapter the worker keeps (loaded from files), instead of a fresh one. */
     fromAdapter: z.string().min(1).optional(),
+    /** RL: a reward-model folder (file name -> bytes, transferred) that scores the sampled answers. */
+    rewardModel: z.object({ name: z.string(), files: z.record(z.string(), z.instanceof(ArrayBuffer)) }).optional(),
   }),
   z.object({ type: z.literal('pause') }),
   z.object({ type: z.literal('resume') }),
