@@ -73,7 +73,7 @@ describe('TrainSession with an RL objective', () => {
     const summary: RunSummary = { baseModel: 'tiny', method: 'full', hyperparameters: {}, date: '2026-12-01', steps: 1, firstLoss: 1, lastLoss: 1, trainExamples: 1, tokens: 0, backend: 'cpu', dataFile: 'x' };
     const rm = rewardModelBundle('rm', rc, tinyWeights(rc), { 'score.weight': score }, { 'tokenizer.json': new TextEncoder().encode(JSON.stringify(byteTokenizerJson())) }, summary).files;
     const base = defaultTrainConfig('lora');
-    const { reward: _rules, ...objective } = { ...defaultRlConfig('grpo'), numGenerations: 2, maxNewTokens: 3, reward: ['exact'] };
+    const objective = { ...defaultRlConfig('grpo'), numGenerations: 2, maxNewTokens: 3 }; // no reward rules: the folder scores
     const config = { ...base, steps: 2, batchSize: 2, seqLen: 32, evalEvery: 0, lora: { ...base.lora, targetModules: ['q_proj', 'v_proj'] }, objective };
     const rec = (line: number, q: string): Conversation => ({ kind: 'completion', line, turns: [{ role: 'user', content: q }, { role: 'assistant', content: 'x' }] });
     await s.handle(parseRequest(await startExamples([rec(1, '1+1='), rec(2, '2+2=')], [], config, { rewardModel: { name: 'rm', files: buffers(rm) } })));
