@@ -17,12 +17,14 @@ export function objectiveFormKey(choice: ObjectiveChoice, key: string): string {
   return `${choice}.${key}`;
 }
 
-/** The form's values of every objective choice: the config's own objective for its choice, defaults for the rest. */
+/** The form's values of every objective choice: the config's own objective for its choice, defaults elsewhere. */
 export function objectiveFormValues(current: ObjectiveConfig | undefined, currentChoice: ObjectiveChoice): ObjectiveValues {
   const out: ObjectiveValues = {};
   for (const { id } of OBJECTIVE_OPTIONS) {
-    const o = id === currentChoice && current ? current : objectiveConfigOf(id);
-    if (!o) continue;
+    const defaults = objectiveConfigOf(id);
+    if (!defaults) continue;
+    // The config's own values over the defaults (a reward-model run's config has no reward rules: the default shows).
+    const o = id === currentChoice && current ? { ...defaults, ...current } : defaults;
     const rec = o as unknown as Record<string, unknown>;
     for (const key of new Set(OBJECTIVE_FIELDS.map((f) => f.key))) {
       const v = rec[key];
