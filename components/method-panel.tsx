@@ -7,6 +7,7 @@ import { isRunActive } from '@/lib/stores/studio-reducer';
 import { MemoryPlanSection } from './memory-plan-section';
 import { FieldGroup, NumberField } from './method-fields';
 import { MethodOwnFields } from './method-own-fields';
+import { ObjectiveFields } from './objective-fields';
 import { useActions, useStudio } from './studio-provider';
 import { Alert, Button, Card, Field, focusRing, inputClass, RadioCard } from './ui';
 
@@ -66,6 +67,8 @@ export function MethodPanel() {
             ))}
           </div>
         </div>
+
+        <ObjectiveFields />
 
         <MemoryPlanSection />
 

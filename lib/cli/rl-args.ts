@@ -8,7 +8,7 @@ type Values = Record<string, string | boolean | string[] | undefined>;
 export const RL_USAGE = `      RL: --method ${RL_ALGORITHMS.join('|')} --data <prompts> (--reward-model <dir> | --reward <spec> [--reward <spec> ...])
       [--base-method ... (default lora)] [--adapter <sft adapter> (continues it as the policy)] [--num-generations K] [--beta B]
       [--max-new-tokens N] [--temperature T] [--epsilon E] [--loss-type grpo|dapo (grpo)] [--sample-every N]
-      [--gamma G] [--lam L] [--vf-coef C] [--cliprange-value V] [--whiten-rewards] (ppo). Prompts: JSONL/JSON records with a
+      [--gamma G] [--lam L] [--vf-coef C] [--cliprange-value V] [--whiten-rewards] [--num-ppo-epochs E] [--num-mini-batches M] (ppo). Prompts: JSONL/JSON records with a
       string "prompt" or chat "messages" (optional reference "answer"). --reward specs: regex:<pattern>, exact (the record's
       "answer", whitespace normalised), length:<target tokens>[:<penalty per token>], each optionally <weight>*<spec>.
 ${Object.entries(RL_HELP).map(([m, h]) => `        ${m}: ${h}`).join('\n')}`;
@@ -18,16 +18,17 @@ export function rlOptions() {
     'reward-model': { type: 'string' }, reward: { type: 'string', multiple: true }, 'num-generations': { type: 'string' },
     'max-new-tokens': { type: 'string' }, temperature: { type: 'string' }, epsilon: { type: 'string' }, 'sample-every': { type: 'string' },
     gamma: { type: 'string' }, lam: { type: 'string' }, 'vf-coef': { type: 'string' }, 'cliprange-value': { type: 'string' },
-    'whiten-rewards': { type: 'boolean' },
+    'whiten-rewards': { type: 'boolean' }, 'num-ppo-epochs': { type: 'string' }, 'num-mini-batches': { type: 'string' },
   } as const;
 }
 
 const NUMBERS = {
   'num-generations': 'numGenerations', beta: 'beta', 'max-new-tokens': 'maxNewTokens', temperature: 'temperature', epsilon: 'epsilon',
   'sample-every': 'sampleEvery', gamma: 'gamma', lam: 'lam', 'vf-coef': 'vfCoef', 'cliprange-value': 'clipRangeValue',
+  'num-ppo-epochs': 'numPpoEpochs', 'num-mini-batches': 'numMiniBatches',
 } as const;
 const RL_ONLY = [...Object.keys(rlOptions())];
-const PPO_ONLY = ['gamma', 'lam', 'vf-coef', 'cliprange-value', 'whiten-rewards'];
+const PPO_ONLY = ['gamma', 'lam', 'vf-coef', 'cliprange-value', 'whiten-rewards', 'num-ppo-epochs', 'num-mini-batches'];
 
 /** True when an RL method or an RL-only flag is given (then parseRl decides). */
 export function wantsRl(values: Values): boolean {

@@ -1,6 +1,7 @@
 // `train --method grpo|rloo|ppo` end to end: a prompts file (plain prompts with reference answers, chat messages)
 // trains a LoRA policy against --reward specs or a reward-model folder; --json step events carry meanReward, kl,
-// entropy, responseLength and sampled answers; bad flags, specs and records are refused with located reasons.
+// entropy, responseLength and sampled answers; held-out prompts and --resume; bad flags, specs and records are refused
+// with located reasons.
 import { describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -86,6 +87,24 @@ describe('train --method grpo|ppo', () => {
     expect(Number.isFinite(steps[1].meanReward)).toBe(true);
     expect(steps[0].kl).toBeCloseTo(0, 5); // the first rollout is the reference's own policy
     expect(existsSync(join(out, 'adapter_config.json'))).toBe(true);
+  }, 180_000);
+
+  it('--val-ratio holds prompts out and reports their mean reward; --resume continues the saved run', async () => {
+    const { dir, model, data } = setup();
+    const common = ['--model', model, '--data', data, '--method', 'grpo', '--reward', 'regex:a', '--num-generations', '2', '--max-new-tokens', '2',
+      '--batch', '1', '--seq-len', '64', '--lora-r', '2', '--val-ratio', '0.25', '--val-every', '1', '--json', '--backend', 'cpu'];
+    const first = await cli(['train', ...common, '--steps', '1', '--out', join(dir, 'a')]);
+    if (first.code !== 0) throw new Error(first.stdout + first.stderr);
+    const ev = events(first.stdout);
+    expect(ev[0]).toMatchObject({ prompts: 3, validationPrompts: 1 });
+    expect(ev.find((e) => e.event === 'eval')).toMatchObject({ step: 1, meanReward: expect.any(Number), kl: expect.any(Number) });
+    expect(existsSync(join(dir, 'a', 'train-state.json'))).toBe(true);
+    const second = await cli(['train', ...common, '--steps', '2', '--resume', join(dir, 'a'), '--out', join(dir, 'b')]);
+    if (second.code !== 0) throw new Error(second.stdout + second.stderr);
+    const ev2 = events(second.stdout);
+    expect(ev2.find((e) => e.event === 'resume')).toMatchObject({ step: 1, steps: 2 });
+    expect(ev2.filter((e) => e.event === 'step').map((e) => e.step)).toEqual([2]);
+    expect(ev2.at(-1)).toMatchObject({ event: 'done', steps: 2 });
   }, 180_000);
 
   it('reads prompts from any shape the data studio reads (LLaMA-Factory\'s Alpaca demo): the output is the answer', async () => {

@@ -103,7 +103,7 @@ async function parse(argv: string[]) {
 
 export async function runTrain(argv: string[]): Promise<void> {
   const { values, cfg: parsed, data: dataOpts, valRatio, testRatio, resume } = await parse(argv);
-  if (parsed.objective?.kind === 'rl') return runRlTrain(values, { ...parsed, objective: parsed.objective });
+  if (parsed.objective?.kind === 'rl') return runRlTrain(values, { ...parsed, objective: parsed.objective }, { valRatio, resume });
   let cfg = parsed;
   const log = (o: object, text: string) => (values.json ? console.log(JSON.stringify(o)) : console.log(text));
   const out = await prepareOutDir(values.out!); // before any work: a bad --out is found now, not after training

@@ -1,6 +1,7 @@
 // Preference records read and encoded as TRL does: content-part messages (OpenAI, LLaMA-Factory v1 with
 // loss_weight), pairs as two whole conversations, non-text parts refused with their place, KTO labels, and
-// the token layout of standard and conversational pairs checked character by character.
+// the token layout of standard and conversational pairs and of conversational KTO rows checked character by character;
+// fractional loss weights refused.
 import { describe, expect, it } from 'vitest';
 import { builtinTemplate } from './chat-template';
 import { parseDatasetText } from './dataset';
@@ -118,5 +119,35 @@ describe('KTO rows', () => {
     const wrong = parseDatasetText('u.jsonl', jsonl({ prompt: 'Q', completion: 'A', label: 'yes' }, { prompt: 'Q', completion: 'A' }));
     expect(wrong.issues[0].reason).toMatch(/"label" must be true or false/);
     expect(() => encodeUnpaired(charTok, wrong.records[0], { seqLen: 16 })).toThrow(/line 2: KTO needs answers marked good or bad/);
+  });
+
+  it('conversational KTO: messages with a label (multi-turn), and TRL\'s prompt/completion message lists, templated as TRL does', () => {
+    const turns = [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Yo' }, { role: 'user', content: [{ type: 'text', text: 'Q?' }] }, { role: 'assistant', content: 'A.' }];
+    const messages = parseDatasetText('k.jsonl', jsonl({ messages: turns, label: false }));
+    const lists = parseDatasetText('t.jsonl', jsonl({ prompt: turns.slice(0, 3), completion: turns.slice(3), label: true }));
+    expect([...messages.issues, ...lists.issues]).toEqual([]);
+    const enc = encodePreferenceSet(charTok, [...messages.records, ...lists.records], { seqLen: 256, unpaired: true, template: chatml });
+    // The prompt is every turn before the last, with the generation prompt; the completion is what the last turn adds.
+    const prompt = '<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\nYo<|im_end|>\n<|im_start|>user\nQ?<|im_end|>\n<|im_start|>assistant\n';
+    expect(enc.examples).toEqual([
+      { prompt: ids(prompt), completion: [...ids('A.<|im_end|>\n'), 0], desirable: false },
+      { prompt: ids(prompt), completion: [...ids('A.<|im_end|>\n'), 0], desirable: true },
+    ]);
+  });
+
+  it('refuses bad conversational rows with their line and place', () => {
+    const u = { role: 'user', content: 'Q' };
+    const ds = parseDatasetText('k.jsonl', jsonl(
+      { messages: [u, { role: 'assistant', content: 'A', loss_weight: 0.5 }], label: true },
+      { messages: [u], label: true },
+      { messages: [u, { role: 'assistant', content: [{ type: 'image_url', image_url: 'x' }] }], label: true },
+      { messages: [u, { role: 'assistant', content: 'A', loss_weight: 0 }], label: true },
+    ));
+    expect(ds.issues.map((i) => [i.line, i.reason])).toEqual([
+      [1, 'messages[1].loss_weight is 0.5: only 0 (no loss on this message) or 1 is supported; fractional weights are not'],
+      [2, 'no assistant turn: there is nothing to learn in this conversation'],
+      [3, expect.stringMatching(/^messages\[1\]\.content\[0\] is a "image_url" part/)],
+    ]);
+    expect(() => encodePreferenceSet(charTok, ds.records, { seqLen: 64, unpaired: true, template: chatml })).toThrow(/line 4: the answer a preference loss judges .* has loss_weight 0/);
   });
 });

@@ -40,11 +40,17 @@ function tokens(tok: TextTokenizer, text: string): number[] {
   return text === '' ? [] : tok.encode(text);
 }
 
+/** Preference losses judge the last answer: a loss_weight of 0 on it leaves nothing to judge. */
+function judged(conv: Conversation, answers: Turn[]): void {
+  if (answers.some((a) => a.noLoss)) throw new Error(`line ${conv.line}: the answer a preference loss judges (the last assistant turn, or the rejected one) has loss_weight 0; remove the weight or the record`);
+}
+
 /** One pair's ids, or a located error for a record that is not a pair. */
 export function encodePair(tok: TextTokenizer, conv: Conversation, opts: PreferenceEncodeOptions): { example: PreferenceExample; truncated: boolean } {
   if (!conv.rejected) throw new Error(`line ${conv.line}: not a preference pair (no rejected answer): DPO-family training needs chosen and rejected answers`);
   const t = textsOf(conv, opts.template);
   const chosen = conv.turns[conv.turns.length - 1];
+  judged(conv, [chosen, conv.rejected]);
   const fitted = fit(tokens(tok, t.prompt), [chosen, conv.rejected].map((a) => [...tokens(tok, t.answer(a)), tok.eosId]), opts.seqLen);
   return { example: { prompt: fitted.prompt, chosen: fitted.answers[0], rejected: fitted.answers[1] }, truncated: fitted.truncated };
 }
@@ -55,6 +61,7 @@ export function encodeUnpaired(tok: TextTokenizer, conv: Conversation, opts: Pre
   const last = conv.turns[conv.turns.length - 1];
   const answers: [Turn, boolean][] = conv.rejected ? [[last, true], [conv.rejected, false]] : conv.label !== undefined ? [[last, conv.label]] : [];
   if (answers.length === 0) throw new Error(`line ${conv.line}: KTO needs answers marked good or bad: a preference pair, or a record with a "label" (or "kto_tag") of true or false`);
+  judged(conv, answers.map(([a]) => a));
   const t = textsOf(conv, opts.template);
   const fitted = fit(tokens(tok, t.prompt), answers.map(([a]) => [...tokens(tok, t.answer(a)), tok.eosId]), opts.seqLen);
   return { examples: answers.map(([, desirable], i) => ({ prompt: fitted.prompt, completion: fitted.answers[i], desirable })), truncated: fitted.truncated };

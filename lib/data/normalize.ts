@@ -84,6 +84,9 @@ function turnOf(m: unknown, tags: MessageTags, where: string): Turn {
   const weight = o.loss_weight;
   if (weight !== undefined && weight !== null) {
     if (typeof weight !== 'number' || !(weight >= 0)) throw new Problem('wrong_type', `${where}.loss_weight must be a number >= 0 (found ${JSON.stringify(weight)})`);
+    // LLaMA-Factory v1 writes 0 (no loss) or 1; a fractional weight would scale that message's token losses, which
+    // the loss here does not do: refused rather than trained as 1.
+    if (weight !== 0 && weight !== 1) throw new Problem('wrong_type', `${where}.loss_weight is ${weight}: only 0 (no loss on this message) or 1 is supported; fractional weights are not`);
     if (weight === 0) turn.noLoss = true;
   }
   return turn;

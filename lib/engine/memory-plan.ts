@@ -68,6 +68,8 @@ export interface PlanRequest {
   /** What the method adds to the forward pass (its spec's planShape); absent = LoRA on the attention projections,
    * as calibrated. */
   shape?: PlanShape;
+  /** Frozen weights of another model the run reads (an RL run's reward model), counted with the weights. */
+  extraWeightBytes?: number;
 }
 
 /** What the device allows; all in bytes. */
@@ -251,7 +253,7 @@ function totals(m: PlanModel, r: PlanRequest): Omit<MemoryPlan, 'fits' | 'proble
   const checkpointing = r.checkpointing ?? false;
   const trainable = r.trainableParams * F32;
   // Full fine-tuning trains a copy: the loaded base stays (for comparison and export) beside the trained weights.
-  const weights = r.method === 'lora' ? baseWeightBytes(m, r.weightFormat) + trainable : 2 * m.params * F32;
+  const weights = (r.method === 'lora' ? baseWeightBytes(m, r.weightFormat) + trainable : 2 * m.params * F32) + (r.extraWeightBytes ?? 0);
   const gradients = trainable;
   const optimizer = 2 * trainable;
   // The update phase: a few temporaries of the largest parameter (the plain-op AdamW on GPU backends, one parameter

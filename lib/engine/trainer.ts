@@ -237,14 +237,29 @@ export class Trainer {
     }
   }
 
-  /** One optimizer step: sync compute inside tidy, then a single awaited read of [loss, gradNorm]. */
+  /** The step's optimizer updates (one, or PPO's epochs x minibatches) at one learning rate: their mean loss and
+   * gradient norm, and their stats summed. */
+  private async runUpdates(updates: ObjectiveBatch[][], lr: number): Promise<{ loss: number; gradNorm: number; stats: number[] }> {
+    let loss = 0;
+    let gradNorm = 0;
+    let stats: number[] = [];
+    for (const u of updates) {
+      const out = this.computeStep(u, lr);
+      const [l, n, ...s] = await out.data();
+      out.dispose();
+      loss += l / updates.length;
+      gradNorm += n / updates.length;
+      stats = s.map((x, i) => x + (stats[i] ?? 0));
+    }
+    return { loss, gradNorm, stats };
+  }
+
+  /** One step: its batches (rolled out for RL), then its optimizer updates, each sync compute inside tidy and one awaited read. */
   private async trainStep(): Promise<{ loss: number; gradNorm: number; lr: number; metrics: Record<string, number> }> {
     const t0 = now();
     const batches = await this.rollouts(this.nextBatches(), this.step);
     const lr = learningRateAt(this.step, this.cfg);
-    const out = this.computeStep(batches, lr);
-    const [loss, gradNorm, ...stats] = await out.data();
-    out.dispose();
+    const { loss, gradNorm, stats } = await this.runUpdates(this.objective.updates?.(batches, deriveSeed(this.cfg.seed, 0x9e, this.step)) ?? [batches], lr);
     const stepTokens = batches.reduce((a, b) => a + b.tokens, 0);
     // The first step compiles kernels (seconds to a minute on WebGPU): keep it out of the speed once others exist.
     if (this.recent.length === 1 && this.step === 1) this.recent = [];

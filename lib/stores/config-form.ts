@@ -7,7 +7,8 @@ import type { Method, ScheduleKind, TrainConfig } from '../engine/types';
 import { trainConfigSchema } from '../train-worker/protocol';
 import { FIELD_SPECS, type BaseField, type NumericField } from '../ui-copy';
 import { methodFormValues, readMethodFields, type MethodFieldKey, type MethodFormValues } from './method-form';
-import { choiceOf, objectiveConfigOf, type ObjectiveChoice } from './objective-choice';
+import { choiceOf, type ObjectiveChoice } from './objective-choice';
+import { objectiveFormValues, readObjective, type ObjectiveErrorKey, type ObjectiveValues } from './objective-form';
 
 /** Gradient checkpointing as the person chose it: 'auto' turns it on only when the plan does not fit otherwise. */
 export type CheckpointingChoice = 'auto' | 'on' | 'off';
@@ -18,18 +19,22 @@ export interface ConfigForm extends MethodFormValues {
   checkpointing: CheckpointingChoice;
   /** What the run optimises: SFT, a preference loss or a reward model (objective-choice.ts). */
   objective: ObjectiveChoice;
+  /** Every objective's own settings as typed (objective-form.ts); the chosen one's are read. */
+  objectiveValues: ObjectiveValues;
   /** Shared numbers and every method's number and layer-list fields, as typed. */
   drafts: Record<BaseField, string> & Partial<Record<MethodFieldKey, string>>;
   /** Fields the person typed into; method switches leave these alone. */
   edited: Partial<Record<NumericField, boolean>>;
 }
 
-export type ConfigErrorKey = NumericField | 'form';
+export type ConfigErrorKey = NumericField | ObjectiveErrorKey | 'form';
 export type ConfigErrors = Partial<Record<ConfigErrorKey, string>>;
 
 export interface FormLimits {
   /** The loaded model's context length (n_positions), when known. */
   maxSeqLen?: number;
+  /** The reward-model folder picked for RL (its name): it scores the answers, so the reward rules are not read. */
+  rewardModel?: string;
 }
 
 const BASE_FIELDS: BaseField[] = [
@@ -42,7 +47,8 @@ export function formFromConfig(config: TrainConfig): ConfigForm {
   for (const k of BASE_FIELDS) drafts[k] = String(k === 'replayShare' ? (config.replayShare ?? 0) : config[k]);
   const own = methodFormValues(config);
   const checkpointing: CheckpointingChoice = config.checkpointing === undefined ? 'auto' : config.checkpointing ? 'on' : 'off';
-  return { method: config.method, schedule: config.schedule, checkpointing, objective: choiceOf(config.objective), ...own, drafts: { ...drafts, ...own.drafts }, edited: {} };
+  const objective = choiceOf(config.objective);
+  return { method: config.method, schedule: config.schedule, checkpointing, objective, objectiveValues: objectiveFormValues(config.objective, objective), ...own, drafts: { ...drafts, ...own.drafts }, edited: {} };
 }
 
 /** The starting form: defaults for LoRA, then any overrides (test-mode URL parameters). */
@@ -109,7 +115,9 @@ function readBase(form: ConfigForm, limits: FormLimits): { v: Record<BaseField, 
 export function readForm(form: ConfigForm, limits: FormLimits = {}): { config: TrainConfig | null; errors: ConfigErrors } {
   const base = readBase(form, limits);
   const own = readMethodFields(form.method, form, checkField);
-  const errors: ConfigErrors = { ...base.errors, ...own.errors };
+  const batch = base.errors.batchSize || base.errors.gradAccum ? undefined : { batchSize: base.v.batchSize, gradAccum: base.v.gradAccum };
+  const objective = readObjective(form.objective, form.objectiveValues, batch, limits.rewardModel);
+  const errors: ConfigErrors = { ...base.errors, ...own.errors, ...objective.errors };
   if (!errors.replayShare && base.v.replayShare > 0 && form.objective !== 'sft') {
     errors.replayShare = 'Replay mixes general text into language-model batches: set it to 0 for this objective.';
   }
@@ -123,7 +131,7 @@ export function readForm(form: ConfigForm, limits: FormLimits = {}): { config: T
     ...(v.replayShare > 0 ? { replayShare: v.replayShare } : {}),
     // 'auto' leaves it unset: the memory plan decides (selectMemoryPlan), and Start sends what it decided.
     ...(form.checkpointing === 'auto' ? {} : { checkpointing: form.checkpointing === 'on' }),
-    ...(form.objective === 'sft' ? {} : { objective: objectiveConfigOf(form.objective) }),
+    ...(objective.objective ? { objective: objective.objective } : {}),
   };
   const config = methodSpec(form.method).withConfig(shared, own.values);
   // Last guard: the worker validates with the same schema, so catch any gap here, not there.

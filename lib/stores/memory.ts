@@ -57,10 +57,12 @@ interface PlanInputs {
   config: TrainConfig | null;
   budgetText: string;
   limits: GpuLimits | null;
+  /** Parameters of the picked RL reward model (its weights load as f32 beside the policy's). */
+  rewardParams?: number | null;
 }
 
 /** The plan for the loaded model and the current settings; null until both exist. */
-export function computeMemoryPlan({ info, config, budgetText, limits }: PlanInputs): MemoryPlanView | null {
+export function computeMemoryPlan({ info, config, budgetText, limits, rewardParams }: PlanInputs): MemoryPlanView | null {
   if (!info || !config || !isPlannable(info.config)) return null;
   const model = info.config as unknown as ModelConfig; // the worker posts the parsed ModelConfig
   const spec = methodSpec(config.method);
@@ -73,6 +75,7 @@ export function computeMemoryPlan({ info, config, budgetText, limits }: PlanInpu
   };
   const plannable = planModelFor(model);
   const req = planRequestFor(model, config);
+  if (config.objective?.kind === 'rl' && rewardParams) req.extraWeightBytes = rewardParams * 4;
   // Unset means auto: checkpoint only when the plan does not fit without it (it costs time on every step).
   const auto = config.checkpointing === undefined;
   req.checkpointing = config.checkpointing ?? autoCheckpointing(plannable, req, device);
@@ -95,7 +98,7 @@ let last: { inputs: PlanInputs; view: MemoryPlanView | null } | null = null;
 /** computeMemoryPlan, memoised on its inputs' identity so React selectors get a stable object. */
 export function memoryPlanFor(inputs: PlanInputs): MemoryPlanView | null {
   const same = last && last.inputs.info === inputs.info && last.inputs.config === inputs.config &&
-    last.inputs.budgetText === inputs.budgetText && last.inputs.limits === inputs.limits;
+    last.inputs.budgetText === inputs.budgetText && last.inputs.limits === inputs.limits && last.inputs.rewardParams === inputs.rewardParams;
   if (!same) last = { inputs, view: computeMemoryPlan(inputs) };
   return last!.view;
 }

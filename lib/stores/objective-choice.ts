@@ -12,9 +12,9 @@ export interface ObjectiveOption {
   help: string;
 }
 
-/** The studio's RL reward: exact match with each record's answer (the CLI also takes regex and length rules and
- * reward-model folders). */
-const STUDIO_REWARD = 'In the studio the reward is exact match with each record\'s answer (its completion or last assistant turn).';
+/** The studio's default RL reward: exact match with each record's answer; the reward rules field takes regex and
+ * length rules too (objectives/fields.ts). */
+const STUDIO_REWARD = 'The reward is the rules below: by default exact match with each record\'s answer (its completion or last assistant turn).';
 export const STUDIO_RL_REWARD = ['exact'];
 
 export const OBJECTIVE_OPTIONS: ObjectiveOption[] = [

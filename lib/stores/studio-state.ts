@@ -23,6 +23,7 @@ import type { HandoffTarget } from '../export/handoff';
 import type { PlaygroundActions } from './playground-actions';
 import type { PlaygroundState } from './playground-reducer';
 import type { RunState } from './studio-reducer';
+import type { RewardModelPick } from './reward-model-pick';
 
 export interface SamplesState {
   status: 'idle' | 'loading' | 'ready' | 'error';
@@ -42,6 +43,11 @@ export interface StudioActions extends ModelSourceActions, DataActions, Playgrou
   setField(field: NumericField, text: string): void;
   setSchedule(schedule: ScheduleKind): void;
   setObjective(objective: ObjectiveChoice): void;
+  /** An objective's own setting (objective-form.ts key `${choice}.${field}`): text as typed, or on/off. */
+  setObjectiveField(key: string, value: string | boolean): void;
+  /** RL's reward-model folder (checked on the page, sent with Start); clearing goes back to the reward rules. */
+  pickRewardModel(files: File[]): Promise<void>;
+  clearRewardModel(): void;
   setCheckpointing(choice: CheckpointingChoice): void;
   /** A method's module-list field (e.g. LoRA's target modules): add or remove one name, or set the list. */
   toggleListItem(key: MethodFieldKey, name: string): void;
@@ -86,6 +92,8 @@ export interface StudioState extends WorkerSlices {
   data: DataState;
   samples: SamplesState;
   form: ConfigForm;
+  /** The reward-model folder an RL run scores with, when one is picked (reward-model-pick.ts). */
+  rewardModel: RewardModelPick;
   /** The form read as a TrainConfig; null while any field is invalid. */
   config: TrainConfig | null;
   configErrors: ConfigErrors;
@@ -106,9 +114,10 @@ export function formState(form: ConfigForm, limits: FormLimits): Pick<StudioStat
   return { config, configErrors: errors };
 }
 
-export function formLimits(s: Pick<StudioState, 'model'>): FormLimits {
+export function formLimits(s: Pick<StudioState, 'model' | 'rewardModel'>): FormLimits {
   const n = s.model.info?.config.n_positions ?? s.model.info?.config.max_position_embeddings; // GPT-2 ?? Llama family
-  return typeof n === 'number' ? { maxSeqLen: n } : {};
+  const rm = s.rewardModel.local?.name;
+  return { ...(typeof n === 'number' ? { maxSeqLen: n } : {}), ...(rm ? { rewardModel: rm } : {}) };
 }
 
 export function modelKey(s: Pick<StudioState, 'modelName' | 'modelSource' | 'backendChoice' | 'allowFallbackAdapter'>): string {
@@ -162,7 +171,7 @@ export function selectStartBlocker(s: StudioState): string | null {
 
 /** The memory plan for the loaded model and current settings (stable object while its inputs are unchanged). */
 export function selectMemoryPlan(s: StudioState): MemoryPlanView | null {
-  return memoryPlanFor({ info: s.model.info, config: s.config, budgetText: s.memoryBudgetGiB, limits: s.model.limits });
+  return memoryPlanFor({ info: s.model.info, config: s.config, budgetText: s.memoryBudgetGiB, limits: s.model.limits, rewardParams: s.rewardModel.params });
 }
 
 export function selectCanExport(s: StudioState): boolean {

@@ -14,6 +14,7 @@ import { initialPlayground, playModelGone, reducePlay } from './playground-reduc
 import { applyValues, initialForm, setDraft, switchMethod, type ConfigForm } from './config-form';
 import { saveBytes } from './download';
 import { rowsFor } from './objective-choice';
+import { NO_REWARD_MODEL, pickRewardModel } from './reward-model-pick';
 import { fitTargetsToModel, loadBudget, saveBudget } from './memory';
 import { frameScheduler } from './frame-scheduler';
 import { createModelSourceActions } from './model-source-actions';
@@ -59,6 +60,11 @@ export interface StudioStoreOptions {
   dataDebounceMs?: number;
   /** Stores every run in IndexedDB (default where the browser has it; none in Node tests). */
   recorder?: RunRecorder | null;
+}
+
+/** The reward model's buffers move to the worker instead of being copied. */
+function rewardTransfer(req: Extract<WorkerRequest, { type: 'start-examples' }>): ArrayBuffer[] | undefined {
+  return req.rewardModel ? Object.values(req.rewardModel.files) : undefined;
 }
 
 export function createStudioStore(options: StudioStoreOptions): StudioStore {
@@ -133,7 +139,7 @@ export function createStudioStore(options: StudioStoreOptions): StudioStore {
         if (pendingStart) {
           const req = pendingStart;
           pendingStart = null;
-          if (s.config || req.resumeFiles) send({ ...req, config: configFor(req) });
+          if (s.config || req.resumeFiles) send({ ...req, config: configFor(req) }, rewardTransfer(req));
           else set({ run: { ...s.run, status: 'error', error: 'This model does not fit the settings: fix the highlighted settings.' } });
         }
         if (s.modelSource.kind === 'hub') void actions.refreshCache();
@@ -233,7 +239,7 @@ export function createStudioStore(options: StudioStoreOptions): StudioStore {
     /** Sends the encoded examples once both they and the model are ready. */
     const startWhenReady = (req: Extract<WorkerRequest, { type: 'start-examples' }>) => {
       const s = get();
-      if (s.model.status === 'ready' && s.model.loadedKey === modelKey(s) && client.alive && !client.isBusy('load')) send({ ...req, config: configFor(req) });
+      if (s.model.status === 'ready' && s.model.loadedKey === modelKey(s) && client.alive && !client.isBusy('load')) send({ ...req, config: configFor(req) }, rewardTransfer(req));
       else pendingStart = req;
     };
 
@@ -275,7 +281,13 @@ export function createStudioStore(options: StudioStoreOptions): StudioStore {
           const scored = options.settings.scoreAtEnd ? { report: true, test, instruction: get().data.summary?.shape !== 'text' } : {};
           const rows = { train: enc.train, validation: enc.validation, truncated: enc.truncated, droppedNoLoss: enc.droppedNoLoss, ...scored };
           const extra = { runId, ...(resume ? { resumeFiles: resume.files } : {}), ...(from && !resume ? { fromAdapter: from.id } : {}) };
-          startWhenReady({ type: 'start-examples', ...rows, config, dataFile, ...extra });
+          // An RL run scoring with a picked reward model sends its files (read now, transferred).
+          const rm = config.objective?.kind === 'rl' && !config.objective.reward ? get().rewardModel.local : null;
+          if (!rm) return startWhenReady({ type: 'start-examples', ...rows, config, dataFile, ...extra });
+          readFolder(rm).then(
+            ({ source }) => token === startToken && source.kind === 'files' && startWhenReady({ type: 'start-examples', ...rows, config, dataFile, ...extra, rewardModel: { name: source.name, files: source.files } }),
+            (e: unknown) => set({ run: { ...get().run, status: 'error', error: `Could not read the reward model folder: ${e instanceof Error ? e.message : String(e)}` } }),
+          );
         },
         (err: unknown) => {
           if (token !== startToken) return;
@@ -343,6 +355,19 @@ export function createStudioStore(options: StudioStoreOptions): StudioStore {
       },
       setObjective(objective) {
         withForm({ ...get().form, objective });
+      },
+      async pickRewardModel(files) {
+        const rewardModel = await pickRewardModel(files);
+        set({ rewardModel });
+        withForm(get().form);
+      },
+      clearRewardModel() {
+        set({ rewardModel: NO_REWARD_MODEL });
+        withForm(get().form);
+      },
+      setObjectiveField(key, value) {
+        const form = get().form;
+        withForm({ ...form, objectiveValues: { ...form.objectiveValues, [key]: value } });
       },
       setCheckpointing(checkpointing) {
         withForm({ ...get().form, checkpointing });
@@ -459,6 +484,7 @@ export function createStudioStore(options: StudioStoreOptions): StudioStore {
       data: initialData(DEFAULT_VALIDATION_PERCENT),
       samples: { status: 'idle', entries: [], error: null },
       form: form0,
+      rewardModel: NO_REWARD_MODEL,
       ...read0,
       model: initialModel,
       run: initialRun(),

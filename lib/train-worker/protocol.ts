@@ -112,6 +112,8 @@ export const requestSchema = z.discriminatedUnion('type', [
     report: z.boolean().optional(),
     test: z.array(tokenExampleSchema).optional(),
     instruction: z.boolean().optional(),
+    /** RL: a reward-model folder (file name -> bytes, transferred) that scores the sampled answers. */
+    rewardModel: z.object({ name: z.string(), files: z.record(z.string(), z.instanceof(ArrayBuffer)) }).optional(),
   }),
   z.object({ type: z.literal('pause') }),
   z.object({ type: z.literal('resume') }),

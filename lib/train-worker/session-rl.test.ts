@@ -1,6 +1,7 @@
 // An RL run through the worker's session, as the studio sends it: prompt/completion Conversations (the completion
 // is the reference answer), GRPO with the config's exact-match reward on a tiny random Llama, step and eval events
-// with the RL metrics, prompt rows from the Data step accepted, and the LoRA adapter exported.
+// with the RL metrics, prompt rows from the Data step accepted, and the LoRA adapter exported; a transferred
+// reward-model folder scores instead of rules, is freed after the run, and a folder that is not one is refused.
 import * as tf from '@tensorflow/tfjs';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,6 +12,9 @@ import { parseRequest, type WorkerEvent } from './protocol';
 import { TrainSession } from './session';
 import { startExamples } from './test-start';
 import type { Conversation } from '../data/types';
+import { rewardModelBundle } from '../export/reward-folder';
+import { byteTokenizerJson, tinyConfig, tinyFolder, tinyWeights } from '../engine/test-fixtures';
+import type { RunSummary } from '../export/model-card';
 
 const DEMO = join(import.meta.dirname, '../../public/models/webtune-demo');
 
@@ -18,6 +22,18 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 afterEach(() => vi.unstubAllGlobals());
+
+/** The demo tokenizer's files, served to the session's tiny-random load. */
+function stubTokenizerFetch(): void {
+  const files = new Map(['tokenizer.json', 'tokenizer_config.json'].map((f) => [f, new Uint8Array(readFileSync(join(DEMO, f)))]));
+  vi.stubGlobal('fetch', async (url: string) => {
+    const bytes = files.get(url.replace(/^\/m\//, ''));
+    return bytes ? new Response(new Uint8Array(bytes)) : new Response(null, { status: 404 });
+  });
+}
+
+const buffers = (files: Map<string, Uint8Array> | Record<string, Uint8Array>) =>
+  Object.fromEntries([...(files instanceof Map ? files : Object.entries(files))].map(([k, v]) => [k, v.slice().buffer as ArrayBuffer]));
 
 describe('TrainSession with an RL objective', () => {
   it('trains GRPO on prompts against exact match, reports reward, KL, entropy and length, exports the adapter', async () => {
@@ -43,6 +59,34 @@ describe('TrainSession with an RL objective', () => {
     expect(ev!.valLoss).toBeCloseTo(-ev!.metrics!.reward, 6); // validation loss = minus the mean reward on validation prompts
     await s.handle({ type: 'export' });
     expect(events.some((e) => e.type === 'exported')).toBe(true);
+  }, 120_000);
+
+  it('scores with a transferred reward-model folder (another tokenizer) instead of rules, frees it after the run, refuses a plain model', async () => {
+    stubTokenizerFetch();
+    const events: WorkerEvent[] = [];
+    const s = new TrainSession((e) => events.push(e));
+    const load = { type: 'load', model: { kind: 'tiny-random', name: 't', tokenizerUrl: '/m/', seed: 0, family: 'llama' }, backend: 'cpu', allowFallbackAdapter: true } as const;
+    await s.handle(load);
+    const loaded = s.memory();
+    const rc = tinyConfig({ n_positions: 64 });
+    const score = { shape: [1, rc.n_embd], data: Float32Array.from({ length: rc.n_embd }, (_, i) => Math.sin(i)) };
+    const summary: RunSummary = { baseModel: 'tiny', method: 'full', hyperparameters: {}, date: '2026-12-01', steps: 1, firstLoss: 1, lastLoss: 1, trainExamples: 1, tokens: 0, backend: 'cpu', dataFile: 'x' };
+    const rm = rewardModelBundle('rm', rc, tinyWeights(rc), { 'score.weight': score }, { 'tokenizer.json': new TextEncoder().encode(JSON.stringify(byteTokenizerJson())) }, summary).files;
+    const base = defaultTrainConfig('lora');
+    const objective = { ...defaultRlConfig('grpo'), numGenerations: 2, maxNewTokens: 3 }; // no reward rules: the folder scores
+    const config = { ...base, steps: 2, batchSize: 2, seqLen: 32, evalEvery: 0, lora: { ...base.lora, targetModules: ['q_proj', 'v_proj'] }, objective };
+    const rec = (line: number, q: string): Conversation => ({ kind: 'completion', line, turns: [{ role: 'user', content: q }, { role: 'assistant', content: 'x' }] });
+    await s.handle(parseRequest(await startExamples([rec(1, '1+1='), rec(2, '2+2=')], [], config, { rewardModel: { name: 'rm', files: buffers(rm) } })));
+    const steps = events.flatMap((e) => (e.type === 'step' ? [e.metrics.metrics!.reward] : []));
+    if (steps.length !== 2) throw new Error(JSON.stringify(events.at(-1)));
+    // The reward model's scores are real numbers: a mean of exact-match rewards over 4 answers would be a multiple of 1/4.
+    expect(steps.some((r) => Number.isFinite(r) && Math.abs(r * 4 - Math.round(r * 4)) > 1e-3)).toBe(true);
+    await s.handle(load); // drops the run's trainer with the model: what stays is the new model's weights only
+    expect(s.memory()).toBe(loaded);
+    const plain = buffers(tinyFolder(rc, tinyWeights(rc)));
+    await s.handle(parseRequest(await startExamples([rec(1, '1+1=')], [], config, { rewardModel: { name: 'plain', files: plain } })));
+    expect(events.at(-1)).toMatchObject({ type: 'error', during: 'train', message: expect.stringMatching(/plain is not a reward model/) });
+    expect(s.memory()).toBe(loaded);
   }, 120_000);
 
   it('the protocol takes prompt rows from the Data step and refuses a bad RL objective', () => {

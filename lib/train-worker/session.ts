@@ -12,7 +12,7 @@ import { Trainer } from '../engine/trainer';
 import { checkpointMessage, stateFromFiles } from './run-checkpoints';
 import { maxPositions, type Example, type Gpt2Config, type LlamaConfig, type ModelConfig, type StepMetrics, type TrainConfig } from '../engine/types';
 import { modelTemplate } from '../data/chat-template';
-import { rlContextFor } from '../engine/rl/context';
+import { workerRlContext, type RewardFolder } from './rl-reward';
 import type { TrainRow } from '../engine/objectives/types';
 import type { TrainableState } from '../engine/peft/types';
 import { zipBundle } from '../export/bundle';
@@ -171,7 +171,7 @@ export class TrainSession {
       if ([...req.train, ...req.validation].some((r) => ids(r).some((id) => id >= vocab))) {
         throw new Error(`The Data step encoded token ids beyond this model's vocabulary (${vocab}): it used another tokenizer; reload the data after choosing the model`);
       }
-      return this.trainOn(model, { examples: req.train, truncated: req.truncated, droppedNoLoss: req.droppedNoLoss }, req.validation, req.config, dataFile, { runId: req.runId, report: req.report });
+      return this.trainOn(model, { examples: req.train, truncated: req.truncated, droppedNoLoss: req.droppedNoLoss }, req.validation, req.config, dataFile, { runId: req.runId, report: req.report, resumeFiles: req.resumeFiles, rewardModel: req.rewardModel });
     }
     if (![...req.train, ...req.validation].every((r) => 'ids' in r)) throw new Error('These rows are preference pairs: choose a preference objective (DPO, KTO, reward model) to train on them');
     const cut = (examples: Example[]) =>
@@ -194,7 +194,7 @@ export class TrainSession {
     validation: TrainRow[],
     config: TrainConfig,
     dataFile: string,
-    opts: { resumeFiles?: Record<string, ArrayBuffer>; runId?: string; initialState?: TrainableState; report?: boolean; test?: Example[]; instruction?: boolean } = {},
+    opts: { resumeFiles?: Record<string, ArrayBuffer>; runId?: string; initialState?: TrainableState; report?: boolean; test?: Example[]; instruction?: boolean; rewardModel?: RewardFolder } = {},
   ): Promise<void> {
     const { resumeFiles, runId, initialState } = opts;
     if (config.seqLen > maxPositions(model.config)) {
@@ -203,27 +203,34 @@ export class TrainSession {
     }
     if (this.run) await this.play.slim(this.run.id, model);
     this.releaseRun();
+    // RL's reward (rules, or a reward model loaded for this run and freed when it ends).
+    const rl = config.objective?.kind === 'rl' ? await workerRlContext(config.objective, model.tokenizer, opts.rewardModel) : null;
     const run = { config, trainExamples: enc.examples.length, dataFile, saving: Promise.resolve(), id: runId } as Run;
-    run.trainer = new Trainer({ ...model, initialState }, enc.examples, validation, config, {
-      onStep: (m) => {
-        run.last = m;
-        run.firstLoss ??= m.loss;
-        this.post({ type: 'step', metrics: m });
-      },
-      onEval: (m) => {
-        run.valLoss = m.valLoss;
-        this.post({ type: 'eval', step: m.step, valLoss: m.valLoss, perplexity: m.perplexity, best: m.best, ...(m.metrics ? { metrics: m.metrics } : {}) });
-      },
-      // Autosave (every checkpointEvery steps and at the end): snapshotted now, posted in order.
-      onCheckpoint: (step) => {
-        const state = run.trainer.saveState();
-        run.saving = run.saving.then(async () => {
-          const { files, transfer } = checkpointMessage(await state);
-          this.post({ type: 'checkpoint', step, files }, transfer);
-        });
-      },
-    }, { replay: config.replayShare ? generalRows(model.tokenizer, config.seqLen) : [], ...(config.objective?.kind === 'rl' ? { rl: rlContextFor(config.objective, model.tokenizer) } : {}) });
-    if (resumeFiles) run.trainer.restoreState(stateFromFiles(resumeFiles));
+    try {
+      run.trainer = new Trainer({ ...model, initialState }, enc.examples, validation, config, {
+        onStep: (m) => {
+          run.last = m;
+          run.firstLoss ??= m.loss;
+          this.post({ type: 'step', metrics: m });
+        },
+        onEval: (m) => {
+          run.valLoss = m.valLoss;
+          this.post({ type: 'eval', step: m.step, valLoss: m.valLoss, perplexity: m.perplexity, best: m.best, ...(m.metrics ? { metrics: m.metrics } : {}) });
+        },
+        // Autosave (every checkpointEvery steps and at the end): snapshotted now, posted in order.
+        onCheckpoint: (step) => {
+          const state = run.trainer.saveState();
+          run.saving = run.saving.then(async () => {
+            const { files, transfer } = checkpointMessage(await state);
+            this.post({ type: 'checkpoint', step, files }, transfer);
+          });
+        },
+      }, { replay: config.replayShare ? generalRows(model.tokenizer, config.seqLen) : [], ...(rl ? { rl: rl.context } : {}) });
+      if (resumeFiles) run.trainer.restoreState(stateFromFiles(resumeFiles));
+    } catch (e) {
+      rl?.dispose();
+      throw e;
+    }
     this.run = run;
     this.running = true;
     this.post({
@@ -244,6 +251,7 @@ export class TrainSession {
       if (opts.report) await this.scores.report(model, run.trainer, config, opts.test ?? [], opts.instruction ?? false);
       this.post({ type: 'done', ...result });
     } finally {
+      rl?.dispose();
       this.running = false;
     }
   }

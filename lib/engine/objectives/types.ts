@@ -56,6 +56,9 @@ export interface Objective<B extends ObjectiveBatch = ObjectiveBatch> {
   /** Sampling before the gradient tape (RL): turns a drawn batch into the batch the loss reads (completions,
    * rewards, advantages, old and reference log-probabilities). The trainer awaits it for every micro-batch. */
   rollout?(run: ObjectiveRun, b: B, seed: number): Promise<B>;
+  /** The step's optimizer updates from its rolled-out micro-batches, each update a list of micro-batches (PPO's
+   * epochs x minibatches over one rollout batch). Absent: one update over the step's micro-batches. */
+  updates?(batches: B[], seed: number): B[][];
   /** One pass before training (reference log-probabilities cached, when configured). */
   prepare?(run: ObjectiveRun, rows: TrainRow[], batchSize: number, seqLen: number, padId: number): Promise<void>;
 }

@@ -35,6 +35,10 @@ export const rlConfigSchema = z.object({
   vfCoef: z.number().min(0).max(100),
   clipRangeValue: z.number().positive().max(100),
   whitenRewards: z.boolean(),
+  /** PPO: passes over each rollout batch (TRL num_ppo_epochs, a fresh shuffle each) and the optimizer updates per
+   * pass (TRL num_mini_batches: the batch's batchSize x gradAccum answers split evenly); absent = 1. */
+  numPpoEpochs: z.number().int().min(1).max(64).optional(),
+  numMiniBatches: z.number().int().min(1).max(256).optional(),
   /** Programmatic reward specs (rewards.ts: regex:<pattern>, exact, length:<n>[:<penalty>], summed); absent when a
    * reward model scores the answers (given at run time). */
   reward: z.array(z.string().min(1).max(500)).max(16).optional(),
@@ -49,7 +53,7 @@ export function defaultRlConfig(algorithm: RlAlgorithm): RlConfig {
   const common = { kind: 'rl' as const, algorithm, epsilon: 0.2, maxNewTokens: 32, lossType: 'dapo' as const, scaleRewards: true, normalizeAdvantages: false, gamma: 1, lam: 0.95, vfCoef: 0.1, clipRangeValue: 0.2, whitenRewards: false, sampleEvery: 10 };
   if (algorithm === 'grpo') return { ...common, numGenerations: 8, beta: 0.04, temperature: 1 };
   if (algorithm === 'rloo') return { ...common, numGenerations: 2, beta: 0.05, temperature: 1 };
-  return { ...common, numGenerations: 1, beta: 0.05, temperature: 0.7 };
+  return { ...common, numGenerations: 1, beta: 0.05, temperature: 0.7, numPpoEpochs: 4, numMiniBatches: 1 };
 }
 
 /** One line per algorithm for the picker and the CLI: what it needs and what it costs. */

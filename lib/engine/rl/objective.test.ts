@@ -52,7 +52,7 @@ describe('RL on a verifiable task (reward for emitting token 5)', () => {
   it.each([
     ['grpo', { numGenerations: 4, beta: 0.1 }],
     ['rloo', { numGenerations: 4, beta: 0.1 }],
-    ['ppo', { numGenerations: 1, beta: 0.1, temperature: 1 }],
+    ['ppo', { numGenerations: 1, beta: 0.1, temperature: 1, numPpoEpochs: 1 }],
   ] as const)('%s raises the mean reward while the KL stays bounded', async (algorithm, over) => {
     const r = await run(algorithm, over, algorithm === 'ppo' ? { batchSize: 16 } : {});
     expect(r.first).toBeLessThan(0.45);

@@ -1,7 +1,8 @@
 // RL as an objective (objectives/types.ts): each micro-batch of prompts is rolled out before the gradient tape
 // (k completions per prompt sampled with the KV cache, scored by the run's reward, old and reference
 // log-probabilities computed without gradient), then the loss is GRPO's, RLOO's or PPO's as TRL computes them
-// with one optimisation pass per rollout (TRL's num_iterations = 1 and num_ppo_epochs = 1: the ratio starts at 1).
+// GRPO and RLOO with one optimisation pass per rollout (TRL's num_iterations = 1: the ratio starts at 1); PPO with
+// num_ppo_epochs passes of num_mini_batches updates over each rollout batch (ppo-updates.ts, the trainer's `updates`).
 import * as tf from '@tensorflow/tfjs';
 import type { PromptExample } from '../../data/types';
 import { makeBatch } from '../batch';
@@ -9,10 +10,11 @@ import type { SequenceBatch } from '../objectives/sequence-logps';
 import type { Objective, ObjectiveBatch, ObjectiveRun } from '../objectives/types';
 import { mulberry32 } from '../random';
 import type { ModelConfig } from '../types';
-import { gae, grpoAdvantages, rlooAdvantages, tokenRewards, whiten } from './advantages';
+import { grpoAdvantages, rlooAdvantages } from './advantages';
 import type { RlConfig } from './config';
 import { detach, grpoLoss, ppoLoss, rlooLoss } from './losses';
 import { completionPass, initValueHead, VALUE_HEAD_KEYS, type ValueHead } from './pass';
+import { ppoUpdates, type PpoRow } from './ppo-updates';
 import type { RewardFunction } from './rewards';
 import { sampleGroup } from './rollout';
 
@@ -47,6 +49,8 @@ export interface RlBatch extends ObjectiveBatch {
   seqLen: number;
   padId: number;
   rolled?: Rolled;
+  /** PPO: the rollout's answers, which `updates` turns into the step's minibatches. */
+  ppoRows?: PpoRow[];
 }
 
 const STATS = 5; // reward sum, completions, KL sum over tokens, tokens, entropy sum
@@ -71,7 +75,8 @@ export function rlObjective(o: RlConfig, config: ModelConfig, ctx: RlContext | u
   const eos = Array.isArray(config.eos_token_id) ? config.eos_token_id[0] : config.eos_token_id;
   const k = o.numGenerations;
 
-  async function rollout(run: ObjectiveRun, b: RlBatch, rollSeed: number): Promise<RlBatch> {
+  async function rollout(run: ObjectiveRun, drawn: RlBatch, rollSeed: number): Promise<RlBatch> {
+    let b = drawn;
     const rng = mulberry32(rollSeed);
     const keep = Math.max(1, b.seqLen - o.maxNewTokens); // the prompt loses its start when prompt + answer would not fit
     const maxNew = Math.min(o.maxNewTokens, b.seqLen - 1);
@@ -109,19 +114,13 @@ export function rlObjective(o: RlConfig, config: ModelConfig, ctx: RlContext | u
       r.member = new Float32Array(N * M);
       seqOf.forEach((s, t) => (r.member[s * M + t] = 1));
     } else {
-      let tokenR: Float32Array = new Float32Array(M);
-      lens.forEach((n, s) => tokenR.set(tokenRewards(scores[s], k1.subarray(starts[s], starts[s] + n), o.beta), starts[s]));
-      if (o.whitenRewards) tokenR = whiten(tokenR, false);
-      const adv = new Float32Array(M);
-      const ret = new Float32Array(M);
-      lens.forEach((n, s) => {
-        const g = gae(tokenR.subarray(starts[s], starts[s] + n), oldValues!.subarray(starts[s], starts[s] + n), o.gamma, o.lam);
-        adv.set(g.advantages, starts[s]);
-        ret.set(g.returns, starts[s]);
-      });
-      r.adv = whiten(adv);
-      r.returns = ret;
-      r.oldValues = oldValues;
+      // PPO: advantages are whitened over the whole rollout batch, so they wait for `updates`.
+      const ppoRows = items.map((it, s): PpoRow => ({
+        ids: rows[s].ids, mask: rows[s].mask, score: scores[s],
+        old: old.slice(starts[s], starts[s] + lens[s]), ref: ref.slice(starts[s], starts[s] + lens[s]), values: oldValues!.slice(starts[s], starts[s] + lens[s]),
+        stats: [scores[s], 1, k1.subarray(starts[s], starts[s] + lens[s]).reduce((a, x) => a + x, 0), lens[s], it.entropy.reduce((a, x) => a + x, 0)],
+      }));
+      b = { ...b, ppoRows };
     }
     const entropy = items.reduce((a, it) => a + it.entropy.reduce((x, y) => x + y, 0), 0);
     r.stats.set([scores.reduce((a, x) => a + x, 0), N, kl.reduce((a, x) => a + x, 0), M, entropy]);
@@ -145,6 +144,15 @@ export function rlObjective(o: RlConfig, config: ModelConfig, ctx: RlContext | u
       return { prompts, seqLen, padId, counted: prompts.length * k, tokens: 0 };
     },
     rollout,
+    ...(o.algorithm === 'ppo' ? {
+      updates(batches: RlBatch[], seed: number): RlBatch[][] {
+        const first = batches[0];
+        const microRows = first.prompts.length * k;
+        const rows = batches.flatMap((b) => b.ppoRows ?? []);
+        return ppoUpdates(rows, { beta: o.beta, gamma: o.gamma, lam: o.lam, whitenRewards: o.whitenRewards, epochs: o.numPpoEpochs ?? 1, miniBatches: o.numMiniBatches ?? 1, microRows, seqLen: first.seqLen, padId: first.padId, seed })
+          .map((u) => u.map((m) => ({ ...first, counted: m.M, tokens: 0, rolled: { ...m, ref: new Float32Array(0), weight: new Float32Array(0), member: new Float32Array(0) } })));
+      },
+    } : {}),
     loss(run, b, training, passSeed) {
       const r = b.rolled;
       if (!r) throw new Error(`${o.algorithm.toUpperCase()} batches must be rolled out before their loss (Objective.rollout)`);
@@ -163,6 +171,7 @@ export function rlObjective(o: RlConfig, config: ModelConfig, ctx: RlContext | u
           const seqLogp = tf.reshape(tf.matMul(tf.tensor2d(r.member, [N, r.M]), tf.reshape(pass.logp, [-1, 1])), [N]) as tf.Tensor1D;
           return { loss: rlooLoss(seqLogp, t(r.old), t(r.adv), o.epsilon), stats };
         }
+        if (!r.returns) throw new Error('PPO batches are optimised through updates(): the trainer calls it after the rollouts');
         const p = ppoLoss(pass.logp, t(r.old), t(r.adv), pass.values!, t(r.oldValues!), t(r.returns!), { cliprange: o.epsilon, cliprangeValue: o.clipRangeValue, vfCoef: o.vfCoef });
         return { loss: p.loss, stats };
       });

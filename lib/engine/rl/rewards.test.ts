@@ -5,7 +5,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { disposeWeights, initGpt2Weights } from '../gpt2';
 import { initScore, rewards, scoreBatch } from '../objectives/reward';
 import { tinyConfig, useCpu } from '../test-utils';
-import { normaliseWhitespace, parseRewardTerm, programmaticReward, rewardModelReward } from './rewards';
+import { normaliseWhitespace, parseRewardTerm } from './reward-spec';
+import { programmaticReward, rewardModelReward } from './rewards';
 
 beforeAll(useCpu);
 
