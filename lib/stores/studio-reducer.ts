@@ -62,6 +62,16 @@ export interface RunState {
   /** The worker has loaded another model since this run, so its weights can no longer be exported. */
   stale: boolean;
   error: string | null;
+  /** The worker died or lost its GPU under this run: the stored run and checkpoint it can resume from. */
+  recovery: Recovery | null;
+}
+
+export interface Recovery {
+  /** The run's id in the browser's run store, its last checkpoint's step, and the last step reported. */
+  storedId: string;
+  step: number;
+  reached: number;
+  cause: 'crash' | 'device-lost';
 }
 
 export interface ExportState {
@@ -109,6 +119,7 @@ export function initialRun(status: RunStatus = 'idle', totalSteps = 0, method: M
     pending: null,
     stale: false,
     error: null,
+    recovery: null,
   };
 }
 

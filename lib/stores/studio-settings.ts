@@ -1,5 +1,5 @@
 // Studio settings: the model choices, backend choices, the default validation share and the test-mode URL
-// overrides (?test=1&steps=..&batch=..&seqLen=..).
+// overrides (?test=1&steps=..&batch=..&seqLen=..&autosave=..).
 import type { BackendChoice, ModelSource } from '../train-worker/protocol';
 import type { NumericField } from '../ui-copy';
 
@@ -36,6 +36,8 @@ export interface StudioSettings {
   testMode: boolean;
   /** Test-mode overrides of the defaults, read from the URL. */
   overrides: Partial<Record<NumericField, number>>;
+  /** Test mode's ?autosave=N: steps between a stored run's checkpoints (the store's default otherwise). */
+  autosaveEvery?: number;
 }
 
 const URL_OVERRIDES: Record<string, NumericField> = {
@@ -58,5 +60,6 @@ export function settingsFromSearchParams(params: SearchParams): StudioSettings {
       if (Number.isFinite(n)) overrides[field] = n;
     }
   }
-  return { testMode, overrides };
+  const autosave = testMode ? Number(first(params.autosave)) : NaN;
+  return { testMode, overrides, ...(Number.isInteger(autosave) && autosave > 0 ? { autosaveEvery: autosave } : {}) };
 }

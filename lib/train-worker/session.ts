@@ -20,6 +20,7 @@ import { exportRun } from '../export/run-export';
 import { isCancelled, openModelFolder, type FolderSource } from '../hub/open-folder';
 import type { ModelSource, WorkerEvent, WorkerRequest } from './protocol';
 import { Playground } from './playground';
+import { deviceLostMessage, FaultError, isAllocationFailure, outOfMemoryMessage, type DeviceLike } from './faults';
 
 type Post = (event: WorkerEvent, transfer?: Transferable[]) => void;
 
@@ -61,6 +62,9 @@ export class TrainSession {
   private running = false;
   private loadAbort: AbortController | null = null;
   private readonly play: Playground;
+  /** The WebGPU device in use, and a GPU out-of-memory error it reported during the run (faults.ts). */
+  private device: DeviceLike | null = null;
+  private gpuOutOfMemory: string | null = null;
 
   constructor(private readonly post: Post) {
     this.play = new Playground(post, () => this.model, () => this.running);
@@ -105,7 +109,7 @@ export class TrainSession {
       await fn();
     } catch (e) {
       if (during === 'load' && isCancelled(e)) return this.post({ type: 'load-cancelled' });
-      this.post({ type: 'error', during, message: e instanceof Error ? e.message : String(e) });
+      this.post({ type: 'error', during, message: e instanceof Error ? e.message : String(e), ...(e instanceof FaultError ? { cause: e.fault } : {}) });
     }
   }
 
@@ -113,6 +117,7 @@ export class TrainSession {
     if (this.running) throw new Error('A run is in progress: stop it before loading another model');
     this.post({ type: 'progress', stage: 'Starting the compute backend', loaded: 0, total: 1 });
     this.backend = await initBackend(backend, { allowFallbackAdapter });
+    this.watchDevice();
     this.disposeModel();
     const onProgress = (loaded: number, total: number) => this.post({ type: 'progress', stage: 'Downloading weights', loaded, total });
     let extra: { origin?: string; note?: string } = {};
@@ -227,8 +232,13 @@ export class TrainSession {
       truncated: enc.truncated,
       droppedNoLoss: enc.droppedNoLoss,
     });
+    this.gpuOutOfMemory = null;
     try {
-      const result = await run.trainer.run();
+      const result = await run.trainer.run().catch((e: unknown) => {
+        if (!isAllocationFailure(e)) throw e;
+        throw new FaultError(outOfMemoryMessage(e instanceof Error ? e.message : String(e), (run.last?.step ?? 0) + 1, model.config, config), 'out-of-memory');
+      });
+      if (this.gpuOutOfMemory) throw new FaultError(outOfMemoryMessage(this.gpuOutOfMemory, (run.last?.step ?? 0) + 1, model.config, config), 'out-of-memory');
       await run.saving;
       // Export offers the weights of the lowest validation loss (the last state went out as a checkpoint).
       run.trainer.restoreBest();
@@ -237,6 +247,28 @@ export class TrainSession {
     } finally {
       this.running = false;
     }
+  }
+
+  /** A lost WebGPU device ends the run at once with its cause (its pending reads may never settle); a GPU
+   * out-of-memory error stops the run after the step, which then reports it with the memory plan. */
+  private watchDevice(): void {
+    const device = tf.getBackend() === 'webgpu' ? (tf.backend() as unknown as { device?: DeviceLike & Partial<EventTarget> }).device ?? null : null;
+    if (device === this.device) return;
+    this.device = device;
+    if (!device) return;
+    void device.lost.then((info) => {
+      if (this.device !== device) return;
+      this.device = null;
+      const running = this.running;
+      this.run?.trainer.stop();
+      this.post({ type: 'error', during: running ? 'train' : 'load', message: deviceLostMessage(info, this.run?.last?.step ?? 0), cause: 'device-lost' });
+    });
+    device.addEventListener?.('uncapturederror', (ev) => {
+      const error = (ev as Event & { error?: { constructor: { name: string }; message: string } }).error;
+      if (!this.running || error?.constructor.name !== 'GPUOutOfMemoryError') return;
+      this.gpuOutOfMemory ??= `WebGPU: ${error.message || 'out of memory'}`;
+      this.run?.trainer.stop();
+    });
   }
 
   private async exportRun(kind?: ExportKind, dtype?: ExportDtype): Promise<void> {
