@@ -1,4 +1,5 @@
 // The training worker: a thin adapter that checks each message and hands it to TrainSession (lib/).
+import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
@@ -42,3 +43,10 @@ if (locks) {
     return new Promise<never>(() => {});
   });
 }
+
+// Fault injection for the end-to-end test (e2e/studio.spec.ts): loses the WebGPU device as a driver reset would.
+(self as unknown as { webtuneLoseDevice: () => boolean }).webtuneLoseDevice = () => {
+  const device = tf.getBackend() === 'webgpu' ? (tf.backend() as unknown as { device?: { destroy(): void } }).device : undefined;
+  device?.destroy();
+  return device !== undefined;
+};
