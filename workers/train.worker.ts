@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { WORKER_ALIVE } from '../lib/train-worker/client';
+import { WORKER_ALIVE } from '../lib/train-worker/worker-life';
 import { parseRequest, type WorkerEvent } from '../lib/train-worker/protocol';
 import { TrainSession } from '../lib/train-worker/session';
 

@@ -1,6 +1,7 @@
 // UI side of the training worker: starts it lazily, tracks the job in flight (one of each kind at a time),
 // posts requests, delivers WorkerEvents with the job each belongs to, and turns a crash into one clear message.
 import type { WorkerEvent, WorkerRequest } from './protocol';
+import { WORKER_ALIVE } from './worker-life';
 
 /** The part of `Worker` the client uses (tests pass a fake). */
 export interface WorkerLike {
@@ -29,10 +30,10 @@ export interface LockManagerLike {
 
 /**
  * A worker closed by the browser (out of memory, killed, `self.close()`) sends no error event. So the worker
- * holds a Web Lock for its whole life and, once it holds it, posts this message with the lock's name; the client
+ * holds a Web Lock for its whole life and, once it holds it, posts WORKER_ALIVE with the lock's name; the client
  * then asks for the same lock, which it is granted only when the worker is gone (workers/train.worker.ts).
  */
-export const WORKER_ALIVE = 'worker-alive';
+export { WORKER_ALIVE };
 export const SILENT_EXIT = 'it ended without a word (the browser closes a worker that runs out of memory or is killed)';
 
 export const CRASH_SUFFIX = 'Your settings and data are kept; press Start to try again.';
