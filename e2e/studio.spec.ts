@@ -200,8 +200,14 @@ test('faults and hostile data: a CSP with nonces and no eval, payloads shown as 
   // The worker closes (as the browser does to one out of memory) after the step-3 autosave.
   await page.getByTestId('start').click();
   await expect(page.getByTestId('step')).toContainText(/^[4-7] \/ 8/, { timeout: 120_000 });
-  const worker = () => page.workers().find((w) => /train\.worker/.test(w.url()))!;
-  await worker().evaluate(() => self.close());
+  // The training worker is the one with the fault-injection hook (build chunk names carry no file name).
+  const trainWorker = async () => {
+    for (const w of page.workers()) {
+      if (await w.evaluate(() => typeof (self as unknown as { webtuneLoseDevice?: unknown }).webtuneLoseDevice === 'function').catch(() => false)) return w;
+    }
+    return null;
+  };
+  await (await trainWorker())!.evaluate(() => self.close());
   await expect(page.getByTestId('train-error')).toContainText('it ended without a word', { timeout: 30_000 });
   await expect(page.getByTestId('train-error')).toContainText(/checkpoint of step [3-6] are kept/);
   await page.getByTestId('resume-recovery').click();
@@ -209,7 +215,7 @@ test('faults and hostile data: a CSP with nonces and no eval, payloads shown as 
 
   // Then its WebGPU device is lost: resume on WebAssembly, to the end.
   await expect(page.getByTestId('backend')).toContainText('webgpu');
-  await expect.poll(async () => worker()?.evaluate(() => (self as unknown as { webtuneLoseDevice(): boolean }).webtuneLoseDevice()).catch(() => false), { timeout: 60_000 }).toBe(true);
+  await expect.poll(async () => (await trainWorker())?.evaluate(() => (self as unknown as { webtuneLoseDevice(): boolean }).webtuneLoseDevice()).catch(() => false), { timeout: 60_000 }).toBe(true);
   await expect(page.getByTestId('train-error')).toContainText('The GPU device was lost', { timeout: 30_000 });
   await page.getByTestId('resume-recovery-wasm').click();
   await expect(page.getByTestId('train-status')).toHaveText(/done|error/i, { timeout: 120_000 });

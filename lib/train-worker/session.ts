@@ -234,7 +234,15 @@ export class TrainSession {
     });
     this.gpuOutOfMemory = null;
     try {
-      const result = await run.trainer.run().catch((e: unknown) => {
+      const device = this.device;
+      const result = await run.trainer.run().catch(async (e: unknown) => {
+        // A destroyed device fails the step's reads before its `lost` promise settles: wait briefly for it, so
+        // the run ends as a lost device (which the page can resume) rather than as the read's error.
+        const lost = device && (await Promise.race([device.lost, new Promise<null>((r) => setTimeout(() => r(null), 500))]));
+        if (lost && this.device === device) {
+          this.device = null;
+          throw new FaultError(deviceLostMessage(lost, run.last?.step ?? 0), 'device-lost');
+        }
         if (!isAllocationFailure(e)) throw e;
         throw new FaultError(outOfMemoryMessage(e instanceof Error ? e.message : String(e), (run.last?.step ?? 0) + 1, model.config, config), 'out-of-memory');
       });
