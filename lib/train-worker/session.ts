@@ -53,6 +53,8 @@ interface Run {
   saving: Promise<void>; // checkpoint events in order
   /** The store's run id: once finished, the playground keeps the trainer under it. */
   id?: string;
+  /** The run ended with an error (a lost device may be told after it). */
+  failed?: boolean;
 }
 
 export class TrainSession {
@@ -238,7 +240,8 @@ export class TrainSession {
       const result = await run.trainer.run().catch(async (e: unknown) => {
         // A destroyed device fails the step's reads before its `lost` promise settles: wait briefly for it, so
         // the run ends as a lost device (which the page can resume) rather than as the read's error.
-        const lost = device && (await Promise.race([device.lost, new Promise<null>((r) => setTimeout(() => r(null), 500))]));
+        run.failed = true;
+        const lost = device && (await Promise.race([device.lost, new Promise<null>((r) => setTimeout(() => r(null), 3000))]));
         if (lost && this.device === device) {
           this.device = null;
           throw new FaultError(deviceLostMessage(lost, run.last?.step ?? 0), 'device-lost');
@@ -267,9 +270,10 @@ export class TrainSession {
     void device.lost.then((info) => {
       if (this.device !== device) return;
       this.device = null;
-      const running = this.running;
+      // The run's own step may already have failed on the destroyed device (lost settles later): still the run's.
+      const training = this.running || this.run?.failed === true;
       this.run?.trainer.stop();
-      this.post({ type: 'error', during: running ? 'train' : 'load', message: deviceLostMessage(info, this.run?.last?.step ?? 0), cause: 'device-lost' });
+      this.post({ type: 'error', during: training ? 'train' : 'load', message: deviceLostMessage(info, this.run?.last?.step ?? 0), cause: 'device-lost' });
     });
     device.addEventListener?.('uncapturederror', (ev) => {
       const error = (ev as Event & { error?: { constructor: { name: string }; message: string } }).error;
