@@ -1,5 +1,6 @@
 // Root layout: document shell, metadata, global styles, and the studio's shared frame (store provider and nav).
 import type { Metadata, Viewport } from 'next';
+import { connection } from 'next/server';
 import { Suspense, type ReactNode } from 'react';
 import { StudioShell } from '@/components/studio-shell';
 import './globals.css';
@@ -13,7 +14,9 @@ export const viewport: Viewport = {
   colorScheme: 'light dark',
 };
 
-export default function RootLayout({ children }: { children: ReactNode }) {
+export default async function RootLayout({ children }: { children: ReactNode }) {
+  // Rendered per request, so that Next.js can put the request's CSP nonce (proxy.ts) on its inline scripts.
+  await connection();
   return (
     <html lang="en">
       <body className="min-h-screen font-sans">

@@ -1,6 +1,7 @@
 'use client';
 // The Playground view: a prompt, the base model's answer and each chosen adapter's side by side, streamed token by
 // token with one set of sampling settings; the adapters of this base; and the few-shot comparison.
+import '@/lib/zod-jitless';
 import { BASE_KEY, FEW_SHOT_KEY, type PlayOutput } from '@/lib/stores/playground-reducer';
 import { isRunActive } from '@/lib/stores/studio-reducer';
 import { AdapterShelf } from './adapter-shelf';

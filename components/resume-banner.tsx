@@ -1,6 +1,8 @@
 'use client';
-// Shown when the studio opens with ?resume=<run id> (the Runs view's Resume link): continues that stored run from
-// its last checkpoint with its own settings, once the same model and data are loaded.
+// Resuming stored runs. ResumeBanner: shown when the studio opens with ?resume=<run id> (the Runs view's Resume
+// link): continues that stored run from its last checkpoint with its own settings, once the same model and data
+// are loaded. RecoveryOffer: shown in the Train section after the worker died or lost its GPU under a run: resume
+// it from its last autosaved checkpoint (after a lost GPU, also on WebAssembly).
 import { selectStartBlocker } from '@/lib/stores/studio-state';
 import { useActions, useStudio } from './studio-provider';
 import { Button, Note } from './ui';
@@ -19,6 +21,28 @@ export function ResumeBanner({ runId }: { runId: string }) {
         Resume run
       </Button>
       {blocker !== null && <span className="text-xs text-zinc-500">{blocker}</span>}
+    </div>
+  );
+}
+
+export function RecoveryOffer() {
+  const recovery = useStudio((s) => s.run.recovery);
+  const actions = useActions();
+  if (!recovery) return null;
+  const resume = (wasm: boolean) => {
+    if (wasm) actions.setBackend('wasm');
+    void actions.resumeStored(recovery.storedId);
+  };
+  return (
+    <div className="flex flex-wrap items-center gap-3" data-testid="recovery-offer">
+      <Button variant="primary" onClick={() => resume(false)} data-testid="resume-recovery">
+        Resume from step {recovery.step}
+      </Button>
+      {recovery.cause === 'device-lost' && (
+        <Button onClick={() => resume(true)} data-testid="resume-recovery-wasm">
+          Resume on WebAssembly
+        </Button>
+      )}
     </div>
   );
 }

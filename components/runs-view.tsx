@@ -2,6 +2,7 @@
 // The Runs view: every run stored in this browser with its status and curve, rename, delete (freeing its
 // storage), metrics download (CSV, JSON), and a comparison of chosen runs (overlaid curves on a linear or log
 // scale, learning-rate and gradient-norm panes, the settings they differ in). Storage used and quota on top.
+import '@/lib/zod-jitless';
 import { useEffect, useMemo, useState } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
 import { useStore } from 'zustand';

@@ -2,6 +2,7 @@
 // The studio's frame shared by every view (the root layout holds it): one store for the session, made from the
 // URL's settings when the first page opens, and the header with the nav between Train, Playground and Runs.
 // Moving between views keeps the store, the worker and its trained adapters.
+import '@/lib/zod-jitless';
 import Link from 'next/link';
 import { usePathname, useSearchParams } from 'next/navigation';
 import { useState, type ReactNode } from 'react';

@@ -1,5 +1,6 @@
 'use client';
 // The training flow (the / view): the five workflow steps, inside the shared shell's store.
+import '@/lib/zod-jitless';
 import { DataPanel } from './data-panel';
 import { ExportPanel } from './export-panel';
 import { MethodPanel } from './method-panel';

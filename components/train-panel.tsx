@@ -7,6 +7,7 @@ import type { RunStatus } from '@/lib/stores/studio-reducer';
 import { ContinueNote } from './continue-note';
 import { LossChart } from './loss-chart';
 import { PreferenceChart } from './preference-chart';
+import { RecoveryOffer } from './resume-banner';
 import { RlChart } from './rl-chart';
 import { RunReport } from './run-report';
 import { useActions, useStudio } from './studio-provider';
@@ -76,6 +77,7 @@ export function TrainPanel() {
 
         {run.error && <Alert testId="train-error">{run.error}</Alert>}
         {run.saveError && <Alert testId="save-error">{run.saveError}</Alert>}
+        <RecoveryOffer />
 
         <dl className="grid grid-cols-2 gap-3 sm:grid-cols-3 lg:grid-cols-6">
           <Stat label="Step" value={`${step} / ${total}`} testId="step" />

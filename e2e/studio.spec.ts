@@ -165,3 +165,77 @@ test('the workflow is keyboard-usable: a sample and the method are chosen withou
   await page.keyboard.press('ArrowRight');
   await expect(page.getByTestId(`method-${METHOD_IDS[1]}`)).toBeChecked();
 });
+
+test('faults and hostile data: a CSP with nonces and no eval, payloads shown as text, a closed worker and a lost GPU both resume from the autosave', async ({ page }, testInfo) => {
+  // Every CSP violation the page reports, and a trap any payload that ran would spring.
+  await page.addInitScript(() => {
+    const w = window as unknown as { __csp: string[]; __pwned: number[] };
+    w.__csp = [];
+    w.__pwned = [];
+    document.addEventListener('securitypolicyviolation', (e) => w.__csp.push(`${e.violatedDirective} ${e.blockedURI} at ${e.sourceFile}:${e.lineNumber}:${e.columnNumber}`));
+  });
+  const studio = new StudioPage(page);
+  const first = await page.goto('/?test=1&steps=8&batch=2&seqLen=64&autosave=3');
+  const csp = first!.headers()['content-security-policy'];
+  expect(csp).toMatch(/script-src 'self' 'nonce-[A-Za-z0-9+/=]{20,}' 'strict-dynamic'/);
+  expect(csp).not.toContain("'unsafe-eval'"); // 'wasm-unsafe-eval' compiles WebAssembly only
+  expect(csp.split(';').find((d) => d.trim().startsWith('script-src'))).not.toContain('unsafe-inline'); // inline scripts by nonce only
+  expect(await page.locator('script:not([src])').evaluateAll((els) => els.filter((s) => !(s as HTMLScriptElement).nonce).length)).toBe(0);
+
+  const img = '<img src=x onerror="window.__pwned.push(1)">';
+  const script = '<script>window.__pwned.push(2)</script>';
+  const file = testInfo.outputPath('hostile.jsonl');
+  const { writeFileSync } = await import('node:fs');
+  const good = Array.from({ length: 12 }, (_, i) => JSON.stringify({ prompt: `${img} say ${i}`, completion: ` ${script} ok ${i}` }));
+  writeFileSync(file, [...good, `{"prompt": "${img.replace(/"/g, '\\"')}", "completion": `].join('\n'));
+  await studio.upload(file);
+  await expect(page.getByTestId('invalid-count')).toContainText('1');
+  await studio.excludeIssues();
+  await studio.dataReport();
+  const tokens = (await studio.previewTokens()).map((t) => t.text).join('');
+  expect(tokens).toContain('<img src=x onerror=');
+  await expect(page.getByTestId('token-preview').locator('img, script')).toHaveCount(0);
+  await studio.chooseModel('tiny-random');
+
+  // The worker closes (as the browser does to one out of memory) after the step-3 autosave.
+  await page.getByTestId('start').click();
+  await expect(page.getByTestId('step')).toContainText(/^[4-7] \/ 8/, { timeout: 120_000 });
+  // The training worker is the one with the fault-injection hook (build chunk names carry no file name).
+  const trainWorker = async () => {
+    for (const w of page.workers()) {
+      if (await w.evaluate(() => typeof (self as unknown as { webtuneLoseDevice?: unknown }).webtuneLoseDevice === 'function').catch(() => false)) return w;
+    }
+    return null;
+  };
+  await (await trainWorker())!.evaluate(() => self.close());
+  await expect(page.getByTestId('train-error')).toContainText('it ended without a word', { timeout: 30_000 });
+  await expect(page.getByTestId('train-error')).toContainText(/checkpoint of step [3-6] are kept/);
+  await page.getByTestId('resume-recovery').click();
+  await expect(page.getByTestId('train-status')).toHaveText(/running/i, { timeout: 60_000 });
+
+  // Then its WebGPU device is lost: resume on WebAssembly, to the end.
+  await expect(page.getByTestId('backend')).toContainText('webgpu');
+  expect(await (await trainWorker())!.evaluate(() => (self as unknown as { webtuneLoseDevice(): boolean }).webtuneLoseDevice())).toBe(true);
+  await expect(page.getByTestId('train-error')).toContainText('The GPU device was lost', { timeout: 30_000 });
+  await page.getByTestId('resume-recovery-wasm').click();
+  await expect(page.getByTestId('train-status')).toHaveText(/done|error/i, { timeout: 120_000 });
+  await expect(page.getByTestId('train-status')).toHaveText(/done/i);
+  await expect(page.getByTestId('step')).toContainText('8 / 8');
+  await expect(page.getByTestId('backend')).toContainText('wasm');
+  expect((await studio.chart()).points).toBe(8);
+
+  // The playground echoes nothing as markup either.
+  await page.getByTestId('nav-playground').click();
+  await page.getByTestId('play-prompt').fill(`${img}${script}`);
+  await page.getByTestId('play-maxNewTokens').fill('4');
+  await page.getByTestId('play-generate').click();
+  await expect(page.getByTestId('play-generate')).toBeEnabled({ timeout: 60_000 });
+  await expect(page.locator('[data-testid="play-outputs"] img, [data-testid="play-outputs"] script')).toHaveCount(0);
+
+  const { __csp, __pwned } = await page.evaluate(() => {
+    const w = window as unknown as { __csp: string[]; __pwned: number[] };
+    return { __csp: w.__csp, __pwned: w.__pwned };
+  });
+  expect(__csp, 'CSP violations').toEqual([]);
+  expect(__pwned, 'payloads that ran').toEqual([]);
+});

@@ -9,6 +9,8 @@ import { datasetInfoOptions, readDatasetInfo } from '../data/dataset-info';
 import { chooseTemplate, type ChatTemplate, type TemplateName } from '../data/chat-template';
 import type { Dataset, RecordShape, TextTokenizer } from '../data/types';
 import { fsSource } from './fs-source';
+import { isParquet } from '../data/read';
+import { parseDatasetInThread } from './read-thread';
 
 export const SHAPES = ['auto', 'text', 'alpaca', 'prompt-completion', 'chat', 'preference'] as const;
 export const TEMPLATES = ['auto', 'model', 'chatml', 'alpaca', 'llama3'] as const;
@@ -41,7 +43,10 @@ export async function readDataFile(file: string, format: RecordShape | 'auto', e
     path = join(dirname(file), info.fileName);
     opts = format === 'auto' ? info : { ...info, shape: format };
   }
-  return parseDataset(basename(path), await readBytes(path, 'data file'), opts);
+  const bytes = await readBytes(path, 'data file');
+  // Parquet on a thread under a time budget: a damaged file can make the reader loop without end.
+  const parquet = opts.container === 'parquet' || (!opts.container && (/\.parquet$/i.test(path) || isParquet(bytes)));
+  return parquet ? parseDatasetInThread(basename(path), bytes, opts) : parseDataset(basename(path), bytes, opts);
 }
 
 /** The tokenizer of a model folder and the template for this data (the model's own when it has one). */

@@ -1,8 +1,11 @@
 // UI side of the data worker: starts it lazily, numbers each request, resolves it with the matching event
-// (or rejects with the worker's message), reports parse progress, and turns a crash into one clear error.
+// (or rejects with the worker's message), reports parse progress, and turns a crash into one clear error. A parse
+// that outlasts its file's time budget (lib/data/read-budget.ts: a damaged file can make a parser loop) ends the
+// worker with a message saying so; the next request starts a fresh one.
 import type { DataEvent, DataRequest, HandoffJob, ParseOptions, PrepareSettings, PreparedReport, PreviewView, ParsedSummary } from './protocol';
 import type { WorkerLike } from '../train-worker/client';
 import type { TrainingRow } from '../data/types';
+import { readTimeBudgetMs, readTimeoutMessage } from '../data/read-budget';
 
 export type Encoded = Extract<DataEvent, { type: 'encoded' }>;
 export type HandoffZip = Omit<Extract<DataEvent, { type: 'handoff' }>, 'type' | 'id'>;
@@ -23,10 +26,16 @@ export class DataClient {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
 
-  constructor(private readonly createWorker: () => WorkerLike = defaultCreateWorker) {}
+  constructor(
+    private readonly createWorker: () => WorkerLike = defaultCreateWorker,
+    /** How long reading a file of this many bytes may take (ms). */
+    private readonly readBudget: (bytes: number) => number = readTimeBudgetMs,
+  ) {}
 
   async parse(slot: 'main' | 'validation', file: Blob, fileName: string, options: ParseOptions, onProgress?: Pending['onProgress']): Promise<ParsedSummary> {
-    const e = await this.request((id) => ({ type: 'parse', id, slot, file, fileName, options }), onProgress);
+    const ms = this.readBudget(file.size);
+    const budget = { ms, message: readTimeoutMessage(fileName, ms) };
+    const e = await this.request((id) => ({ type: 'parse', id, slot, file, fileName, options }), onProgress, undefined, budget);
     return (e as Extract<DataEvent, { type: 'parsed' }>).summary;
   }
 
@@ -56,11 +65,21 @@ export class DataClient {
     this.fail('The data worker was stopped');
   }
 
-  private request(make: (id: number) => DataRequest, onProgress?: Pending['onProgress'], onStage?: Pending['onStage']): Promise<DataEvent> {
+  private request(make: (id: number) => DataRequest, onProgress?: Pending['onProgress'], onStage?: Pending['onStage'], budget?: { ms: number; message: string }): Promise<DataEvent> {
     const id = this.nextId++;
     const worker = this.ensureWorker();
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject, onProgress, onStage });
+      // Out of time: the worker may be stuck in a loop, so it goes (with the requests queued behind this one).
+      const timer = budget && setTimeout(() => {
+        if (!this.pending.has(id) || this.worker !== worker) return;
+        this.pending.delete(id);
+        worker.terminate();
+        this.worker = null;
+        reject(new Error(budget.message));
+        this.fail('The data worker was restarted after a file took too long to read: load the data again');
+      }, budget.ms);
+      const done = () => timer && clearTimeout(timer);
+      this.pending.set(id, { resolve: (e) => (done(), resolve(e)), reject: (e) => (done(), reject(e)), onProgress, onStage });
       worker.postMessage(make(id));
     });
   }

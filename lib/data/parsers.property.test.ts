@@ -103,7 +103,9 @@ describe('Parquet reader', () => {
   });
 
   // Flips inside the footer (the file metadata) only: a flipped data page header can make hyparquet 1.33 loop
-  // without end (alpaca.parquet with byte 459 set to 214), which a reader on the same thread cannot stop.
+  // without end (alpaca.parquet with byte 459 set to 214), which a reader on the same thread cannot stop: the studio
+  // and the CLI read Parquet off the main thread under a time budget (lib/data-worker/read-timeout.test.ts,
+  // lib/cli/read-thread.test.ts).
   it('byte flips in the footer of a real file', async () => {
     const footer = real.length - 8 - new DataView(real.buffer, real.byteOffset).getUint32(real.length - 8, true);
     const at = fc.integer({ min: footer, max: real.length - 1 });

@@ -88,6 +88,18 @@ export class RunRecorder {
     }
   }
 
+  /** The worker died under the recorded run: marks it failed with the message, and gives its id and last
+   * checkpoint step (null without a run; step null before the first autosave). */
+  async interrupted(message: string): Promise<{ id: string; step: number | null } | null> {
+    await this.flush();
+    const id = this.runId;
+    if (!id) return null;
+    await this.later((db) => db.update(id, { status: 'failed', error: message }));
+    this.db ??= this.open();
+    const rec = await (await this.db).get(id);
+    return { id, step: rec?.checkpointStep ?? null };
+  }
+
   /** The stored run's checkpoint as a resume (null when it has none); the settings are the checkpoint's own. */
   async storedResume(id: string): Promise<StoredResume | null> {
     await this.flush();

@@ -68,6 +68,8 @@ export interface RunState {
   saveError: string | null;
   /** End-of-run scores ('report' events): what is being scored, the test split, the forgetting meter. */
   report: RunReport;
+  /** The worker died or lost its GPU under this run: the stored run and checkpoint it can resume from. */
+  recovery: Recovery | null;
 }
 
 type ReportEvent = Extract<WorkerEvent, { type: 'report' }>;
@@ -76,6 +78,14 @@ export interface RunReport {
   test: NonNullable<ReportEvent['test']> | null;
   forgetting: NonNullable<ReportEvent['forgetting']> | null;
   error: string | null;
+}
+
+export interface Recovery {
+  /** The run's id in the browser's run store, its last checkpoint's step, and the last step reported. */
+  storedId: string;
+  step: number;
+  reached: number;
+  cause: 'crash' | 'device-lost';
 }
 
 export interface ExportState {
@@ -126,6 +136,7 @@ export function initialRun(status: RunStatus = 'idle', totalSteps = 0, method: M
     checkpointStep: null,
     saveError: null,
     report: { evaluating: null, test: null, forgetting: null, error: null },
+    recovery: null,
   };
 }
 

@@ -1,5 +1,5 @@
 // Studio settings: the model choices, backend choices, the default validation share and the test-mode URL
-// overrides (?test=1&steps=..&batch=..&seqLen=..&report=1).
+// overrides (?test=1&steps=..&batch=..&seqLen=..&report=1&autosave=..).
 import type { BackendChoice, ModelSource } from '../train-worker/protocol';
 import type { NumericField } from '../ui-copy';
 
@@ -39,6 +39,8 @@ export interface StudioSettings {
   /** Score the forgetting meter and the test split when a run ends: always, except in test mode without ?report=1
    * (scoring thousands of general-text tokens would slow every test run). */
   scoreAtEnd: boolean;
+  /** Test mode's ?autosave=N: steps between a stored run's checkpoints (the store's default otherwise). */
+  autosaveEvery?: number;
 }
 
 const URL_OVERRIDES: Record<string, NumericField> = {
@@ -62,5 +64,6 @@ export function settingsFromSearchParams(params: SearchParams): StudioSettings {
     }
   }
   const scoreAtEnd = !testMode || first(params.report) === '1';
-  return { testMode, overrides, scoreAtEnd };
+  const autosave = testMode ? Number(first(params.autosave)) : NaN;
+  return { testMode, overrides, scoreAtEnd, ...(Number.isInteger(autosave) && autosave > 0 ? { autosaveEvery: autosave } : {}) };
 }

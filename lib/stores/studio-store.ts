@@ -24,6 +24,7 @@ import { createHandoffAction, initialHandoff } from './handoff-actions';
 import { initialData, prepareSettings } from './data-state';
 import { parseSampleIndex, SAMPLE_INDEX_URL } from './samples';
 import { checkpointZip } from '../runs/checkpoint-zip';
+import { recoveryMessage, resumedRun } from './recovery';
 import { appendSteps, initialExport, initialModel, initialRun, isRunActive, reduceCrash, reduceEvent } from './studio-reducer';
 import {
   formLimits,
@@ -111,6 +112,17 @@ export function createStudioStore(options: StudioStoreOptions): StudioStore {
       return { ...c, packing: req.config.packing, checkpointing: req.config.checkpointing, checkpointEvery: req.config.checkpointEvery };
     };
 
+    /** The worker died or lost its GPU under a run: once the recorder has the stored run, offer to resume it
+     * from its last checkpoint (without one, the plain message stays and Start begins again). */
+    const offerRecovery = async (message: string, cause: 'crash' | 'device-lost') => {
+      const activeId = get().activeRunId;
+      const reached = get().run.last?.step ?? 0;
+      const stored = await recorder?.interrupted(message).catch(() => null);
+      if (!stored || stored.step === null || get().activeRunId !== activeId || get().run.status !== 'error') return;
+      const recovery = { storedId: stored.id, step: stored.step, reached, cause };
+      set({ run: { ...get().run, error: recoveryMessage(message, recovery), recovery } });
+    };
+
     const onEvent = (e: WorkerEvent, job: Job | null) => {
       if (isPlayEvent(e) || (e.type === 'error' && job === 'play')) {
         // A trained run's adapter is named after the run (its place in this session and its method).
@@ -128,6 +140,15 @@ export function createStudioStore(options: StudioStoreOptions): StudioStore {
         return;
       }
       flushSteps(); // keep order: steps before the eval/done that follow them
+      if (e.type === 'error' && e.cause === 'device-lost') {
+        // The worker's GPU backend is gone with its device: end the worker; a resume loads the model afresh.
+        const wasTraining = job === 'train';
+        client.terminate();
+        pendingStart = null;
+        set({ ...reduceCrash(slices(get()), e.message, wasTraining ? ['train'] : ['load']), playground: playModelGone(get().playground, null), workerAlive: false });
+        if (wasTraining) void offerRecovery(e.message, 'device-lost');
+        return;
+      }
       set(reduceEvent(slices(get()), e, job === 'play' ? null : job));
       if (e.type === 'ready') {
         // The worker's adapters went with the old model; chat models get their template by default.
@@ -167,6 +188,7 @@ export function createStudioStore(options: StudioStoreOptions): StudioStore {
         pendingStart = null;
         const playground = playModelGone(get().playground, jobs.includes('play') ? message : null);
         set({ ...reduceCrash(slices(get()), message, jobs.filter((j) => j !== 'play')), playground, workerAlive: false });
+        if (jobs.includes('train')) void offerRecovery(message, 'crash');
       },
     });
 
@@ -254,7 +276,7 @@ export function createStudioStore(options: StudioStoreOptions): StudioStore {
       // Checkpointing left on auto is what the memory plan decided for these settings.
       const checkpointing = s.config.checkpointing ?? selectMemoryPlan(s)?.checkpointing ?? false;
       // Runs stored in the browser autosave a checkpoint every AUTOSAVE_EVERY steps unless the config says otherwise.
-      const checkpointEvery = s.config.checkpointEvery ?? (recorder ? AUTOSAVE_EVERY : 0);
+      const checkpointEvery = s.config.checkpointEvery ?? (recorder ? options.settings.autosaveEvery ?? AUTOSAVE_EVERY : 0);
       const config = resume?.config ?? { ...s.config, packing: s.data.choices.packing, checkpointing, checkpointEvery };
       const dataFile = s.data.summary.fileName;
       const token = ++startToken;
@@ -266,7 +288,10 @@ export function createStudioStore(options: StudioStoreOptions): StudioStore {
       const runId = `run-${Date.now().toString(36)}-${++runCount}`;
       // A run continues the playground's chosen adapter when it is of this method.
       const from = s.playground.adapters.find((a) => a.id === s.playground.continueFrom && a.method === config.method);
-      set({ run: initialRun('loading', config.steps, config.method), activeRunId: runId, exporting: initialExport });
+      // Resuming the run a crash interrupted keeps its curve up to the checkpoint.
+      const fresh = initialRun('loading', config.steps, config.method);
+      const again = resume && s.run.recovery?.storedId === resume.id;
+      set({ run: again ? resumedRun(s.run, fresh, resume.step) : fresh, activeRunId: runId, exporting: initialExport });
       void recorder?.start({ name: `${s.modelName} on ${dataFile}`, model: s.modelName, dataName: dataFile, config }, resume ?? undefined);
       if (!client.alive || s.model.status !== 'ready' || s.model.loadedKey !== modelKey(s)) sendLoad();
       // The data worker encodes what the Data step shows while the model loads.

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { WorkerEvent, WorkerRequest } from './protocol';
 import { defaultTrainConfig } from '../engine/defaults';
 import { FakeWorker } from '../stores/test-helpers';
-import { CRASH_SUFFIX, WorkerClient, type Job } from './client';
+import { CRASH_SUFFIX, SILENT_EXIT, WORKER_ALIVE, WorkerClient, crashMessage, type Job, type LockManagerLike } from './client';
 
 const LOAD = { type: 'load', model: { kind: 'tiny-random', name: 't', tokenizerUrl: '/m/', seed: 0 }, backend: 'cpu', allowFallbackAdapter: false } as const;
 
@@ -103,5 +103,75 @@ describe('WorkerClient job attribution', () => {
     workers[0].emit({ type: 'error', during: 'message', message: 'malformed' });
     expect(jobs.at(-1)).toBe('play');
     expect(client.activeJobs).toEqual([]);
+  });
+});
+
+/** Web Locks as the browser keeps them: one holder per name, waiting requests granted in turn, abortable. */
+class Locks implements LockManagerLike {
+  private held = new Set<string>();
+  private waiting = new Map<string, (() => void)[]>();
+  hold(name: string) {
+    this.held.add(name);
+  }
+  release(name: string) {
+    this.held.delete(name);
+    const next = this.waiting.get(name)?.shift();
+    next?.();
+  }
+  request(name: string, options: { signal: AbortSignal }, callback: () => unknown): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const grant = () => resolve(callback());
+      if (!this.held.has(name)) return grant();
+      this.waiting.set(name, [...(this.waiting.get(name) ?? []), grant]);
+      options.signal.addEventListener('abort', () => {
+        this.waiting.set(name, (this.waiting.get(name) ?? []).filter((g) => g !== grant));
+        reject(new DOMException('aborted', 'AbortError'));
+      });
+    });
+  }
+}
+
+describe('WorkerClient: a worker that ends without a word', () => {
+  const START: WorkerRequest = { type: 'start-examples', train: [{ ids: [1, 2], mask: [0, 1] }], validation: [], config: defaultTrainConfig('lora'), truncated: 0, droppedNoLoss: 0 };
+
+  function withLocks() {
+    const locks = new Locks();
+    const workers: FakeWorker[] = [];
+    const crashes: { message: string; jobs: Job[] }[] = [];
+    const client = new WorkerClient({
+      createWorker: () => {
+        workers.push(new FakeWorker());
+        return workers.at(-1)!;
+      },
+      onEvent: () => {},
+      onCrash: (message, jobs) => crashes.push({ message, jobs }),
+      locks,
+    });
+    return { locks, workers, crashes, client };
+  }
+
+  it('is found through its life lock, as a crash of the job in flight', async () => {
+    const t = withLocks();
+    t.client.send(START);
+    t.locks.hold('life-1'); // the worker holds its lock, then says so
+    t.workers[0].emitRaw({ type: WORKER_ALIVE, lock: 'life-1' });
+    await Promise.resolve();
+    expect(t.crashes).toEqual([]);
+    t.locks.release('life-1'); // the browser closed it: its locks go with it
+    await Promise.resolve();
+    expect(t.crashes).toEqual([{ message: crashMessage(SILENT_EXIT), jobs: ['train'] }]);
+    expect(t.workers[0].terminated).toBe(true);
+    expect(t.client.alive).toBe(false);
+  });
+
+  it('a worker the page ends itself is no crash', async () => {
+    const t = withLocks();
+    t.client.send(START);
+    t.locks.hold('life-2');
+    t.workers[0].emitRaw({ type: WORKER_ALIVE, lock: 'life-2' });
+    t.client.terminate();
+    t.locks.release('life-2');
+    await Promise.resolve();
+    expect(t.crashes).toEqual([]);
   });
 });

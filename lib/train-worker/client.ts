@@ -1,6 +1,7 @@
 // UI side of the training worker: starts it lazily, tracks the job in flight (one of each kind at a time),
 // posts requests, delivers WorkerEvents with the job each belongs to, and turns a crash into one clear message.
 import type { WorkerEvent, WorkerRequest } from './protocol';
+import { WORKER_ALIVE } from './worker-life';
 
 /** The part of `Worker` the client uses (tests pass a fake). */
 export interface WorkerLike {
@@ -18,7 +19,22 @@ export interface WorkerClientOptions {
   /** The worker died (script error, failed start, unreadable message); it has been terminated. */
   onCrash: (message: string, jobs: Job[]) => void;
   createWorker?: () => WorkerLike;
+  /** Web Locks, to learn that a worker ended without a word (default: the browser's; none in Node). */
+  locks?: LockManagerLike | null;
 }
+
+/** The part of the Web Locks API the client uses. */
+export interface LockManagerLike {
+  request(name: string, options: { signal: AbortSignal }, callback: () => unknown): Promise<unknown>;
+}
+
+/**
+ * A worker closed by the browser (out of memory, killed, `self.close()`) sends no error event. So the worker
+ * holds a Web Lock for its whole life and, once it holds it, posts WORKER_ALIVE with the lock's name; the client
+ * then asks for the same lock, which it is granted only when the worker is gone (workers/train.worker.ts).
+ */
+export { WORKER_ALIVE };
+export const SILENT_EXIT = 'it ended without a word (the browser closes a worker that runs out of memory or is killed)';
 
 export const CRASH_SUFFIX = 'Your settings and data are kept; press Start to try again.';
 
@@ -39,7 +55,7 @@ const JOB_OF: Partial<Record<WorkerRequest['type'], Job>> = {
 /** The job each event belongs to (errors name theirs; 'message' errors are resolved by the client). */
 const EVENT_JOB: Partial<Record<WorkerEvent['type'], Job>> = {
   progress: 'load', 'load-cancelled': 'load', ready: 'load',
-  started: 'train', step: 'train', eval: 'train', checkpoint: 'train', done: 'train',
+  started: 'train', step: 'train', eval: 'train', checkpoint: 'train', report: 'train', done: 'train',
   exported: 'export',
   token: 'play', generated: 'play', 'adapter-loaded': 'play', 'adapter-refused': 'play', evaluated: 'play', 'compare-progress': 'play', compared: 'play', 'play-done': 'play',
 };
@@ -48,6 +64,7 @@ export class WorkerClient {
   private worker: WorkerLike | null = null;
   private readonly jobs = new Set<Job>();
   private lastJob: Job | null = null;
+  private watch: AbortController | null = null;
 
   constructor(private readonly options: WorkerClientOptions) {}
 
@@ -87,6 +104,7 @@ export class WorkerClient {
 
   /** Ends the worker at once (abort). Finished jobs' results already delivered stay with the caller. */
   terminate(): void {
+    this.stopWatching();
     this.worker?.terminate();
     this.worker = null;
     this.jobs.clear();
@@ -99,6 +117,10 @@ export class WorkerClient {
     worker.addEventListener('message', (ev) => {
       if (this.worker !== worker) return; // a terminated worker's late message
       const data = (ev as MessageEvent).data as unknown;
+      if (isAliveMessage(data)) {
+        this.watchExit(worker, data.lock);
+        return;
+      }
       if (!isWorkerEvent(data)) {
         this.crash(worker, 'it sent a message the studio does not understand');
         return;
@@ -120,6 +142,23 @@ export class WorkerClient {
     });
     this.worker = worker;
     return worker;
+  }
+
+  /** Asks for the worker's life lock: granted once the worker is gone, however it went. */
+  private watchExit(worker: WorkerLike, lock: string): void {
+    const locks = this.options.locks !== undefined ? this.options.locks : (globalThis.navigator as { locks?: LockManagerLike } | undefined)?.locks;
+    if (!locks) return;
+    this.stopWatching();
+    const watch = new AbortController();
+    this.watch = watch;
+    locks.request(lock, { signal: watch.signal }, () => {
+      if (this.worker === worker) this.crash(worker, SILENT_EXIT);
+    }).catch(() => {}); // aborted: the page ended this worker itself
+  }
+
+  private stopWatching(): void {
+    this.watch?.abort();
+    this.watch = null;
   }
 
   private jobOf(event: WorkerEvent): Job | null {
@@ -153,12 +192,17 @@ export class WorkerClient {
 
   private crash(worker: WorkerLike, detail: string): void {
     const jobs = this.activeJobs;
+    this.stopWatching();
     worker.terminate();
     this.worker = null;
     this.jobs.clear();
     this.lastJob = null;
     this.options.onCrash(crashMessage(detail), jobs);
   }
+}
+
+function isAliveMessage(data: unknown): data is { type: typeof WORKER_ALIVE; lock: string } {
+  return typeof data === 'object' && data !== null && (data as { type?: unknown }).type === WORKER_ALIVE && typeof (data as { lock?: unknown }).lock === 'string';
 }
 
 function isWorkerEvent(data: unknown): data is WorkerEvent {

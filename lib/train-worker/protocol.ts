@@ -166,6 +166,9 @@ export interface StepEvent {
   metrics?: Record<string, number>;
 }
 
+/** Faults the page answers with more than the message: a lost GPU device (resume, maybe on wasm), memory. */
+export type FaultCause = 'device-lost' | 'out-of-memory';
+
 export type WorkerEvent =
   | ({ type: 'progress'; stage: string; loaded: number; total: number } & DownloadFigures)
   | { type: 'load-cancelled' }
@@ -190,7 +193,8 @@ export type WorkerEvent =
   /** End-of-run scores (before 'done'): what is being scored now, the test split's metrics, the forgetting meter. */
   | { type: 'report'; evaluating?: string; test?: TestMetrics; forgetting?: ForgettingReport & { replayShare: number }; error?: string }
   | { type: 'exported'; fileName: string; bytes: ArrayBuffer; files: string[] }
-  | { type: 'error'; during: 'load' | 'train' | 'export' | 'play' | 'message'; message: string }
+  /** `cause`: a fault the page offers a way out of (lib/train-worker/faults.ts). */
+  | { type: 'error'; during: 'load' | 'train' | 'export' | 'play' | 'message'; message: string; cause?: FaultCause }
   | PlayEvent;
 
 export function parseRequest(data: unknown): WorkerRequest {

@@ -22,6 +22,7 @@ import { isCancelled, openModelFolder, type FolderSource } from '../hub/open-fol
 import type { ModelSource, WorkerEvent, WorkerRequest } from './protocol';
 import { Playground } from './playground';
 import { RunScores } from './run-scores';
+import { deviceLostMessage, FaultError, isAllocationFailure, outOfMemoryMessage, type DeviceLike } from './faults';
 
 type Post = (event: WorkerEvent, transfer?: Transferable[]) => void;
 
@@ -54,6 +55,8 @@ interface Run {
   saving: Promise<void>; // checkpoint events in order
   /** The store's run id: once finished, the playground keeps the trainer under it. */
   id?: string;
+  /** The run ended with an error (a lost device may be told after it). */
+  failed?: boolean;
 }
 
 export class TrainSession {
@@ -64,6 +67,9 @@ export class TrainSession {
   private loadAbort: AbortController | null = null;
   private readonly play: Playground;
   private readonly scores: RunScores;
+  /** The WebGPU device in use, and a GPU out-of-memory error it reported during the run (faults.ts). */
+  private device: DeviceLike | null = null;
+  private gpuOutOfMemory: string | null = null;
 
   constructor(private readonly post: Post) {
     this.play = new Playground(post, () => this.model, () => this.running);
@@ -109,7 +115,7 @@ export class TrainSession {
       await fn();
     } catch (e) {
       if (during === 'load' && isCancelled(e)) return this.post({ type: 'load-cancelled' });
-      this.post({ type: 'error', during, message: e instanceof Error ? e.message : String(e) });
+      this.post({ type: 'error', during, message: e instanceof Error ? e.message : String(e), ...(e instanceof FaultError ? { cause: e.fault } : {}) });
     }
   }
 
@@ -135,6 +141,7 @@ export class TrainSession {
     }
     this.post({ type: 'progress', stage: backend === 'auto' ? 'Timing the compute backends on this model' : 'Starting the compute backend', loaded: 0, total: 1 });
     this.backend = await initBackend(backend, { allowFallbackAdapter, race: probeShape(open.config) });
+    this.watchDevice();
     this.model = await open.load();
     const { config } = this.model;
     const gpu = this.backend.backend === 'webgpu' ? await webgpuBufferLimits() : null;
@@ -242,8 +249,22 @@ export class TrainSession {
       truncated: enc.truncated,
       droppedNoLoss: enc.droppedNoLoss,
     });
+    this.gpuOutOfMemory = null;
     try {
-      const result = await run.trainer.run();
+      const device = this.device;
+      const result = await run.trainer.run().catch(async (e: unknown) => {
+        // A destroyed device fails the step's reads before its `lost` promise settles: wait briefly for it, so
+        // the run ends as a lost device (which the page can resume) rather than as the read's error.
+        run.failed = true;
+        const lost = device && (await Promise.race([device.lost, new Promise<null>((r) => setTimeout(() => r(null), 3000))]));
+        if (lost && this.device === device) {
+          this.device = null;
+          throw new FaultError(deviceLostMessage(lost, run.last?.step ?? 0), 'device-lost');
+        }
+        if (!isAllocationFailure(e)) throw e;
+        throw new FaultError(outOfMemoryMessage(e instanceof Error ? e.message : String(e), (run.last?.step ?? 0) + 1, model.config, config), 'out-of-memory');
+      });
+      if (this.gpuOutOfMemory) throw new FaultError(outOfMemoryMessage(this.gpuOutOfMemory, (run.last?.step ?? 0) + 1, model.config, config), 'out-of-memory');
       await run.saving;
       // Export offers the weights of the lowest validation loss (the last state went out as a checkpoint).
       run.trainer.restoreBest();
@@ -254,6 +275,29 @@ export class TrainSession {
       rl?.dispose();
       this.running = false;
     }
+  }
+
+  /** A lost WebGPU device ends the run at once with its cause (its pending reads may never settle); a GPU
+   * out-of-memory error stops the run after the step, which then reports it with the memory plan. */
+  private watchDevice(): void {
+    const device = tf.getBackend() === 'webgpu' ? (tf.backend() as unknown as { device?: DeviceLike & Partial<EventTarget> }).device ?? null : null;
+    if (device === this.device) return;
+    this.device = device;
+    if (!device) return;
+    void device.lost.then((info) => {
+      if (this.device !== device) return;
+      this.device = null;
+      // The run's own step may already have failed on the destroyed device (lost settles later): still the run's.
+      const training = this.running || this.run?.failed === true;
+      this.run?.trainer.stop();
+      this.post({ type: 'error', during: training ? 'train' : 'load', message: deviceLostMessage(info, this.run?.last?.step ?? 0), cause: 'device-lost' });
+    });
+    device.addEventListener?.('uncapturederror', (ev) => {
+      const error = (ev as Event & { error?: { constructor: { name: string }; message: string } }).error;
+      if (!this.running || error?.constructor.name !== 'GPUOutOfMemoryError') return;
+      this.gpuOutOfMemory ??= `WebGPU: ${error.message || 'out of memory'}`;
+      this.run?.trainer.stop();
+    });
   }
 
   private async exportRun(kind?: ExportKind, dtype?: ExportDtype): Promise<void> {
