@@ -28,6 +28,16 @@ function run(on: boolean, f: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor, a: tf.Te
   });
 }
 
+/** f with the overrides on equals f with them off (output and gradients), and leaves no backend buffer behind. */
+function expectSame(f: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor, a: tf.Tensor, b: tf.Tensor, withGrads: boolean): void {
+  const plain = run(false, f, a, b, withGrads);
+  const ids = dataIds();
+  const fast = run(true, f, a, b, withGrads);
+  expect(dataIds()).toBe(ids);
+  fast.forEach((v, i) => expect(relErr(v, plain[i])).toBeLessThan(1e-5));
+  tf.dispose([a, b]);
+}
+
 describe('wasm kernel overrides', () => {
   it.each([
     [[7, 13], [13, 5], false, false],
@@ -47,13 +57,7 @@ describe('wasm kernel overrides', () => {
   ])('matMul %j x %j (transpose %s, %s) matches', (sa, sb, ta, tb, withGrads = true) => {
     const a = tf.randomNormal(sa, 0, 1, 'float32', 1);
     const b = tf.randomNormal(sb, 0, 1, 'float32', 2);
-    const f = (x: tf.Tensor, w: tf.Tensor) => tf.matMul(x, w, ta, tb);
-    const plain = run(false, f, a, b, withGrads);
-    const ids = dataIds();
-    const fast = run(true, f, a, b, withGrads);
-    expect(dataIds()).toBe(ids);
-    fast.forEach((v, i) => expect(relErr(v, plain[i])).toBeLessThan(1e-5));
-    tf.dispose([a, b]);
+    expectSame((x, w) => tf.matMul(x, w, ta, tb), a, b, withGrads);
   });
 
   it('a b^T with b too large to copy runs a block of output rows at a time, and matches', () => {
@@ -63,13 +67,7 @@ describe('wasm kernel overrides', () => {
       for (const [sa, ta] of [[[7, 8], false], [[8, 7], true], [[40, 8], false]] as const) {
         const a = tf.randomNormal([...sa], 0, 1, 'float32', 3);
         const b = tf.randomNormal([301, 8], 0, 1, 'float32', 4);
-        const f = (x: tf.Tensor, w: tf.Tensor) => tf.matMul(x, w, ta, true);
-        const plain = run(false, f, a, b, true);
-        const ids = dataIds();
-        const fast = run(true, f, a, b, true);
-        expect(dataIds()).toBe(ids);
-        fast.forEach((v, i) => expect(relErr(v, plain[i])).toBeLessThan(1e-5));
-        tf.dispose([a, b]);
+        expectSame((x, w) => tf.matMul(x, w, ta, true), a, b, true);
       }
     } finally {
       Object.assign(MATMUL_LIMITS, saved);

@@ -75,17 +75,23 @@ describe('objective fields in the form', () => {
   });
 });
 
+/** A studio store whose (fake) worker has loaded a GPT-2-124M-shaped model. */
+function storeWithGpt2() {
+  const workers: FakeWorker[] = [];
+  const store = createStudioStore({
+    settings: settingsFromSearchParams({}), createWorker: () => { const w = new FakeWorker(); workers.push(w); return w; },
+    saveFile: () => {}, schedule: new ManualScheduler().schedule, dataClient: new FakeDataClient(), dataDebounceMs: 0,
+  });
+  const a = store.getState().actions;
+  a.loadModel();
+  const gpt2 = { model_type: 'gpt2', vocab_size: 50257, n_positions: 1024, n_embd: 768, n_layer: 12, n_head: 12, layer_norm_epsilon: 1e-5 };
+  workers[0].emit({ type: 'ready', backend: 'webgpu', adapter: 'x', model: { name: 'gpt2', params: 124_439_808, config: gpt2 } });
+  return { store, workers, a };
+}
+
 describe('the memory plan follows the objective fields', () => {
   it('counts k sampled answers per prompt as GRPO\'s k changes', () => {
-    const workers: FakeWorker[] = [];
-    const store = createStudioStore({
-      settings: settingsFromSearchParams({}), createWorker: () => { const w = new FakeWorker(); workers.push(w); return w; },
-      saveFile: () => {}, schedule: new ManualScheduler().schedule, dataClient: new FakeDataClient(), dataDebounceMs: 0,
-    });
-    const a = store.getState().actions;
-    a.loadModel();
-    const gpt2 = { model_type: 'gpt2', vocab_size: 50257, n_positions: 1024, n_embd: 768, n_layer: 12, n_head: 12, layer_norm_epsilon: 1e-5 };
-    workers[0].emit({ type: 'ready', backend: 'webgpu', adapter: 'x', model: { name: 'gpt2', params: 124_439_808, config: gpt2 } });
+    const { store, a } = storeWithGpt2();
     a.setCheckpointing('off');
     a.setObjective('grpo');
     const k8 = selectMemoryPlan(store.getState())!.activations;
@@ -105,15 +111,7 @@ describe('RL reward-model folder in the studio', () => {
   const asFiles = (files: Record<string, Uint8Array> | Map<string, Uint8Array>) => [...(files instanceof Map ? files : Object.entries(files))].map(([n, b]) => new File([b.slice()], n));
 
   it('is checked on the page, sized from its safetensors header, replaces the reward rules, and the plan counts its weights', async () => {
-    const workers: FakeWorker[] = [];
-    const store = createStudioStore({
-      settings: settingsFromSearchParams({}), createWorker: () => { const w = new FakeWorker(); workers.push(w); return w; },
-      saveFile: () => {}, schedule: new ManualScheduler().schedule, dataClient: new FakeDataClient(), dataDebounceMs: 0,
-    });
-    const a = store.getState().actions;
-    a.loadModel();
-    const gpt2 = { model_type: 'gpt2', vocab_size: 50257, n_positions: 1024, n_embd: 768, n_layer: 12, n_head: 12, layer_norm_epsilon: 1e-5 };
-    workers[0].emit({ type: 'ready', backend: 'webgpu', adapter: 'x', model: { name: 'gpt2', params: 124_439_808, config: gpt2 } });
+    const { store, a } = storeWithGpt2();
     a.setObjective('ppo');
     const before = selectMemoryPlan(store.getState())!.weights;
     // A plain causal-LM folder is refused, naming the field.
