@@ -1,5 +1,6 @@
 'use client';
-// What actually loaded: name, architecture, parameter count, layers, vocabulary, context length, backend.
+// What actually loaded: name, architecture, parameter count, layers, vocabulary, context length, backend, and
+// packed base weights when the model was loaded with them.
 import { formatCount } from '@/lib/format';
 import { BackendBadge } from './backend-badge';
 import { useStudio } from './studio-provider';
@@ -40,6 +41,7 @@ export function ModelFacts() {
           .map(([k, v]) => `${k} ${v!.toLocaleString('en-US')}`)
           .join(' · ')}
         {info.origin ? ` · from ${info.origin}` : ''}
+        {info.baseWeights ? ` · block weights held as ${info.baseWeights} (adapter methods only)` : ''}
       </p>
       {info.note && <Note>{info.note}</Note>}
     </div>

@@ -2,7 +2,7 @@
 // Section 2, Model: choose where the base model comes from (bundled, Hub, local folder) and the compute
 // backend, load it with progress and Cancel, and see what actually loaded.
 import { BACKEND_CHOICES } from '@/lib/stores/studio-settings';
-import { FALLBACK_ADAPTER_HELP } from '@/lib/ui-copy';
+import { BASE_WEIGHT_CHOICES, BASE_WEIGHTS_HELP, FALLBACK_ADAPTER_HELP } from '@/lib/ui-copy';
 import type { BackendChoice } from '@/lib/train-worker/protocol';
 import { isRunActive } from '@/lib/stores/studio-reducer';
 import { modelKey } from '@/lib/stores/studio-store';
@@ -58,11 +58,12 @@ export function ModelPanel() {
 
 function BackendFields({ disabled }: { disabled: boolean }) {
   const backendChoice = useStudio((s) => s.backendChoice);
+  const baseWeights = useStudio((s) => s.baseWeights);
   const allowFallback = useStudio((s) => s.allowFallbackAdapter);
   const actions = useActions();
   return (
     <fieldset disabled={disabled} className="flex flex-col gap-4">
-      <legend className="sr-only">Compute backend</legend>
+      <legend className="sr-only">Compute backend and base weights</legend>
       <div className="flex flex-col gap-1">
         <label htmlFor="backend-choice" className="text-sm font-medium">
           Backend
@@ -80,6 +81,28 @@ function BackendFields({ disabled }: { disabled: boolean }) {
             </option>
           ))}
         </select>
+      </div>
+      <div className="flex flex-col gap-1">
+        <label htmlFor="base-weights" className="text-sm font-medium">
+          Base weights
+        </label>
+        <select
+          id="base-weights"
+          value={baseWeights}
+          data-testid="base-weights"
+          aria-describedby="base-weights-help"
+          onChange={(e) => actions.setBaseWeights(e.target.value as (typeof BASE_WEIGHT_CHOICES)[number]['value'])}
+          className={inputClass}
+        >
+          {BASE_WEIGHT_CHOICES.map((c) => (
+            <option key={c.value} value={c.value}>
+              {c.label}
+            </option>
+          ))}
+        </select>
+        <p id="base-weights-help" className="text-xs text-zinc-600 dark:text-zinc-400">
+          {BASE_WEIGHTS_HELP}
+        </p>
       </div>
       <Checkbox
         checked={allowFallback}

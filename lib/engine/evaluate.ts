@@ -102,7 +102,7 @@ export async function exactMatch(m: EvalModel, examples: Example[], decode: (ids
   const scored = examples.map((e) => promptAndAnswer(e, eosId)).filter((pa) => pa !== null);
   for (const pa of scored) {
     const prompt = opts.context ? [...opts.context, ...pa.prompt] : pa.prompt;
-    const ids = await generate(m.config, m.weights, m.adapter, prompt, { maxNewTokens: pa.answer.length + (opts.slack ?? 8), temperature: 0, eosId });
+    const ids = await generate(m.config, m.weights, m.adapter, prompt, { maxNewTokens: pa.answer.length + (opts.slack ?? 8), temperature: 0, eosId, packed: m.packed });
     const expected = decode(pa.answer);
     const got = decode(ids);
     answers.push({ prompt: decode(pa.prompt), expected, got, match: sameAnswer(got, expected) });

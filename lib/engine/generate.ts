@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Adapter } from './peft/types';
 import { hiddenStates, lmHead, outputWeight } from './model';
+import type { PackedWeight } from './packed-weights';
 import { mulberry32, type Rng } from './random';
 import { adapterPositions, disposeKvCache, newKvCache, type KvCache } from './sequence';
 import { hiddenSize, maxPositions, type ModelConfig, type WeightMap } from './types';
@@ -21,6 +22,7 @@ export interface GenerateOptions {
   stop?: { sequences: string[]; decode(ids: number[]): string };
   cache?: boolean; // false: rerun the whole window for every token (the reference the cache is tested against)
   onToken?(id: number): void | Promise<void>; // each new token as it is chosen (streaming); awaited before the next
+  packed?: Map<string, PackedWeight>; // the model's packed frozen linears, when it was loaded with them
 }
 
 export type StopReason = 'length' | 'eos' | 'stop';
@@ -80,10 +82,10 @@ export function sampleToken(logits: ArrayLike<number>, temperature: number, topK
 }
 
 /** Logits [V] of the token after `ids`: the whole window through the model, or only `ids` after the cache. */
-function nextLogits(config: ModelConfig, weights: WeightMap, adapter: Adapter | undefined, ids: number[], cache?: KvCache): tf.Tensor1D {
+function nextLogits(config: ModelConfig, weights: WeightMap, adapter: Adapter | undefined, ids: number[], cache?: KvCache, packed?: Map<string, PackedWeight>): tf.Tensor1D {
   return tf.tidy(() => {
     const T = ids.length;
-    const h = hiddenStates(config, weights, tf.tensor2d(ids, [1, T], 'int32'), { adapter, cache }); // [1, T, C]
+    const h = hiddenStates(config, weights, tf.tensor2d(ids, [1, T], 'int32'), { adapter, cache, packed }); // [1, T, C]
     // Only the last position feeds the head: saves a [T, V] matmul per token.
     const last = tf.slice(h, [0, T - 1, 0], [1, 1, hiddenSize(config)]) as tf.Tensor3D; // [1, 1, C]
     return tf.reshape(lmHead(last, outputWeight(config, weights)), [-1]) as tf.Tensor1D; // [V]
@@ -114,7 +116,7 @@ export async function generateWithReason(config: ModelConfig, weights: WeightMap
         cached = 0;
       }
       const feed = useCache ? ids.slice(cached === 0 ? start : cached) : ids.slice(start);
-      const logits = nextLogits(config, weights, adapter, feed, useCache ? cache : undefined);
+      const logits = nextLogits(config, weights, adapter, feed, useCache ? cache : undefined, opts.packed);
       cached = ids.length;
       const row = await logits.data();
       logits.dispose();

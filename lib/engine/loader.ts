@@ -1,9 +1,11 @@
 // Loads a Hugging Face model folder (config.json, model.safetensors or a sharded index, tokenizer files) of any
-// supported family from any file source: fetch in the browser, the file system in Node. Weights become float32.
+// supported family from any file source: fetch in the browser, the file system in Node. Weights become float32, or
+// the block linears are packed straight from the file's bytes (f16 / int8, packed-weights.ts), never held as float32.
 import * as tf from '@tensorflow/tfjs';
 import { ModelLoadError, parseModelConfig } from './model-config';
 import { parseJsonFile } from './model-load-error';
-import { paramShapes } from './params';
+import { disposePacked, packedFromHost, packHost, type PackedFormat, type PackedWeight } from './packed-weights';
+import { fanInFanOut, linearModules, paramShapes } from './params';
 import { readSafetensors, toFloat32 } from './safetensors';
 import { HfTokenizer } from './tokenizer';
 import { isGpt2, type ModelConfig, type WeightMap } from './types';
@@ -20,7 +22,14 @@ export interface LoadedModel {
   tokenizer: HfTokenizer;
   /** Raw tokenizer files, copied into exported model folders unchanged. */
   tokenizerFiles: Record<string, Uint8Array>;
+  /** Loaded with packed frozen weights: the block linears by module path ('h.0.attn.c_attn'), absent from `weights`
+   * (embeddings, norms, biases and the head stay float32). Adapter methods that read the base only through the
+   * linear product can train on them (methodOnPacked). */
+  packed?: Map<string, PackedWeight>;
 }
+
+/** How the block linears are kept once loaded: float32 as read, or packed (half or a quarter of the bytes). */
+export type BaseWeights = 'f32' | PackedFormat;
 
 /** The loaded folder's tokenizer_config.json (chat template, special tokens); {} when it has none. */
 export function tokenizerConfigOf(model: Pick<LoadedModel, 'tokenizerFiles'>): Record<string, unknown> {
@@ -54,8 +63,16 @@ export function weightKey(config: ModelConfig, key: string): string | null {
   return key.startsWith('model.') ? key : `model.${key}`; // LlamaModel (no head) saves without `model.`
 }
 
-/** Adds the tensors of one safetensors file to `out`, checking shapes against the config. */
-function addTensors(bytes: Uint8Array, file: string, config: ModelConfig, shapes: Map<string, number[]>, out: WeightMap): void {
+/** Where packed linears go while loading: the format, the module paths to pack, and the map they fill. */
+interface PackInto {
+  format: PackedFormat;
+  modules: Set<string>;
+  out: Map<string, PackedWeight>;
+}
+
+/** Adds the tensors of one safetensors file to `out` (or packs the block linears into `pack.out`), checking shapes
+ * against the config. */
+function addTensors(bytes: Uint8Array, file: string, config: ModelConfig, shapes: Map<string, number[]>, out: WeightMap, pack?: PackInto): void {
   for (const [key, entry] of readSafetensors(bytes).tensors) {
     const k = weightKey(config, key);
     const want = k === null ? undefined : shapes.get(k);
@@ -63,20 +80,34 @@ function addTensors(bytes: Uint8Array, file: string, config: ModelConfig, shapes
     if (want.join(',') !== entry.shape.join(',')) {
       throw new ModelLoadError(`${key} has shape [${entry.shape}], config.json implies [${want}] (in ${file})`);
     }
-    out.set(k, tf.tensor(toFloat32(entry), entry.shape, 'float32'));
+    const path = k.slice(0, -'.weight'.length);
+    if (pack && k.endsWith('.weight') && pack.modules.has(path)) {
+      const [rows, cols] = entry.shape;
+      let host;
+      try {
+        host = packHost(toFloat32(entry), rows, cols, pack.format, fanInFanOut(config) ? 'in-out' : 'out-in');
+      } catch (e) {
+        throw new ModelLoadError(`${key} cannot be stored as ${pack.format} (in ${file}): ${e instanceof Error ? e.message : String(e)}; load the model in float32`);
+      }
+      pack.out.set(path, packedFromHost(host));
+    } else {
+      out.set(k, tf.tensor(toFloat32(entry), entry.shape, 'float32'));
+    }
   }
 }
 
-/** Reads every weight from the given safetensors files (one, or a sharded checkpoint's shards) one file at a time. */
-export async function loadWeights(files: string[], read: (file: string) => Promise<Uint8Array>, config: ModelConfig): Promise<WeightMap> {
+/** Reads every weight from the given safetensors files (one, or a sharded checkpoint's shards) one file at a time.
+ * With `pack`, the block linears go packed into `pack.out` instead of the returned map. */
+export async function loadWeights(files: string[], read: (file: string) => Promise<Uint8Array>, config: ModelConfig, pack?: PackInto): Promise<WeightMap> {
   const shapes = paramShapes(config);
   const weights: WeightMap = new Map();
   try {
-    for (const file of files) addTensors(await read(file), file, config, shapes, weights);
-    const missing = [...shapes.keys()].filter((k) => !weights.has(k));
+    for (const file of files) addTensors(await read(file), file, config, shapes, weights, pack);
+    const missing = [...shapes.keys()].filter((k) => !weights.has(k) && !pack?.out.has(k.slice(0, -'.weight'.length)));
     if (missing.length) throw new ModelLoadError(`The checkpoint is missing ${missing.length} tensor(s), e.g. ${missing.slice(0, 3).join(', ')}`);
   } catch (e) {
     weights.forEach((t) => t.dispose());
+    pack?.out.forEach(disposePacked);
     throw e;
   }
   return weights;
@@ -105,13 +136,14 @@ export async function loadTokenizer(source: FileSource): Promise<{ tokenizer: Hf
   return { tokenizer: new HfTokenizer(parse('tokenizer.json'), config), files };
 }
 
-/** Loads config, tokenizer and weights of any supported family. `onProgress` reports the weight download. */
 /** The folder's config.json, checked (the weights are not read). */
 export async function readModelConfig(source: FileSource): Promise<ModelConfig> {
   return parseModelConfig(await readJson(source, 'config.json', true));
 }
 
-export async function loadModelFolder(name: string, source: FileSource, onProgress?: (loaded: number, total: number) => void): Promise<LoadedModel> {
+/** Loads config, tokenizer and weights of any supported family. `onProgress` reports the weight download;
+ * `baseWeights` f16 / int8 packs the block linears as they are read. */
+export async function loadModelFolder(name: string, source: FileSource, onProgress?: (loaded: number, total: number) => void, baseWeights: BaseWeights = 'f32'): Promise<LoadedModel> {
   const config = await readModelConfig(source);
   const files = await weightFiles(source);
   const first = await source(files[0], progress(0, files.length, onProgress));
@@ -128,8 +160,9 @@ export async function loadModelFolder(name: string, source: FileSource, onProgre
     if (!bytes) throw new ModelLoadError(`The model folder has no ${file} (named in model.safetensors.index.json)`);
     return bytes;
   };
-  const weights = await loadWeights(files, read, config);
-  return { name, config, weights, tokenizer, tokenizerFiles };
+  const pack = baseWeights === 'f32' ? undefined : { format: baseWeights, modules: new Set(linearModules(config).keys()), out: new Map<string, PackedWeight>() };
+  const weights = await loadWeights(files, read, config, pack);
+  return { name, config, weights, tokenizer, tokenizerFiles, ...(pack ? { packed: pack.out } : {}) };
 }
 
 /** Progress over n shards: shard i's own fraction, scaled into [i/n, (i+1)/n] of one. */

@@ -68,6 +68,9 @@ export interface PlanRequest {
   /** What the method adds to the forward pass (its spec's planShape); absent = LoRA on the attention projections,
    * as calibrated. */
   shape?: PlanShape;
+  /** The method can train on packed base weights (an adapter that reads the frozen linears only through their
+   * product): the plan may suggest loading them as f16 or int8. */
+  packable?: boolean;
   /** Frozen weights of another model the run reads (an RL run's reward model), counted with the weights. */
   extraWeightBytes?: number;
 }
@@ -95,7 +98,7 @@ export interface MemoryPlan {
 
 export interface PlanSuggestion {
   label: string; // "gradient checkpointing", "batch 2", "sequence 128", "LoRA instead of full"
-  change: Partial<Pick<PlanRequest, 'batchSize' | 'seqLen' | 'method' | 'checkpointing'>>;
+  change: Partial<Pick<PlanRequest, 'batchSize' | 'seqLen' | 'method' | 'checkpointing' | 'weightFormat'>>;
   total: number;
 }
 
@@ -295,6 +298,12 @@ function suggest(m: PlanModel, r: PlanRequest, limits: DeviceLimits, loraParams?
   }
   for (let t = Math.floor(r.seqLen / 2); t >= 16 && out.length < base + 2; t = Math.floor(t / 2)) {
     tryOne(`sequence ${t}`, { seqLen: t }, { ...r, seqLen: t });
+  }
+  if (r.packable && (r.weightFormat ?? 'f32') === 'f32') {
+    const before = out.length;
+    for (const f of ['f16', 'int8'] as const) {
+      if (out.length === before) tryOne(`base weights as ${f === 'f16' ? 'float16' : 'int8'} (reloads the model)`, { weightFormat: f }, { ...r, weightFormat: f });
+    }
   }
   if (r.method === 'full' && loraParams !== undefined) {
     tryOne('LoRA instead of full', { method: 'lora' }, { ...r, method: 'lora', trainableParams: loraParams, shape: undefined });

@@ -60,7 +60,7 @@ describe('packed frozen weights in the forward pass', () => {
         const a = await run({ config: c, weights: w, packed });
         const b = await run({ config: c, weights: ref });
         expect(relErr(a, b)).toBeLessThan(1e-5);
-        expect(() => new Trainer({ config: c, weights: w, packed }, randomExamples(2, 8, 60, 1), [], tinyTrainConfig({ method: 'full' }))).toThrow(/stored packed .* frozen/);
+        expect(() => new Trainer({ config: c, weights: w, packed }, randomExamples(2, 8, 60, 1), [], tinyTrainConfig({ method: 'full' }))).toThrow(/loaded packed .* frozen/);
         packed.forEach(disposePacked);
         tf.dispose(ids);
         disposeWeights(w);

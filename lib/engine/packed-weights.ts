@@ -170,6 +170,27 @@ export async function packLinears(config: ModelConfig, weights: WeightMap, forma
   return out;
 }
 
+/** Packs a loaded model's block linears and drops their float32 weights from `weights` (what the loader does for
+ * files, for weights made on the device, such as a random init). Returns the packed map. */
+export async function packInPlace(config: ModelConfig, weights: WeightMap, format: PackedFormat): Promise<Map<string, PackedWeight>> {
+  const packed = await packLinears(config, weights, format);
+  for (const path of packed.keys()) {
+    weights.get(`${path}.weight`)!.dispose();
+    weights.delete(`${path}.weight`);
+  }
+  return packed;
+}
+
+/** The float32 weight [rows, cols] a packed one stands for (exactly the values the kernels widen to), on the
+ * device; the caller disposes it. For exports that write the base model (a merged model, GGUF). */
+export async function dequantizedWeight(p: PackedWeight): Promise<tf.Tensor2D> {
+  const host: PackedHost = {
+    format: p.format, layout: p.layout, rows: p.rows, cols: p.cols,
+    words: (await p.data.data()) as Int32Array, scales: p.scales ? ((await p.scales.data()) as Float32Array) : undefined,
+  };
+  return tf.tensor2d(unpackHost(host), [p.rows, p.cols]);
+}
+
 /** The dequantized f32 weight [rows, cols] off webgpu, made once (sync reads are fine on cpu/wasm) and kept. */
 export function emulatedWeight(p: PackedWeight): tf.Tensor2D {
   if (!p.emulated) {

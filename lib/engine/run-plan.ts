@@ -1,8 +1,9 @@
 // The memory planner's request for a training run as the trainer will start it: the method's profile, trainable
 // parameters and forward-pass shape from the registry, and the rows a preference objective puts through the model.
 // The studio, the CLI (`plan`, `train`'s check) and the hand-off all plan through this, so they agree.
-import type { PlanRequest } from './memory-plan';
+import type { PlanRequest, WeightFormat } from './memory-plan';
 import { methodSpec } from './peft/registry';
+import { packedBaseRefusal } from './peft/spec';
 import type { ModelConfig, TrainConfig } from './types';
 
 /** Rows per example through the taped forward pass: pair objectives (DPO family, reward model) put chosen and
@@ -16,9 +17,11 @@ export function rowsPerExample(train: TrainConfig): number {
 }
 
 /** The plan request for `train` on `model`; checkpointing as configured (undefined leaves the choice to the caller). */
-export function planRequestFor(model: ModelConfig, train: TrainConfig): PlanRequest {
+export function planRequestFor(model: ModelConfig, train: TrainConfig, weightFormat: WeightFormat = 'f32'): PlanRequest {
   const spec = methodSpec(train.method);
   return {
+    ...(weightFormat === 'f32' ? {} : { weightFormat }),
+    packable: packedBaseRefusal(spec) === null,
     method: spec.memoryProfile,
     trainableParams: spec.trainableParams(model, train),
     batchSize: train.batchSize * rowsPerExample(train),

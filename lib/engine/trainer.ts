@@ -11,6 +11,7 @@ import { objectiveFor } from './objectives';
 import type { Objective, ObjectiveBatch, ObjectiveLoss, ObjectiveRun, TrainRow } from './objectives/types';
 import type { RlContext } from './rl/objective';
 import type { PackedWeight } from './packed-weights';
+import { packedBaseRefusal } from './peft/spec';
 import { readHost } from './peft/host';
 import { isLoraState, type LoraState } from './peft/lora';
 import { peftMethod } from './peft/methods';
@@ -99,9 +100,8 @@ export class Trainer {
     this.cfg = cfg;
     this.config = model.config;
     this.method = peftMethod(cfg.method);
-    if (model.packed?.size && this.method.exports !== 'adapter') {
-      throw new Error(`${this.method.label} trains the base weights, which are stored packed (f16/int8) and frozen: load the model in float32 to use it`);
-    }
+    const refusal = model.packed?.size ? packedBaseRefusal(this.method) : null;
+    if (refusal) throw new Error(refusal);
     this.packed = model.packed;
     this.objective = objectiveFor(cfg, model.config, opts.rl);
     try {

@@ -44,11 +44,11 @@ export async function buildExport(kind: ExportKind, dtype: ExportDtype | undefin
   }
   if (kind === 'merged') {
     if (d === 'q8_0') throw new Error('--to merged writes safetensors in f32, f16 or bf16; Q8_0 is a GGUF type (use --to gguf)');
-    const weights = await mergedWeights(model.weights, state, label);
+    const weights = await mergedWeights(model.weights, state, label, model.packed);
     return modelFolderBundle(folder, model.config, weights, model.tokenizerFiles, summary, d.toUpperCase() as 'F32' | 'F16' | 'BF16');
   }
   if (kind === 'gguf') {
-    const weights = await mergedWeights(model.weights, state, label);
+    const weights = await mergedWeights(model.weights, state, label, model.packed);
     const file = ggufFileName(folder, d);
     const files: Record<string, Uint8Array> = { [file]: modelGguf({ name: folder, config: model.config, weights, tokenizerFiles: model.tokenizerFiles }, d) };
     files['Modelfile'] = strToU8(modelfile({ from: file, stop: eosToken(model), hasChatTemplate: hasTemplate(model) }));

@@ -4,6 +4,7 @@
 import { unzipSync } from 'fflate';
 import type { FileSource } from '../engine/loader';
 import { methodForPeftType } from '../engine/peft/methods';
+import { packedBaseRefusal } from '../engine/peft/spec';
 import type { PeftFiles, TrainableState } from '../engine/peft/types';
 import { linearModules } from '../engine/params';
 import { readSafetensors, toFloat32 } from '../engine/safetensors';
@@ -68,8 +69,10 @@ export function adapterMismatches(files: PeftFiles, config: ModelConfig): string
 }
 
 /** Loads the adapter onto the model, refusing a mismatched base with the list of what does not match. */
-export function importAdapter(files: PeftFiles, model: { name: string; config: ModelConfig; weights: WeightMap }): TrainableState {
+export function importAdapter(files: PeftFiles, model: { name: string; config: ModelConfig; weights: WeightMap; packed?: Map<string, unknown> }): TrainableState {
   const method = methodForPeftType(files.config.peft_type, files.config); // the config tells DoRA from LoRA
+  const refusal = model.packed?.size ? packedBaseRefusal(method) : null;
+  if (refusal) throw new Error(`This ${method.label} adapter cannot run here: ${refusal.slice(method.label.length + 1)}`);
   const problems = adapterMismatches(files, model.config);
   const base = files.config.base_model_name_or_path;
   if (problems.length) {

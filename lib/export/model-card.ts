@@ -16,6 +16,8 @@ export interface RunFacts {
    * or "rows:<n>-<fnv1a>" of the training rows (fingerprintExamples: what the studio's run list stores and a resume
    * checks), which exportRun fills in for a trained run. */
   dataFingerprint?: string;
+  /** The model was loaded with its block linears packed: trained against (and merged into) those rounded values. */
+  baseWeights?: 'f16' | 'int8';
 }
 
 /** Everything the model card says about an export. The training facts are absent for an export of an existing
@@ -81,6 +83,7 @@ export function modelCard(run: RunSummary, files: string[], ggufBase?: string): 
     `| train loss | ${trained ? `${fmt(run.firstLoss)} at step 1, ${fmt(run.lastLoss)} at the last step` : 'n/a'} |`,
     `| validation loss | ${fmt(run.valLoss)} |`,
     `| backend | ${or(run.backend)} |`,
+    ...(run.baseWeights ? [`| base weights | block linears held as ${run.baseWeights === 'int8' ? 'int8 with one scale per output row' : 'float16'} while training${isAdapter ? '' : '; the merged weights are those rounded values plus the adapter'} |`] : []),
     `| exported | ${run.date} |`,
     '',
     '### Hyperparameters',

@@ -14,8 +14,7 @@ const READY = {
   model: { name: 'gpt2', params: 124_439_808, config: GPT2_SMALL, loraTargets: { all: ['c_attn', 'c_proj', 'c_fc'], presets: { attention: ['c_attn'], 'all-linear': ['c_attn', 'c_proj', 'c_fc'] } } },
 };
 
-function setup() {
-  const workers: FakeWorker[] = [];
+function setup(workers: FakeWorker[] = []) {
   const store = createStudioStore({
     settings: settingsFromSearchParams({}),
     createWorker: () => { const w = new FakeWorker(); workers.push(w); return w; },
@@ -81,6 +80,30 @@ describe('memory plan in the store', () => {
     expect(selectMemoryPlan(store.getState())!.fits).toBe(true);
     await tick(); // the data worker re-encodes for the new sequence length
     expect(selectStartBlocker(store.getState())).toBeNull();
+  });
+
+  it('suggests packed base weights for LoRA when float32 does not fit; applying it reloads the model with them', () => {
+    const workers: FakeWorker[] = [];
+    const store = setup(workers);
+    const a = store.getState().actions;
+    const f32 = selectMemoryPlan(store.getState())!;
+    // 100 MiB under the float32 plan: float16 halves GPT-2 small's 84.9M block-linear weights (saves 162 MiB).
+    a.setMemoryBudget(String((f32.total - 100 * 2 ** 20) / 1024 ** 3));
+    a.setCheckpointing('on'); // so checkpointing and smaller batches are not what makes it fit first
+    const plan = selectMemoryPlan(store.getState())!;
+    const i = plan.suggestions.findIndex((s) => s.change.weightFormat);
+    expect(plan.suggestions[i]).toMatchObject({ label: 'base weights as float16 (reloads the model)', change: { weightFormat: 'f16' } });
+    a.applyMemorySuggestion(i);
+    expect(store.getState().baseWeights).toBe('f16');
+    expect(workers.at(-1)!.posted.at(-1)).toMatchObject({ type: 'load', baseWeights: 'f16' });
+    workers.at(-1)!.emit({ ...READY, model: { ...READY.model, baseWeights: 'f16' } });
+    const after = selectMemoryPlan(store.getState())!;
+    expect(after.weights).toBeLessThan(f32.weights);
+    expect(after.suggestions.some((s) => s.change.weightFormat)).toBe(false);
+    // DoRA reads the base weights itself: no such suggestion for it.
+    a.setBaseWeights('f32');
+    a.setMethod('dora');
+    expect(selectMemoryPlan(store.getState())!.suggestions.some((s) => s.change.weightFormat)).toBe(false);
   });
 
   it('reads the budget field as GiB and refuses nonsense', () => {

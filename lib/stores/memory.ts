@@ -74,7 +74,7 @@ export function computeMemoryPlan({ info, config, budgetText, limits, rewardPara
     ...(limits ?? {}),
   };
   const plannable = planModelFor(model);
-  const req = planRequestFor(model, config);
+  const req = planRequestFor(model, config, info.baseWeights ?? 'f32');
   if (config.objective?.kind === 'rl' && rewardParams) req.extraWeightBytes = rewardParams * 4;
   // Unset means auto: checkpoint only when the plan does not fit without it (it costs time on every step).
   const auto = config.checkpointing === undefined;

@@ -12,6 +12,7 @@ import type { PrepareSettings } from '../data-worker/protocol';
 import { resolveUrl, toModelRef } from '../hub/client';
 import { baseName } from '../hub/local-files';
 import type { BackendChoice } from '../train-worker/protocol';
+import type { WeightFormat as BaseWeights } from '../engine/memory-plan';
 import { readForm, type CheckpointingChoice, type ConfigErrors, type ConfigForm, type FormLimits } from './config-form';
 import type { SampleEntry } from './samples';
 import { isRunActive, type WorkerSlices } from './studio-reducer';
@@ -38,6 +39,8 @@ export interface StudioActions extends ModelSourceActions, DataActions, Playgrou
   selectModel(name: string): void;
   setBackend(choice: BackendChoice): void;
   setAllowFallbackAdapter(allow: boolean): void;
+  /** The next load's base weight format (a loaded model keeps its own until it is loaded again). */
+  setBaseWeights(format: BaseWeights): void;
   loadModel(): void;
   setMethod(method: Method): void;
   setField(field: NumericField, text: string): void;
@@ -87,6 +90,8 @@ export interface StudioState extends WorkerSlices {
   modelSource: ModelSourceState;
   backendChoice: BackendChoice;
   allowFallbackAdapter: boolean;
+  /** How the next load keeps the block linears: float32, or packed f16 / int8 (adapter methods; saves GPU memory). */
+  baseWeights: BaseWeights;
   /** Memory budget for the plan, in GiB as typed. */
   memoryBudgetGiB: string;
   data: DataState;
@@ -120,8 +125,8 @@ export function formLimits(s: Pick<StudioState, 'model' | 'rewardModel'>): FormL
   return { ...(typeof n === 'number' ? { maxSeqLen: n } : {}), ...(rm ? { rewardModel: rm } : {}) };
 }
 
-export function modelKey(s: Pick<StudioState, 'modelName' | 'modelSource' | 'backendChoice' | 'allowFallbackAdapter'>): string {
-  return `${sourceKey(s.modelSource, s.modelName)}|${s.backendChoice}|${s.allowFallbackAdapter ? 'fallback' : 'hw'}`;
+export function modelKey(s: Pick<StudioState, 'modelName' | 'modelSource' | 'backendChoice' | 'allowFallbackAdapter' | 'baseWeights'>): string {
+  return `${sourceKey(s.modelSource, s.modelName)}|${s.backendChoice}|${s.allowFallbackAdapter ? 'fallback' : 'hw'}|${s.baseWeights}`;
 }
 
 /** The seed as typed (the split uses it even while another field is invalid). */

@@ -223,7 +223,7 @@ export function createStudioStore(options: StudioStoreOptions): StudioStore {
         // The finished run's weights go away with the old model.
         run: s.run.status === 'idle' || s.run.status === 'loading' ? s.run : { ...s.run, stale: true },
       });
-      const load = { type: 'load' as const, backend: s.backendChoice, allowFallbackAdapter: s.allowFallbackAdapter };
+      const load = { type: 'load' as const, backend: s.backendChoice, allowFallbackAdapter: s.allowFallbackAdapter, ...(s.baseWeights === 'f32' ? {} : { baseWeights: s.baseWeights }) };
       const { kind, hub, local } = s.modelSource;
       if (kind === 'files' && local) {
         // Read on the page, then transfer (not copy) the buffers; a cancel meanwhile drops the request.
@@ -363,6 +363,9 @@ export function createStudioStore(options: StudioStoreOptions): StudioStore {
       setAllowFallbackAdapter(allow) {
         set({ allowFallbackAdapter: allow });
       },
+      setBaseWeights(format) {
+        set({ baseWeights: format });
+      },
       loadModel() {
         const s = get();
         if (s.model.status === 'loading' || isRunActive(s.run.status) || s.exporting.status === 'exporting') return;
@@ -421,6 +424,11 @@ export function createStudioStore(options: StudioStoreOptions): StudioStore {
         if (change.seqLen !== undefined) form = setDraft(form, 'seqLen', String(change.seqLen));
         if (change.checkpointing) form = { ...form, checkpointing: 'on' };
         withForm(form);
+        if (change.weightFormat) {
+          // Packed base weights are a load option: reload the model with them.
+          set({ baseWeights: change.weightFormat });
+          get().actions.loadModel();
+        }
       },
       setFlag(key, on) {
         const form = get().form;
@@ -505,6 +513,7 @@ export function createStudioStore(options: StudioStoreOptions): StudioStore {
       modelSource: initialModelSource(),
       backendChoice: 'auto',
       allowFallbackAdapter: settings.testMode,
+      baseWeights: 'f32',
       memoryBudgetGiB: loadBudget(),
       data: initialData(DEFAULT_VALIDATION_PERCENT),
       samples: { status: 'idle', entries: [], error: null },

@@ -8,7 +8,7 @@ import { generateWithReason, type GenerateOptions } from '../engine/generate';
 import { Turns } from './turns';
 import { tokenizerConfigOf, type LoadedModel } from '../engine/loader';
 import { methodForPeftType } from '../engine/peft/methods';
-import type { PeftFiles } from '../engine/peft/types';
+import type { PeftFiles, TrainableState } from '../engine/peft/types';
 import { adapterPositions } from '../engine/sequence';
 import type { Trainer } from '../engine/trainer';
 import { maxPositions, type Example } from '../engine/types';
@@ -17,6 +17,12 @@ import type { AdapterInfo, ExactMatchSummary, PlayEvent, Sampling } from './play
 import type { WorkerEvent, WorkerRequest } from './protocol';
 
 type Post = (event: WorkerEvent) => void;
+
+/** What generation and scoring read through a loaded adapter: its weight map and forward change, and the base
+ * model's packed linears when it was loaded with them. */
+function adapterView(model: LoadedModel, state: TrainableState): EvalModel {
+  return { config: model.config, weights: state.weights, adapter: state.adapter, packed: model.packed };
+}
 export type PlayRequest = Extract<WorkerRequest, { type: 'generate' | 'cancel-play' | 'load-adapter' | 'evaluate-adapter' | 'compare' }>;
 
 interface Kept {
@@ -105,7 +111,7 @@ export class Playground {
     const files = await kept.trainer.exportAdapter(model.name);
     const state = methodForPeftType(files.config.peft_type, files.config).load!(files, model.config, model.weights);
     kept.trainer.dispose();
-    this.kept.set(kept.info.id, { info: kept.info, files, model: () => ({ config: model.config, weights: state.weights, adapter: state.adapter }), dispose: () => state.dispose() });
+    this.kept.set(kept.info.id, { info: kept.info, files, model: () => adapterView(model, state), dispose: () => state.dispose() });
   }
 
   /** A fresh trainable state of a kept adapter, from its files (a run's: saved now), for continued training (the
@@ -138,7 +144,7 @@ export class Playground {
   }
 
   private target(model: LoadedModel, adapter: string | null): EvalModel {
-    if (adapter === null) return { config: model.config, weights: model.weights };
+    if (adapter === null) return { config: model.config, weights: model.weights, packed: model.packed };
     const kept = this.kept.get(adapter);
     if (!kept) throw new Error(`The adapter "${adapter}" is not loaded (the model was reloaded since): load it again`);
     return kept.model();
@@ -178,7 +184,7 @@ export class Playground {
         },
       };
       try {
-        const res = await generateWithReason(m.config, m.weights, m.adapter, ids, opts);
+        const res = await generateWithReason(m.config, m.weights, m.adapter, ids, { ...opts, packed: m.packed });
         await turns.take(t.key);
         this.post({ type: 'generated', id: req.id, key: t.key, text: decode(res.ids), ids: res.ids, reason: res.reason, promptTokens: ids.length });
         turns.leave(t.key);
@@ -211,7 +217,7 @@ export class Playground {
     const trainableParams = state.variables.reduce((n, v) => n + v.size, 0);
     const info: AdapterInfo = { id: req.id, name: req.name, method, ...(base ? { base } : {}), trainableParams };
     this.drop(req.id);
-    this.kept.set(req.id, { info, files, model: () => ({ config: model.config, weights: state.weights, adapter: state.adapter }), dispose: () => state.dispose() });
+    this.kept.set(req.id, { info, files, model: () => adapterView(model, state), dispose: () => state.dispose() });
     this.post({ type: 'adapter-loaded', adapter: info });
   }
 

@@ -53,6 +53,7 @@ export const trainConfigSchema = z.object({
 });
 
 export const backendChoiceSchema = z.enum(['auto', 'webgpu', 'webgl', 'wasm', 'cpu']);
+export const baseWeightsSchema = z.enum(['f32', 'f16', 'int8']);
 export type BackendChoice = z.infer<typeof backendChoiceSchema>;
 
 /** Where the worker gets its base model. */
@@ -88,6 +89,8 @@ export const requestSchema = z.discriminatedUnion('type', [
     model: modelSourceSchema,
     backend: backendChoiceSchema,
     allowFallbackAdapter: z.boolean(),
+    /** Keep the block linears packed (half or a quarter of float32's memory; adapter methods train on them). */
+    baseWeights: baseWeightsSchema.optional(),
   }),
   /** Stops a model download in progress; the worker answers 'load-cancelled'. */
   z.object({ type: z.literal('cancel-load') }),
@@ -144,6 +147,8 @@ export interface ModelInfo {
   note?: string;
   /** tokenizer_config.json has a chat_template (the playground renders prompts with it). */
   chatTemplate?: boolean;
+  /** How the block linears were loaded; float32 when absent. */
+  baseWeights?: 'f16' | 'int8';
 }
 
 /** Download figures on a progress event (Hub downloads): rate in bytes/s, eta in seconds. */

@@ -29,7 +29,7 @@ export class RunScores {
       this.post({ type: 'report', evaluating: 'general text (forgetting meter)' });
       const rows = generalRows(model.tokenizer, config.seqLen);
       const before = await this.basePerplexity(model, config.seqLen, rows);
-      const f = await forgetting({ config: model.config, weights: model.weights }, tuned, rows, before);
+      const f = await forgetting({ config: model.config, weights: model.weights, packed: model.packed }, tuned, rows, before);
       this.post({ type: 'report', forgetting: { ...f, replayShare: config.replayShare ?? 0 } });
     }
     if (test.length > 0 && !config.objective) {
@@ -40,7 +40,7 @@ export class RunScores {
 
   private async basePerplexity(model: LoadedModel, seqLen: number, rows: Example[]): Promise<number> {
     if (this.base?.model !== model || this.base.seqLen !== seqLen) {
-      this.base = { model, seqLen, perplexity: (await generalPerplexity({ config: model.config, weights: model.weights }, rows)).perplexity };
+      this.base = { model, seqLen, perplexity: (await generalPerplexity({ config: model.config, weights: model.weights, packed: model.packed }, rows)).perplexity };
     }
     return this.base.perplexity;
   }

@@ -4,7 +4,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, webgpuBufferLimits, type BackendInfo, type BackendName } from '../engine/backend';
 import { probeShape } from '../engine/backend-race';
-import { httpSource, loadModelFolder, loadTokenizer, readModelConfig, tokenizerConfigOf, type LoadedModel } from '../engine/loader';
+import { httpSource, loadModelFolder, loadTokenizer, readModelConfig, tokenizerConfigOf, type BaseWeights, type LoadedModel } from '../engine/loader';
+import { disposePacked, packInPlace } from '../engine/packed-weights';
 import { initWeights } from '../engine/model';
 import { countParams, loraTargetPresets } from '../engine/params';
 import { generalRows } from '../engine/forgetting';
@@ -80,7 +81,7 @@ export class TrainSession {
     switch (req.type) {
       case 'load':
         this.loadAbort = new AbortController();
-        await this.guard('load', () => this.load(req.model, req.backend === 'auto' ? 'auto' : req.backend, req.allowFallbackAdapter));
+        await this.guard('load', () => this.load(req.model, req.backend === 'auto' ? 'auto' : req.backend, req.allowFallbackAdapter, req.baseWeights ?? 'f32'));
         this.loadAbort = null;
         return;
       case 'cancel-load':
@@ -119,7 +120,7 @@ export class TrainSession {
     }
   }
 
-  private async load(source: ModelSource, backend: BackendName | 'auto', allowFallbackAdapter: boolean): Promise<void> {
+  private async load(source: ModelSource, backend: BackendName | 'auto', allowFallbackAdapter: boolean, baseWeights: BaseWeights): Promise<void> {
     if (this.running) throw new Error('A run is in progress: stop it before loading another model');
     this.disposeModel();
     const onProgress = (loaded: number, total: number) => this.post({ type: 'progress', stage: 'Downloading weights', loaded, total });
@@ -128,16 +129,23 @@ export class TrainSession {
     let open: { config: ModelConfig; load(): Promise<LoadedModel> };
     if (source.kind === 'url') {
       const files = httpSource(source.baseUrl);
-      open = { config: await readModelConfig(files), load: () => loadModelFolder(source.name, files, onProgress) };
+      open = { config: await readModelConfig(files), load: () => loadModelFolder(source.name, files, onProgress, baseWeights) };
     } else if (source.kind === 'hub' || source.kind === 'files') {
       const folder = await this.openFolder(source);
       extra = { origin: folder.origin, note: folder.note };
-      open = { config: await readModelConfig(folder.source), load: () => loadModelFolder(folder.name, folder.source) };
+      open = { config: await readModelConfig(folder.source), load: () => loadModelFolder(folder.name, folder.source, undefined, baseWeights) };
     } else {
       const { tokenizer, files } = await loadTokenizer(httpSource(source.tokenizerUrl));
       const make = source.family === 'llama' ? tinyRandomLlamaConfig : tinyRandomConfig;
       const config: ModelConfig = make(tokenizer.vocabSize, tokenizer.eosId);
-      open = { config, load: async () => ({ name: source.name, config, weights: initWeights(config, source.seed), tokenizer, tokenizerFiles: files }) };
+      open = {
+        config,
+        load: async () => {
+          const weights = initWeights(config, source.seed);
+          const packed = baseWeights === 'f32' ? undefined : await packInPlace(config, weights, baseWeights);
+          return { name: source.name, config, weights, tokenizer, tokenizerFiles: files, ...(packed ? { packed } : {}) };
+        },
+      };
     }
     this.post({ type: 'progress', stage: backend === 'auto' ? 'Timing the compute backends on this model' : 'Starting the compute backend', loaded: 0, total: 1 });
     this.backend = await initBackend(backend, { allowFallbackAdapter, race: probeShape(open.config) });
@@ -154,6 +162,7 @@ export class TrainSession {
         name: this.model.name, params: countParams(config), config: { ...config },
         maxPositions: maxPositions(config), loraTargets: loraTargetPresets(config), ...extra,
         chatTemplate: modelTemplate(tokenizerConfigOf(this.model)) !== null,
+        ...(baseWeights === 'f32' ? {} : { baseWeights }),
       },
     });
   }
@@ -312,6 +321,7 @@ export class TrainSession {
       tokens: run.last?.tokens ?? 0,
       backend: this.backend ? `${this.backend.backend} (${this.backend.adapter})` : 'unknown',
       dataFile: run.dataFile,
+      ...(model.packed ? { baseWeights: [...model.packed.values()][0]?.format } : {}),
     }, kind, dtype);
     const zip = zipBundle(bundle);
     const bytes = zip.buffer.slice(zip.byteOffset, zip.byteOffset + zip.byteLength) as ArrayBuffer;
@@ -328,6 +338,7 @@ export class TrainSession {
     this.releaseRun();
     this.play.clear();
     this.model?.weights.forEach((t) => t.dispose());
+    this.model?.packed?.forEach(disposePacked);
     this.model = null;
   }
 

@@ -14,6 +14,9 @@ export interface MethodSpec<Id extends string = string, C = unknown> {
   /** Whether Export can also write the whole model (merged model, GGUF): an adapter that folds into the base
    * weights, or a method that trains the model's own weights. Prompt, prefix and bottleneck adapters add modules. */
   merges: boolean;
+  /** Why the method needs float32 base weights although it trains an adapter (its forward reads the frozen weights
+   * themselves, not only their product): a model loaded with packed linears cannot run it. */
+  needsFloatBase?: string;
   /** For adapter files PEFT cannot load (no such PEFT type): the model card's sentence on how to use them. */
   notPeft?: string;
   /** Download folder suffix (`<model>-<suffix>`) and the model card's tag. */
@@ -52,6 +55,13 @@ export interface PlanShape {
   virtualKeys?: number;
   /** Activations that do not grow with batch or length (prefix tuning's reparametrisation MLP), in floats. */
   fixedFloats?: number;
+}
+
+/** Why `spec` cannot run on a model loaded with packed (f16/int8) block linears, or null when it can. */
+export function packedBaseRefusal(spec: Pick<MethodSpec, 'label' | 'exports' | 'needsFloatBase'>): string | null {
+  if (spec.exports === 'model') return `${spec.label} trains the base weights, which are loaded packed (f16/int8) and frozen: load the model in float32 to use it`;
+  if (spec.needsFloatBase) return `${spec.label} needs the base weights in float32 (${spec.needsFloatBase}): load the model in float32 to use it`;
+  return null;
 }
 
 export const NO_PLAN_SHAPE: PlanShape = { kind: 'none', modules: [] };

@@ -23,6 +23,7 @@ export const doraSpec = defineSpec({
   label: 'DoRA',
   help: 'LoRA split into direction and a learned magnitude per output; often closer to full fine-tuning than LoRA at the same rank; about 2x slower per step.',
   exports: 'adapter',
+  needsFloatBase: "it normalises each adapted weight's columns on every step",
   merges: true,
   folderSuffix: 'dora',
   cardTag: 'dora',

@@ -75,6 +75,7 @@ export const ia3Spec = defineSpec({
   label: 'IA3',
   help: 'Learns one scaling vector per chosen layer: the fewest trainable weights and the least memory, fast; usually learns less than LoRA.',
   exports: 'adapter',
+  needsFloatBase: 'it scales the feed-forward input inside the frozen product',
   merges: true,
   folderSuffix: 'ia3',
   cardTag: 'ia3',
