@@ -87,7 +87,7 @@ const listed = (labels: string[]) => (labels.length > 1 ? `${labels.slice(0, -1)
 const packable = METHOD_SPECS.filter((s) => packedBaseRefusal(s) === null).map((s) => s.label);
 const needsF32 = METHOD_SPECS.filter((s) => packedBaseRefusal(s) !== null).map((s) => s.label);
 export const BASE_WEIGHTS_HELP =
-  `float16 halves and int8 quarters the memory of the frozen block weights (as QLoRA does) for ${listed(packable)}; outputs move by the rounding (demo model, int8: 98.75% of top-1 tokens unchanged, the same exact-match score after LoRA). It saves GPU memory on WebGPU only: other backends widen the weights to float32 again. ${listed(needsF32)} need float32.`;
+  `float16 halves and int8 quarters the memory of the frozen block weights (as QLoRA does) for ${listed(packable)}; outputs move by the rounding (demo model, int8: 98.75% of top-1 tokens unchanged, the same exact-match score after LoRA). WebGPU widens them inside its matmul kernel; WebAssembly a block of rows at a time (slower per step). ${listed(needsF32)} need float32.`;
 export const BASE_WEIGHT_CHOICES = [
   { value: 'f32', label: 'float32 (exact)' },
   { value: 'f16', label: 'float16 (half the memory)' },

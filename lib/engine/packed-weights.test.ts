@@ -2,7 +2,7 @@
 // and the cpu fallback of packedMatMul (forward and dx) against matMul with the dequantized weight.
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { packedMatMul } from './kernels/packed-matmul-webgpu';
+import { blockedProduct, packedMatMul } from './kernels/packed-matmul-webgpu';
 import {
   bytesOf, disposePacked, packF16, packHost, packInt8, packLinears, packWeight, quantizeInt8, roundTrip, unpackHost,
   type PackedFormat, type PackedLayout,
@@ -89,7 +89,7 @@ it('counts device bytes for the planner', () => {
   expect(bytesOf('int8', 2304, 768, 'out-in')).toBe(2304 * 192 * 4 + 2304 * 4);
 });
 
-describe('packedMatMul off webgpu (cpu): matMul with the dequantized weight, gradient for x only', () => {
+describe('packedMatMul off webgpu (cpu): matMuls over blocks of widened rows, gradient for x only', () => {
   const cases: [PackedFormat, PackedLayout, number, number, number][] = [
     ['f16', 'out-in', 5, 37, 19], ['f16', 'in-out', 5, 37, 19], ['int8', 'out-in', 4, 33, 10], ['int8', 'in-out', 3, 9, 14],
   ];
@@ -106,16 +106,26 @@ describe('packedMatMul off webgpu (cpu): matMul with the dequantized weight, gra
     const x = tf.tensor2d(normalArray(N * inDim, 1, rng), [N, inDim]);
     const dy = tf.tensor2d(normalArray(N * outDim, 1, rng), [N, outDim]);
     const plain = (a: tf.Tensor2D) => tf.matMul(a, dense, false, layout === 'out-in');
-    packedMatMul(x, w).dispose(); // the first call off webgpu makes (and keeps) the emulated f32 weight
+    const [yRef, dxRef] = [plain(x), tf.grad((a) => tf.sum(tf.mul(plain(a as tf.Tensor2D), dy)))(x)];
     const before = tf.memory().numTensors;
+    const bytes = tf.memory().numBytes;
     const y = packedMatMul(x, w);
     const dx = tf.grad((a) => tf.sum(tf.mul(packedMatMul(a as tf.Tensor2D, w), dy)))(x);
-    const [yRef, dxRef] = [plain(x), tf.grad((a) => tf.sum(tf.mul(plain(a as tf.Tensor2D), dy)))(x)];
     expect(y.shape).toEqual([N, outDim]);
     expect(relErr(values(y), values(yRef))).toBeLessThan(1e-6);
     expect(relErr(values(dx), values(dxRef))).toBeLessThan(1e-6);
-    tf.dispose([y, dx, yRef, dxRef]);
+    tf.dispose([y, dx]);
     expect(tf.memory().numTensors).toBe(before); // nothing left behind by the forward or the custom gradient
+    expect(tf.memory().numBytes).toBe(bytes); // and no float32 copy of the weight is kept
+    // Forced into blocks of 2 and 3 rows (a last, shorter block included): the same products.
+    for (const blockRows of [2, 3]) {
+      for (const [pass, a, ref] of [['forward', x, yRef], ['dx', dy, dxRef]] as const) {
+        const got = blockedProduct(a, w, pass, blockRows * cols);
+        expect(relErr(values(got), values(ref)), `${pass}, ${blockRows}-row blocks`).toBeLessThan(1e-6);
+        got.dispose();
+      }
+    }
+    tf.dispose([yRef, dxRef]);
     tf.dispose([x, dy, dense]);
     disposePacked(w);
   });

@@ -39,8 +39,6 @@ export interface PackedWeight {
   cols: number;
   data: tf.Tensor2D; // int32 [rows, wordsPerRow(format, cols)], bit patterns as in PackedHost
   scales?: tf.Tensor1D; // float32 [out], int8 only
-  /** Off webgpu: the dequantized f32 weight [rows, cols], made on first use (cpu/wasm keep f32; quality is measured there). */
-  emulated?: tf.Tensor2D;
 }
 
 export const PER_WORD: Record<PackedFormat, number> = { f16: 2, int8: 4 };
@@ -191,19 +189,26 @@ export async function dequantizedWeight(p: PackedWeight): Promise<tf.Tensor2D> {
   return tf.tensor2d(unpackHost(host), [p.rows, p.cols]);
 }
 
-/** The dequantized f32 weight [rows, cols] off webgpu, made once (sync reads are fine on cpu/wasm) and kept. */
-export function emulatedWeight(p: PackedWeight): tf.Tensor2D {
-  if (!p.emulated) {
-    const host: PackedHost = {
-      format: p.format, layout: p.layout, rows: p.rows, cols: p.cols,
-      words: p.data.dataSync() as Int32Array, scales: p.scales?.dataSync() as Float32Array | undefined,
-    };
-    p.emulated = tf.keep(tf.tensor2d(unpackHost(host), [p.rows, p.cols]));
+/** Rows per block when a packed weight is widened a block at a time off webgpu: about 4M floats (16 MiB). */
+export const WIDEN_BLOCK_FLOATS = 1 << 22;
+
+/** Rows [r0, r0 + n) of a packed weight widened to float32 [n, cols], read from the device words (sync reads are
+ * fine on cpu/wasm). What the kernels compute with, a block at a time, so no full float32 copy is ever held. */
+export function widenRows(p: PackedWeight, r0: number, n: number): tf.Tensor2D {
+  const wpr = wordsPerRow(p.format, p.cols);
+  const block = tf.slice(p.data, [r0, 0], [n, wpr]);
+  const words = block.dataSync() as Int32Array;
+  block.dispose();
+  let scales: Float32Array | undefined;
+  if (p.scales) {
+    // int8: 'out-in' scales one per row (these rows), 'in-out' one per column (all of them).
+    const s = p.layout === 'out-in' ? tf.slice(p.scales, [r0], [n]) : p.scales;
+    scales = s.dataSync() as Float32Array;
+    if (s !== p.scales) s.dispose();
   }
-  return p.emulated;
+  return tf.tensor2d(unpackHost({ format: p.format, layout: p.layout, rows: n, cols: p.cols, words, scales }), [n, p.cols]);
 }
 
 export function disposePacked(p: PackedWeight): void {
-  tf.dispose([p.data, ...(p.scales ? [p.scales] : []), ...(p.emulated ? [p.emulated] : [])]);
-  p.emulated = undefined;
+  tf.dispose([p.data, ...(p.scales ? [p.scales] : [])]);
 }

@@ -1,9 +1,11 @@
-// y = x @ W^T (or x @ W) with W stored packed (f16 pairs / int8 quads in 32-bit words) and widened inside the kernel.
-// Hand-written: tfjs has no packed-weight matmul (nor f16/int8 dtypes); WGSL's unpack2x16float / unpack4x8snorm need no shader-f16.
+// y = x @ W^T (or x @ W) with W stored packed (f16 pairs / int8 quads in 32-bit words) and widened inside the kernel;
+// off webgpu (wasm, cpu, webgl) W is widened a block of rows at a time around plain matMuls, so no backend ever holds
+// a float32 copy of the whole weight. Hand-written: tfjs has no packed-weight matmul (nor f16/int8 dtypes); WGSL's
+// unpack2x16float / unpack4x8snorm need no shader-f16.
 import * as tf from '@tensorflow/tfjs';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu/dist/webgpu_program';
-import { emulatedWeight, PER_WORD, type PackedFormat, type PackedWeight } from '../packed-weights';
+import { PER_WORD, WIDEN_BLOCK_FLOATS, widenRows, type PackedFormat, type PackedWeight } from '../packed-weights';
 
 /**
  * The product with the stored packed matrix P [rows, cols] (packed along cols):
@@ -138,7 +140,7 @@ function ensureRegistered(): void {
   if (!tf.getKernel(PACKED_MATMUL, 'webgpu')) tf.registerKernel({ kernelName: PACKED_MATMUL, backendName: 'webgpu', kernelFunc: packedMatMulKernel });
 }
 
-type Pass = 'forward' | 'dx';
+export type Pass = 'forward' | 'dx';
 
 /** forward: a [N, in] -> [N, out]; dx: a = dy [N, out] -> [N, in], on the webgpu kernel. */
 function gpuProduct(a: tf.Tensor, w: PackedWeight, pass: Pass): tf.Tensor2D {
@@ -151,16 +153,35 @@ function gpuProduct(a: tf.Tensor, w: PackedWeight, pass: Pass): tf.Tensor2D {
   return tf.engine().runKernel(PACKED_MATMUL, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor2D;
 }
 
-/** The same product with the dequantized f32 weight (cpu, wasm, webgl). */
-function denseProduct(a: tf.Tensor, w: PackedWeight, pass: Pass): tf.Tensor2D {
+/** The same product off webgpu, over blocks of the stored matrix's rows widened one at a time (widenRows): with
+ * W^T the blocks give slices of the output's columns (concatenated); with W they are slices of the reduction
+ * (a's columns), whose products add up. `blockFloats` is lowered by tests to force several blocks. */
+export function blockedProduct(a: tf.Tensor2D, w: PackedWeight, pass: Pass, blockFloats = WIDEN_BLOCK_FLOATS): tf.Tensor2D {
   const transposeW = (w.layout === 'out-in') === (pass === 'forward');
-  return tf.matMul(a as tf.Tensor2D, emulatedWeight(w), false, transposeW);
+  const step = Math.max(1, Math.floor(blockFloats / w.cols));
+  return tf.tidy(() => {
+    const parts: tf.Tensor2D[] = [];
+    let sum: tf.Tensor2D | null = null;
+    for (let r0 = 0; r0 < w.rows; r0 += step) {
+      const n = Math.min(step, w.rows - r0);
+      const block = widenRows(w, r0, n); // [n, cols]
+      if (transposeW) {
+        parts.push(tf.matMul(a, block, false, true)); // [N, n]: output columns r0..r0+n
+      } else {
+        const slice = n === w.rows ? a : (tf.slice(a, [0, r0], [a.shape[0], n]) as tf.Tensor2D); // [N, n]
+        const p = tf.matMul(slice, block) as tf.Tensor2D; // [N, cols]
+        sum = sum ? (tf.add(sum, p) as tf.Tensor2D) : p;
+      }
+      block.dispose();
+    }
+    return transposeW ? (parts.length === 1 ? parts[0] : (tf.concat(parts, 1) as tf.Tensor2D)) : sum!;
+  });
 }
 
 /**
  * x [N, in] -> y [N, out] = x @ W^T for an 'out-in' W [out, in], x @ W for an 'in-out' W [in, out]; W packed and
  * frozen: the gradient flows to x only (dx = dy @ W, resp. dy @ W^T), so LoRA backprops through the base layer.
- * On webgpu the packed kernel runs both products; elsewhere matMul with the dequantized weight (emulatedWeight).
+ * On webgpu the packed kernel runs both products; elsewhere blockedProduct widens the weight a block at a time.
  */
 export function packedMatMul(x: tf.Tensor2D, w: PackedWeight): tf.Tensor2D {
   const inDim = w.layout === 'out-in' ? w.cols : w.rows;
@@ -169,7 +190,7 @@ export function packedMatMul(x: tf.Tensor2D, w: PackedWeight): tf.Tensor2D {
   }
   const onGpu = tf.getBackend() === 'webgpu';
   if (onGpu) ensureRegistered();
-  const product = onGpu ? gpuProduct : denseProduct;
+  const product = onGpu ? gpuProduct : (a: tf.Tensor, p: PackedWeight, pass: Pass) => blockedProduct(a as tf.Tensor2D, p, pass);
   const f = tf.customGrad((xi) => ({
     value: product(xi as tf.Tensor, w, 'forward'), // [N, out]
     gradFunc: (dy: tf.Tensor) => product(dy, w, 'dx'), // [N, in]
