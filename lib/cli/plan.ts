@@ -24,10 +24,10 @@ export const PLAN_USAGE = `plan --config <config.json | model dir> [--method ${M
 export const WASM_HEAP_BYTES = 4 * 1024 ** 3;
 
 /** The plan of a training run as `train` will start it; checkpointing decided here when the config leaves it unset. */
-export function runPlanFor(config: ModelConfig, cfg: TrainConfig, budgetBytes: number): MemoryPlan {
+export function runPlanFor(config: ModelConfig, cfg: TrainConfig, budgetBytes: number, weights: WeightFormat = 'f32'): MemoryPlan {
   const model = planModelFor(config);
   const limits = { budgetBytes };
-  const req = planRequestFor(config, cfg);
+  const req = planRequestFor(config, cfg, weights);
   req.checkpointing = cfg.checkpointing ?? autoCheckpointing(model, req, limits);
   return planMemory(model, req, limits);
 }

@@ -2,10 +2,11 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadModelFolder, parseModelConfig, readJson, tokenizerConfigOf } from '../engine/loader';
+import { loadModelFolder, parseModelConfig, readJson, tokenizerConfigOf, type BaseWeights } from '../engine/loader';
+import { packedBaseRefusal } from '../engine/peft/spec';
 import { formatBytes } from '../engine/memory-plan';
 import { Trainer, TrainingDivergedError } from '../engine/trainer';
-import { METHOD_IDS } from '../engine/peft/registry';
+import { METHOD_IDS, methodSpec } from '../engine/peft/registry';
 import type { TrainConfig } from '../engine/types';
 import { chooseTemplate } from '../data/chat-template';
 import { encodeConversations } from '../data/encode-chat';
@@ -42,11 +43,13 @@ ${OBJECTIVE_USAGE}
 ${RL_USAGE}
       [--val-ratio F | --val-data <file>] [--backend wasm|cpu] [--format auto|text|alpaca|prompt-completion|chat|preference]
       [--template auto|model|chatml|alpaca|llama3] [--entry <name> (--data is a dataset_info.json)] [--packing] [--json]
-      [--checkpointing | --no-checkpointing]
+      [--checkpointing | --no-checkpointing] [--weights f32|f16|int8]
 ${RUN_STATE_USAGE}
       --packing packs short training examples into rows of --seq-len (attention stays inside each example; validation unpacked).
       Gradient checkpointing (each block recomputed in the backward pass: far less memory, about a third slower) is on
       only when the memory plan does not fit 4 GiB (wasm's heap) without it, unless a flag says.
+      --weights f16|int8 loads the block linears packed (half / a quarter of their memory, widened a block at a time;
+      adapter methods that read the base only through the linear product: LoRA, prompt, prefix, bottleneck adapters).
       Any data layout (JSONL, JSON, CSV, TSV, Parquet, txt); chat data is templated and learns assistant turns;
       preference pairs train on the chosen answer.`;
 
@@ -67,11 +70,13 @@ async function parse(argv: string[]) {
       'val-ratio': { type: 'string' }, 'val-data': { type: 'string' }, backend: { type: 'string', default: 'auto' }, out: { type: 'string' },
       format: { type: 'string' }, template: { type: 'string' }, entry: { type: 'string' }, json: { type: 'boolean', default: false },
       packing: { type: 'boolean', default: false }, checkpointing: { type: 'boolean' }, 'no-checkpointing': { type: 'boolean' },
+      weights: { type: 'string', default: 'f32' },
     },
     strict: true,
   });
   for (const req of ['model', 'data', 'out'] as const) if (!values[req]) throw new Error(`--${req} is required\n\n${TRAIN_USAGE}`);
   if (!['auto', 'wasm', 'cpu'].includes(values.backend!)) throw new Error('--backend must be wasm or cpu');
+  if (!['f32', 'f16', 'int8'].includes(values.weights!)) throw new Error(`--weights must be f32, f16 or int8, got "${values.weights}"`);
   // --adapter continues a saved adapter: its folder names the method.
   const resumed = values.adapter ? (await adapterMethodOf(resolve(values.adapter))).id : undefined;
   // RL continues an SFT adapter as its policy (--method names the algorithm, the adapter the PEFT method).
@@ -116,10 +121,15 @@ export async function runTrain(argv: string[]): Promise<void> {
   // Without --lora-targets, Llama-family models get their attention projections (the defaults name GPT-2's modules).
   cfg = fitModulesToModel(cfg, values, config);
   // The plan counts the rows a preference objective puts through the model (planRequestFor).
-  const plan = runPlanFor(config, cfg, backendBudget(backend.backend).bytes);
+  const weights = values.weights as BaseWeights;
+  if (weights !== 'f32') {
+    const refusal = packedBaseRefusal(methodSpec(cfg.method));
+    if (refusal) throw new Error(`--weights ${weights}: ${refusal.replace('load the model in float32', 'leave out --weights')}`);
+  }
+  const plan = runPlanFor(config, cfg, backendBudget(backend.backend).bytes, weights);
   refuseUnfitPlan(plan, cfg, backendBudget(backend.backend), rowsPerExample(cfg));
   cfg = { ...cfg, checkpointing: plan.checkpointing };
-  const model = await loadModelFolder(basename(modelDir), source);
+  const model = await loadModelFolder(basename(modelDir), source, undefined, weights);
   const data = await readDataFile(values.data!, dataOpts.format, values.entry);
   const template = chooseTemplate(dataOpts.template, tokenizerConfigOf(model), data.shape);
   if (values['val-data'] && valRatio > 0) throw new Error('Use --val-ratio or --val-data, not both');
@@ -184,7 +194,7 @@ export async function runTrain(argv: string[]): Promise<void> {
     await saving;
     const kept = await exportRun(trainer, model, cfg, {
       steps: e.keptStep, firstLoss: lossAt[1] ?? NaN, lastLoss: lossAt[e.keptStep] ?? NaN, valLoss, trainExamples: enc.examples.length,
-      tokens: last.tokens, backend: `${backend.backend} (${backend.adapter})`, dataFile: basename(values.data!),
+      tokens: last.tokens, backend: `${backend.backend} (${backend.adapter})`, dataFile: basename(values.data!), ...(weights === 'f32' ? {} : { baseWeights: weights }),
     });
     for (const [name, bytes] of Object.entries(kept.files)) await writeFile(join(out, name), bytes);
     trainer.dispose();
@@ -200,12 +210,12 @@ export async function runTrain(argv: string[]): Promise<void> {
   }
   if (values.forgetting) {
     // The base model's weights are never changed by training (methods train copies or adapters).
-    const f = await forgetting({ config: model.config, weights: model.weights }, trainer.evalModel(), general);
+    const f = await forgetting({ config: model.config, weights: model.weights, packed: model.packed }, trainer.evalModel(), general);
     log({ event: 'forgetting', ...f }, `forgetting: general-text perplexity ${f.before.toFixed(2)} -> ${f.after.toFixed(2)} (${(f.change * 100).toFixed(1)}%). ${f.verdict}`);
   }
   const bundle = await exportRun(trainer, model, cfg, {
     steps: result.steps, firstLoss: result.firstLoss, lastLoss: result.lastLoss, valLoss: result.bestValLoss ?? valLoss, trainExamples: enc.examples.length,
-    tokens: last.tokens, backend: `${backend.backend} (${backend.adapter})`, dataFile: basename(values.data!),
+    tokens: last.tokens, backend: `${backend.backend} (${backend.adapter})`, dataFile: basename(values.data!), ...(weights === 'f32' ? {} : { baseWeights: weights }),
   });
   await mkdir(out, { recursive: true });
   for (const [name, bytes] of Object.entries(bundle.files)) await writeFile(join(out, name), bytes);

@@ -7,6 +7,7 @@ import { makeBatch, type Batch } from './batch';
 import type { ChunkOptions } from './chunked-loss';
 import { defaultTrainConfig } from './defaults';
 import { causalLmBatchLoss } from './objective';
+import type { PackedWeight } from './packed-weights';
 import { peftMethod } from './peft/methods';
 import type { TrainRow } from './objectives/types';
 import { Trainer } from './trainer';
@@ -54,12 +55,12 @@ export async function measureStepPeak(
 /** Peak bytes above the loaded model of creating a trainer and running `steps` optimizer steps of [B, T]:
  * adapter or trained copy, optimizer moments, gradients, activations, clipping and update temporaries. `rows`
  * (preference pairs, KTO answers) replace the default full-length causal LM examples. */
-export async function measureTrainerPeak(config: ModelConfig, weights: WeightMap, cfg: TrainConfig, steps = 2, rows?: TrainRow[]): Promise<number> {
+export async function measureTrainerPeak(config: ModelConfig, weights: WeightMap, cfg: TrainConfig, steps = 2, rows?: TrainRow[], packed?: Map<string, PackedWeight>): Promise<number> {
   const data = rows ?? fullExamples(config, cfg.batchSize, cfg.seqLen);
   const start = tf.memory().numBytes;
   let trainer: Trainer | null = null;
   const profile = await tf.profile(async () => {
-    trainer = new Trainer({ config, weights }, data, [], { ...cfg, steps });
+    trainer = new Trainer({ config, weights, packed }, data, [], { ...cfg, steps });
     await trainer.run();
   });
   (trainer as Trainer | null)?.dispose();
