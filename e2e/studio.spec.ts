@@ -116,13 +116,15 @@ test('full fine-tuning a few steps downloads a model folder', async ({ page }) =
   expect(studio.errors).toEqual([]);
 });
 
-test('the bundled demo model itself trains two LoRA steps on WebGPU', async ({ page }) => {
+test('the bundled demo model itself trains two LoRA steps on WebGPU, loaded with int8 base weights', async ({ page }) => {
   const studio = new StudioPage(page);
   await studio.open({ steps: 2, batch: 1, seqLen: 128 });
   await studio.pickSample('date-format.alpaca.jsonl');
   await studio.chooseModel('webtune-demo');
+  await page.getByTestId('base-weights').selectOption('int8');
   await studio.train(2, 280_000);
   await expect(page.getByTestId('backend')).toContainText('webgpu');
+  await expect(page.getByTestId('model-config-facts')).toContainText('block weights held as int8');
   await expect(page.getByTestId('model-params')).toContainText('M parameters');
   expect((await studio.chart()).points).toBe(2);
   expect(studio.errors).toEqual([]);

@@ -150,6 +150,11 @@ export class TrainSession {
     this.post({ type: 'progress', stage: backend === 'auto' ? 'Timing the compute backends on this model' : 'Starting the compute backend', loaded: 0, total: 1 });
     this.backend = await initBackend(backend, { allowFallbackAdapter, race: probeShape(open.config) });
     this.watchDevice();
+    if (baseWeights !== 'f32' && this.backend.backend === 'webgl') {
+      // Off webgpu a packed weight is widened a block at a time from its words: on WebGL that is a GPU readback
+      // for every product.
+      throw new Error(`${baseWeights} base weights run on WebGPU and WebAssembly; this model was given WebGL, which would read them back from the GPU for every product: load it as float32, or choose webgpu or wasm`);
+    }
     this.model = await open.load();
     const { config } = this.model;
     const gpu = this.backend.backend === 'webgpu' ? await webgpuBufferLimits() : null;
