@@ -14,6 +14,7 @@ import { geluNew } from '../lib/engine/gpt2';
 import { packedMatMul } from '../lib/engine/kernels/packed-matmul-webgpu';
 import { disposePacked, packedFromHost, packHost, unpackHost, type PackedFormat, type PackedLayout, type PackedWeight } from '../lib/engine/packed-weights';
 import { mulberry32, normalArray } from '../lib/engine/random';
+import { fusedChecks } from './webgpu-fused-entry';
 
 /** max |a - b| / max |b|. */
 async function relErr(a: tf.Tensor, b: tf.Tensor): Promise<number> {
@@ -242,6 +243,7 @@ export async function check(): Promise<Record<string, unknown>> {
   const sums = await sumCases();
   const adamw = await adamwCase();
   const steps = await stepDispatches();
+  const fused = await fusedChecks();
   const leaked = tf.memory().numTensors - before;
-  return { setBackend: ok, backend: tf.getBackend(), cases, model, sums, adamw, steps, leaked };
+  return { setBackend: ok, backend: tf.getBackend(), cases, model, sums, adamw, steps, fused, leaked };
 }
