@@ -1,9 +1,8 @@
 // Browser-side checks of the fused loss and LoRA programs (lib/engine/kernels/loss-webgpu.ts, lora-webgpu.ts), run
 // from webgpu-kernels-entry.ts and judged by webgpu-fused.ts: the loss kernels against float64 on the host, the chunked
-// loss and the LoRA linear with the kernels on against off (value and gradients), and a tiny model's training step
-// (loss, gradients, dispatches) both ways. Tiny shapes: SwiftShader runs about 0.3 GFLOP/s.
+// loss and the LoRA linear with the kernels on against off (value and gradients), and a tiny model's LoRA forward and
+// backward pass (loss, gradients, dispatches) both ways. Tiny shapes: SwiftShader runs about 0.3 GFLOP/s.
 import * as tf from '@tensorflow/tfjs';
-import { BenchStep } from '../lib/engine/bench-step';
 import { makeBatch } from '../lib/engine/batch';
 import { summedNll } from '../lib/engine/chunked-loss';
 import { defaultTrainConfig } from '../lib/engine/defaults';
@@ -13,7 +12,7 @@ import { lossGrad, lossStats } from '../lib/engine/kernels/loss-webgpu';
 import { causalLmBatchLoss } from '../lib/engine/objective';
 import { DEFAULT_LORA, loraBranch } from '../lib/engine/peft/lora';
 import { peftMethod } from '../lib/engine/peft/methods';
-import { profileStep } from '../lib/engine/profile';
+import { countDispatches } from '../lib/engine/profile';
 import { mulberry32, normalArray } from '../lib/engine/random';
 import { SPEEDUPS, setSpeedups, type Speedup } from '../lib/engine/speedups';
 
@@ -65,11 +64,11 @@ async function lossKernelCase([n, V]: [number, number], seed: number) {
   return { shape: `[${n}, ${V}]`, stats: rel(gotStats, refStats), loss: Math.abs(gotLoss - refLoss) / Math.abs(refLoss), dz: rel(gotDz, refDz) };
 }
 
-// [M, C, V, chunkTokens, keepBytes]: several chunks with a ragged last one, the softmax kept or recomputed.
-const CHUNK_CASES: [number, number, number, number, number | undefined][] = [[13, 24, 77, 5, undefined], [9, 16, 300, 4, 0], [6, 8, 11, 6, undefined]];
+// [M, C, V, chunkTokens, keepBytes, W trained]: several chunks with a ragged last one, logits kept or recomputed.
+const CHUNK_CASES: [number, number, number, number, number | undefined, boolean][] = [[13, 24, 77, 5, undefined, false], [9, 16, 100, 4, 0, true], [6, 8, 11, 6, undefined, true]];
 
 /** summedNll with the kernels on against off: value, dh and (W trained) dW; and both values against float64. */
-async function chunkedCase([M, C, V, chunkTokens, keepBytes]: (typeof CHUNK_CASES)[number], trainW: boolean, seed: number) {
+async function chunkedCase([M, C, V, chunkTokens, keepBytes, trainW]: (typeof CHUNK_CASES)[number], seed: number) {
   const rng = mulberry32(seed);
   const [h0, w0] = [normalArray(M * C, 1, rng), normalArray(V * C, 0.5, rng)];
   const targets = Int32Array.from({ length: M }, () => Math.floor(rng() * V));
@@ -102,8 +101,8 @@ async function chunkedCase([M, C, V, chunkTokens, keepBytes]: (typeof CHUNK_CASE
   return out;
 }
 
-// [N, in, out, r]: ragged tiles, rank 1, a rank past one 16-wide step (20) and at it (16).
-const LORA_SHAPES: [number, number, number, number][] = [[5, 37, 19, 4], [33, 20, 50, 8], [1, 7, 5, 1], [17, 16, 33, 20], [40, 64, 48, 16]];
+// [N, in, out, r]: ragged tiles, rank 2, a rank past one 16-wide step (20) and at it (16).
+const LORA_SHAPES: [number, number, number, number][] = [[5, 37, 19, 4], [33, 20, 50, 8], [2, 7, 5, 2], [17, 16, 33, 20], [40, 64, 48, 16]];
 
 /** fusedLoraLinear against y + loraBranch on plain ops: output and the gradients of x, y, A, B for a random dy. */
 async function loraCase([N, inDim, outDim, r]: [number, number, number, number], seed: number) {
@@ -127,54 +126,49 @@ async function loraCase([N, inDim, outDim, r]: [number, number, number, number],
 const TINY = { model_type: 'gpt2' as const, vocab_size: 67, n_positions: 32, n_embd: 32, n_layer: 2, n_head: 4, layer_norm_epsilon: 1e-5 };
 
 /**
- * A tiny GPT-2's loss and gradients (LoRA with dropout 0.1 and B not zero, so every factor gets a gradient; full
- * fine-tuning, which trains the tied head through the loss kernels) with the kernels on against off, and the GPU
- * dispatches of one whole training step (BenchStep: forward, backward, clipping, AdamW) both ways.
+ * A tiny GPT-2's LoRA training step (forward and backward on the tape; LoRA dropout 0.1 and B not zero, so every
+ * factor gets a gradient) with the kernels on against off: loss, gradients, and the GPU programs the step records.
  */
-async function stepCase(method: 'lora' | 'full') {
+async function stepCase() {
   const weights = initGpt2Weights(TINY, 1);
   const lora = { ...DEFAULT_LORA, dropout: 0.1, targetModules: ['c_attn', 'c_proj', 'c_fc'] };
-  const state = peftMethod(method).create(TINY, weights, { ...defaultTrainConfig(method), lora }, 1);
+  const state = peftMethod('lora').create(TINY, weights, { ...defaultTrainConfig('lora'), lora }, 1);
   const rng = mulberry32(5);
-  if (method === 'lora') for (const v of state.variables) tf.tidy(() => v.assign(tf.tensor(normalArray(v.size, 0.1, rng), v.shape)));
+  for (const v of state.variables) tf.tidy(() => v.assign(tf.tensor(normalArray(v.size, 0.1, rng), v.shape)));
   const rows = [0, 1].map((b) => ({ ids: Array.from({ length: 12 - 3 * b }, () => Math.floor(rng() * TINY.vocab_size)), mask: [] as number[] }));
   for (const row of rows) row.mask = row.ids.map((_, i) => (i < 2 ? 0 : 1)); // the first tokens carry no loss
   const batch = makeBatch(rows, 16, 0);
   const run = async (on: boolean) => {
     setSpeedups(on ? true : WITHOUT_FUSED);
-    const { value, grads } = tf.variableGrads(() => causalLmBatchLoss(TINY, state.weights, batch, { adapter: state.adapter, training: true, seed: 9 }), state.variables);
+    const { value: { value, grads }, dispatches } = await countDispatches(async () =>
+      tf.variableGrads(() => causalLmBatchLoss(TINY, state.weights, batch, { adapter: state.adapter, training: true, seed: 9 }), state.variables));
     setSpeedups(true);
     const flat = await Promise.all(state.variables.map(async (v) => Array.from((await grads[v.name].data()) as Float32Array)));
     const loss = (await value.data())[0];
     tf.dispose([value, ...Object.values(grads)]);
-    return { loss, grads: flat.flat() };
+    return { loss, grads: flat.flat(), dispatches: dispatches ?? -1 };
   };
   const plain = await run(false);
   const fused = await run(true);
-  const dispatches = async (on: boolean) => {
-    const step = new BenchStep({ config: TINY, weights, method, batch: 2, seqLen: 8, lora: { ...lora, dropout: 0 }, lr: 1e-3, weightDecay: 0.01 });
-    setSpeedups(on ? true : WITHOUT_FUSED);
-    await step.run(); // compiles the programs
-    const n = (await profileStep(async () => void (await step.run()))).dispatches;
-    setSpeedups(true);
-    step.dispose();
-    return n;
-  };
-  const out = { method, loss: Math.abs(fused.loss - plain.loss) / plain.loss, grads: rel(fused.grads, plain.grads),
-    gradScale: Math.max(...plain.grads.map(Math.abs)), dispatchesPlain: await dispatches(false), dispatchesFused: await dispatches(true) };
   state.dispose();
   tf.dispose([...weights.values()]);
-  return out;
+  return { method: 'lora', loss: Math.abs(fused.loss - plain.loss) / plain.loss, grads: rel(fused.grads, plain.grads),
+    gradScale: Math.max(...plain.grads.map(Math.abs)), dispatchesPlain: plain.dispatches, dispatchesFused: fused.dispatches };
 }
 
 export async function fusedChecks() {
   let seed = 300;
+  const ms: number[] = [performance.now()];
   const loss = [];
   for (const s of LOSS_SHAPES) loss.push(await lossKernelCase(s, seed++));
+  ms.push(performance.now());
   const chunked = [];
-  for (const c of CHUNK_CASES) for (const trainW of [false, true]) chunked.push(await chunkedCase(c, trainW, seed++));
+  for (const c of CHUNK_CASES) { chunked.push(await chunkedCase(c, seed++)); ms.push(performance.now()); }
+  ms.push(performance.now());
   const lora = [];
-  for (const s of LORA_SHAPES) lora.push(await loraCase(s, seed++));
-  const steps = [await stepCase('lora'), await stepCase('full')];
-  return { loss, chunked, lora, steps };
+  for (const s of LORA_SHAPES) { lora.push(await loraCase(s, seed++)); ms.push(performance.now()); }
+  ms.push(performance.now());
+  const steps = [await stepCase()];
+  ms.push(performance.now());
+  return { loss, chunked, lora, steps, ms: ms.slice(1).map((t, i) => Math.round(t - ms[i])) }; // ms: where the check's time goes
 }
