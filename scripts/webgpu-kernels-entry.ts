@@ -1,6 +1,7 @@
 // Browser entry bundled by scripts/webgpu-kernels.ts: the packed-weight matmul kernel on webgpu against tf.matMul with
 // the dequantized weight (forward and dx), a tiny MLP language model's logits with packed weights against f32, the
-// fused AdamW program against the plain-op AdamW, and the GPU dispatches of a tiny model's training step.
+// fused AdamW program against the plain-op AdamW, the GPU dispatches of a tiny model's training step, and the fused loss
+// and LoRA programs (webgpu-fused-entry.ts).
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import { sumTensors } from '../lib/engine/add-n';

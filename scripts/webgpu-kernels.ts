@@ -1,4 +1,4 @@
-// Runs the WebGPU kernels' checks (scripts/webgpu-kernels-entry.ts: packed-weight matmul, fused AdamW) on WebGPU in Debian's Chromium
+// Runs the WebGPU kernels' checks (scripts/webgpu-kernels-entry.ts: packed-weight matmul, fused AdamW, fused loss and LoRA) on WebGPU in Debian's Chromium
 // (SwiftShader) and judges them. npx tsx scripts/webgpu-kernels.ts (needs /usr/bin/chromium); exits 1 on a failure.
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
