@@ -13,7 +13,7 @@ import { OurBench, stepFlops, type OurRow } from '../lib/engine/bench';
 import { disposeWeights, initGpt2Weights } from '../lib/engine/gpt2';
 import { loadModelFolder } from '../lib/engine/loader';
 import { DEFAULT_LORA } from '../lib/engine/peft/lora';
-import { SPEEDUPS, type Speedup } from '../lib/engine/speedups';
+import { SPEEDUPS, WEBGPU_ONLY, type Speedup } from '../lib/engine/speedups';
 import type { Gpt2Config, LoraConfig, WeightMap } from '../lib/engine/types';
 
 const { values } = parseArgs({
@@ -43,7 +43,8 @@ interface BenchConfig {
 const gpt2 = (over: Partial<Gpt2Config>): Gpt2Config => ({ model_type: 'gpt2', vocab_size: 50257, n_positions: 1024, n_embd: 768, n_layer: 12, n_head: 12, layer_norm_epsilon: 1e-5, ...over });
 const randomModel = (config: Gpt2Config) => async () => ({ config, weights: initGpt2Weights(config, 1) });
 // Cumulative: plain tfjs, then each optimisation added in turn, so each row shows what the last one bought.
-const ABLATION: Speedup[][] = SPEEDUPS.map((_, i) => SPEEDUPS.slice(0, i)).concat([[...SPEEDUPS]]);
+const CPU_SPEEDUPS = SPEEDUPS.filter((s) => !WEBGPU_ONLY.includes(s)); // the others are no-ops here
+const ABLATION: Speedup[][] = CPU_SPEEDUPS.map((_, i) => CPU_SPEEDUPS.slice(0, i)).concat([[...SPEEDUPS]]);
 
 const CONFIGS: Record<string, BenchConfig> = {
   demo: {
@@ -153,7 +154,8 @@ function printTable(rows: Row[]): void {
   console.log('| config | method | speedups | batch x seq | tokens/s | fwd / bwd / opt ms | dispatches | readbacks | peak / plan MiB | GFLOP/s | PyTorch 1t / 2t tokens/s | PyTorch GFLOP/s | ours / best PyTorch |');
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const r of rows) {
-    const last = r.speedups.length ? `+${r.speedups[r.speedups.length - 1]}` : 'plain tfjs';
+    const named = r.speedups.filter((s) => !WEBGPU_ONLY.includes(s));
+    const last = named.length ? `+${named[named.length - 1]}` : 'plain tfjs';
     const sp = r.speedups.length === SPEEDUPS.length ? `${last} (all)` : last;
     console.log(`| ${r.config} | ${r.method} | ${sp} | ${r.batch} x ${r.seqLen} | ${f0(r.tokensPerSec)} | ${f0(r.forwardMs)} / ${f0(r.backwardMs)} / ${f0(r.optimizerMs)} | ${r.dispatches} | ${r.readbacks} | ` +
       `${MiB(r.measuredPeakBytes)} / ${MiB(r.plannedBytes)} | ${r.gflops.toFixed(1)} | ${f0(r.peerByThreads[1])} / ${f0(r.peerByThreads[2])} | ${r.peerGflops?.toFixed(1) ?? '-'} | ${r.ratio?.toFixed(3) ?? '-'} |`);

@@ -5,10 +5,13 @@
 // output embedding W [V, C]: logits z = h W^T, loss = sum(logsumexp(z) - z[target]), where z[target] = h . W[target].
 // Backward: dz = softmax(z) - onehot(target), so dh = softmax(z) W - W[target] and dW = softmax(z)^T h minus the
 // rows of h scattered into their targets' rows. The softmax is kept from the forward pass when all chunks' fit in
-// KEEP_BYTES, and recomputed per chunk otherwise.
+// KEEP_BYTES, and recomputed per chunk otherwise. On webgpu (switch fusedLoss) the per-row passes are two programs
+// of kernels/loss-webgpu.ts instead: the logits are kept (not the softmax), dz comes from them in one pass with the
+// one-hot part inside it, and dh = dz W, dW = dz^T h need no gather or scatter.
 import * as tf from '@tensorflow/tfjs';
 import { sumTensors } from './add-n';
 import { embeddingLookup } from './embedding';
+import { fusedLossOn, lossGrad, lossStats } from './kernels/loss-webgpu';
 
 /** Host-side view of which positions the loss counts: hidden row b*T + t-1 predicts ids[b*T + t] when mask[b*T + t]. */
 export interface LossTargets {
@@ -77,6 +80,7 @@ export function summedNll(h: tf.Tensor2D, W: tf.Tensor2D, targets: Int32Array, t
   const V = W.shape[0];
   const parts = chunks(M, chunkTokensFor(V, opts));
   const keep = M * V * 4 <= (opts.keepBytes ?? KEEP_BYTES);
+  if (fusedLossOn()) return fusedSummedNll(h, W, targets, trainW, parts, keep);
   const t = tf.tensor1d(targets, 'int32');
   const op = tf.customGrad((...args: unknown[]) => {
     const save = args[args.length - 1] as tf.GradSaveFunc;
@@ -123,6 +127,54 @@ function backward(dy: tf.Scalar, W: tf.Tensor2D, saved: tf.Tensor[], parts: [num
   const dW = tf.sub(acc.dW, tf.scatterND(tf.reshape(t, [-1, 1]), tf.mul(h, dy), W.shape));
   acc.dW.dispose();
   return [dh, dW];
+}
+
+/** summedNll with the webgpu loss kernels: per chunk z = h W^T (kept when `keep`), its row statistics [n, 2]
+ * (log-sum-exp, row loss) kept always; the backward pass takes dz from z and the statistics in one program. */
+function fusedSummedNll(h: tf.Tensor2D, W: tf.Tensor2D, targets: Int32Array, trainW: boolean, parts: [number, number][], keep: boolean): tf.Scalar {
+  const t = tf.tensor1d(targets, 'int32');
+  const op = tf.customGrad((...args: unknown[]) => {
+    const save = args[args.length - 1] as tf.GradSaveFunc;
+    const [hIn, wIn] = [args[0] as tf.Tensor2D, (trainW ? args[1] : W) as tf.Tensor2D];
+    const out = tf.tidy(() => {
+      const kept: tf.Tensor2D[] = [];
+      const stats = parts.map(([s, n]) => {
+        const z = tf.matMul(tf.slice(hIn, [s, 0], [n, -1]), wIn, false, true) as tf.Tensor2D; // [n, V]
+        if (keep) kept.push(z);
+        return lossStats(z, tf.slice(t, [s], [n]) as tf.Tensor1D); // [n, 2]
+      });
+      const value = sumTensors(stats.map((st) => tf.sum(tf.slice(st, [0, 1], [-1, 1])) as tf.Scalar));
+      return { value, stats, kept };
+    });
+    save([hIn, t, ...out.stats, ...out.kept]);
+    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => fusedBackward(dy, wIn, saved, parts, trainW, keep);
+    return { value: out.value, gradFunc };
+  });
+  const out = trainW ? op(h, W) : op(h);
+  t.dispose();
+  return out as tf.Scalar;
+}
+
+/** [dh] or [dh, dW] for fusedSummedNll: dz per chunk from its kept (or recomputed) logits, then two products. */
+function fusedBackward(dy: tf.Tensor, W: tf.Tensor2D, saved: tf.Tensor[], parts: [number, number][], trainW: boolean, keep: boolean): tf.Tensor[] {
+  const [h, t] = saved as [tf.Tensor2D, tf.Tensor1D];
+  const stats = saved.slice(2, 2 + parts.length) as tf.Tensor2D[];
+  const kept = (keep ? saved.slice(2 + parts.length) : []) as tf.Tensor2D[];
+  const acc: { dW: tf.Tensor | null } = { dW: null }; // dz^T h summed over chunks, [V, C]
+  const dhs = parts.map(([s, n], k) => tf.tidy(() => {
+    const hc = tf.slice(h, [s, 0], [n, -1]);
+    const z = kept[k] ?? tf.matMul(hc, W, false, true); // [n, V]
+    const dz = lossGrad(z as tf.Tensor2D, stats[k], tf.slice(t, [s], [n]) as tf.Tensor1D, dy); // [n, V], dy and the one-hot inside
+    if (trainW) {
+      const part = tf.matMul(dz, hc, true, false);
+      const next = tf.keep(acc.dW ? tf.add(acc.dW, part) : part);
+      acc.dW?.dispose();
+      acc.dW = next;
+    }
+    return tf.matMul(dz, W); // [n, C]
+  }));
+  const dh = dhs.length === 1 ? dhs[0] : tf.concat(dhs, 0);
+  return trainW && acc.dW ? [dh, acc.dW] : [dh];
 }
 
 /**

@@ -1,7 +1,9 @@
 // Switches for the engine's speed work, one per optimisation, so benchmarks can show plain tfjs beside the
 // optimised path (and what each optimisation bought) and tests can compare the two. All on by default.
-export const SPEEDUPS = ['matmul', 'identity', 'adamw', 'slice'] as const;
+export const SPEEDUPS = ['matmul', 'identity', 'adamw', 'slice', 'fusedLoss', 'fusedLora'] as const;
 export type Speedup = (typeof SPEEDUPS)[number];
+/** Switches that change nothing off webgpu (its own WGSL programs), left out of the CPU benchmark's ablation. */
+export const WEBGPU_ONLY: readonly Speedup[] = ['fusedLoss', 'fusedLora'];
 
 const enabled = new Set<Speedup>(SPEEDUPS);
 

@@ -2,6 +2,7 @@
 // (x@W + b + B(A(dropout(x))) * scaling), and one deltaWeight() shared by merge and unmerge.
 import * as tf from '@tensorflow/tfjs';
 import { allFinite } from '../../add-n';
+import { fusedLoraLinear, fusedLoraOn } from '../../kernels/lora-webgpu';
 import { adaptedModules, fanInFanOut, loraTargetPresets } from '../../params';
 import { mulberry32, uniformArray } from '../../random';
 import { isGpt2, type LoraConfig, type ModelConfig, type WeightMap } from '../../types';
@@ -27,12 +28,15 @@ export interface LoraState extends Adapter {
 }
 
 /** The forward hook: y plus the LoRA branch of x when module `path` is adapted; x [N, in], y [N, out].
- * Dropout (and its seed) only while training, as before the hook existed: seeds follow call order. */
+ * Dropout (and its seed) only while training, as before the hook existed: seeds follow call order. On webgpu the
+ * branch and the sum are one program (kernels/lora-webgpu.ts), after the same dropout mask. */
 function loraLinear(this: LoraState, path: string, x: tf.Tensor2D, y: tf.Tensor2D, site: LinearSite): tf.Tensor2D {
   const mod = this.modules.get(path);
   if (!mod) return y;
   const p = site.training ? this.config.dropout : 0;
-  return tf.add(y, loraBranch(x, mod, mod.scaling, p, p > 0 ? site.nextSeed() : undefined));
+  const seed = p > 0 ? site.nextSeed() : undefined;
+  if (fusedLoraOn()) return fusedLoraLinear(p > 0 ? (tf.dropout(x, p, undefined, seed) as tf.Tensor2D) : x, y, mod.A as tf.Tensor2D, mod.B as tf.Tensor2D, mod.scaling);
+  return tf.add(y, loraBranch(x, mod, mod.scaling, p, seed));
 }
 
 /** The A and B factors of the modules under `prefix` (a block's, for checkpointing). */
