@@ -1,7 +1,8 @@
-// Runs the WebGPU kernels' checks (scripts/webgpu-kernels-entry.ts: packed-weight matmul, fused AdamW) on WebGPU in Debian's Chromium
+// Runs the WebGPU kernels' checks (scripts/webgpu-kernels-entry.ts: packed-weight matmul, fused AdamW, fused attention) on WebGPU in Debian's Chromium
 // (SwiftShader) and judges them. npx tsx scripts/webgpu-kernels.ts (needs /usr/bin/chromium); exits 1 on a failure.
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { attentionFailures, type AttentionReport } from './webgpu-attention';
 import { evaluateOnWebGpu } from './webgpu-page';
 
 export { CHROMIUM } from './webgpu-page';
@@ -19,6 +20,7 @@ export interface KernelReport {
   model: { format: string; vsEmulated: number; maxAbsLogitDiff: number; relLogitDiff: number; maxBound: number; worstDiffOverBound: number }[];
   adamw: { shapes: string[]; p: number; m: number; v: number; moved: number; dispatchesPlain: number; dispatchesFused: number };
   steps: { method: string; plainAdamW: number; fusedAdamW: number }[];
+  attention: AttentionReport;
   leaked: number;
 }
 
@@ -43,6 +45,7 @@ export function failures(r: KernelReport): string[] {
   if (!(a.p < KERNEL_TOL && a.m < KERNEL_TOL && a.v < KERNEL_TOL)) out.push(`fused AdamW vs plain AdamW: p ${a.p}, m ${a.m}, v ${a.v}`);
   if (!(a.moved > 1e-3)) out.push(`AdamW steps moved the parameters by only ${a.moved} (relative): the comparison shows nothing`);
   if (a.dispatchesFused !== a.shapes.length) out.push(`fused AdamW ran ${a.dispatchesFused} programs for ${a.shapes.length} parameters, not one each`);
+  out.push(...attentionFailures(r.attention));
   if (r.leaked !== 0) out.push(`${r.leaked} tensors left behind`);
   return out;
 }

@@ -1,6 +1,7 @@
 // Switches for the engine's speed work, one per optimisation, so benchmarks can show plain tfjs beside the
 // optimised path (and what each optimisation bought) and tests can compare the two. All on by default.
-export const SPEEDUPS = ['matmul', 'identity', 'adamw', 'slice'] as const;
+// fusedAttention: the FlashAttention-2 style WebGPU kernels (kernels/attention-webgpu.ts) behind attention.ts's sdpa.
+export const SPEEDUPS = ['matmul', 'identity', 'adamw', 'slice', 'fusedAttention'] as const;
 export type Speedup = (typeof SPEEDUPS)[number];
 
 const enabled = new Set<Speedup>(SPEEDUPS);
