@@ -1,7 +1,7 @@
 // Browser entry bundled by scripts/webgpu-kernels.ts: the packed-weight matmul kernel on webgpu against tf.matMul with
 // the dequantized weight (forward and dx), a tiny MLP language model's logits with packed weights against f32, the
-// fused AdamW program against the plain-op AdamW, the GPU dispatches of a tiny model's training step, and the fused loss
-// and LoRA programs (webgpu-fused-entry.ts).
+// fused AdamW program against the plain-op AdamW, the GPU dispatches of a tiny model's training step, the fused loss
+// and LoRA programs (webgpu-fused-entry.ts) and the fused attention kernels (webgpu-attention-entry.ts).
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import { sumTensors } from '../lib/engine/add-n';
@@ -16,6 +16,7 @@ import { packedMatMul } from '../lib/engine/kernels/packed-matmul-webgpu';
 import { disposePacked, packedFromHost, packHost, unpackHost, type PackedFormat, type PackedLayout, type PackedWeight } from '../lib/engine/packed-weights';
 import { mulberry32, normalArray } from '../lib/engine/random';
 import { fusedChecks } from './webgpu-fused-entry';
+import { attentionChecks } from './webgpu-attention-entry';
 
 /** max |a - b| / max |b|. */
 async function relErr(a: tf.Tensor, b: tf.Tensor): Promise<number> {
@@ -245,6 +246,7 @@ export async function check(): Promise<Record<string, unknown>> {
   const adamw = await adamwCase();
   const steps = await stepDispatches();
   const fused = await fusedChecks();
+  const attention = await attentionChecks();
   const leaked = tf.memory().numTensors - before;
-  return { setBackend: ok, backend: tf.getBackend(), cases, model, sums, adamw, steps, fused, leaked };
+  return { setBackend: ok, backend: tf.getBackend(), cases, model, sums, adamw, steps, fused, attention, leaked };
 }

@@ -1,7 +1,8 @@
-// Runs the WebGPU kernels' checks (scripts/webgpu-kernels-entry.ts: packed-weight matmul, fused AdamW, fused loss and LoRA) on WebGPU in Debian's Chromium
+// Runs the WebGPU kernels' checks (scripts/webgpu-kernels-entry.ts: packed-weight matmul, fused AdamW, fused loss and LoRA, fused attention) on WebGPU in Debian's Chromium
 // (SwiftShader) and judges them. npx tsx scripts/webgpu-kernels.ts (needs /usr/bin/chromium); exits 1 on a failure.
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { attentionFailures, type AttentionReport } from './webgpu-attention';
 import { fusedFailures, type FusedReport } from './webgpu-fused';
 import { evaluateOnWebGpu } from './webgpu-page';
 
@@ -21,6 +22,7 @@ export interface KernelReport {
   adamw: { shapes: string[]; p: number; m: number; v: number; moved: number; dispatchesPlain: number; dispatchesFused: number };
   steps: { method: string; plainAdamW: number; fusedAdamW: number }[];
   fused: FusedReport;
+  attention: AttentionReport;
   leaked: number;
 }
 
@@ -46,6 +48,7 @@ export function failures(r: KernelReport): string[] {
   if (!(a.moved > 1e-3)) out.push(`AdamW steps moved the parameters by only ${a.moved} (relative): the comparison shows nothing`);
   if (a.dispatchesFused !== a.shapes.length) out.push(`fused AdamW ran ${a.dispatchesFused} programs for ${a.shapes.length} parameters, not one each`);
   out.push(...fusedFailures(r.fused));
+  out.push(...attentionFailures(r.attention));
   if (r.leaked !== 0) out.push(`${r.leaked} tensors left behind`);
   return out;
 }

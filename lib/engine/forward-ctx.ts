@@ -71,6 +71,11 @@ export function dropout<C, T extends tf.Tensor>(ctx: Ctx<C>, x: T): T {
   return ctx.p > 0 ? (tf.dropout(x, ctx.p, undefined, nextSeed(ctx)) as T) : x;
 }
 
+/** The attention probabilities' dropout for sdpa (attention.ts): the next site's seed, or none when dropout is off. */
+export function attentionDropout<C>(ctx: Ctx<C>): { dropout?: { p: number; seed: number } } {
+  return ctx.p > 0 ? { dropout: { p: ctx.p, seed: nextSeed(ctx) } } : {};
+}
+
 /** Block i's context: its own dropout seed (from the pass seed and the layer) and site counter. */
 function layerCtx<C>(ctx: Ctx<C>, layer: number): Ctx<C> {
   return { ...ctx, seed: deriveSeed(ctx.seed, 0xb10c, layer), site: 0 };

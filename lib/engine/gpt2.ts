@@ -2,7 +2,8 @@
 // learned positions, pre-LayerNorm blocks, gelu_new MLP, causal attention, lm_head tied to wte.
 import * as tf from '@tensorflow/tfjs';
 import { embeddingLookup } from './embedding';
-import { baseLinear, blockOutputHook, dropout, lmHead, linearHook, makeCtx, runBlock, weight, type Ctx as FCtx, type ForwardOptions } from './forward-ctx';
+import { sdpa } from './attention';
+import { attentionDropout, baseLinear, blockOutputHook, dropout, lmHead, linearHook, makeCtx, runBlock, weight, type Ctx as FCtx, type ForwardOptions } from './forward-ctx';
 import { gpt2ParamShapes } from './params';
 import { inputRows, keysValues, sequencePlan, withVirtualRows, type SeqPlan } from './sequence';
 import { mulberry32, normalArray } from './random';
@@ -56,9 +57,8 @@ function attention(ctx: Ctx, x: tf.Tensor2D, i: number, plan: SeqPlan, mask: tf.
   const { k, v } = keysValues(ctx.adapter, plan, i, k0, v0, ctx.cache); // [B, H, P+L, D]
   // HF: scores / sqrt(D) unless scale_attn_weights is false, and / (layer + 1) with scale_attn_by_inverse_layer_idx.
   const scale = (ctx.c.scale_attn_weights === false ? 1 : 1 / Math.sqrt(D)) / (ctx.c.scale_attn_by_inverse_layer_idx ? i + 1 : 1);
-  const scores = tf.add(tf.mul(tf.matMul(q, k, false, true), scale), mask); // [B, H, L, P+L]
-  const att = dropout(ctx, tf.softmax(scores, -1));
-  const y: tf.Tensor2D = tf.reshape(tf.transpose(tf.matMul(att, v), [0, 2, 1, 3]), [B * L, C]); // [N, C]
+  const att = sdpa(q, k, v, mask, scale, attentionDropout(ctx)); // [B, H, L, D]
+  const y: tf.Tensor2D = tf.reshape(tf.transpose(att, [0, 2, 1, 3]), [B * L, C]); // [N, C]
   return blockOutputHook(ctx, i, 'attn', dropout(ctx, linear(ctx, y, `h.${i}.attn.c_proj`)));
 }
 

@@ -2,7 +2,8 @@
 // (rotate_half layout, tables from rope.ts), grouped-query causal attention, SwiGLU MLP, tied or separate lm_head.
 import * as tf from '@tensorflow/tfjs';
 import { embeddingLookup } from './embedding';
-import { baseLinear, blockOutputHook, dropout, lmHead, linearHook, makeCtx, runBlock, weight, type Ctx as FCtx, type ForwardOptions } from './forward-ctx';
+import { sdpa } from './attention';
+import { attentionDropout, baseLinear, blockOutputHook, dropout, lmHead, linearHook, makeCtx, runBlock, weight, type Ctx as FCtx, type ForwardOptions } from './forward-ctx';
 import { llamaParamShapes } from './params';
 import { mulberry32, normalArray } from './random';
 import { ropeTables } from './rope';
@@ -42,22 +43,16 @@ export interface Shape {
 /** Grouped-query causal attention; x [N, C] with N = B*L. Query heads h*rep..h*rep+rep-1 share key/value head h;
  * keys run over the past slots (prefix or cache, already as stored) and the rows. */
 function attention(ctx: Ctx, x: tf.Tensor2D, i: number, s: Shape): tf.Tensor2D {
-  const { B, L, past } = s.plan;
-  const S = past + L;
+  const { B, L } = s.plan;
   const H = ctx.c.num_attention_heads, KV = ctx.c.num_key_value_heads, D = ctx.c.head_dim;
-  const rep = H / KV;
   const p = `model.layers.${i}.self_attn.`;
   const heads = (t: tf.Tensor, n: number) => tf.transpose(tf.reshape(t, [B, L, n, D]), [0, 2, 1, 3]) as tf.Tensor4D;
   const q = applyRope(heads(linear(ctx, x, p + 'q_proj'), H), s.cos, s.sin); // [B, H, L, D]
   const k0 = applyRope(heads(linear(ctx, x, p + 'k_proj'), KV), s.cos, s.sin); // [B, KV, L, D]
   const v0 = heads(linear(ctx, x, p + 'v_proj'), KV); // [B, KV, L, D]
   const { k, v } = keysValues(ctx.adapter, s.plan, i, k0, v0, ctx.cache); // [B, KV, S, D]
-  // Fold each group's query heads into the time axis so one batched matmul serves them without repeating k, v.
-  const qg = tf.reshape(q, [B, KV, rep * L, D]);
-  const raw = tf.reshape(tf.matMul(qg, k, false, true), [B, H, L, S]); // [B, H, L, S]
-  const att = dropout(ctx, tf.softmax(tf.add(tf.mul(raw, 1 / Math.sqrt(D)), s.mask), -1));
-  const y = tf.matMul(tf.reshape(att, [B, KV, rep * L, S]), v); // [B, KV, rep*L, D]
-  const merged = tf.reshape(tf.transpose(tf.reshape(y, [B, H, L, D]), [0, 2, 1, 3]), [B * L, H * D]) as tf.Tensor2D;
+  const y = sdpa(q, k, v, s.mask, 1 / Math.sqrt(D), attentionDropout(ctx)); // [B, H, L, D]
+  const merged = tf.reshape(tf.transpose(y, [0, 2, 1, 3]), [B * L, H * D]) as tf.Tensor2D;
   return blockOutputHook(ctx, i, 'attn', dropout(ctx, linear(ctx, merged, p + 'o_proj'))); // [N, C]
 }
 

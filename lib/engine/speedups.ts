@@ -1,9 +1,10 @@
 // Switches for the engine's speed work, one per optimisation, so benchmarks can show plain tfjs beside the
 // optimised path (and what each optimisation bought) and tests can compare the two. All on by default.
-export const SPEEDUPS = ['matmul', 'identity', 'adamw', 'slice', 'fusedLoss', 'fusedLora'] as const;
+// fusedAttention: the FlashAttention-2 style WebGPU kernels (kernels/attention-webgpu.ts) behind attention.ts's sdpa.
+export const SPEEDUPS = ['matmul', 'identity', 'adamw', 'slice', 'fusedLoss', 'fusedLora', 'fusedAttention'] as const;
 export type Speedup = (typeof SPEEDUPS)[number];
 /** Switches that change nothing off webgpu (its own WGSL programs), left out of the CPU benchmark's ablation. */
-export const WEBGPU_ONLY: readonly Speedup[] = ['fusedLoss', 'fusedLora'];
+export const WEBGPU_ONLY: readonly Speedup[] = ['fusedLoss', 'fusedLora', 'fusedAttention'];
 
 const enabled = new Set<Speedup>(SPEEDUPS);
 
