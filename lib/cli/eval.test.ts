@@ -1,11 +1,10 @@
 // `cli eval` against PyTorch: the loss, token count and accuracy it prints for a data file (base model, and through
 // a PEFT LoRA adapter) equal scripts/parity_ref.py's float64 computation over the same records and loss masks.
 import * as tf from '@tensorflow/tfjs';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { chooseTemplate } from '../data/chat-template';
 import { parseDataset } from '../data/dataset';
@@ -19,9 +18,8 @@ import { writeSafetensors } from '../engine/safetensors';
 import { checkpointFolder, tinyCheckpointWeights, tinyRawConfig, type Family } from '../engine/test-checkpoints';
 import { useCpu } from '../engine/test-utils';
 import { fsSource } from './fs-source';
+import { root, runCli, runCliOk } from './test-cli';
 
-const run = promisify(execFile);
-const root = join(import.meta.dirname, '../..');
 const PYTHON = '/usr/bin/python3';
 
 beforeAll(useCpu);
@@ -89,8 +87,7 @@ describe('cli eval', () => {
     expect(enc.examples).toHaveLength(3);
 
     for (const adapter of [null, join(dir, 'adapter')]) {
-      const args = ['lib/cli/main.ts', 'eval', '--model', join(dir, 'model'), '--data', data, '--seq-len', '32', '--json', ...(adapter ? ['--adapter', adapter] : [])];
-      const { stdout } = await run(process.execPath, [join(root, 'node_modules/tsx/dist/cli.mjs'), ...args], { cwd: root });
+      const stdout = await runCliOk(['eval', '--model', join(dir, 'model'), '--data', data, '--seq-len', '32', '--json', ...(adapter ? ['--adapter', adapter] : [])]);
       const got = JSON.parse(stdout.trim());
       const ref = torchReference(dir, join(dir, 'model'), adapter, enc.examples);
       expect(got.tokens).toBe(ref.tokens);
@@ -101,7 +98,7 @@ describe('cli eval', () => {
   }, 120_000);
 
   it('names a missing flag', async () => {
-    const r = await run(process.execPath, [join(root, 'node_modules/tsx/dist/cli.mjs'), 'lib/cli/main.ts', 'eval', '--model', '/nope', '--json'], { cwd: root }).catch((e) => e);
+    const r = await runCli(['eval', '--model', '/nope', '--json']);
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout.trim())).toMatchObject({ event: 'error', message: expect.stringContaining('--data') });
   });
