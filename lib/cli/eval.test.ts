@@ -1,7 +1,6 @@
 // `cli eval` against PyTorch: the loss, token count and accuracy it prints for a data file (base model, and through
 // a PEFT LoRA adapter) equal scripts/parity_ref.py's float64 computation over the same records and loss masks.
 import * as tf from '@tensorflow/tfjs';
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,11 +15,11 @@ import { createLora, disposeLora, loraToPeft } from '../engine/peft/lora';
 import { mulberry32, normalArray } from '../engine/random';
 import { writeSafetensors } from '../engine/safetensors';
 import { checkpointFolder, tinyCheckpointWeights, tinyRawConfig, type Family } from '../engine/test-checkpoints';
+import { torchReferences } from '../engine/test-torch-ref';
 import { useCpu } from '../engine/test-utils';
 import { fsSource } from './fs-source';
 import { root, runCli, runCliOk } from './test-cli';
 
-const PYTHON = '/usr/bin/python3';
 
 beforeAll(useCpu);
 
@@ -35,13 +34,18 @@ const RECORDS = [
   { prompt: 'Hi', completion: ' there, friend' },
 ];
 
-/** PyTorch's loss over all records (right-padded with mask 0, which a causal model never attends to) and its argmax accuracy. */
-function torchReference(dir: string, modelDir: string, adapterDir: string | null, examples: { ids: number[]; mask: number[] }[]) {
+/** PyTorch's loss over all records (right-padded with mask 0, which a causal model never attends to) and its argmax
+ * accuracy, for the model alone or through each adapter given (null: none), in one Python process. */
+function torchReference(modelDir: string, adapterDirs: (string | null)[], examples: { ids: number[]; mask: number[] }[]) {
   const T = Math.max(...examples.map((e) => e.ids.length));
   const tokens = examples.map((e) => [...e.ids, ...Array(T - e.ids.length).fill(0)]);
   const mask = examples.map((e) => [...e.mask, ...Array(T - e.mask.length).fill(0)]);
-  writeFileSync(join(dir, 'spec.json'), JSON.stringify({ model_dir: modelDir, ...(adapterDir ? { adapter_dir: adapterDir } : {}), tokens, mask }));
-  const ref = JSON.parse(execFileSync(PYTHON, [join(root, 'scripts/parity_ref.py'), join(dir, 'spec.json')], { encoding: 'utf8', maxBuffer: 64 << 20 }));
+  const specs = adapterDirs.map((a) => ({ model_dir: modelDir, ...(a ? { adapter_dir: a } : {}), tokens, mask }));
+  return torchReferences<{ logits: number[]; loss: number }>(join(root, 'scripts/parity_ref.py'), specs).map((ref) => scored(ref, tokens, mask));
+}
+
+function scored(ref: { logits: number[]; loss: number }, tokens: number[][], mask: number[][]) {
+  const T = tokens[0].length;
   const V = ref.logits.length / (tokens.length * T);
   let hits = 0;
   let n = 0;
@@ -86,10 +90,12 @@ describe('cli eval', () => {
     const enc = encodeConversations(tokenizer, parsed.records, { template: chooseTemplate('auto', tokCfg, parsed.shape), seqLen: 32 });
     expect(enc.examples).toHaveLength(3);
 
-    for (const adapter of [null, join(dir, 'adapter')]) {
+    const adapters = [null, join(dir, 'adapter')];
+    const refs = torchReference(join(dir, 'model'), adapters, enc.examples);
+    for (const [i, adapter] of adapters.entries()) {
       const stdout = await runCliOk(['eval', '--model', join(dir, 'model'), '--data', data, '--seq-len', '32', '--json', ...(adapter ? ['--adapter', adapter] : [])]);
       const got = JSON.parse(stdout.trim());
-      const ref = torchReference(dir, join(dir, 'model'), adapter, enc.examples);
+      const ref = refs[i];
       expect(got.tokens).toBe(ref.tokens);
       expect(Math.abs(got.loss - ref.loss) / ref.loss).toBeLessThan(1e-4);
       expect(got.perplexity).toBeCloseTo(Math.exp(got.loss), 4);
