@@ -34,20 +34,21 @@ test('the picker offers every registered method', async ({ page }) => {
   }
 });
 
-// The list of methods is read from a first page load, so one test per method is generated without repeating it.
+// One page for every method, as a user comparing methods works: the sample and the model are loaded once, then each
+// method is picked in turn, shows its own plan and fields, trains its own run ("Start again") and downloads its
+// files; what one run leaves behind must not leak into the next one's plan, count or download.
 test('each method picked in the UI shows its plan and fields, trains a few steps on WebGPU and downloads its files', async ({ page }) => {
   test.setTimeout(900_000);
   const studio = new StudioPage(page);
   await studio.open(RUN);
   const ids = await pickerMethods(page);
+  await studio.pickSample('tiny-stories.text.jsonl');
+  await studio.chooseModel('tiny-random');
+  await page.getByTestId('load-model').click(); // the plan and the parameter count need the loaded model
+  await expect(studio.modelFacts()).toBeVisible({ timeout: 120_000 });
   for (const id of ids) {
     await test.step(id, async () => {
       const spec = methodSpec(id);
-      await studio.open(RUN);
-      await studio.pickSample('tiny-stories.text.jsonl');
-      await studio.chooseModel('tiny-random');
-      await page.getByTestId('load-model').click(); // the plan and the parameter count need the loaded model
-      await expect(studio.modelFacts()).toBeVisible({ timeout: 120_000 });
       await studio.chooseMethod(id);
       await expect(page.getByTestId('memory-plan')).toBeVisible();
       await expect(page.getByTestId('memory-total')).toContainText(/B/);

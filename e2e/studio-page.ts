@@ -104,9 +104,12 @@ export class StudioPage {
     await this.page.getByTestId(`method-${method}`).check();
   }
 
+  /** Starts a run (or "Start again" after one) and waits for it to end; throws with the alerts if it failed. */
   async train(steps: number, timeout = 240_000) {
-    await this.page.getByTestId('start').click();
     const status = this.page.getByTestId('train-status');
+    await this.page.getByTestId('start').click();
+    // A new run leaves the last one's end state at once (it starts 'loading'), so the wait below is for this run.
+    await expect(status).toHaveText(/loading|running|paused/i);
     await expect(status).toHaveText(/done|error|stopped/i, { timeout });
     if (/error/i.test(await status.innerText())) {
       const alerts = await this.page.getByRole('alert').allInnerTexts();

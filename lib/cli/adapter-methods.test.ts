@@ -3,30 +3,17 @@
 // loaded adapter), `generate --adapter` gives the same tokens with and without the KV cache, and `train --adapter`
 // continues from the folder (its method read from adapter_config.json).
 import { beforeAll, describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { loadModelFolder } from '../engine/loader';
 import { forward } from '../engine/model';
 import { relErr, useCpu, values } from '../engine/test-utils';
-import { tinyConfig, tinyFolder, tinyWeights } from '../engine/test-fixtures';
 import { fsSource } from './fs-source';
 import { loadAdapterFolder } from './generate';
-
-const run = promisify(execFile);
-const root = join(import.meta.dirname, '../..');
-
-async function cli(args: string[]): Promise<string> {
-  const { stdout } = await run(process.execPath, [join(root, 'node_modules/tsx/dist/cli.mjs'), join(root, 'lib/cli/main.ts'), ...args], { cwd: root });
-  return stdout;
-}
+import { events as lines, runCliOk as cli, tinyModelDir } from './test-cli';
 
 beforeAll(useCpu);
-
-const lines = (s: string) => s.trim().split('\n').map((l) => JSON.parse(l));
 
 describe.each([
   ['prompt', ['--num-virtual-tokens', '4', '--prompt-init-text', 'the cat'], 'PROMPT_TUNING'],
@@ -34,11 +21,7 @@ describe.each([
   ['adapter', ['--adapter-size', '4'], 'BOTTLENECK'],
 ])('cli with --method %s', (method, flags, peftType) => {
   it('trains, prints logits of the input tokens only, generates alike with and without the cache, continues training', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'webtune-cli-'));
-    const model = join(dir, 'tiny');
-    mkdirSync(model);
-    const config = tinyConfig({ n_positions: 32 });
-    for (const [name, bytes] of tinyFolder(config, tinyWeights(config))) writeFileSync(join(model, name), bytes);
+    const { dir, model } = tinyModelDir('webtune-cli-');
     const data = join(dir, 'data.jsonl');
     writeFileSync(data, ['the cat sat', 'the dog ran', 'the end'].map((text) => JSON.stringify({ text })).join('\n'));
     const out = join(dir, 'out');

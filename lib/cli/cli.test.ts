@@ -1,11 +1,9 @@
 // The command line end to end: `train --json` streams step events and writes a PEFT adapter that `generate`
 // reads back, for GPT-2 and Llama; `logits` / `tokenize` print JSON; user mistakes exit 1 with one JSON error and no stack trace.
 import { describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { loadModelFolder } from '../engine/loader';
 import { disposeWeights, forward } from '../engine/model';
@@ -14,27 +12,10 @@ import { readSafetensors } from '../engine/safetensors';
 import { checkpointFolder, tinyCheckpointWeights, tinyRawConfig } from '../engine/test-checkpoints';
 import { relErr, values } from '../engine/test-utils';
 import { fsSource } from './fs-source';
-import { tinyConfig, tinyFolder, tinyWeights } from '../engine/test-fixtures';
-
-const run = promisify(execFile);
-const root = join(import.meta.dirname, '../..');
-
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [join(root, 'node_modules/tsx/dist/cli.mjs'), join(root, 'lib/cli/main.ts'), ...args], { cwd: root });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+import { runCli as cli, spawnCli, tinyModelDir } from './test-cli';
 
 function setup(): { dir: string; model: string; data: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'webtune-cli-'));
-  const model = join(dir, 'tiny');
-  mkdirSync(model);
-  const config = tinyConfig({ n_positions: 32 });
-  for (const [name, bytes] of tinyFolder(config, tinyWeights(config))) writeFileSync(join(model, name), bytes);
+  const { dir, model } = tinyModelDir('webtune-cli-');
   const data = join(dir, 'data.jsonl');
   writeFileSync(data, ['the cat sat', 'the dog ran', '{"oops"', 'the end'].map((t) => (t.startsWith('{') ? t : JSON.stringify({ text: t }))).join('\n'));
   return { dir, model, data };
@@ -44,7 +25,8 @@ describe('cli', () => {
   it('trains with --json, writes a PEFT adapter, and generates through it', async () => {
     const { dir, model, data } = setup();
     const out = join(dir, 'out');
-    const r = await cli(['train', '--model', model, '--data', data, '--method', 'lora', '--steps', '3', '--batch', '2', '--seq-len', '16', '--lora-r', '4', '--out', out, '--json']);
+    // A real process, as a user starts it (`tsx lib/cli/main.ts`): its stdout holds JSON lines only.
+    const r = await spawnCli(['train', '--model', model, '--data', data, '--method', 'lora', '--steps', '3', '--batch', '2', '--seq-len', '16', '--lora-r', '4', '--out', out, '--json']);
     expect(r.code).toBe(0);
     const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
     const steps = events.filter((e) => e.event === 'step');
@@ -101,6 +83,16 @@ describe('cli', () => {
     const e = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
     expect(e.event).toBe('error');
     expect(e.message).toMatch(message as RegExp);
+    expect(r.stdout + r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
+  it('a refusal ends the process with exit status 1, one JSON error line and no stack trace', async () => {
+    const r = await spawnCli(['train', '--model', '/nonexistent', '--data', 'x', '--out', '/tmp/x', '--json']);
+    expect(r.code).toBe(1);
+    const e = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
+    expect(e.event).toBe('error');
+    expect(e.message).toMatch(/The model folder \/nonexistent does not exist/);
+    expect(r.stdout.trim().split('\n')).toHaveLength(1);
     expect(r.stdout + r.stderr).not.toMatch(/\n\s+at /); // no stack trace
   });
 });

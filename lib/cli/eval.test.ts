@@ -1,11 +1,9 @@
 // `cli eval` against PyTorch: the loss, token count and accuracy it prints for a data file (base model, and through
 // a PEFT LoRA adapter) equal scripts/parity_ref.py's float64 computation over the same records and loss masks.
 import * as tf from '@tensorflow/tfjs';
-import { execFile, execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { chooseTemplate } from '../data/chat-template';
 import { parseDataset } from '../data/dataset';
@@ -17,12 +15,11 @@ import { createLora, disposeLora, loraToPeft } from '../engine/peft/lora';
 import { mulberry32, normalArray } from '../engine/random';
 import { writeSafetensors } from '../engine/safetensors';
 import { checkpointFolder, tinyCheckpointWeights, tinyRawConfig, type Family } from '../engine/test-checkpoints';
+import { torchReferences } from '../engine/test-torch-ref';
 import { useCpu } from '../engine/test-utils';
 import { fsSource } from './fs-source';
+import { root, runCli, runCliOk } from './test-cli';
 
-const run = promisify(execFile);
-const root = join(import.meta.dirname, '../..');
-const PYTHON = '/usr/bin/python3';
 
 beforeAll(useCpu);
 
@@ -37,13 +34,18 @@ const RECORDS = [
   { prompt: 'Hi', completion: ' there, friend' },
 ];
 
-/** PyTorch's loss over all records (right-padded with mask 0, which a causal model never attends to) and its argmax accuracy. */
-function torchReference(dir: string, modelDir: string, adapterDir: string | null, examples: { ids: number[]; mask: number[] }[]) {
+/** PyTorch's loss over all records (right-padded with mask 0, which a causal model never attends to) and its argmax
+ * accuracy, for the model alone or through each adapter given (null: none), in one Python process. */
+function torchReference(modelDir: string, adapterDirs: (string | null)[], examples: { ids: number[]; mask: number[] }[]) {
   const T = Math.max(...examples.map((e) => e.ids.length));
   const tokens = examples.map((e) => [...e.ids, ...Array(T - e.ids.length).fill(0)]);
   const mask = examples.map((e) => [...e.mask, ...Array(T - e.mask.length).fill(0)]);
-  writeFileSync(join(dir, 'spec.json'), JSON.stringify({ model_dir: modelDir, ...(adapterDir ? { adapter_dir: adapterDir } : {}), tokens, mask }));
-  const ref = JSON.parse(execFileSync(PYTHON, [join(root, 'scripts/parity_ref.py'), join(dir, 'spec.json')], { encoding: 'utf8', maxBuffer: 64 << 20 }));
+  const specs = adapterDirs.map((a) => ({ model_dir: modelDir, ...(a ? { adapter_dir: a } : {}), tokens, mask }));
+  return torchReferences<{ logits: number[]; loss: number }>(join(root, 'scripts/parity_ref.py'), specs).map((ref) => scored(ref, tokens, mask));
+}
+
+function scored(ref: { logits: number[]; loss: number }, tokens: number[][], mask: number[][]) {
+  const T = tokens[0].length;
   const V = ref.logits.length / (tokens.length * T);
   let hits = 0;
   let n = 0;
@@ -88,11 +90,12 @@ describe('cli eval', () => {
     const enc = encodeConversations(tokenizer, parsed.records, { template: chooseTemplate('auto', tokCfg, parsed.shape), seqLen: 32 });
     expect(enc.examples).toHaveLength(3);
 
-    for (const adapter of [null, join(dir, 'adapter')]) {
-      const args = ['lib/cli/main.ts', 'eval', '--model', join(dir, 'model'), '--data', data, '--seq-len', '32', '--json', ...(adapter ? ['--adapter', adapter] : [])];
-      const { stdout } = await run(process.execPath, [join(root, 'node_modules/tsx/dist/cli.mjs'), ...args], { cwd: root });
+    const adapters = [null, join(dir, 'adapter')];
+    const refs = torchReference(join(dir, 'model'), adapters, enc.examples);
+    for (const [i, adapter] of adapters.entries()) {
+      const stdout = await runCliOk(['eval', '--model', join(dir, 'model'), '--data', data, '--seq-len', '32', '--json', ...(adapter ? ['--adapter', adapter] : [])]);
       const got = JSON.parse(stdout.trim());
-      const ref = torchReference(dir, join(dir, 'model'), adapter, enc.examples);
+      const ref = refs[i];
       expect(got.tokens).toBe(ref.tokens);
       expect(Math.abs(got.loss - ref.loss) / ref.loss).toBeLessThan(1e-4);
       expect(got.perplexity).toBeCloseTo(Math.exp(got.loss), 4);
@@ -101,7 +104,7 @@ describe('cli eval', () => {
   }, 120_000);
 
   it('names a missing flag', async () => {
-    const r = await run(process.execPath, [join(root, 'node_modules/tsx/dist/cli.mjs'), 'lib/cli/main.ts', 'eval', '--model', '/nope', '--json'], { cwd: root }).catch((e) => e);
+    const r = await runCli(['eval', '--model', '/nope', '--json']);
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout.trim())).toMatchObject({ event: 'error', message: expect.stringContaining('--data') });
   });

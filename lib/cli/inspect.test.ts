@@ -1,28 +1,13 @@
 // `cli inspect` and `cli train` over the new data formats: one JSON object with located errors and token
 // figures from the demo model, and training on chat and preference data through templates.
 import { describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { inspectFile } from './inspect';
-import { tinyConfig, tinyFolder, tinyWeights } from '../engine/test-fixtures';
+import { tinyConfig } from '../engine/test-fixtures';
+import { events, root, runCli as cli, tinyModelDir } from './test-cli';
 
-const run = promisify(execFile);
-const root = join(import.meta.dirname, '../..');
 const fixture = (name: string) => join(root, 'lib/data/fixtures/studio', name);
 const demo = join(root, 'public/models/webtune-demo');
-
-async function cli(args: string[]): Promise<{ code: number; stdout: string }> {
-  try {
-    const { stdout } = await run(process.execPath, [join(root, 'node_modules/tsx/dist/cli.mjs'), join(root, 'lib/cli/main.ts'), ...args], { cwd: root });
-    return { code: 0, stdout };
-  } catch (e) {
-    const err = e as { code: number; stdout: string };
-    return { code: err.code, stdout: err.stdout };
-  }
-}
 
 describe('cli inspect', () => {
   it('prints one JSON object with every invalid record located and classified', async () => {
@@ -57,18 +42,14 @@ describe('cli inspect', () => {
 
 describe('cli train on chat and preference data', () => {
   it('trains on ShareGPT chat and on preference pairs (chosen answers)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'webtune-cli-data-'));
-    const model = join(dir, 'tiny');
-    mkdirSync(model);
-    const config = tinyConfig({ n_positions: 512 });
-    for (const [name, bytes] of tinyFolder(config, tinyWeights(config))) writeFileSync(join(model, name), bytes);
+    const { dir, model } = tinyModelDir('webtune-cli-data-', tinyConfig({ n_positions: 512 }));
     for (const data of [fixture('sharegpt.json'), fixture('preference.jsonl')]) {
       const valData = data.endsWith('.json') ? ['--val-data', fixture('errors.jsonl')] : [];
       const r = await cli(['train', '--model', model, '--data', data, ...valData, '--steps', '2', '--batch', '2', '--seq-len', '512', '--lora-r', '2', '--out', join(dir, 'out'), '--json']);
       expect(r.code).toBe(0);
-      const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
-      expect(events[0]).toMatchObject({ event: 'data', invalid: 0, droppedNoLoss: 0, validationExamples: valData.length ? 2 : 0, validationInvalid: valData.length ? 8 : 0 });
-      expect(events.at(-1)).toMatchObject({ event: 'done', steps: 2 });
+      const ev = events(r.stdout);
+      expect(ev[0]).toMatchObject({ event: 'data', invalid: 0, droppedNoLoss: 0, validationExamples: valData.length ? 2 : 0, validationInvalid: valData.length ? 8 : 0 });
+      expect(ev.at(-1)).toMatchObject({ event: 'done', steps: 2 });
     }
   }, 120_000);
 });

@@ -2,6 +2,7 @@
 // code as the studio, and writes the same files as the studio's download.
 import './quiet-pipe';
 import '@tensorflow/tfjs-backend-wasm';
+import { pathToFileURL } from 'node:url';
 
 import { EXPORT_USAGE, runExport } from './export';
 import { EVAL_USAGE, runEval } from './eval';
@@ -39,7 +40,8 @@ ${PLAN_USAGE}
 
 ${EXPORT_USAGE}`;
 
-async function main(argv: string[]): Promise<void> {
+/** Runs one command; output goes through console.log / console.error, a failure sets process.exitCode to 1. */
+export async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   const json = rest.includes('--json');
   try {
@@ -65,4 +67,5 @@ async function main(argv: string[]): Promise<void> {
 }
 
 
-await main(process.argv.slice(2));
+// Run as the command (`tsx lib/cli/main.ts ...`); the CLI's tests import main() and call it in their own process.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main(process.argv.slice(2));

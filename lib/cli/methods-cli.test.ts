@@ -1,11 +1,9 @@
 // Every registered method through the command line on a tiny Llama: `train --method <id>` writes the method's files
 // (PEFT adapter or model folder), `logits --adapter` reads an adapter back as the engine does in process, and
 // `train --adapter` continues it (its first loss is the saved adapter's, not a fresh one's).
-import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadModelFolder } from '../engine/loader';
@@ -16,21 +14,8 @@ import { checkpointFolder, tinyCheckpointWeights, tinyRawConfig } from '../engin
 import { relErr, values } from '../engine/test-utils';
 import { fsSource } from './fs-source';
 import { loadAdapterFolder } from './generate';
+import { events, runCliOk as cli } from './test-cli';
 
-const run = promisify(execFile);
-const root = join(import.meta.dirname, '../..');
-
-async function cli(args: string[]): Promise<{ code: number; stdout: string }> {
-  try {
-    const { stdout } = await run(process.execPath, [join(root, 'node_modules/tsx/dist/cli.mjs'), join(root, 'lib/cli/main.ts'), ...args], { cwd: root });
-    return { code: 0, stdout };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    throw new Error(`cli ${args.join(' ')} exited ${err.code}: ${err.stdout}${err.stderr}`);
-  }
-}
-
-const events = (stdout: string) => stdout.trim().split('\n').map((l) => JSON.parse(l));
 const dir = mkdtempSync(join(tmpdir(), 'webtune-cli-methods-'));
 const model = join(dir, 'tiny-llama');
 const data = join(dir, 'data.jsonl');
@@ -49,17 +34,17 @@ const trainArgs = (out: string) => ['--model', model, '--data', data, '--steps',
 describe.each(METHOD_SPECS.map((s) => [s.id, s] as const))('cli %s', (id, spec) => {
   it(`train --method ${id} writes its files; they load back${spec.exports === 'adapter' ? ' through --adapter and continue training' : ' as a model folder'}`, async () => {
     const out = join(dir, id);
-    const first = events((await cli(['train', '--method', id, ...trainArgs(out)])).stdout);
+    const first = events(await cli(['train', '--method', id, ...trainArgs(out)]));
     const done = first.at(-1);
     expect(done).toMatchObject({ event: 'done', steps: 2 });
-    const base = JSON.parse((await cli(['logits', '--model', model, '--tokens', tokens.join(','), '--backend', 'cpu', '--json'])).stdout).logits.flat();
+    const base = JSON.parse(await cli(['logits', '--model', model, '--tokens', tokens.join(','), '--backend', 'cpu', '--json'])).logits.flat();
     if (spec.exports === 'model') {
       expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')).model_type).toBe('llama');
-      const tuned = JSON.parse((await cli(['logits', '--model', out, '--tokens', tokens.join(','), '--backend', 'cpu', '--json'])).stdout).logits.flat();
+      const tuned = JSON.parse(await cli(['logits', '--model', out, '--tokens', tokens.join(','), '--backend', 'cpu', '--json'])).logits.flat();
       expect(relErr(tuned, base)).toBeGreaterThan(1e-6);
       return;
     }
-    const viaCli = JSON.parse((await cli(['logits', '--model', model, '--adapter', out, '--tokens', tokens.join(','), '--backend', 'cpu', '--json'])).stdout).logits.flat();
+    const viaCli = JSON.parse(await cli(['logits', '--model', model, '--adapter', out, '--tokens', tokens.join(','), '--backend', 'cpu', '--json'])).logits.flat();
     expect(relErr(viaCli, base)).toBeGreaterThan(1e-6); // two steps changed the model
     const m = await loadModelFolder('m', fsSource(model));
     const state = await loadAdapterFolder(out, m.config, m.weights);
@@ -68,7 +53,7 @@ describe.each(METHOD_SPECS.map((s) => [s.id, s] as const))('cli %s', (id, spec) 
     state.dispose();
     disposeWeights(m.weights);
     // Continuing: the method comes from the adapter; the first step starts from the trained adapter.
-    const cont = events((await cli(['train', '--adapter', out, ...trainArgs(join(dir, `${id}-cont`))])).stdout);
+    const cont = events(await cli(['train', '--adapter', out, ...trainArgs(join(dir, `${id}-cont`))]));
     const firstLoss = (e: { event: string; loss: number }[]) => e.find((x) => x.event === 'step')!.loss;
     expect(firstLoss(cont)).not.toBeCloseTo(firstLoss(first), 5);
     expect(JSON.parse(readFileSync(join(dir, `${id}-cont`, 'adapter_config.json'), 'utf8')).peft_type).toBe(JSON.parse(readFileSync(join(out, 'adapter_config.json'), 'utf8')).peft_type);

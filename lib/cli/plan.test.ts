@@ -1,26 +1,19 @@
 // `cli plan` on config-only folders (no weights): the JSON fields, numbers equal to planMemory's, checkpointing
 // switched on only when the plan does not fit otherwise, the flags, and located errors for bad input.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { planMemory, planModelFor } from '../engine/memory-plan';
 import { parseModelConfig } from '../engine/model-config';
 import { countLoraParams } from '../engine/params';
+import { root, runCli } from './test-cli';
 
-const root = join(import.meta.dirname, '../..');
 const configs = join(root, 'scripts/model-configs');
 
 async function plan(args: string[]): Promise<{ code: number; out: Record<string, unknown> }> {
-  try {
-    const { stdout } = await promisify(execFile)(process.execPath, [join(root, 'node_modules/tsx/dist/cli.mjs'), join(root, 'lib/cli/main.ts'), 'plan', ...args, '--json'], { cwd: root });
-    return { code: 0, out: JSON.parse(stdout.trim().split('\n').pop()!) };
-  } catch (e) {
-    const err = e as { code: number; stdout: string };
-    return { code: err.code, out: JSON.parse(err.stdout.trim().split('\n').pop()!) };
-  }
+  const { code, stdout } = await runCli(['plan', ...args, '--json']);
+  return { code, out: JSON.parse(stdout.trim().split('\n').pop()!) };
 }
 
 describe('cli plan', () => {

@@ -6,38 +6,20 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { tinyConfig, tinyFolder, tinyWeights } from '../engine/test-fixtures';
 import { prepareOutDir } from './out-dir';
 import { HfTokenizer } from '../engine/tokenizer';
 import { readSafetensors } from '../engine/safetensors';
+import { tinyConfig, tinyFolder, tinyWeights } from '../engine/test-fixtures';
+import { events, MAIN as main, root, runCli as cli, TSX as tsx, tinyModelDir } from './test-cli';
 
 const run = promisify(execFile);
-const root = join(import.meta.dirname, '../..');
-const tsx = join(root, 'node_modules/tsx/dist/cli.mjs');
-const main = join(root, 'lib/cli/main.ts');
-
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [tsx, main, ...args], { cwd: root });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
 
 function setup(): { dir: string; model: string; data: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'webtune-robust-'));
-  const model = join(dir, 'tiny');
-  mkdirSync(model);
-  const config = tinyConfig({ n_positions: 32 });
-  for (const [name, bytes] of tinyFolder(config, tinyWeights(config))) writeFileSync(join(model, name), bytes);
+  const { dir, model } = tinyModelDir('webtune-robust-');
   const data = join(dir, 'data.jsonl');
   writeFileSync(data, Array.from({ length: 40 }, (_, i) => JSON.stringify({ text: `the cat ${i} sat on the mat` })).join('\n'));
   return { dir, model, data };
 }
-
-const events = (stdout: string) => stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
 
 describe('prepareOutDir', () => {
   it('creates missing levels and returns the folder', async () => {

@@ -2,35 +2,16 @@
 // LLaMA-Factory v1 whole conversations with content parts) train a LoRA adapter, and --json step and eval events
 // carry TRL's metrics; a reward model's folder loads back; preference flags are checked.
 import { describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { tinyConfig, tinyFolder, tinyWeights } from '../engine/test-fixtures';
+import { tinyConfig } from '../engine/test-fixtures';
 import { loadRewardModel } from '../engine/reward-model';
 import { fsSource } from './fs-source';
 import { parseObjective } from './objective-args';
-
-const run = promisify(execFile);
-const root = join(import.meta.dirname, '../..');
-
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [join(root, 'node_modules/tsx/dist/cli.mjs'), join(root, 'lib/cli/main.ts'), ...args], { cwd: root });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+import { runCli as cli, tinyModelDir } from './test-cli';
 
 function setup(): { dir: string; model: string; data: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'webtune-dpo-'));
-  const model = join(dir, 'tiny');
-  mkdirSync(model);
-  const config = tinyConfig({ n_positions: 64 });
-  for (const [name, bytes] of tinyFolder(config, tinyWeights(config))) writeFileSync(join(model, name), bytes);
+  const { dir, model } = tinyModelDir('webtune-dpo-', tinyConfig({ n_positions: 64 }));
   const parts = (role: string, text: string) => ({ role, content: [{ type: 'text', value: text }] });
   const rows = [
     { prompt: 'Sky:', chosen: ' blue', rejected: ' green' },

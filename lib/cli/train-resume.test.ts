@@ -2,29 +2,16 @@
 // on, constant schedule after warmup); early stopping on an overfitting fixture stops, keeps the step of the lowest
 // validation loss, and `cli eval` of the written model on the validation file gives that loss; test-split metrics
 // and the forgetting meter are reported.
-import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { readSafetensors, toFloat32 } from '../engine/safetensors';
-import { tinyConfig, tinyFolder, tinyWeights } from '../engine/test-fixtures';
+import { events as parse, runCli, runCliOk, tinyModelDir } from './test-cli';
 
-const run = promisify(execFile);
-const root = join(import.meta.dirname, '../..');
-
-async function cli(args: string[]): Promise<Record<string, unknown>[]> {
-  const { stdout } = await run(process.execPath, [join(root, 'node_modules/tsx/dist/cli.mjs'), join(root, 'lib/cli/main.ts'), ...args], { cwd: root });
-  return stdout.trim().split('\n').map((l) => JSON.parse(l));
-}
+const cli = async (args: string[]): Promise<Record<string, unknown>[]> => parse(await runCliOk(args));
 
 function setup(lines: string[]): { dir: string; model: string; data: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'webtune-resume-'));
-  const model = join(dir, 'tiny');
-  mkdirSync(model);
-  const config = tinyConfig({ n_positions: 32 });
-  for (const [name, bytes] of tinyFolder(config, tinyWeights(config))) writeFileSync(join(model, name), bytes);
+  const { dir, model } = tinyModelDir('webtune-resume-');
   const data = join(dir, 'data.jsonl');
   writeFileSync(data, lines.map((text) => JSON.stringify({ text })).join('\n'));
   return { dir, model, data };
@@ -65,7 +52,7 @@ describe('cli train --resume', () => {
     expect(moved).toBeGreaterThan(1e-3);
     expect(straight.at(-1)).toMatchObject({ event: 'done', steps: 40 });
     // A changed setting is refused by name.
-    const bad = await run(process.execPath, [join(root, 'node_modules/tsx/dist/cli.mjs'), join(root, 'lib/cli/main.ts'), 'train', '--model', model, '--data', data, '--steps', '40', '--lr', '0.5', '--resume', half, '--out', join(dir, 'bad'), '--json'], { cwd: root }).catch((e) => e);
+    const bad = await runCli(['train', '--model', model, '--data', data, '--steps', '40', '--lr', '0.5', '--resume', half, '--out', join(dir, 'bad'), '--json']);
     expect(bad.code).toBe(1);
     expect(String(bad.stdout)).toMatch(/lr was 0.01, now 0.5/);
   }, 240_000);

@@ -3,37 +3,19 @@
 // entropy, responseLength and sampled answers; held-out prompts and --resume; bad flags, specs and records are refused
 // with located reasons.
 import { describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type { RunSummary } from '../export/model-card';
 import { rewardModelBundle } from '../export/reward-folder';
-import { byteTokenizerJson, tinyConfig, tinyFolder, tinyWeights } from '../engine/test-fixtures';
+import { byteTokenizerJson, tinyConfig, tinyWeights } from '../engine/test-fixtures';
 import { parseObjective } from './objective-args';
-
-const run = promisify(execFile);
-const root = join(import.meta.dirname, '../..');
-
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [join(root, 'node_modules/tsx/dist/cli.mjs'), join(root, 'lib/cli/main.ts'), ...args], { cwd: root });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+import { events, root, runCli as cli, tinyModelDir } from './test-cli';
 
 const config = tinyConfig({ n_positions: 64 });
 const SUMMARY: RunSummary = { baseModel: 'tiny', method: 'full', hyperparameters: {}, date: '2026-12-01', steps: 1, firstLoss: 1, lastLoss: 1, trainExamples: 1, tokens: 0, backend: 'cpu', dataFile: 'x' };
 
 function setup(): { dir: string; model: string; data: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'webtune-rl-'));
-  const model = join(dir, 'tiny');
-  mkdirSync(model);
-  for (const [name, bytes] of tinyFolder(config, tinyWeights(config))) writeFileSync(join(model, name), bytes);
+  const { dir, model } = tinyModelDir('webtune-rl-', config);
   const rows = [
     { prompt: '2+2=', answer: '4' },
     { messages: [{ role: 'user', content: [{ type: 'text', text: 'Say hi' }] }, { role: 'assistant', content: 'hi' }] },
@@ -44,8 +26,6 @@ function setup(): { dir: string; model: string; data: string } {
   writeFileSync(data, rows.map((r) => JSON.stringify(r)).join('\n'));
   return { dir, model, data };
 }
-
-const events = (stdout: string) => stdout.trim().split('\n').map((l) => JSON.parse(l));
 
 describe('train --method grpo|ppo', () => {
   it('GRPO against --reward specs writes the adapter; steps carry the RL fields and sampled answers', async () => {

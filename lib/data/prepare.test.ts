@@ -4,20 +4,17 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { DataSession, type Loaded } from '../data-worker/session';
 import type { DataEvent, PrepareSettings } from '../data-worker/protocol';
 import { HfTokenizer } from '../engine/tokenizer';
 import { DEFAULT_CLEAN } from '../stores/data-state';
 import { readDataFile } from '../cli/data-args';
+import { runCliOk } from '../cli/test-cli';
 import { chooseTemplate } from './chat-template';
 import { encodeConversations } from './encode-chat';
 import { DEFAULT_CLEAN_OPTIONS, prepareRecords } from './prepare';
 
-const run = promisify(execFile);
-const root = path.resolve(import.meta.dirname, '../..');
 const DEMO = path.resolve(import.meta.dirname, '../../public/models/webtune-demo');
 const read = (f: string) => JSON.parse(readFileSync(path.join(DEMO, f), 'utf8'));
 const loaded: Loaded = { tokenizer: new HfTokenizer(read('tokenizer.json'), read('tokenizer_config.json')), config: read('tokenizer_config.json') };
@@ -53,9 +50,9 @@ describe('prepareRecords', () => {
     expect(studio.validation).toEqual(validation);
 
     // And the command itself reports the same parts.
-    const cli = await run(process.execPath, [path.join(root, 'node_modules/tsx/dist/cli.mjs'), path.join(root, 'lib/cli/main.ts'), 'train', '--model', DEMO, '--data', file,
-      '--val-ratio', '0.2', '--seed', String(seed), '--seq-len', '64', '--steps', '1', '--batch', '2', '--out', path.join(path.dirname(file), 'out'), '--json'], { cwd: root });
-    const event = JSON.parse(cli.stdout.split('\n')[0]);
+    const cli = await runCliOk(['train', '--model', DEMO, '--data', file,
+      '--val-ratio', '0.2', '--seed', String(seed), '--seq-len', '64', '--steps', '1', '--batch', '2', '--out', path.join(path.dirname(file), 'out'), '--json']);
+    const event = JSON.parse(cli.split('\n')[0]);
     expect(event).toMatchObject({ event: 'data', removedByCleaning: 14, trainExamples: studio.train.length, validationExamples: studio.validation.length });
   }, 60_000);
 

@@ -2,8 +2,8 @@
 // scripts/parity_prompt_ref.py (PyTorch, float64) runs the saved adapter folders as PEFT and transformers would
 // (prefix: PEFT's view/permute of prompt_embeddings into the attention cache, positions after the past); logits of
 // the input tokens, the loss and the gradient of every adapter tensor must agree, on GPT-2, a GQA Llama and Qwen2.
+// Every case's folders are written first, so one Python process (torch imported once) computes all the references.
 import * as tf from '@tensorflow/tfjs';
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,9 +18,9 @@ import { peftMethod } from './peft/methods';
 import { mulberry32, normalArray } from './random';
 import { writeSafetensors } from './safetensors';
 import { checkpointFolder, tinyCheckpointWeights, tinyRawConfig } from './test-checkpoints';
+import { torchReferences } from './test-torch-ref';
 import { relErr, tinyTrainConfig, useCpu, values } from './test-utils';
 
-const PYTHON = '/usr/bin/python3';
 const SCRIPT = join(import.meta.dirname, '../../scripts/parity_prompt_ref.py');
 const TOL = 1e-4;
 const measured: string[] = [];
@@ -35,32 +35,45 @@ const FAMILIES = [
 ];
 const METHODS: [string, Record<string, unknown>][] = [['prompt', { numVirtualTokens: 3 }], ['prefix', { numVirtualTokens: 3, prefixProjection: false }], ['adapter', { adapterSize: 4 }]];
 
-describe.each(FAMILIES)('parity with PyTorch: $name', ({ family, over }) => {
-  it.each(METHODS)('%s: input-token logits, loss and adapter gradients', async (id, mc) => {
-    const dir = mkdtempSync(join(tmpdir(), 'webtune-parity-prompt-'));
-    const raw = tinyRawConfig(family, over);
-    const config = parseModelConfig(raw);
-    const files = checkpointFolder(raw, tinyCheckpointWeights(config, 5));
-    mkdirSync(join(dir, 'model'));
-    for (const [name, bytes] of files) writeFileSync(join(dir, 'model', name), bytes);
+type Reference = { logits: number[]; loss: number; grads: Record<string, number[]> };
+const tokens = [[258, 3, 77, 104, 101, 32], [5, 250, 17, 17, 42, 0]];
+const mask = [[0, 1, 1, 1, 1, 1], [0, 1, 1, 1, 1, 0]];
+/** Per `${family} ${method}`: its folder (model/, adapter/), the adapter's tensor names in file order, PyTorch's answer. */
+const cases = new Map<string, { dir: string; names: string[]; ref?: Reference }>();
+
+beforeAll(async () => {
+  for (const { family, over } of FAMILIES) {
+    for (const [id, mc] of METHODS) {
+      const dir = mkdtempSync(join(tmpdir(), 'webtune-parity-prompt-'));
+      const raw = tinyRawConfig(family, over);
+      const files = checkpointFolder(raw, tinyCheckpointWeights(parseModelConfig(raw), 5));
+      mkdirSync(join(dir, 'model'));
+      for (const [name, bytes] of files) writeFileSync(join(dir, 'model', name), bytes);
+      const model = await loadModelFolder('tiny', fsSource(join(dir, 'model')));
+      // A trained-looking adapter: every tensor random (bottleneck up nonzero, so down gets a gradient too).
+      const state = peftMethod(id).create(model.config, model.weights, { ...tinyTrainConfig(), methodConfig: { [id]: mc } }, 3);
+      const rng = mulberry32(4);
+      for (const v of state.variables) v.assign(tf.tensor(normalArray(v.size, 0.4, rng), v.shape));
+      const peft = await state.save!('tiny');
+      state.dispose();
+      disposeWeights(model.weights);
+      mkdirSync(join(dir, 'adapter'));
+      writeFileSync(join(dir, 'adapter', 'adapter_config.json'), JSON.stringify(peft.config));
+      writeFileSync(join(dir, 'adapter', 'adapter_model.safetensors'), writeSafetensors(peft.tensors, { metadata: { format: 'pt' } }));
+      cases.set(`${family} ${id}`, { dir, names: Object.keys(peft.tensors) }); // the loaded variables come in the file's order
+    }
+  }
+  const all = [...cases.values()];
+  const refs = torchReferences<Reference>(SCRIPT, all.map(({ dir }) => ({ model_dir: join(dir, 'model'), adapter_dir: join(dir, 'adapter'), tokens, mask })));
+  all.forEach((c, i) => (c.ref = refs[i]));
+}, 300_000);
+
+describe.each(FAMILIES)('parity with PyTorch: $name', ({ family }) => {
+  it.each(METHODS)('%s: input-token logits, loss and adapter gradients', async (id) => {
+    const { dir, names, ref } = cases.get(`${family} ${id}`)!;
+    if (!ref) throw new Error('no PyTorch reference');
     const model = await loadModelFolder('tiny', fsSource(join(dir, 'model')));
-    // A trained-looking adapter: every tensor random (bottleneck up nonzero, so down gets a gradient too).
-    const state = peftMethod(id).create(model.config, model.weights, { ...tinyTrainConfig(), methodConfig: { [id]: mc } }, 3);
-    const rng = mulberry32(4);
-    for (const v of state.variables) v.assign(tf.tensor(normalArray(v.size, 0.4, rng), v.shape));
-    const peft = await state.save!('tiny');
-    state.dispose();
-    mkdirSync(join(dir, 'adapter'));
-    writeFileSync(join(dir, 'adapter', 'adapter_config.json'), JSON.stringify(peft.config));
-    writeFileSync(join(dir, 'adapter', 'adapter_model.safetensors'), writeSafetensors(peft.tensors, { metadata: { format: 'pt' } }));
-
-    const tokens = [[258, 3, 77, 104, 101, 32], [5, 250, 17, 17, 42, 0]];
-    const mask = [[0, 1, 1, 1, 1, 1], [0, 1, 1, 1, 1, 0]];
-    writeFileSync(join(dir, 'spec.json'), JSON.stringify({ model_dir: join(dir, 'model'), adapter_dir: join(dir, 'adapter'), tokens, mask }));
-    const ref = JSON.parse(execFileSync(PYTHON, [SCRIPT, join(dir, 'spec.json')], { encoding: 'utf8', maxBuffer: 64 << 20 })) as { logits: number[]; loss: number; grads: Record<string, number[]> };
-
     const loaded = await loadAdapterFolder(join(dir, 'adapter'), model.config, model.weights);
-    const names = Object.keys(peft.tensors); // the loaded variables come in the file's order
     expect(loaded.variables).toHaveLength(names.length);
     const ids = tf.tensor2d(tokens.flat(), [2, 6], 'int32');
     const m = tf.tensor2d(mask.flat(), [2, 6]);

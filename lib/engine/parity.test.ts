@@ -1,6 +1,7 @@
 // Parity with an independent implementation: scripts/parity_ref.py (PyTorch, float64, written from the Hugging Face
 // modeling equations, and PEFT's LoRA, DoRA and IA3 layer formulas) loads the same tiny checkpoints and PEFT adapters;
-// logits and the gradients of every adapter tensor must agree.
+// logits and the gradients of every adapter tensor must agree. Every case's folders are written first, so one Python
+// process (torch imported once) computes all the references.
 import * as tf from '@tensorflow/tfjs';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -21,10 +22,10 @@ import { loraTargetPresets } from './params';
 import { mulberry32, normalArray } from './random';
 import { readSafetensors, toFloat32, writeSafetensors } from './safetensors';
 import { checkpointFolder, tinyCheckpointWeights, tinyRawConfig, TINY_VARIANTS, type CheckpointOptions } from './test-checkpoints';
+import { PYTHON, torchReferences } from './test-torch-ref';
 import { relErr, useCpu, values } from './test-utils';
 import type { LoraConfig } from './types';
 
-const PYTHON = '/usr/bin/python3';
 const SCRIPT = join(import.meta.dirname, '../../scripts/parity_ref.py');
 const TOL = 1e-4;
 const measured: string[] = [];
@@ -62,11 +63,6 @@ interface Reference {
   logits: number[];
   loss: number;
   grads: Record<string, number[]>;
-}
-
-function reference(spec: object, dir: string): Reference {
-  writeFileSync(join(dir, 'spec.json'), JSON.stringify(spec));
-  return JSON.parse(execFileSync(PYTHON, [SCRIPT, join(dir, 'spec.json')], { encoding: 'utf8', maxBuffer: 64 << 20 }));
 }
 
 /** Our logits, loss and adapter gradients keyed by PEFT tensor names, from the folders on disk (the adapter loaded
@@ -108,21 +104,32 @@ const CASES: Case[] = [
   ...(['lora', 'dora'] as const).map((method) => ({ ...variant('gpt2'), name: `${method} rank_pattern + alpha_pattern on gpt2`, opts: {}, method, lora: PATTERNS })),
 ];
 
+// Right padding with mask 0 and one unmasked prompt token, as the trainer's batches look.
+const tokens = [[258, 3, 77, 104, 101, 32, 99, 9], [5, 250, 17, 17, 42, 0, 0, 0]];
+const mask = [[0, 0, 1, 1, 1, 1, 1, 1], [0, 1, 1, 1, 1, 0, 0, 0]];
+/** Each case's folder (model/ and adapter/), and PyTorch's answer for it, in CASES' order. */
+const dirs: string[] = [];
+let refs: Reference[] = [];
+
+beforeAll(async () => {
+  for (const { family, over, opts, method, lora } of CASES) {
+    const dir = mkdtempSync(join(tmpdir(), 'webtune-parity-'));
+    const raw = tinyRawConfig(family, over);
+    writeFolder(join(dir, 'model'), checkpointFolder(raw, tinyCheckpointWeights(parseModelConfig(raw), 5), opts));
+    await writeAdapter(join(dir, 'adapter'), join(dir, 'model'), method, 9, lora);
+    dirs.push(dir);
+  }
+  refs = torchReferences<Reference>(SCRIPT, dirs.map((dir) => ({ model_dir: join(dir, 'model'), adapter_dir: join(dir, 'adapter'), tokens, mask })));
+}, 300_000);
+
 describe('parity with PyTorch (scripts/parity_ref.py)', () => {
   it('has torch at /usr/bin/python3 (CI installs python3-torch)', () => {
     expect(execFileSync(PYTHON, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' })).toMatch(/\d+\.\d+/);
   });
 
-  it.each(CASES)('$name: logits and $method gradients', async ({ name, family, over, opts, method, lora }) => {
-    const dir = mkdtempSync(join(tmpdir(), 'webtune-parity-'));
-    const raw = tinyRawConfig(family, over);
-    const config = parseModelConfig(raw);
-    writeFolder(join(dir, 'model'), checkpointFolder(raw, tinyCheckpointWeights(config, 5), opts));
-    await writeAdapter(join(dir, 'adapter'), join(dir, 'model'), method, 9, lora);
-    // Right padding with mask 0 and one unmasked prompt token, as the trainer's batches look.
-    const tokens = [[258, 3, 77, 104, 101, 32, 99, 9], [5, 250, 17, 17, 42, 0, 0, 0]];
-    const mask = [[0, 0, 1, 1, 1, 1, 1, 1], [0, 1, 1, 1, 1, 0, 0, 0]];
-    const ref = reference({ model_dir: join(dir, 'model'), adapter_dir: join(dir, 'adapter'), tokens, mask }, dir);
+  it.each(CASES.map((c, i) => ({ ...c, i })))('$name: logits and $method gradients', async ({ name, method, i }) => {
+    const dir = dirs[i];
+    const ref = refs[i];
     const got = await ours(join(dir, 'model'), join(dir, 'adapter'), tokens, mask);
     const logitErr = relErr(got.logits, ref.logits);
     const keys = Object.keys(ref.grads);

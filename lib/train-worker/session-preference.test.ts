@@ -1,17 +1,13 @@
 // A DPO run through the worker's session, as the studio sends it: preference pairs encoded as the Data step does,
 // checked by the protocol, a tiny random Llama, step and eval events with TRL's metrics, and the LoRA adapter exported.
 import * as tf from '@tensorflow/tfjs';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Conversation } from '../data/types';
 import { defaultTrainConfig } from '../engine/defaults';
 import { defaultPreferenceConfig } from '../engine/objectives/config';
 import { parseRequest, type WorkerEvent } from './protocol';
 import { TrainSession } from './session';
-import { startExamples } from './test-start';
-
-const DEMO = join(import.meta.dirname, '../../public/models/webtune-demo');
+import { startExamples, stubDemoTokenizerFetch, TINY_LLAMA_LOAD, tinyLoraRun } from './test-start';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -20,16 +16,11 @@ afterEach(() => vi.unstubAllGlobals());
 
 describe('TrainSession with a preference objective', () => {
   it('trains DPO on pairs, reports rewards per step and on validation, exports the adapter', async () => {
-    const files = new Map(['tokenizer.json', 'tokenizer_config.json'].map((f) => [f, new Uint8Array(readFileSync(join(DEMO, f)))]));
-    vi.stubGlobal('fetch', async (url: string) => {
-      const bytes = files.get(url.replace(/^\/m\//, ''));
-      return bytes ? new Response(new Uint8Array(bytes)) : new Response(null, { status: 404 });
-    });
+    stubDemoTokenizerFetch();
     const events: WorkerEvent[] = [];
     const s = new TrainSession((e) => events.push(e));
-    await s.handle({ type: 'load', model: { kind: 'tiny-random', name: 't', tokenizerUrl: '/m/', seed: 0, family: 'llama' }, backend: 'cpu', allowFallbackAdapter: true });
-    const base = defaultTrainConfig('lora');
-    const config = { ...base, steps: 2, batchSize: 2, seqLen: 32, evalEvery: 1, lora: { ...base.lora, targetModules: ['q_proj', 'v_proj'] }, objective: defaultPreferenceConfig('sigmoid') };
+    await s.handle(TINY_LLAMA_LOAD);
+    const config = tinyLoraRun(defaultPreferenceConfig('sigmoid'), 1);
     const pair = (line: number, a: string, b: string): Conversation => ({ kind: 'completion', line, turns: [{ role: 'user', content: 'Q:' }, { role: 'assistant', content: a }], rejected: { role: 'assistant', content: b } });
     // Through the protocol's check, as the worker receives it.
     const req = parseRequest(await startExamples([pair(1, ' yes', ' no'), pair(2, ' good', ' bad')], [pair(3, ' fine', ' poor')], config));

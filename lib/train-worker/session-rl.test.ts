@@ -3,51 +3,32 @@
 // with the RL metrics, prompt rows from the Data step accepted, and the LoRA adapter exported; a transferred
 // reward-model folder scores instead of rules, is freed after the run, and a folder that is not one is refused.
 import * as tf from '@tensorflow/tfjs';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { defaultTrainConfig } from '../engine/defaults';
 import { defaultRlConfig } from '../engine/rl/config';
 import { parseRequest, type WorkerEvent } from './protocol';
 import { TrainSession } from './session';
-import { startExamples } from './test-start';
+import { startExamples, stubDemoTokenizerFetch, TINY_LLAMA_LOAD, tinyLoraRun } from './test-start';
 import type { Conversation } from '../data/types';
 import { rewardModelBundle } from '../export/reward-folder';
 import { byteTokenizerJson, tinyConfig, tinyFolder, tinyWeights } from '../engine/test-fixtures';
 import type { RunSummary } from '../export/model-card';
-
-const DEMO = join(import.meta.dirname, '../../public/models/webtune-demo');
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 afterEach(() => vi.unstubAllGlobals());
 
-/** The demo tokenizer's files, served to the session's tiny-random load. */
-function stubTokenizerFetch(): void {
-  const files = new Map(['tokenizer.json', 'tokenizer_config.json'].map((f) => [f, new Uint8Array(readFileSync(join(DEMO, f)))]));
-  vi.stubGlobal('fetch', async (url: string) => {
-    const bytes = files.get(url.replace(/^\/m\//, ''));
-    return bytes ? new Response(new Uint8Array(bytes)) : new Response(null, { status: 404 });
-  });
-}
-
 const buffers = (files: Map<string, Uint8Array> | Record<string, Uint8Array>) =>
   Object.fromEntries([...(files instanceof Map ? files : Object.entries(files))].map(([k, v]) => [k, v.slice().buffer as ArrayBuffer]));
 
 describe('TrainSession with an RL objective', () => {
   it('trains GRPO on prompts against exact match, reports reward, KL, entropy and length, exports the adapter', async () => {
-    const files = new Map(['tokenizer.json', 'tokenizer_config.json'].map((f) => [f, new Uint8Array(readFileSync(join(DEMO, f)))]));
-    vi.stubGlobal('fetch', async (url: string) => {
-      const bytes = files.get(url.replace(/^\/m\//, ''));
-      return bytes ? new Response(new Uint8Array(bytes)) : new Response(null, { status: 404 });
-    });
+    stubDemoTokenizerFetch();
     const events: WorkerEvent[] = [];
     const s = new TrainSession((e) => events.push(e));
-    await s.handle({ type: 'load', model: { kind: 'tiny-random', name: 't', tokenizerUrl: '/m/', seed: 0, family: 'llama' }, backend: 'cpu', allowFallbackAdapter: true });
-    const base = defaultTrainConfig('lora');
-    const objective = { ...defaultRlConfig('grpo'), numGenerations: 2, maxNewTokens: 3, reward: ['exact'] };
-    const config = { ...base, steps: 2, batchSize: 2, seqLen: 32, evalEvery: 2, lora: { ...base.lora, targetModules: ['q_proj', 'v_proj'] }, objective };
+    await s.handle(TINY_LLAMA_LOAD);
+    const config = tinyLoraRun({ ...defaultRlConfig('grpo'), numGenerations: 2, maxNewTokens: 3, reward: ['exact'] }, 2);
     const rec = (line: number, q: string, a: string): Conversation => ({ kind: 'completion', line, turns: [{ role: 'user', content: q }, { role: 'assistant', content: a }] });
     await s.handle(parseRequest(await startExamples([rec(1, '1+1=', '2'), rec(2, '2+2=', '4')], [rec(3, '3+3=', '6')], config)));
     const steps = events.filter((e) => e.type === 'step');
@@ -62,19 +43,17 @@ describe('TrainSession with an RL objective', () => {
   }, 120_000);
 
   it('scores with a transferred reward-model folder (another tokenizer) instead of rules, frees it after the run, refuses a plain model', async () => {
-    stubTokenizerFetch();
+    stubDemoTokenizerFetch();
     const events: WorkerEvent[] = [];
     const s = new TrainSession((e) => events.push(e));
-    const load = { type: 'load', model: { kind: 'tiny-random', name: 't', tokenizerUrl: '/m/', seed: 0, family: 'llama' }, backend: 'cpu', allowFallbackAdapter: true } as const;
+    const load = TINY_LLAMA_LOAD;
     await s.handle(load);
     const loaded = s.memory();
     const rc = tinyConfig({ n_positions: 64 });
     const score = { shape: [1, rc.n_embd], data: Float32Array.from({ length: rc.n_embd }, (_, i) => Math.sin(i)) };
     const summary: RunSummary = { baseModel: 'tiny', method: 'full', hyperparameters: {}, date: '2026-12-01', steps: 1, firstLoss: 1, lastLoss: 1, trainExamples: 1, tokens: 0, backend: 'cpu', dataFile: 'x' };
     const rm = rewardModelBundle('rm', rc, tinyWeights(rc), { 'score.weight': score }, { 'tokenizer.json': new TextEncoder().encode(JSON.stringify(byteTokenizerJson())) }, summary).files;
-    const base = defaultTrainConfig('lora');
-    const objective = { ...defaultRlConfig('grpo'), numGenerations: 2, maxNewTokens: 3 }; // no reward rules: the folder scores
-    const config = { ...base, steps: 2, batchSize: 2, seqLen: 32, evalEvery: 0, lora: { ...base.lora, targetModules: ['q_proj', 'v_proj'] }, objective };
+    const config = tinyLoraRun({ ...defaultRlConfig('grpo'), numGenerations: 2, maxNewTokens: 3 }, 0); // no reward rules: the folder scores
     const rec = (line: number, q: string): Conversation => ({ kind: 'completion', line, turns: [{ role: 'user', content: q }, { role: 'assistant', content: 'x' }] });
     await s.handle(parseRequest(await startExamples([rec(1, '1+1='), rec(2, '2+2=')], [], config, { rewardModel: { name: 'rm', files: buffers(rm) } })));
     const steps = events.flatMap((e) => (e.type === 'step' ? [e.metrics.metrics!.reward] : []));

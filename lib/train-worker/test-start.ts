@@ -1,7 +1,9 @@
 // Test helper: the start-examples request the studio sends, built from plain records by encoding them with the
-// demo model's tokenizer (the tokenizer of test mode's tiny models) as the Data step's worker does.
+// demo model's tokenizer (the tokenizer of test mode's tiny models) as the Data step's worker does; and the
+// session set-up the objective tests share: the tiny random Llama's load with the demo tokenizer served to it.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { vi } from 'vitest';
 import { chooseTemplate } from '../data/chat-template';
 import { encodeConversations } from '../data/encode-chat';
 import { encodePreferenceSet } from '../data/encode-preference';
@@ -10,6 +12,7 @@ import { fromTrainRecord } from '../data/normalize';
 import type { Conversation, TrainRecord } from '../data/types';
 import { loadTokenizer } from '../engine/loader';
 import { isUnpaired } from '../engine/objectives/config';
+import { defaultTrainConfig } from '../engine/defaults';
 import type { TrainConfig } from '../engine/types';
 import type { WorkerRequest } from './protocol';
 
@@ -26,6 +29,24 @@ export async function demoTokenizer() {
       return null;
     }
   });
+}
+
+/** The studio's load of test mode's tiny random Llama, its tokenizer fetched from /m/ (see stubDemoTokenizerFetch). */
+export const TINY_LLAMA_LOAD = { type: 'load', model: { kind: 'tiny-random', name: 't', tokenizerUrl: '/m/', seed: 0, family: 'llama' }, backend: 'cpu', allowFallbackAdapter: true } as const;
+
+/** Serves the demo tokenizer's files at /m/ to the session's fetch (undo with vi.unstubAllGlobals). */
+export function stubDemoTokenizerFetch(): void {
+  const files = new Map(['tokenizer.json', 'tokenizer_config.json'].map((f) => [f, new Uint8Array(readFileSync(join(DEMO, f)))]));
+  vi.stubGlobal('fetch', async (url: string) => {
+    const bytes = files.get(url.replace(/^\/m\//, ''));
+    return bytes ? new Response(new Uint8Array(bytes)) : new Response(null, { status: 404 });
+  });
+}
+
+/** A 2-step LoRA run on the attention's q and v, batch 2 x 32 tokens, with the given objective. */
+export function tinyLoraRun(objective: TrainConfig['objective'], evalEvery: number): TrainConfig {
+  const base = defaultTrainConfig('lora');
+  return { ...base, steps: 2, batchSize: 2, seqLen: 32, evalEvery, lora: { ...base.lora, targetModules: ['q_proj', 'v_proj'] }, objective };
 }
 
 /** Records (prompt/completion or Conversations) encoded for `config` (pairs for preference objectives, prompts for RL). */
