@@ -7,28 +7,11 @@
 // something else holds their buffer (a snapshot's clones do) they are first copied to a new one. The new parameter
 // always goes to a new buffer. Seven storage buffers at most: WebGPU's default per-stage limit is eight.
 import * as tf from '@tensorflow/tfjs';
+import { flat, pipelineFor, type GpuBackend, type Info } from './gpu-backend';
 import { FUSED_ADAMW, type FusedAdamWAttrs } from '../adamw-fused';
 
 const WORKGROUP = 256;
 const MAX_GROUPS = 65535; // maxComputeWorkgroupsPerDimension's default; larger tensors loop (grid stride)
-
-interface Info {
-  dataId: object;
-  shape: number[];
-  dtype: tf.DataType;
-}
-
-/** The tfjs-backend-webgpu (4.22) members this kernel uses; none of them is public API, so a version bump is checked
- * by the WebGPU kernel test (scripts/webgpu-kernels-entry.ts). */
-interface GpuBackend {
-  device: { createShaderModule(d: { code: string }): unknown; createComputePipeline(d: unknown): unknown };
-  pipelineCache: Record<string, unknown>;
-  makeTensorInfo(shape: number[], dtype: tf.DataType): Info;
-  uploadToGPU(dataId: object): void;
-  incRef(dataId: object): void;
-  refCount(dataId: object): number;
-  recordAndSubmit(program: unknown, output: Info, inputs: Info[], uniforms: { type: string; data: number[] }[]): void;
-}
 
 /** One variant of the program: with or without the scale and apply inputs. */
 interface Variant {
@@ -111,16 +94,6 @@ fn main(@builtin(global_invocation_id) gid : vec3<u32>, @builtin(num_workgroups)
     dst[i] = src[i];
   }
 }`;
-
-function pipelineFor(b: GpuBackend, key: string, code: () => string): unknown {
-  if (!(key in b.pipelineCache)) {
-    const shader = b.device.createShaderModule({ code: code() });
-    b.pipelineCache[key] = b.device.createComputePipeline({ layout: 'auto', compute: { module: shader, entryPoint: 'main' } });
-  }
-  return b.pipelineCache[key];
-}
-
-const flat = (t: Info): Info => ({ dataId: t.dataId, shape: [Math.max(1, t.shape.reduce((a, d) => a * d, 1))], dtype: t.dtype });
 
 /** A moment's buffer to update in place: its own when nothing else holds it, else a new copy of it. */
 function ownMoment(b: GpuBackend, t: Info): Info {

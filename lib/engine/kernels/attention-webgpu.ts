@@ -14,6 +14,7 @@
 // Scores are clamped at -1e30 before the softmax, so a row whose mask is -Infinity everywhere gives finite values
 // (the mean of v) instead of NaN. Shapes travel as uniforms; one pipeline per head-size bucket (32, 64, 128, 256).
 import * as tf from '@tensorflow/tfjs';
+import { flat, pipelineFor, type GpuBackend, type Info } from './gpu-backend';
 
 export const ATTENTION_FORWARD = 'WebtuneAttentionForward';
 export const ATTENTION_BACKWARD = 'WebtuneAttentionBackward';
@@ -23,21 +24,6 @@ export const ATTENTION_MAX_HEAD = 256;
 const WG = 64; // threads per workgroup: one query row (forward, dq) or key row (dk, dv) each
 const MAX_GROUPS = 65535;
 const FLOOR = '-1.0e30';
-
-interface Info {
-  dataId: object;
-  shape: number[];
-  dtype: tf.DataType;
-}
-
-/** The tfjs-backend-webgpu (4.22) members used here; not public API, checked by scripts/webgpu-kernels-entry.ts. */
-interface GpuBackend {
-  device: { createShaderModule(d: { code: string }): unknown; createComputePipeline(d: unknown): unknown };
-  pipelineCache: Record<string, unknown>;
-  makeTensorInfo(shape: number[], dtype: tf.DataType): Info;
-  uploadToGPU(dataId: object): void;
-  recordAndSubmit(program: unknown, output: Info, inputs: Info[], uniforms: { type: string; data: number[] }[]): void;
-}
 
 /** Head-size bucket: the register arrays' length; D itself is a uniform. */
 export function headBucket(D: number): number {
@@ -260,16 +246,6 @@ class AttentionProgram {
   constructor(readonly pipeline: unknown, readonly dispatch: [number, number, number]) {}
 }
 
-function pipelineFor(b: GpuBackend, key: string, code: () => string): unknown {
-  if (!(key in b.pipelineCache)) {
-    const shader = b.device.createShaderModule({ code: code() });
-    b.pipelineCache[key] = b.device.createComputePipeline({ layout: 'auto', compute: { module: shader, entryPoint: 'main' } });
-  }
-  return b.pipelineCache[key];
-}
-
-const flat = (t: Info): Info => ({ dataId: t.dataId, shape: [Math.max(1, t.shape.reduce((a, d) => a * d, 1))], dtype: t.dtype });
-
 interface Dims { G: number; R: number; L: number; S: number; D: number; KV: number; maskB: number }
 
 /** Sizes from q [B, KV, R, D], k [B, KV, S, D] and the mask [L, S] or [B, 1, L, S]. */
@@ -320,7 +296,7 @@ function attentionBackward({ inputs, backend, attrs }: KernelArgs): Info[] {
   const dv = b.makeTensorInfo([...v.shape], 'float32');
   run(b, `WebtuneAttnDkDv_${dm}`, () => dkdvShader(dm), [Math.ceil(d.S / WG), d.G, 1], dk, [dv, q, k, v, mask, dy, stats], u);
   // stats is this kernel's own scratch: tfjs frees its buffer once the queued programs that read it are done.
-  (b as unknown as { disposeData(id: object): void }).disposeData(stats.dataId);
+  b.disposeData(stats.dataId);
   return [dq, dk, dv];
 }
 
