@@ -1,5 +1,6 @@
-// Browser side of scripts/bench-threads.ts: times training steps of the demo-shaped model on tfjs-wasm in the page
-// (threaded when the page is cross-origin isolated) and leaves the result on window.benchResult.
+// Browser side of scripts/bench-threads.ts: times training steps of the demo-shaped model (or GPT-2 small's widths
+// and vocabulary with 2 layers: ?shape=gpt2) on tfjs-wasm in the page (threaded when the page is cross-origin
+// isolated) and leaves the result on window.benchResult.
 import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { initBackend } from '../lib/engine/backend';
@@ -13,7 +14,9 @@ async function main(): Promise<void> {
   // tfjs-wasm's default pool is half the logical cores (1 on a 2-core machine): ask for the count explicitly.
   if (params.get('threads')) setThreadsCount(Number(params.get('threads')));
   const info = await initBackend('wasm', { allowFallbackAdapter: false });
-  const config = { model_type: 'gpt2' as const, vocab_size: 4096, n_positions: 256, n_embd: 256, n_layer: 4, n_head: 4, layer_norm_epsilon: 1e-5 };
+  const config = params.get('shape') === 'gpt2'
+    ? { model_type: 'gpt2' as const, vocab_size: 50257, n_positions: 1024, n_embd: 768, n_layer: 2, n_head: 12, layer_norm_epsilon: 1e-5 }
+    : { model_type: 'gpt2' as const, vocab_size: 4096, n_positions: 256, n_embd: 256, n_layer: 4, n_head: 4, layer_norm_epsilon: 1e-5 };
   const weights = initGpt2Weights(config, 1);
   const method = (params.get('method') ?? 'lora') as 'lora' | 'full';
   const step = new BenchStep({ config, weights, method, batch: 4, seqLen: 128, lora: { ...DEFAULT_LORA, targetModules: ['c_attn', 'c_proj'] }, lr: 1e-4, weightDecay: 0 });

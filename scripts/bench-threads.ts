@@ -1,6 +1,7 @@
 // Does multithreaded wasm help here? Serves a page that trains the demo-shaped model on tfjs-wasm, once cross-origin
 // isolated (COOP same-origin + COEP credentialless, as next.config.ts would send: threads on) and once not (one
-// thread), alternating, in headless Chromium. `npm run bench:threads -- [--rounds 2] [--method lora] [--threads 2]`
+// thread), alternating, in headless Chromium. `npm run bench:threads -- [--rounds 2] [--method lora] [--threads 2] [--shape demo|gpt2]`
+// (gpt2: GPT-2 small's widths and vocabulary with 2 layers, the `npm run bench` config)
 import { chromium } from '@playwright/test';
 import { build } from 'esbuild';
 import { readFile } from 'node:fs/promises';
@@ -10,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
 const { values } = parseArgs({
-  options: { rounds: { type: 'string', default: '2' }, method: { type: 'string', default: 'lora' }, steps: { type: 'string', default: '3' }, threads: { type: 'string', default: '2' } },
+  options: { rounds: { type: 'string', default: '2' }, method: { type: 'string', default: 'lora' }, steps: { type: 'string', default: '3' }, threads: { type: 'string', default: '2' }, shape: { type: 'string', default: 'demo' } },
 });
 const WASM = resolve('node_modules/@tensorflow/tfjs-backend-wasm/dist');
 const bundle = await build({ entryPoints: ['scripts/bench-threads-entry.ts'], bundle: true, format: 'esm', write: false, platform: 'browser', define: { 'process.env.NODE_ENV': '"production"' } });
@@ -36,7 +37,7 @@ const rows: unknown[] = [];
 for (let round = 0; round < Number(values.rounds); round++) {
   for (const isolated of [true, false]) {
     const page = await browser.newPage();
-    await page.goto(`${base}/?isolated=${isolated ? 1 : 0}&method=${values.method}&steps=${values.steps}&threads=${isolated ? values.threads : 1}`);
+    await page.goto(`${base}/?isolated=${isolated ? 1 : 0}&method=${values.method}&steps=${values.steps}&threads=${isolated ? values.threads : 1}&shape=${values.shape}`);
     const handle = await page.waitForFunction(() => (window as unknown as { benchResult?: unknown }).benchResult, null, { timeout: 600_000 });
     rows.push({ round, ...(await handle.jsonValue() as object) });
     await page.close();
@@ -44,7 +45,7 @@ for (let round = 0; round < Number(values.rounds); round++) {
 }
 await browser.close();
 server.close();
-console.log(`demo-shaped model (random init), ${values.method}, batch 4 x 128, in headless Chromium`);
+console.log(`${values.shape === 'gpt2' ? 'GPT-2-small-shaped model, 2 layers' : 'demo-shaped model'} (random init), ${values.method}, batch 4 x 128, in headless Chromium`);
 console.log('| round | cross-origin isolated | wasm threads | tokens/s |');
 console.log('| --- | --- | --- | --- |');
 for (const r of rows as { round: number; isolated: boolean; threads: number; tokensPerSec: number; error?: string }[]) {
