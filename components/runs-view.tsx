@@ -91,14 +91,22 @@ function RunRow({ run, comparing, onCompare, onRename, onDelete, onDownload }: {
       <Button onClick={() => onDownload('csv')} data-testid="run-csv">CSV</Button>
       <Button onClick={() => onDownload('json')}>JSON</Button>
       {run.checkpointStep !== null && <Button onClick={() => onDownload('checkpoint')} data-testid="run-checkpoint">Checkpoint</Button>}
-      {run.checkpointStep !== null && run.status !== 'done' && run.status !== 'running' && (
-        <a href={`/?resume=${encodeURIComponent(run.id)}`} className="text-sm underline" data-testid="run-resume">Resume</a>
+      {run.live ? (
+        <span className="text-xs text-zinc-500" data-testid="run-live">
+          {run.status === 'paused' ? 'paused in an open studio tab' : 'training in an open studio tab'}
+        </span>
+      ) : (
+        run.checkpointStep !== null && run.status !== 'done' && run.status !== 'running' && (
+          <a href={`/?resume=${encodeURIComponent(run.id)}`} className="text-sm underline" data-testid="run-resume">Resume</a>
+        )
       )}
       <Button onClick={onDelete} data-testid="run-delete">Delete</Button>
       {run.error && <p className="w-full text-xs text-red-600">{run.error}</p>}
     </li>
   );
 }
+
+const LIVE_REFRESH_MS = 3000;
 
 export function RunsView() {
   const [store] = useState(() => createRunsStore());
@@ -107,6 +115,13 @@ export function RunsView() {
   useEffect(() => {
     void store.getState().actions.refresh();
   }, [store]);
+  // A run some tab is training: its row follows the stored steps and shows when it ends.
+  const live = s.runs.some((r) => r.status === 'running' || r.status === 'paused');
+  useEffect(() => {
+    if (!live) return;
+    const timer = setInterval(() => void store.getState().actions.refresh(), LIVE_REFRESH_MS);
+    return () => clearInterval(timer);
+  }, [store, live]);
   const { runs: compared, diff } = compareDiff(s);
   const download = (id: string, kind: 'csv' | 'json' | 'checkpoint') => {
     if (kind === 'checkpoint') {

@@ -1,5 +1,6 @@
 'use client';
 // Section 4, Train: start, pause, resume and stop a run, and watch its figures and loss curve.
+import Link from 'next/link';
 import { estimateRemainingMs, formatCount, formatDuration, formatLoss, formatLr, formatTokensPerSec } from '@/lib/format';
 import { selectStartBlocker } from '@/lib/stores/studio-store';
 import { methodSpec } from '@/lib/ui-copy';
@@ -44,6 +45,11 @@ export function TrainPanel() {
           <Badge tone={STATUS_TONE[status]} testId="train-status">
             {status}
           </Badge>
+          {run.stored && (
+            <span className="text-xs text-zinc-500" data-testid="run-stored" data-stored={run.stored}>
+              {run.stored === 'saving' ? 'saving to Runs…' : <>saved in <Link href="/runs" className="underline">Runs</Link></>}
+            </span>
+          )}
         </span>
       }
     >

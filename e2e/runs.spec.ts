@@ -1,5 +1,6 @@
-// Runs that last, in a real browser: a 30-step run autosaves at step 20; the page is reloaded mid-run; the
-// Runs view lists the run as interrupted with its checkpoint and curve; the studio resumes it from the checkpoint
+// Runs that last, in a real browser: a 30-step run autosaves at step 20 and is paused; the Runs view shows it
+// paused while its tab holds it (lib/runs/live-runs.ts); the page is reloaded; the Runs view lists the run as
+// interrupted with its checkpoint and curve; the studio resumes it from the checkpoint
 // (same sample data) and it finishes at step 30, listed as done with every step's point. Checkpoints live in the
 // origin private file system (one step folder per run); deleting the run frees them.
 import { expect, test } from '@playwright/test';
@@ -29,12 +30,17 @@ test('train, reload mid-run, find the run, resume it to the end', async ({ page 
   await studio.open(RUN);
   await studio.pickSample('tiny-stories.text.jsonl');
   await page.getByTestId('start').click();
-  // Past the first autosave (step 20), then the tab "closes".
+  // Past the first autosave (step 20): pause, and look at the run from the Runs view while this tab holds it.
   await expect(page.getByTestId('step')).toContainText(/^(2[2-8]) \/ 30/, { timeout: 240_000 });
-  await page.reload();
-
-  await page.goto('/runs');
+  await page.getByTestId('pause').click();
+  await expect(page.getByTestId('train-status')).toHaveText('paused', { timeout: 60_000 });
+  await page.getByTestId('nav-runs').click();
   const row = page.getByTestId('run-row').first();
+  await expect(row).toHaveAttribute('data-status', 'paused');
+  await expect(row.getByTestId('run-live')).toContainText('paused in an open studio tab');
+  await expect(row.getByTestId('run-resume')).toHaveCount(0);
+  // The tab "closes": nothing holds the run now, so the Runs view finds it interrupted.
+  await page.reload();
   await expect(row).toHaveAttribute('data-status', 'interrupted');
   await expect(row.getByTestId('run-steps')).toContainText(/checkpoint at 20/);
   const id = await row.getAttribute('data-run-id');
@@ -51,6 +57,7 @@ test('train, reload mid-run, find the run, resume it to the end', async ({ page 
   await expect(status).toHaveText(/done|error|stopped/i, { timeout: 240_000 });
   expect(await status.innerText()).toMatch(/done/i);
   await expect(page.getByTestId('step')).toContainText('30 / 30');
+  await expect(page.getByTestId('run-stored')).toHaveAttribute('data-stored', 'saved', { timeout: 60_000 });
 
   await page.goto('/runs');
   const done = page.locator(`[data-run-id="${id}"]`);

@@ -1,6 +1,6 @@
 // Does multithreaded wasm help here? Serves a page that trains the demo-shaped model on tfjs-wasm, once cross-origin
 // isolated (COOP same-origin + COEP credentialless, as next.config.ts would send: threads on) and once not (one
-// thread), alternating, in headless Chromium. `npm run bench:threads -- [--rounds 2] [--method lora] [--threads 2] [--shape demo|gpt2]`
+// thread), alternating, in headless Chromium. `npm run bench:threads -- [--rounds 2] [--method lora] [--threads 2] [--shape demo|gpt2] [--all-cores]`
 // (gpt2: GPT-2 small's widths and vocabulary with 2 layers, the `npm run bench` config)
 import { chromium } from '@playwright/test';
 import { build } from 'esbuild';
@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
 const { values } = parseArgs({
-  options: { rounds: { type: 'string', default: '2' }, method: { type: 'string', default: 'lora' }, steps: { type: 'string', default: '3' }, threads: { type: 'string', default: '2' }, shape: { type: 'string', default: 'demo' } },
+  options: { rounds: { type: 'string', default: '2' }, method: { type: 'string', default: 'lora' }, steps: { type: 'string', default: '3' }, threads: { type: 'string', default: '2' }, shape: { type: 'string', default: 'demo' }, 'all-cores': { type: 'boolean', default: false } },
 });
 const WASM = resolve('node_modules/@tensorflow/tfjs-backend-wasm/dist');
 const bundle = await build({ entryPoints: ['scripts/bench-threads-entry.ts'], bundle: true, format: 'esm', write: false, platform: 'browser', define: { 'process.env.NODE_ENV': '"production"' } });
@@ -37,7 +37,7 @@ const rows: unknown[] = [];
 for (let round = 0; round < Number(values.rounds); round++) {
   for (const isolated of [true, false]) {
     const page = await browser.newPage();
-    await page.goto(`${base}/?isolated=${isolated ? 1 : 0}&method=${values.method}&steps=${values.steps}&threads=${isolated ? values.threads : 1}&shape=${values.shape}`);
+    await page.goto(`${base}/?isolated=${isolated ? 1 : 0}&method=${values.method}&steps=${values.steps}&threads=${isolated ? values.threads : 1}&shape=${values.shape}&allCores=${isolated && values['all-cores'] ? 1 : 0}`);
     const handle = await page.waitForFunction(() => (window as unknown as { benchResult?: unknown }).benchResult, null, { timeout: 600_000 });
     rows.push({ round, ...(await handle.jsonValue() as object) });
     await page.close();

@@ -208,9 +208,10 @@ export class RunDb {
     await Promise.all([tx.objectStore('runs').delete(id), tx.objectStore('steps').delete(ofRun(id)), tx.objectStore('evals').delete(ofRun(id)), tx.done]);
   }
 
-  /** Runs a closed tab left running or paused become 'interrupted' (nothing trains them now); returns them. */
-  async markInterrupted(): Promise<RunRecord[]> {
-    const stale = (await this.list()).filter((r) => r.status === 'running' || r.status === 'paused');
+  /** Runs a closed tab left running or paused become 'interrupted' (nothing trains them now); returns them. `live`
+   * holds the runs a tab is still recording (lib/runs/live-runs.ts), which keep their status. */
+  async markInterrupted(live: ReadonlySet<string> | null = null): Promise<RunRecord[]> {
+    const stale = (await this.list()).filter((r) => (r.status === 'running' || r.status === 'paused') && !live?.has(r.id));
     return Promise.all(stale.map((r) => this.update(r.id, { status: 'interrupted' })));
   }
 

@@ -126,9 +126,10 @@ async function crashAndResume(how: 'crash' | 'device-lost', dbName: string) {
   }
   expect(state().run.points.map((p) => p.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
   expect(state().run.recovery).toBeNull();
-  await state().actions.dispose();
-  await new Promise((r) => setTimeout(r, 20));
+  // 'saved' means the final status is in the store: nothing is left to wait for.
+  await until(() => state().run.stored === 'saved', 'the run\'s final write');
   expect(await db.get(storedId)).toMatchObject({ status: 'done', step: 8 });
+  await state().actions.dispose();
   expect((await db.metrics(storedId)).steps.map((p) => p.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
   db.close();
 }

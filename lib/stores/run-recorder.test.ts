@@ -67,4 +67,29 @@ describe('RunRecorder', () => {
     expect(await db.get(id)).toMatchObject({ checkpointStep: null, forgetting: { change: 0.1, replayShare: 0.2 }, test: { loss: 1.5, exactMatch: 0.25, examples: 4 } });
     db.close();
   });
+
+  it('holds the run\'s live lock from its record until its final status is written', async () => {
+    const log: string[] = [];
+    let db: RunDb | null = null;
+    const lock = (id: string) => {
+      log.push(`hold ${id}`);
+      return () => void db!.get(id).then((r) => log.push(`release ${id} (${r?.status})`));
+    };
+    const rec = new RunRecorder(() => RunDb.open('t-recorder-lock'), undefined, lock);
+    db = await RunDb.open('t-recorder-lock');
+    await rec.start({ name: 'a', model: 'demo', dataName: 'd.jsonl', config: defaultTrainConfig('lora') });
+    const id = rec.activeRunId!;
+    void rec.onEvent(step(1));
+    void rec.onEvent({ type: 'state', state: 'paused' });
+    expect(log).toEqual([`hold ${id}`]);
+    await rec.onEvent({ type: 'done', steps: 1, firstLoss: 4, lastLoss: 4, stopped: false, earlyStopped: false, bestStep: null, bestValLoss: null });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(log).toEqual([`hold ${id}`, `release ${id} (done)`]);
+    // A resume holds the stored run again; a crash under it releases it once 'failed' is written.
+    await rec.start({ name: '', model: 'demo', dataName: 'd.jsonl', config: defaultTrainConfig('lora') }, { id, step: 1 });
+    expect(await rec.interrupted('worker closed')).toEqual({ id, step: null });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(log.slice(2)).toEqual([`hold ${id}`, `release ${id} (failed)`]);
+    db.close();
+  });
 });

@@ -1,7 +1,9 @@
 // Records the studio's active run in the browser's run store (lib/runs/run-db.ts) as the worker reports it: a run
 // record at Start, a point per step and validation pass, each checkpoint event's train state, and the final status.
-// Writes are queued in order; a failed write is reported once and recording goes on.
+// Writes are queued in order; a failed write is reported once and recording goes on. While a run is recorded this
+// tab holds its live-run lock (lib/runs/live-runs.ts), released once the run's final status is written.
 import type { TrainConfig } from '../engine/types';
+import { holdRunLock } from '../runs/live-runs';
 import { RunDb, type RunRecord } from '../runs/run-db';
 import type { WorkerEvent } from '../train-worker/protocol';
 
@@ -24,8 +26,27 @@ export class RunRecorder {
   private db: Promise<RunDb> | null = null;
   private queue: Promise<unknown> = Promise.resolve();
   private runId: string | null = null;
+  private releaseLock: () => void = () => {};
 
-  constructor(private readonly open: () => Promise<RunDb> = () => RunDb.open(), private readonly onError: (message: string) => void = () => {}) {}
+  constructor(
+    private readonly open: () => Promise<RunDb> = () => RunDb.open(),
+    private readonly onError: (message: string) => void = () => {},
+    private readonly lock: (runId: string) => () => void = holdRunLock,
+  ) {}
+
+  /** This tab records `id` from now on: it holds that run's live lock instead of the previous run's. */
+  private track(id: string): void {
+    this.releaseLock();
+    this.runId = id;
+    this.releaseLock = this.lock(id);
+  }
+
+  /** The recorded run's final status is queued: the lock goes once that write (and every one before it) lands. */
+  private finish(written: Promise<unknown>): Promise<unknown> {
+    const release = this.releaseLock;
+    this.releaseLock = () => {};
+    return written.finally(release);
+  }
 
   /** The run being recorded (its id in the store), or null. */
   get activeRunId(): string | null {
@@ -42,12 +63,15 @@ export class RunRecorder {
   /** A new run record (status running); `resumeOf` continues a stored run instead, from its checkpoint step. */
   start(run: RunStart, resumeOf?: { id: string; step: number }): Promise<unknown> {
     if (resumeOf) {
-      this.runId = resumeOf.id;
+      this.track(resumeOf.id);
       return this.later((db) => db.rewindTo(resumeOf.id, resumeOf.step));
     }
+    this.releaseLock();
+    this.releaseLock = () => {};
+    this.runId = null;
     return this.later(async (db) => {
       const rec: RunRecord = await db.create({ ...run, dataFingerprint: '' });
-      this.runId = rec.id;
+      this.track(rec.id);
     });
   }
 
@@ -79,10 +103,10 @@ export class RunRecorder {
         return this.later(async (db) => id() && db.update(id()!, patch));
       }
       case 'done':
-        return this.later(async (db) => id() && db.update(id()!, { status: e.stopped ? 'stopped' : 'done', step: e.steps, ...(e.bestStep ? { bestStep: e.bestStep } : {}) }));
+        return this.finish(this.later(async (db) => id() && db.update(id()!, { status: e.stopped ? 'stopped' : 'done', step: e.steps, ...(e.bestStep ? { bestStep: e.bestStep } : {}) })));
       case 'error':
         if (e.during !== 'train') return undefined;
-        return this.later(async (db) => id() && db.update(id()!, { status: 'failed', error: e.message }));
+        return this.finish(this.later(async (db) => id() && db.update(id()!, { status: 'failed', error: e.message })));
       default:
         return undefined;
     }
@@ -94,7 +118,7 @@ export class RunRecorder {
     await this.flush();
     const id = this.runId;
     if (!id) return null;
-    await this.later((db) => db.update(id, { status: 'failed', error: message }));
+    await this.finish(this.later((db) => db.update(id, { status: 'failed', error: message })));
     this.db ??= this.open();
     const rec = await (await this.db).get(id);
     return { id, step: rec?.checkpointStep ?? null };

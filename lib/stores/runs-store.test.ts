@@ -37,4 +37,17 @@ describe('runs store', () => {
     expect(store.getState()).toMatchObject({ status: 'error', error: 'A run needs a name' });
     db.close();
   });
+
+  it('leaves a run some tab still holds running, and marks it live', async () => {
+    const db = await RunDb.open('t-runs-live');
+    const cfg = defaultTrainConfig('lora');
+    const held = await db.create({ name: 'held', model: 'm', dataName: 'd', dataFingerprint: 'f', config: cfg });
+    await db.create({ name: 'left', model: 'm', dataName: 'd', dataFingerprint: 'f', config: cfg });
+    await db.update(held.id, { status: 'paused' });
+    const store = createRunsStore(() => RunDb.open('t-runs-live'), async () => new Set([held.id]));
+    await store.getState().actions.refresh();
+    const byName = Object.fromEntries(store.getState().runs.map((r) => [r.name, [r.status, r.live]]));
+    expect(byName).toEqual({ held: ['paused', true], left: ['interrupted', false] });
+    db.close();
+  });
 });

@@ -1,15 +1,18 @@
 // The Runs view's state: every stored run (lib/runs/run-db.ts) with its curve, the runs chosen for comparison,
 // storage used and quota, and the actions the view offers (rename, delete, download metrics). Opening it marks
-// runs a closed tab left running as interrupted.
+// runs a closed tab left running as interrupted; a run some tab is still recording (lib/runs/live-runs.ts) stays.
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { metricsCsv, metricsJson, settingsDiff, type SettingDiff } from '../runs/compare';
 import { checkpointZip } from '../runs/checkpoint-zip';
+import { liveRunIds } from '../runs/live-runs';
 import { RunDb, storageEstimate, type EvalPoint, type RunRecord, type StepPoint } from '../runs/run-db';
 
 export interface RunView extends RunRecord {
   steps: StepPoint[];
   evals: EvalPoint[];
   checkpointBytes: number;
+  /** A tab of this browser is training (or has paused) this run now. */
+  live: boolean;
 }
 
 export interface RunsState {
@@ -39,7 +42,7 @@ export function compareDiff(s: Pick<RunsState, 'runs' | 'compare'>): { runs: Run
   return { runs, diff: settingsDiff(runs.map((r) => r.config)) };
 }
 
-export function createRunsStore(open: () => Promise<RunDb> = () => RunDb.open()): RunsStore {
+export function createRunsStore(open: () => Promise<RunDb> = () => RunDb.open(), live: () => Promise<ReadonlySet<string> | null> = liveRunIds): RunsStore {
   let db: Promise<RunDb> | null = null;
   const conn = () => (db ??= open());
   let interruptedChecked = false;
@@ -55,12 +58,13 @@ export function createRunsStore(open: () => Promise<RunDb> = () => RunDb.open())
       refresh: () =>
         guard(async () => {
           const d = await conn();
+          const liveIds = await live().catch(() => null);
           if (!interruptedChecked) {
             interruptedChecked = true;
-            await d.markInterrupted();
+            await d.markInterrupted(liveIds);
           }
           const [records, bytes, storage] = await Promise.all([d.list(), d.checkpointBytes(), storageEstimate()]);
-          const runs = await Promise.all(records.map(async (r) => ({ ...r, ...(await d.metrics(r.id)), checkpointBytes: bytes.get(r.id) ?? 0 })));
+          const runs = await Promise.all(records.map(async (r) => ({ ...r, ...(await d.metrics(r.id)), checkpointBytes: bytes.get(r.id) ?? 0, live: liveIds?.has(r.id) ?? false })));
           set({ status: 'ready', error: null, runs, storage, checkpointKind: d.checkpoints.kind, compare: get().compare.filter((id) => runs.some((r) => r.id === id)) });
         }),
       rename: (id, name) =>

@@ -66,6 +66,8 @@ export interface RunState {
   checkpointStep: number | null;
   /** Why storing the run in the browser failed (e.g. the storage is full), in words. */
   saveError: string | null;
+  /** After the run ends: its final status is being written to the browser's run store, or has been. */
+  stored: 'saving' | 'saved' | null;
   /** End-of-run scores ('report' events): what is being scored, the test split, the forgetting meter. */
   report: RunReport;
   /** The worker died or lost its GPU under this run: the stored run and checkpoint it can resume from. */
@@ -135,6 +137,7 @@ export function initialRun(status: RunStatus = 'idle', totalSteps = 0, method: M
     error: null,
     checkpointStep: null,
     saveError: null,
+    stored: null,
     report: { evaluating: null, test: null, forgetting: null, error: null },
     recovery: null,
   };

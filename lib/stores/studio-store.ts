@@ -133,7 +133,7 @@ export function createStudioStore(options: StudioStoreOptions): StudioStore {
         set({ playground: reducePlay(get().playground, named), workerAlive: client.alive });
         return;
       }
-      void recorder?.onEvent(e);
+      const written = recorder?.onEvent(e);
       if (e.type === 'step') {
         pendingSteps.push(e.metrics);
         cancelFlush ??= schedule(flushSteps);
@@ -170,6 +170,15 @@ export function createStudioStore(options: StudioStoreOptions): StudioStore {
       } else if (e.type === 'started' && get().run.pending === 'stop') {
         send({ type: 'stop' });
       } else if (e.type === 'done') {
+        if (written) {
+          // Leaving the page before the final write lands would leave the run 'running' in the store: say when it has.
+          const runId = get().activeRunId;
+          set({ run: { ...get().run, stored: 'saving' } });
+          void written.then(() => {
+            const s = get();
+            if (s.activeRunId === runId) set({ run: { ...s.run, stored: s.run.saveError ? null : 'saved' } });
+          });
+        }
         const tps = get().run.last?.tokensPerSec ?? 0;
         if (tps > 0) set({ data: { ...get().data, measuredTokensPerSec: tps } });
         dataActions.refresh();
