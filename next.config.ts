@@ -2,12 +2,13 @@
 import type { NextConfig } from 'next';
 
 // Cross-origin isolation (COOP same-origin + COEP credentialless, so Hub downloads keep working) lets tfjs-wasm run
-// multithreaded. Off by default: on the 2-core machines it was measured on (scripts/bench-threads.ts), two threads
-// gave no steady gain over one, and isolation restricts what the page may embed from other origins for nothing.
-// WEBTUNE_CROSS_ORIGIN_ISOLATION=1 at build time turns it on, to measure on machines with more cores.
-const isolation = process.env.WEBTUNE_CROSS_ORIGIN_ISOLATION === '1'
-  ? [{ key: 'Cross-Origin-Opener-Policy', value: 'same-origin' }, { key: 'Cross-Origin-Embedder-Policy', value: 'credentialless' }]
-  : [];
+// multithreaded (lib/engine/wasm-threads.ts): on the 2-core machines it was measured on (scripts/bench-threads.ts),
+// two threads train 1.3-1.5x faster than one. Browsers without credentialless COEP (Safari) load the page as before,
+// single-threaded. WEBTUNE_CROSS_ORIGIN_ISOLATION=0 at build time turns the headers off (a page that must embed
+// cross-origin frames).
+const isolation = process.env.WEBTUNE_CROSS_ORIGIN_ISOLATION === '0'
+  ? []
+  : [{ key: 'Cross-Origin-Opener-Policy', value: 'same-origin' }, { key: 'Cross-Origin-Embedder-Policy', value: 'credentialless' }];
 
 const nextConfig: NextConfig = {
   reactStrictMode: true,

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { strFromU8 } from 'fflate';
 import { METHOD_IDS } from '../lib/engine/peft/registry';
 import { readSafetensors } from '../lib/engine/safetensors';
+import { wasmThreadTarget } from '../lib/engine/wasm-threads';
 import { StudioPage } from './studio-page';
 
 const SHARED = path.resolve(import.meta.dirname, '../../shared/data');
@@ -224,6 +225,10 @@ test('faults and hostile data: a CSP with nonces and no eval, payloads shown as 
   await expect(page.getByTestId('train-status')).toHaveText(/done/i);
   await expect(page.getByTestId('step')).toContainText('8 / 8');
   await expect(page.getByTestId('backend')).toContainText('wasm');
+  // The page is cross-origin isolated, so WebAssembly trains multithreaded (lib/engine/wasm-threads.ts).
+  const { isolated, cores } = await page.evaluate(() => ({ isolated: crossOriginIsolated, cores: navigator.hardwareConcurrency }));
+  expect(isolated).toBe(true);
+  if (wasmThreadTarget(cores) > 1) await expect(page.getByTestId('backend')).toContainText(`WebAssembly SIMD, ${wasmThreadTarget(cores)} threads`);
   expect((await studio.chart()).points).toBe(8);
 
   // The playground echoes nothing as markup either.

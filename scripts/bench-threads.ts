@@ -1,54 +1,37 @@
-// Does multithreaded wasm help here? Serves a page that trains the demo-shaped model on tfjs-wasm, once cross-origin
-// isolated (COOP same-origin + COEP credentialless, as next.config.ts would send: threads on) and once not (one
-// thread), alternating, in headless Chromium. `npm run bench:threads -- [--rounds 2] [--method lora] [--threads 2] [--shape demo|gpt2] [--all-cores]`
-// (gpt2: GPT-2 small's widths and vocabulary with 2 layers, the `npm run bench` config)
-import { chromium } from '@playwright/test';
-import { build } from 'esbuild';
-import { readFile } from 'node:fs/promises';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { join, resolve } from 'node:path';
+// Does multithreaded wasm help here? Trains the demo-shaped model (or GPT-2 small's widths and vocabulary with
+// 2 layers: --shape gpt2, the `npm run bench` config) on tfjs-wasm in a Web Worker in headless Chromium, once on a
+// cross-origin isolated page (COOP same-origin + COEP credentialless, as next.config.ts sends: the thread pool of
+// lib/engine/wasm-threads.ts) and once not (one thread), alternating round after round.
+// `npm run bench:threads -- [--rounds 2] [--method lora|full] [--steps 3] [--shape demo|gpt2]`
 import { parseArgs } from 'node:util';
+import { DEFAULT_LORA } from '../lib/engine/peft/lora';
+import type { Gpt2Config } from '../lib/engine/types';
+import { BrowserWasm } from './browser-wasm';
 
 const { values } = parseArgs({
-  options: { rounds: { type: 'string', default: '2' }, method: { type: 'string', default: 'lora' }, steps: { type: 'string', default: '3' }, threads: { type: 'string', default: '2' }, shape: { type: 'string', default: 'demo' }, 'all-cores': { type: 'boolean', default: false } },
+  options: { rounds: { type: 'string', default: '2' }, method: { type: 'string', default: 'lora' }, steps: { type: 'string', default: '3' }, shape: { type: 'string', default: 'demo' } },
 });
-const WASM = resolve('node_modules/@tensorflow/tfjs-backend-wasm/dist');
-const bundle = await build({ entryPoints: ['scripts/bench-threads-entry.ts'], bundle: true, format: 'esm', write: false, platform: 'browser', define: { 'process.env.NODE_ENV': '"production"' } });
-const js = bundle.outputFiles[0].contents;
-const ISOLATION = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'credentialless' };
+const config: Gpt2Config = values.shape === 'gpt2'
+  ? { model_type: 'gpt2', vocab_size: 50257, n_positions: 1024, n_embd: 768, n_layer: 2, n_head: 12, layer_norm_epsilon: 1e-5 }
+  : { model_type: 'gpt2', vocab_size: 4096, n_positions: 256, n_embd: 256, n_layer: 4, n_head: 4, layer_norm_epsilon: 1e-5 };
+const setup = { config, method: values.method as 'lora' | 'full', batch: 4, seqLen: 128, lora: { ...DEFAULT_LORA, targetModules: ['c_attn', 'c_proj'], dropout: 0 } };
 
-const server = createServer(async (req, res) => {
-  const url = new URL(req.url!, 'http://x');
-  const headers = url.searchParams.get('isolated') === '1' || req.headers.referer?.includes('isolated=1') ? ISOLATION : {};
-  if (url.pathname === '/') return res.writeHead(200, { ...headers, 'Content-Type': 'text/html' }).end('<script type="module" src="/bench.js"></script>');
-  if (url.pathname === '/bench.js') return res.writeHead(200, { ...headers, 'Content-Type': 'text/javascript' }).end(js);
-  if (url.pathname.startsWith('/wasm/')) {
-    const file = await readFile(join(WASM, url.pathname.slice(6))).catch(() => null);
-    if (file) return res.writeHead(200, { ...headers, 'Content-Type': 'application/wasm' }).end(file);
+const host = await BrowserWasm.launch();
+const rows: { round: number; isolated: boolean; threads: number; tokensPerSec: number }[] = [];
+try {
+  for (let round = 0; round < Number(values.rounds); round++) {
+    for (const isolated of [true, false]) {
+      const bench = await host.open(setup, isolated);
+      const t = await bench.time(Number(values.steps));
+      rows.push({ round, isolated, threads: bench.threads, tokensPerSec: t.tokensPerSec });
+      await bench.close();
+    }
   }
-  res.writeHead(404).end();
-}).listen(0, '127.0.0.1');
-await new Promise((r) => server.once('listening', r));
-const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-
-const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--no-sandbox', '--disable-background-networking', '--no-first-run'] });
-const rows: unknown[] = [];
-for (let round = 0; round < Number(values.rounds); round++) {
-  for (const isolated of [true, false]) {
-    const page = await browser.newPage();
-    await page.goto(`${base}/?isolated=${isolated ? 1 : 0}&method=${values.method}&steps=${values.steps}&threads=${isolated ? values.threads : 1}&shape=${values.shape}&allCores=${isolated && values['all-cores'] ? 1 : 0}`);
-    const handle = await page.waitForFunction(() => (window as unknown as { benchResult?: unknown }).benchResult, null, { timeout: 600_000 });
-    rows.push({ round, ...(await handle.jsonValue() as object) });
-    await page.close();
-  }
+} finally {
+  await host.close();
 }
-await browser.close();
-server.close();
-console.log(`${values.shape === 'gpt2' ? 'GPT-2-small-shaped model, 2 layers' : 'demo-shaped model'} (random init), ${values.method}, batch 4 x 128, in headless Chromium`);
-console.log('| round | cross-origin isolated | wasm threads | tokens/s |');
+console.log(`${values.shape === 'gpt2' ? 'GPT-2-small-shaped model, 2 layers' : 'demo-shaped model'} (random init), ${values.method}, batch 4 x 128, tfjs-wasm in a Web Worker in headless Chromium`);
+console.log('| round | cross-origin isolated | wasm threads | tokens/s (fastest step) |');
 console.log('| --- | --- | --- | --- |');
-for (const r of rows as { round: number; isolated: boolean; threads: number; tokensPerSec: number; error?: string }[]) {
-  console.log(r.error ? `| ${r.round} | error: ${r.error} | | |` : `| ${r.round} | ${r.isolated} | ${r.threads} | ${r.tokensPerSec.toFixed(0)} |`);
-}
+for (const r of rows) console.log(`| ${r.round} | ${r.isolated} | ${r.threads} | ${r.tokensPerSec.toFixed(0)} |`);
 console.log(JSON.stringify({ rows }));

@@ -4,7 +4,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { describeGpuAdapter, isSoftwareAdapter, probeWebGl, probeWebGpu, softwareRendererName } from './backend-probe';
 import { byTime, raceBackends, raceWords, type ProbeShape, type RaceEntry } from './backend-race';
+import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { installWasmKernels } from './wasm-kernels';
+import { prepareWasmThreads } from './wasm-threads';
 
 export { describeGpuAdapter } from './backend-probe';
 
@@ -87,9 +89,18 @@ async function probeAll(names: BackendName[]): Promise<Candidate[]> {
   return out;
 }
 
+/** Before the wasm backend first starts: our kernels, and its thread pool (lib/engine/wasm-threads.ts). */
+function startWasm(): void {
+  prepareWasmThreads();
+  installWasmKernels();
+}
+
 async function describe(c: Candidate): Promise<string> {
   if (c.adapter) return c.adapter;
-  if (c.name === 'wasm') return (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) ? 'WebAssembly SIMD' : 'WebAssembly';
+  if (c.name === 'wasm') {
+    const threads = getThreadsCount();
+    return `${(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) ? 'WebAssembly SIMD' : 'WebAssembly'}${threads > 1 ? `, ${threads} threads` : ''}`;
+  }
   return c.name === 'cpu' ? 'JavaScript (slow)' : c.name;
 }
 
@@ -103,14 +114,14 @@ export async function initBackend(choice: BackendName | 'auto', opts: BackendOpt
   const racers = order.filter((c) => c.name !== 'cpu');
   // An allowed software WebGPU adapter was asked for (tests): it keeps its place, unmeasured.
   if (choice === 'auto' && opts.race && racers.length >= 2 && !(racers[0].name === 'webgpu' && racers[0].software)) {
-    if (racers.some((c) => c.name === 'wasm')) installWasmKernels();
+    if (racers.some((c) => c.name === 'wasm')) startWasm();
     const entries = await raceBackends(racers.map((c) => ({ name: c.name, label: c.software ? `${c.name} on ${c.software}` : c.name })), opts.race);
     tries = orderAfterRace(order, entries);
     measured = raceWords(entries);
     skipped = skipped.filter((line) => !racers.some((c) => line.startsWith(`${c.name}:`))); // the race says why instead
   }
   for (const c of tries) {
-    if (c.name === 'wasm') installWasmKernels();
+    if (c.name === 'wasm') startWasm();
     const ok = await tf.setBackend(c.name).catch(() => false);
     if (ok && tf.getBackend() === c.name) {
       await tf.ready();
