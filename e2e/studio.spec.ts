@@ -222,7 +222,8 @@ test('faults and hostile data: a CSP with nonces and no eval, payloads shown as 
   await expect(page.getByTestId('train-error')).toContainText('The GPU device was lost', { timeout: 30_000 });
   await page.getByTestId('resume-recovery-wasm').click();
   await expect(page.getByTestId('train-status')).toHaveText(/done|error/i, { timeout: 120_000 });
-  await expect(page.getByTestId('train-status')).toHaveText(/done/i);
+  const trainError = await page.getByTestId('train-error').textContent({ timeout: 1000 }).catch(() => null);
+  expect(await page.getByTestId('train-status').innerText(), `the run on WebAssembly ended with: ${trainError}`).toMatch(/done/i);
   await expect(page.getByTestId('step')).toContainText('8 / 8');
   await expect(page.getByTestId('backend')).toContainText('wasm');
   // The page is cross-origin isolated, so WebAssembly trains multithreaded (lib/engine/wasm-threads.ts).

@@ -1,4 +1,5 @@
-// Copies tfjs's WebAssembly binaries into public/tfjs-wasm/ so the worker can load the wasm backend offline.
+// Copies tfjs's WebAssembly binaries (and the threaded build's glue script) into public/tfjs-wasm/ so the worker can
+// load the wasm backend offline.
 import { cpSync, mkdirSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
@@ -8,3 +9,5 @@ const dist = dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-ba
 const out = join(process.cwd(), 'public', 'tfjs-wasm');
 mkdirSync(out, { recursive: true });
 for (const f of readdirSync(dist).filter((f) => f.endsWith('.wasm'))) cpSync(join(dist, f), join(out, f));
+// The threaded build's glue as published (unminified): its thread workers load it (lib/engine/wasm-threads.ts).
+cpSync(join(dist, '../wasm-out/tfjs-backend-wasm-threaded-simd.js'), join(out, 'tfjs-backend-wasm-threaded-simd.js'));

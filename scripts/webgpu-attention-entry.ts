@@ -5,7 +5,12 @@
 // checkpointed), logits and every weight's gradient, with the kernels and without; and the GPU dispatches per attention and per step.
 import * as tf from '@tensorflow/tfjs';
 import { sdpa, usesFusedAttention } from '../lib/engine/attention';
-import { gpt2Forward, initGpt2Weights } from '../lib/engine/gpt2';
+import { disposeWeights, gpt2Forward, initGpt2Weights } from '../lib/engine/gpt2';
+import { activationBytes, planModelFor } from '../lib/engine/memory-plan';
+import { measureStepPeak } from '../lib/engine/memory-measure';
+import { initWeights } from '../lib/engine/model';
+import { DEFAULT_LORA } from '../lib/engine/peft/lora';
+import { loraTargetPresets } from '../lib/engine/params';
 import { initLlamaWeights, llamaForward } from '../lib/engine/llama';
 import { parseModelConfig } from '../lib/engine/model-config';
 import { countDispatches } from '../lib/engine/profile';
@@ -163,9 +168,27 @@ async function attentionDispatches() {
   return out;
 }
 
+/** A LoRA step's measured activation peak on webgpu (tf.profile) beside the memory plan, with the kernels and
+ * without, at a shape where attention scores dominate (C 32, 4 heads, 2 x 192 tokens): the plan's fusedAttention
+ * term must follow what the kernels really keep. */
+async function attentionMemory() {
+  const c = parseModelConfig({ model_type: 'gpt2', vocab_size: 64, n_positions: 256, n_embd: 32, n_layer: 2, n_head: 4 });
+  const w = initWeights(c, 3);
+  const lora = { ...DEFAULT_LORA, targetModules: loraTargetPresets(c).presets.attention };
+  const [B, T] = [2, 192];
+  const out = [];
+  for (const fused of [true, false]) {
+    setSpeedups(fused ? true : SPEEDUPS.filter((s) => s !== 'fusedAttention'));
+    const m = await measureStepPeak(c, w, 'lora', B, T, lora).finally(() => setSpeedups(true));
+    out.push({ fused, measured: m.peakBytes, planned: activationBytes(planModelFor(c), 'lora', B, T, false, undefined, fused) + m.trainableParams * 4 });
+  }
+  disposeWeights(w);
+  return out;
+}
+
 export async function attentionChecks() {
   const cases = [];
   let seed = 100;
   for (const c of CASES) cases.push(await kernelCase(c, seed++));
-  return { cases, models: await models(), perAttention: await attentionDispatches() };
+  return { cases, models: await models(), perAttention: await attentionDispatches(), memory: await attentionMemory() };
 }

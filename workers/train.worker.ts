@@ -3,12 +3,15 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { setThreadGlueUrl } from '../lib/engine/wasm-threads';
 import { WORKER_ALIVE } from '../lib/train-worker/worker-life';
 import { parseRequest, type WorkerEvent } from '../lib/train-worker/protocol';
 import { TrainSession } from '../lib/train-worker/session';
 
-// The wasm binaries are copied to public/tfjs-wasm/ by scripts/copy-wasm.mjs before every build.
+// The wasm binaries are copied to public/tfjs-wasm/ by scripts/copy-wasm.mjs before every build, with the threaded
+// build's glue that its thread workers load (lib/engine/wasm-threads.ts).
 setWasmPaths('/tfjs-wasm/');
+setThreadGlueUrl(new URL('/tfjs-wasm/tfjs-backend-wasm-threaded-simd.js', self.location.origin).href);
 
 const scope = self as unknown as {
   postMessage(message: WorkerEvent, transfer?: Transferable[]): void;

@@ -49,6 +49,16 @@ describe('cli plan', () => {
     expect(f16.out.totalBytes as number).toBeLessThanOrEqual(4 * 1024 ** 3);
   });
 
+  it('--backend webgpu plans the fused attention: the same plan less the attention scores the plain ops keep', async () => {
+    const g = join(configs, 'gpt2');
+    const args = ['--config', g, '--batch', '4', '--seq-len', '1024', '--no-checkpointing', '--budget-gib', '64'];
+    const [wasm, webgpu] = await Promise.all(['wasm', 'webgpu'].map((b) => plan([...args, '--backend', b])));
+    // By hand: 6.457 floats x 12 layers x [4, 12, 1024, 1024] scores, less one log-sum-exp per query row.
+    expect((wasm.out.activations as number) - (webgpu.out.activations as number)).toBeCloseTo(6.457 * 12 * 4 * 12 * 1024 * (1024 - 1) * 4, -4);
+    expect(wasm.out.weights).toBe(webgpu.out.weights);
+    expect((await runCli(['plan', '--config', g, '--backend', 'webgl'])).stderr).toMatch(/--backend must be wasm or webgpu/);
+  });
+
   it('bad input: a missing file, invalid JSON, an unknown model type and absurd numbers are named', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'webtune-plan-'));
     writeFileSync(join(dir, 'config.json'), '{"model_type": "gpt2", ');

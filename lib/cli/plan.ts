@@ -15,10 +15,11 @@ import { planRequestFor } from '../engine/run-plan';
 import { flagNumber } from './flags';
 
 export const PLAN_USAGE = `plan --config <config.json | model dir> [--method ${METHOD_IDS.join('|')}] [--batch B] [--seq-len T]
-      [the method's flags, as in train: --lora-r R --lora-targets q_proj,v_proj,... --ia3-targets ... --freeze-top-layers K] [--checkpointing | --no-checkpointing] [--weights f32|f16|int8] [--budget-gib G] [--json]
+      [the method's flags, as in train: --lora-r R --lora-targets q_proj,v_proj,... --ia3-targets ... --freeze-top-layers K] [--checkpointing | --no-checkpointing] [--weights f32|f16|int8] [--backend wasm|webgpu] [--budget-gib G] [--json]
       Memory of a training run before any weights are fetched. Gradient checkpointing is on only when the plan does
       not fit the budget otherwise (default budget ${DEFAULT_BUDGET_GIB} GiB), unless a flag says; --weights is how the frozen base
-      weights of a LoRA run are stored.`;
+      weights of a LoRA run are stored; --backend webgpu plans a run on the studio's WebGPU path, whose fused attention
+      keeps no [batch, heads, T, T] scores.`;
 
 /** The most tfjs's WebAssembly backend can hold: its heap stops at 4 GiB. */
 export const WASM_HEAP_BYTES = 4 * 1024 ** 3;
@@ -58,13 +59,14 @@ function parse(argv: string[]) {
     options: {
       config: { type: 'string' }, method: { type: 'string', default: 'lora' }, batch: { type: 'string' }, 'seq-len': { type: 'string' },
       ...methodOptions(), checkpointing: { type: 'boolean' }, 'no-checkpointing': { type: 'boolean' },
-      weights: { type: 'string', default: 'f32' }, 'budget-gib': { type: 'string' }, json: { type: 'boolean', default: false },
+      weights: { type: 'string', default: 'f32' }, backend: { type: 'string', default: 'wasm' }, 'budget-gib': { type: 'string' }, json: { type: 'boolean', default: false },
     },
     strict: true,
   });
   if (!values.config) throw new Error(`--config is required\n\n${PLAN_USAGE}`);
   checkMethod(values.method);
   if (!['f32', 'f16', 'int8'].includes(values.weights!)) throw new Error(`--weights must be f32, f16 or int8, got "${values.weights}"`);
+  if (!['wasm', 'webgpu'].includes(values.backend!)) throw new Error(`--backend must be wasm or webgpu (the studio's WebGPU runs keep no attention scores), got "${values.backend}"`);
   if (values.checkpointing && values['no-checkpointing']) throw new Error('Use --checkpointing or --no-checkpointing, not both');
   return values;
 }
@@ -86,7 +88,7 @@ export async function runPlan(argv: string[]): Promise<void> {
   const limits = { budgetBytes: positive(v['budget-gib'], 'budget-gib', DEFAULT_BUDGET_GIB, false) * 1024 ** 3 };
   const model = planModelFor(config);
   const req: PlanRequest = {
-    ...planRequestFor(config, { ...cfg, batchSize: positive(v.batch, 'batch', base.batchSize), seqLen: positive(v['seq-len'], 'seq-len', base.seqLen) }),
+    ...planRequestFor(config, { ...cfg, batchSize: positive(v.batch, 'batch', base.batchSize), seqLen: positive(v['seq-len'], 'seq-len', base.seqLen) }, 'f32', v.backend),
     weightFormat: v.weights as WeightFormat,
   };
   req.checkpointing = v.checkpointing ? true : v['no-checkpointing'] ? false : autoCheckpointing(model, req, limits);

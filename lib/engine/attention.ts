@@ -3,8 +3,8 @@
 // speedup is on; everywhere else, and whenever attention dropout is on (the fused kernels keep no probabilities to drop),
 // the plain tfjs ops below, which are exactly what the families computed before this seam.
 import * as tf from '@tensorflow/tfjs';
-import { ATTENTION_MAX_HEAD, fusedAttention } from './kernels/attention-webgpu';
-import { speedupOn } from './speedups';
+import { fusedAttention } from './kernels/attention-webgpu';
+import { fusedAttentionApplies } from './speedups';
 
 export interface SdpaOptions {
   // Dropout on the attention probabilities (training with dropout > 0): rate and the mask's seed.
@@ -13,7 +13,7 @@ export interface SdpaOptions {
 
 /** Whether sdpa will take the fused kernels for a head size D and these options. */
 export function usesFusedAttention(D: number, opts: SdpaOptions = {}): boolean {
-  return tf.getBackend() === 'webgpu' && speedupOn('fusedAttention') && !(opts.dropout && opts.dropout.p > 0) && D <= ATTENTION_MAX_HEAD;
+  return fusedAttentionApplies(tf.getBackend(), D, opts.dropout?.p ?? 0);
 }
 
 /**

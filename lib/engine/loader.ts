@@ -26,6 +26,8 @@ export interface LoadedModel {
    * (embeddings, norms, biases and the head stay float32). Adapter methods that read the base only through the
    * linear product can train on them (methodOnPacked). */
   packed?: Map<string, PackedWeight>;
+  /** The format of `packed` (present with it). */
+  packedFormat?: PackedFormat;
 }
 
 /** How the block linears are kept once loaded: float32 as read, or packed (half or a quarter of the bytes). */
@@ -162,7 +164,7 @@ export async function loadModelFolder(name: string, source: FileSource, onProgre
   };
   const pack = baseWeights === 'f32' ? undefined : { format: baseWeights, modules: new Set(linearModules(config).keys()), out: new Map<string, PackedWeight>() };
   const weights = await loadWeights(files, read, config, pack);
-  return { name, config, weights, tokenizer, tokenizerFiles, ...(pack ? { packed: pack.out } : {}) };
+  return { name, config, weights, tokenizer, tokenizerFiles, ...(pack ? { packed: pack.out, packedFormat: pack.format } : {}) };
 }
 
 /** Progress over n shards: shard i's own fraction, scaled into [i/n, (i+1)/n] of one. */

@@ -126,6 +126,25 @@ describe('planMemory: limits', () => {
   });
 });
 
+describe('planMemory: fused attention (webgpu)', () => {
+  const gpt2 = parseModelConfig({ model_type: 'gpt2', vocab_size: 50257, n_positions: 1024, n_embd: 768, n_layer: 12, n_head: 12 });
+  const train = tinyTrainConfig({ batchSize: 4, seqLen: 1024 });
+
+  it('is planned for webgpu runs without attention dropout, and keeps no [B, H, T, T] scores', () => {
+    expect(planRequestFor(gpt2, train, 'f32', 'webgpu').fusedAttention).toBe(true);
+    expect(planRequestFor(gpt2, train, 'f32', 'wasm').fusedAttention).toBeUndefined();
+    expect(planRequestFor(gpt2, { ...train, dropout: 0.1 }, 'f32', 'webgpu').fusedAttention).toBeUndefined();
+    const m = planModelFor(gpt2);
+    const plain = activationBytes(m, 'lora', 4, 1024);
+    const fused = activationBytes(m, 'lora', 4, 1024, false, undefined, true);
+    // The scores term by hand: 6.457 floats x 12 layers x [4, 12, 1024, 1024], against one log-sum-exp per row.
+    const scores = 6.457 * 12 * 4 * 12 * 1024 * 1024 * 4;
+    expect(plain - fused).toBeCloseTo(scores - 6.457 * 12 * 4 * 12 * 1024 * 4, -3);
+    const p = planMemory(m, { ...planRequestFor(gpt2, train, 'f32', 'webgpu'), checkpointing: false }, { budgetBytes: Infinity });
+    expect(p.largestTensor.name).not.toMatch(/attention scores/);
+  });
+});
+
 describe('activation estimate against a measured training step (cpu backend)', () => {
   beforeAll(useCpu);
   // None of these shapes were among the eight the coefficients were fitted on.

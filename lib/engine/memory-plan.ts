@@ -73,6 +73,9 @@ export interface PlanRequest {
   packable?: boolean;
   /** Frozen weights of another model the run reads (an RL run's reward model), counted with the weights. */
   extraWeightBytes?: number;
+  /** Attention runs the fused FlashAttention-2 style kernels (WebGPU, lib/engine/attention.ts): no [B, H, T, T]
+   * scores or probabilities are kept, only one log-sum-exp per query row. */
+  fusedAttention?: boolean;
 }
 
 /** What the device allows; all in bytes. */
@@ -160,12 +163,14 @@ export function lossShape(m: PlanModel, batchSize: number, seqLen: number, o: Ch
 /** The size terms of ActivationCoefficients for one shape, in their order. Prompt tuning's virtual inputs lengthen
  * every sequence the blocks see, prefix tuning's virtual keys widen attention; neither carries loss. */
 export function activationTerms(
-  m: PlanModel, mode: Mode, batchSize: number, seqLen: number, o: ChunkOptions = {}, shape?: PlanShape,
+  m: PlanModel, mode: Mode, batchSize: number, seqLen: number, o: ChunkOptions = {}, shape?: PlanShape, fusedAttention = false,
 ): Record<keyof ActivationCoefficients, number> {
   const T = seqLen + (shape?.virtualInputs ?? 0);
   const N = batchSize * T;
   const L = m.layers;
-  const scores = batchSize * m.heads * T * (T + (shape?.virtualKeys ?? 0)); // one [B, H, T, keys] tensor
+  // One [B, H, T, keys] tensor; the fused kernels keep a [B, H, T] log-sum-exp in its place (counted with the
+  // same coefficient: an overcount of a small term).
+  const scores = batchSize * m.heads * T * (fusedAttention ? 1 : T + (shape?.virtualKeys ?? 0));
   const loss = lossShape(m, batchSize, seqLen, o);
   const ck = mode === 'checkpointed';
   return {
@@ -216,11 +221,11 @@ function adapterFloats(m: PlanModel, shape: PlanShape, mode: Mode): { perToken: 
 /** Activation bytes of one micro-batch's forward and backward pass at its peak (excluding the gradients kept).
  * `shape` (the method's planShape) replaces the calibration's attention LoRA by what the method really adds. */
 export function activationBytes(
-  m: PlanModel, method: PlanRequest['method'], batchSize: number, seqLen: number, checkpointing = false, shape?: PlanShape,
+  m: PlanModel, method: PlanRequest['method'], batchSize: number, seqLen: number, checkpointing = false, shape?: PlanShape, fusedAttention = false,
 ): number {
   const mode: Mode = checkpointing ? 'checkpointed' : 'plain';
   const k = ACTIVATION_COEFFICIENTS[m.family][method][mode];
-  const t = activationTerms(m, mode, batchSize, seqLen, {}, shape);
+  const t = activationTerms(m, mode, batchSize, seqLen, {}, shape, fusedAttention);
   let floats = 0;
   for (const key of Object.keys(t) as (keyof ActivationCoefficients)[]) floats += k[key] * t[key];
   if (shape && method === 'lora') {
@@ -234,12 +239,12 @@ export function activationBytes(
   return F32 * floats;
 }
 
-function largestTensor(m: PlanModel, batchSize: number, seqLen: number): { name: string; bytes: number } {
+function largestTensor(m: PlanModel, batchSize: number, seqLen: number, fusedAttention = false): { name: string; bytes: number } {
   const loss = lossShape(m, batchSize, seqLen);
   const candidates = [
     { name: m.largestParam.name, bytes: m.largestParam.elements * F32 },
     { name: `logits [${loss.chunk}, ${m.vocab}]`, bytes: loss.chunk * m.vocab * F32 },
-    { name: `attention scores [${batchSize}, ${m.heads}, ${seqLen}, ${seqLen}]`, bytes: batchSize * m.heads * seqLen * seqLen * F32 },
+    ...(fusedAttention ? [] : [{ name: `attention scores [${batchSize}, ${m.heads}, ${seqLen}, ${seqLen}]`, bytes: batchSize * m.heads * seqLen * seqLen * F32 }]),
   ];
   return candidates.reduce((a, b) => (b.bytes > a.bytes ? b : a));
 }
@@ -263,11 +268,11 @@ function totals(m: PlanModel, r: PlanRequest): Omit<MemoryPlan, 'fits' | 'proble
   // at a time; the fused one writes new parameters a group of at most 64 MiB at a time, the moments in place).
   // Clipping is applied as gradients are read, never as a scaled copy.
   const update = 3 * Math.min(r.trainableParams, m.largestParam.elements) * F32;
-  const activations = Math.max(activationBytes(m, r.method, r.batchSize, r.seqLen, checkpointing, r.shape), update);
+  const activations = Math.max(activationBytes(m, r.method, r.batchSize, r.seqLen, checkpointing, r.shape, r.fusedAttention), update);
   return {
     weights, gradients, optimizer, activations, checkpointing,
     total: weights + gradients + optimizer + activations,
-    largestTensor: largestTensor(m, r.batchSize, r.seqLen),
+    largestTensor: largestTensor(m, r.batchSize, r.seqLen, r.fusedAttention),
   };
 }
 

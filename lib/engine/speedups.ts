@@ -17,3 +17,12 @@ export function setSpeedups(on: boolean | readonly Speedup[]): void {
 export function speedupOn(name: Speedup): boolean {
   return enabled.has(name);
 }
+
+/** Largest head size the fused attention kernels take (kernels/attention-webgpu.ts); larger heads use the plain ops. */
+export const ATTENTION_MAX_HEAD = 256;
+
+/** The one rule for when attention runs fused: on webgpu, the switch on, no attention dropout (the kernels keep no
+ * probabilities to drop), heads the kernels hold. attention.ts follows it per call; the memory plan ahead of a run. */
+export function fusedAttentionApplies(backend: string | null | undefined, headDim: number, dropout: number): boolean {
+  return backend === 'webgpu' && speedupOn('fusedAttention') && !(dropout > 0) && headDim <= ATTENTION_MAX_HEAD;
+}

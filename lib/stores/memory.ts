@@ -59,10 +59,12 @@ interface PlanInputs {
   limits: GpuLimits | null;
   /** Parameters of the picked RL reward model (its weights load as f32 beside the policy's). */
   rewardParams?: number | null;
+  /** The backend the worker trains on (fused attention on webgpu keeps no attention scores). */
+  backend?: string | null;
 }
 
 /** The plan for the loaded model and the current settings; null until both exist. */
-export function computeMemoryPlan({ info, config, budgetText, limits, rewardParams }: PlanInputs): MemoryPlanView | null {
+export function computeMemoryPlan({ info, config, budgetText, limits, rewardParams, backend }: PlanInputs): MemoryPlanView | null {
   if (!info || !config || !isPlannable(info.config)) return null;
   const model = info.config as unknown as ModelConfig; // the worker posts the parsed ModelConfig
   const spec = methodSpec(config.method);
@@ -74,7 +76,7 @@ export function computeMemoryPlan({ info, config, budgetText, limits, rewardPara
     ...(limits ?? {}),
   };
   const plannable = planModelFor(model);
-  const req = planRequestFor(model, config, info.baseWeights ?? 'f32');
+  const req = planRequestFor(model, config, info.baseWeights ?? 'f32', backend);
   if (config.objective?.kind === 'rl' && rewardParams) req.extraWeightBytes = rewardParams * 4;
   // Unset means auto: checkpoint only when the plan does not fit without it (it costs time on every step).
   const auto = config.checkpointing === undefined;
@@ -98,7 +100,8 @@ let last: { inputs: PlanInputs; view: MemoryPlanView | null } | null = null;
 /** computeMemoryPlan, memoised on its inputs' identity so React selectors get a stable object. */
 export function memoryPlanFor(inputs: PlanInputs): MemoryPlanView | null {
   const same = last && last.inputs.info === inputs.info && last.inputs.config === inputs.config &&
-    last.inputs.budgetText === inputs.budgetText && last.inputs.limits === inputs.limits && last.inputs.rewardParams === inputs.rewardParams;
+    last.inputs.budgetText === inputs.budgetText && last.inputs.limits === inputs.limits && last.inputs.rewardParams === inputs.rewardParams &&
+    last.inputs.backend === inputs.backend;
   if (!same) last = { inputs, view: computeMemoryPlan(inputs) };
   return last!.view;
 }

@@ -176,7 +176,7 @@ export function selectStartBlocker(s: StudioState): string | null {
 
 /** The memory plan for the loaded model and current settings (stable object while its inputs are unchanged). */
 export function selectMemoryPlan(s: StudioState): MemoryPlanView | null {
-  return memoryPlanFor({ info: s.model.info, config: s.config, budgetText: s.memoryBudgetGiB, limits: s.model.limits, rewardParams: s.rewardModel.params });
+  return memoryPlanFor({ info: s.model.info, config: s.config, budgetText: s.memoryBudgetGiB, limits: s.model.limits, rewardParams: s.rewardModel.params, backend: s.model.backend });
 }
 
 export function selectCanExport(s: StudioState): boolean {

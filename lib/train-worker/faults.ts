@@ -1,7 +1,7 @@
 // Faults the training worker names instead of passing on a bare message: an allocation failure during a step
 // (told with the memory plan of the run and the changes that lower it) and a lost WebGPU device (the page then
 // offers to resume the run from its last checkpoint, on WebGPU again or on WebAssembly).
-import { formatBytes, planMemory, planModelFor } from '../engine/memory-plan';
+import { formatBytes, planMemory, planModelFor, type WeightFormat } from '../engine/memory-plan';
 import { planRequestFor } from '../engine/run-plan';
 import { methodSpec } from '../engine/peft/registry';
 import type { ModelConfig, TrainConfig } from '../engine/types';
@@ -27,8 +27,8 @@ export function isAllocationFailure(e: unknown): boolean {
  * The out-of-memory message: where it happened, the plan's parts for these settings (the step needed more than
  * the device gave, so the plan's total is above what it has), and the changes that bring the plan below it.
  */
-export function outOfMemoryMessage(detail: string, step: number, model: ModelConfig, train: TrainConfig): string {
-  const request = planRequestFor(model, train);
+export function outOfMemoryMessage(detail: string, step: number, model: ModelConfig, train: TrainConfig, on: { backend?: string; weightFormat?: WeightFormat } = {}): string {
+  const request = planRequestFor(model, train, on.weightFormat ?? 'f32', on.backend);
   const m = planModelFor(model);
   const lora = train.method === 'full' ? methodSpec('lora').trainableParams(model, { ...train, method: 'lora' }) : undefined;
   const plan = planMemory(m, request, { budgetBytes: Number.MAX_SAFE_INTEGER }, lora);

@@ -142,8 +142,9 @@ export class TrainSession {
         config,
         load: async () => {
           const weights = initWeights(config, source.seed);
-          const packed = baseWeights === 'f32' ? undefined : await packInPlace(config, weights, baseWeights);
-          return { name: source.name, config, weights, tokenizer, tokenizerFiles: files, ...(packed ? { packed } : {}) };
+          const packedFormat = baseWeights === 'f32' ? undefined : baseWeights;
+          const packed = packedFormat ? await packInPlace(config, weights, packedFormat) : undefined;
+          return { name: source.name, config, weights, tokenizer, tokenizerFiles: files, ...(packed ? { packed, packedFormat } : {}) };
         },
       };
     }
@@ -276,9 +277,9 @@ export class TrainSession {
           throw new FaultError(deviceLostMessage(lost, run.last?.step ?? 0), 'device-lost');
         }
         if (!isAllocationFailure(e)) throw e;
-        throw new FaultError(outOfMemoryMessage(e instanceof Error ? e.message : String(e), (run.last?.step ?? 0) + 1, model.config, config), 'out-of-memory');
+        throw new FaultError(outOfMemoryMessage(e instanceof Error ? e.message : String(e), (run.last?.step ?? 0) + 1, model.config, config, { backend: this.backend?.backend, weightFormat: model.packedFormat }), 'out-of-memory');
       });
-      if (this.gpuOutOfMemory) throw new FaultError(outOfMemoryMessage(this.gpuOutOfMemory, (run.last?.step ?? 0) + 1, model.config, config), 'out-of-memory');
+      if (this.gpuOutOfMemory) throw new FaultError(outOfMemoryMessage(this.gpuOutOfMemory, (run.last?.step ?? 0) + 1, model.config, config, { backend: this.backend?.backend, weightFormat: model.packedFormat }), 'out-of-memory');
       await run.saving;
       // Export offers the weights of the lowest validation loss (the last state went out as a checkpoint).
       run.trainer.restoreBest();
@@ -326,7 +327,7 @@ export class TrainSession {
       tokens: run.last?.tokens ?? 0,
       backend: this.backend ? `${this.backend.backend} (${this.backend.adapter})` : 'unknown',
       dataFile: run.dataFile,
-      ...(model.packed ? { baseWeights: [...model.packed.values()][0]?.format } : {}),
+      ...(model.packedFormat ? { baseWeights: model.packedFormat } : {}),
     }, kind, dtype);
     const zip = zipBundle(bundle);
     const bytes = zip.buffer.slice(zip.byteOffset, zip.byteOffset + zip.byteLength) as ArrayBuffer;

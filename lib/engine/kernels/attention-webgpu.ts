@@ -18,8 +18,7 @@ import { flat, pipelineFor, type GpuBackend, type Info } from './gpu-backend';
 
 export const ATTENTION_FORWARD = 'WebtuneAttentionForward';
 export const ATTENTION_BACKWARD = 'WebtuneAttentionBackward';
-/** Largest head size the kernels take; larger heads use the plain ops. */
-export const ATTENTION_MAX_HEAD = 256;
+// Heads up to ATTENTION_MAX_HEAD (speedups.ts) come here; attention.ts sends larger ones to the plain ops.
 
 const WG = 64; // threads per workgroup: one query row (forward, dq) or key row (dk, dv) each
 const MAX_GROUPS = 65535;
