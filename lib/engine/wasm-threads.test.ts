@@ -37,4 +37,24 @@ describe('wasm threads', () => {
     expect(big.prepareWasmThreads()).toBe(8);
     expect(navigator.hardwareConcurrency).toBe(16); // tfjs's own half already lets 8 through
   });
+
+  it('hands the thread workers the published glue file instead of the bundle\'s Blob of it', async () => {
+    const sent: unknown[] = [];
+    class FakeWorker {
+      constructor(readonly url: string) {}
+      postMessage(m: unknown) {
+        sent.push(m);
+      }
+    }
+    vi.stubGlobal('crossOriginIsolated', true);
+    vi.stubGlobal('navigator', { hardwareConcurrency: 2 });
+    vi.stubGlobal('Worker', FakeWorker);
+    const threads = await import('./wasm-threads');
+    threads.setThreadGlueUrl('http://studio.test/tfjs-wasm/tfjs-backend-wasm-threaded-simd.js');
+    threads.prepareWasmThreads();
+    const w = new Worker('blob:x');
+    w.postMessage({ cmd: 'load', urlOrBlob: new Blob(['var f = n;']), wasmMemory: 1 });
+    w.postMessage({ cmd: 'run', threadId: 3 });
+    expect(sent).toEqual([{ cmd: 'load', urlOrBlob: 'http://studio.test/tfjs-wasm/tfjs-backend-wasm-threaded-simd.js', wasmMemory: 1 }, { cmd: 'run', threadId: 3 }]);
+  });
 });
