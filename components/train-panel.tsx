@@ -70,9 +70,11 @@ export function TrainPanel() {
             onClick={actions.stop}
             disabled={!(status === 'running' || status === 'paused' || status === 'loading') || pending === 'stop'}
             data-testid="stop"
-            title="Stops after the current step and saves a checkpoint: resume it from Runs, or download it in Export"
+            title={run.report.evaluating
+              ? 'Training is over: skips the rest of the end-of-run scoring (the trained weights are kept)'
+              : 'Stops after the current step and saves a checkpoint: resume it from Runs, or download it in Export'}
           >
-            {pending === 'stop' ? 'Stopping…' : 'Stop and save'}
+            {pending === 'stop' ? 'Stopping…' : run.report.evaluating ? 'Skip scoring' : 'Stop and save'}
           </Button>
           {blocker && status !== 'running' && status !== 'paused' && status !== 'loading' && (
             <span id="start-blocker" data-testid="start-blocker" className="text-sm text-zinc-600 dark:text-zinc-400">

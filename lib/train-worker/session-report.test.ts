@@ -100,4 +100,30 @@ describe('TrainSession end-of-run report', () => {
     expect(Math.abs(f.change)).toBeGreaterThan(1e-4); // training moved the weights, so the meter moved
     expect(f.replayShare).toBe(0);
   }, 60_000);
+
+  it('Stop pressed during the scoring skips the rest of it; the run still ends done', async () => {
+    const raw = tinyRawConfig('gpt2', { n_positions: 64 });
+    const folder = checkpointFolder(raw, tinyCheckpointWeights(parseModelConfig(raw), 7));
+    const dir = mkdtempSync(join(tmpdir(), 'webtune-report-stop-'));
+    mkdirSync(join(dir, 'model'));
+    for (const [name, bytes] of folder) writeFileSync(join(dir, 'model', name), bytes);
+    const { tokenizer, files } = await loadTokenizer(fsSource(join(dir, 'model')));
+    const template = chooseTemplate('auto', JSON.parse(new TextDecoder().decode(files['tokenizer_config.json'])), 'prompt-completion');
+    const encode = async (rs: object[]) => encodeConversations(tokenizer, (await parseDataset('d.jsonl', new TextEncoder().encode(jsonl(rs)), { shape: 'auto' })).records, { template, seqLen: 32 }).examples;
+    const events: WorkerEvent[] = [];
+    let s: TrainSession | null = null;
+    s = new TrainSession((e) => {
+      events.push(e);
+      // The page's Stop button ("Skip scoring") while the forgetting meter is being scored.
+      if (e.type === 'report' && e.evaluating?.startsWith('general text')) void s!.handle({ type: 'stop' });
+    });
+    await s.handle({ type: 'load', model: { kind: 'files', name: 'tiny', files: Object.fromEntries([...folder].map(([k, v]) => [k, v.slice().buffer as ArrayBuffer])) }, backend: 'wasm', allowFallbackAdapter: true });
+    const base = defaultTrainConfig('lora');
+    const config = { ...base, steps: 2, batchSize: 2, seqLen: 32, warmupSteps: 0, evalEvery: 0, lora: { ...base.lora, dropout: 0 } };
+    await s.handle({ type: 'start-examples', train: await encode(TRAIN), validation: [], report: true, test: await encode(TEST), instruction: true, config, truncated: 0, droppedNoLoss: 0 });
+    const report = events.filter((e) => e.type === 'report');
+    expect(report.some((e) => e.test)).toBe(false); // the test split was never scored
+    expect(report.at(-1)?.error).toMatch(/^Scoring stopped: Stop was pressed after training ended/);
+    expect(events.at(-1)).toMatchObject({ type: 'done', steps: 2, stopped: false });
+  }, 60_000);
 });

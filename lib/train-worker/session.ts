@@ -99,6 +99,7 @@ export class TrainSession {
         return;
       case 'stop':
         this.run?.trainer.stop();
+        this.scores.stop();
         return;
       case 'export':
         return this.guard('export', () => this.exportRun(req.kind, req.dtype));
