@@ -30,7 +30,8 @@ export function ExportPanel() {
   const [choice, setChoice] = useState<Choice>('own');
   const [dtype, setDtype] = useState<ExportDtype | null>(null);
   // A reward model always downloads as one classifier folder (the adapter merged): nothing else to choose.
-  const reward = useStudio((s) => s.form.objective) === 'reward';
+  // The run's own objective once there is a run (the form may have moved on), the form's before.
+  const reward = useStudio((s) => (s.run.method ? s.run.rewardModel : s.form.objective === 'reward'));
   const offered = reward ? [] : studioExportsFor(spec);
   const current = choice === 'own' ? null : offered.find((e) => e.kind === choice) ?? null;
   const precision = current ? (dtype && current.dtypes.includes(dtype) ? dtype : DEFAULT_DTYPE[current.kind]) : null;

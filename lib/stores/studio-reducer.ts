@@ -45,6 +45,8 @@ export interface RunState {
   status: RunStatus;
   /** The method this run trains with (null before the first Start). */
   method: Method | null;
+  /** The run trains a reward model (its export is a classifier folder), whatever the form says now. */
+  rewardModel: boolean;
   totalSteps: number;
   points: LossPoint[];
   evals: EvalPoint[];
@@ -117,10 +119,11 @@ export const initialModel: ModelState = {
   error: null,
 };
 
-export function initialRun(status: RunStatus = 'idle', totalSteps = 0, method: Method | null = null): RunState {
+export function initialRun(status: RunStatus = 'idle', totalSteps = 0, method: Method | null = null, rewardModel = false): RunState {
   return {
     status,
     method,
+    rewardModel,
     totalSteps,
     points: [],
     evals: [],

@@ -298,7 +298,7 @@ export function createStudioStore(options: StudioStoreOptions): StudioStore {
       // A run continues the playground's chosen adapter when it is of this method.
       const from = s.playground.adapters.find((a) => a.id === s.playground.continueFrom && a.method === config.method);
       // Resuming the run a crash interrupted keeps its curve up to the checkpoint.
-      const fresh = initialRun('loading', config.steps, config.method);
+      const fresh = initialRun('loading', config.steps, config.method, config.objective?.kind === 'reward');
       const again = resume && s.run.recovery?.storedId === resume.id;
       set({ run: again ? resumedRun(s.run, fresh, resume.step) : fresh, activeRunId: runId, exporting: initialExport });
       void recorder?.start({ name: `${s.modelName} on ${dataFile}`, model: s.modelName, dataName: dataFile, config }, resume ?? undefined);
