@@ -92,4 +92,19 @@ describe('RunRecorder', () => {
     expect(log.slice(2)).toEqual([`hold ${id}`, `release ${id} (failed)`]);
     db.close();
   });
+
+  it('a Start right after the end still writes the finished run\'s final status under its own id', async () => {
+    const rec = new RunRecorder(() => RunDb.open('t-recorder-restart'));
+    await rec.start({ name: 'first', model: 'demo', dataName: 'd.jsonl', config: defaultTrainConfig('lora') });
+    const first = rec.activeRunId!;
+    void rec.onEvent(step(1));
+    void rec.onEvent({ type: 'done', steps: 1, firstLoss: 4, lastLoss: 4, stopped: false, earlyStopped: false, bestStep: null, bestValLoss: null });
+    void rec.start({ name: 'second', model: 'demo', dataName: 'd.jsonl', config: defaultTrainConfig('lora') }); // before the writes land
+    await rec.flush();
+    const db = await RunDb.open('t-recorder-restart');
+    expect(await db.get(first)).toMatchObject({ status: 'done', step: 1 });
+    expect(rec.activeRunId).not.toBe(first);
+    expect(await db.get(rec.activeRunId!)).toMatchObject({ name: 'second', status: 'running' });
+    db.close();
+  });
 });

@@ -66,9 +66,9 @@ export class RunRecorder {
       this.track(resumeOf.id);
       return this.later((db) => db.rewindTo(resumeOf.id, resumeOf.step));
     }
+    // The previous run's id stays until the new record exists: its queued writes still name it.
     this.releaseLock();
     this.releaseLock = () => {};
-    this.runId = null;
     return this.later(async (db) => {
       const rec: RunRecord = await db.create({ ...run, dataFingerprint: '' });
       this.track(rec.id);
