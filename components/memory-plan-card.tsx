@@ -80,7 +80,7 @@ export function MemoryPlanCard({ plan, budgetGiB, checkpointing, onBudget, onApp
             <p className="mt-1">No smaller batch or sequence fits: choose a smaller model or raise the budget.</p>
           )}
           <p className="mt-2" data-testid="memory-handoff">
-            Or train it on GPUs: the Export step&apos;s hand-off bundle (TRL, Axolotl, LLaMA-Factory) carries this job as it is; it needs about {plan.totalText} of GPU memory per GPU.
+            Or train it on GPUs: the Export step&apos;s hand-off bundle (TRL, Axolotl, LLaMA-Factory) carries this job as it is; it needs about {plan.handoffText ?? plan.totalText} of GPU memory per GPU.
           </p>
         </div>
       )}

@@ -221,6 +221,8 @@ test('faults and hostile data: a CSP with nonces and no eval, payloads shown as 
   expect(await (await trainWorker())!.evaluate(() => (self as unknown as { webtuneLoseDevice(): boolean }).webtuneLoseDevice())).toBe(true);
   await expect(page.getByTestId('train-error')).toContainText('The GPU device was lost', { timeout: 30_000 });
   await page.getByTestId('resume-recovery-wasm').click();
+  // The resume has begun (the status leaves the device-lost error), then it ends.
+  await expect(page.getByTestId('train-status')).toHaveText(/loading|running|done/i, { timeout: 30_000 });
   await expect(page.getByTestId('train-status')).toHaveText(/done|error/i, { timeout: 120_000 });
   const trainError = await page.getByTestId('train-error').textContent({ timeout: 1000 }).catch(() => null);
   expect(await page.getByTestId('train-status').innerText(), `the run on WebAssembly ended with: ${trainError}`).toMatch(/done/i);

@@ -2,6 +2,7 @@
 // method, batch, sequence length, device limits and the user's budget.
 import { autoCheckpointing, DEFAULT_BUDGET_GIB, formatBytes, planMemory, planModelFor, type DeviceLimits, type MemoryPlan, type PlanSuggestion } from '../engine/memory-plan';
 import { planRequestFor } from '../engine/run-plan';
+import { handoffMemory } from '../export/handoff/plan';
 import { loraSpec } from '../engine/peft/lora/config';
 import { METHOD_SPECS, methodSpec } from '../engine/peft/registry';
 import type { ModelConfig, TrainConfig } from '../engine/types';
@@ -20,6 +21,8 @@ export interface MemoryPlanView extends Omit<MemoryPlan, 'largestTensor' | 'sugg
   trainableParams?: number;
   trainableText?: string;
   totalText: string;
+  /** What the same job needs on a hand-off trainer's GPU (lib/export/handoff/plan.ts), as the bundle's README says. */
+  handoffText?: string;
   budgetText: string;
   text: Record<'weights' | 'gradients' | 'optimizer' | 'activations', string>;
   largestTensor: MemoryPlan['largestTensor'] & { text: string };
@@ -82,7 +85,7 @@ export function computeMemoryPlan({ info, config, budgetText, limits, rewardPara
   const auto = config.checkpointing === undefined;
   req.checkpointing = config.checkpointing ?? autoCheckpointing(plannable, req, device);
   return {
-    ...memoryPlanView(planMemory(plannable, req, device, lora), device), checkpointingAuto: auto,
+    ...memoryPlanView(planMemory(plannable, req, device, lora), device), checkpointingAuto: auto, handoffText: handoffMemory(model, config).text,
     trainableParams, trainableText: `${formatCount(trainableParams)} trainable parameters (${spec.label})`,
   };
 }

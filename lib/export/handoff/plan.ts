@@ -1,13 +1,14 @@
 // Shared by the hand-off targets: the GPU memory a run needs and the Hugging Face scheduler for ours.
 // The GPU memory a hand-off run needs: the studio's memory plan for the same model and settings with no budget
 // limit (float32 weights, gradients, AdamW moments and activations, preference rows counted as planRequestFor
-// does; bf16 mixed precision needs less).
+// does; bf16 mixed precision needs less), with attention that keeps no [B, H, T, T] weights, as PyTorch's SDPA
+// kernels on a GPU do (transformers' default attention) and as the studio's WebGPU plan counts it.
 import { formatBytes, planMemory, planModelFor } from '../../engine/memory-plan';
 import { planRequestFor } from '../../engine/run-plan';
 import type { ModelConfig, TrainConfig } from '../../engine/types';
 
 export function handoffMemory(model: ModelConfig, train: TrainConfig): { bytes: number; text: string } {
-  const plan = planMemory(planModelFor(model), { ...planRequestFor(model, train), checkpointing: train.checkpointing ?? false },
+  const plan = planMemory(planModelFor(model), { ...planRequestFor(model, train), fusedAttention: true, checkpointing: train.checkpointing ?? false },
     { budgetBytes: Number.MAX_SAFE_INTEGER });
   return { bytes: plan.total, text: formatBytes(plan.total) };
 }

@@ -211,10 +211,14 @@ describe('preference hand-off refusals and memory', () => {
     expect(() => handoffBundle('axolotl', 'x', { ...dpo, config: tinyTrainConfig({ objective: objective('kto') }) }, summary)).toThrow(/Line 1 is neither a preference pair nor marked good or bad/);
   });
 
-  it('the GPU memory the README names is the studio memory plan\'s total for the same settings (two rows per pair)', () => {
+  it('the GPU memory the README names is the studio\'s WebGPU memory plan for the same settings (two rows per pair)', () => {
     const config = tinyTrainConfig({ batchSize: 4, seqLen: 128, checkpointing: false, objective: objective('sigmoid') });
-    const plan = computeMemoryPlan({ info: { config: model } as never, config, budgetText: '1', limits: null });
+    const plan = computeMemoryPlan({ info: { config: model } as never, config, budgetText: '1', limits: null, backend: 'webgpu' });
     expect(handoffMemory(model, config).bytes).toBe(plan!.total);
+    expect(plan!.handoffText).toBe(handoffMemory(model, config).text);
+    // On WebAssembly the studio keeps the attention scores the GPU trainer does not.
+    const wasm = computeMemoryPlan({ info: { config: model } as never, config, budgetText: '1', limits: null, backend: 'wasm' });
+    expect(wasm!.total).toBeGreaterThan(plan!.total);
     expect(handoffMemory(model, config).bytes).toBeGreaterThan(handoffMemory(model, { ...config, objective: undefined }).bytes);
   });
 });
