@@ -85,7 +85,8 @@ export function computeMemoryPlan({ info, config, budgetText, limits, rewardPara
   const auto = config.checkpointing === undefined;
   req.checkpointing = config.checkpointing ?? autoCheckpointing(plannable, req, device);
   return {
-    ...memoryPlanView(planMemory(plannable, req, device, lora), device), checkpointingAuto: auto, handoffText: handoffMemory(model, config).text,
+    ...memoryPlanView(planMemory(plannable, req, device, lora), device), checkpointingAuto: auto,
+    handoffText: handoffMemory(model, { ...config, checkpointing: req.checkpointing }).text, // as the bundle resolves it
     trainableParams, trainableText: `${formatCount(trainableParams)} trainable parameters (${spec.label})`,
   };
 }
