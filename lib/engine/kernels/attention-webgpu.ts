@@ -59,6 +59,19 @@ const ro = (...names: string[]): Binding[] => names.map((name) => ({ name, acces
 /** Row r of group g (g = b * KV + h): its mask row's offset. */
 const MASK_ROW = `fn maskRow(g : i32, r : i32) -> i32 { return (g / u.KV) * u.maskB + (r % u.L) * u.S; }`;
 
+/** The entry point of the one-thread-per-row programs: workgroup (x, g) holds WG rows of group g. Thread row `raw`
+ * (clamped to `row`, the last one, past the end so that loads stay in bounds; `live` says which), and `base`, its
+ * offset in a [G, count, D] tensor. */
+function rowThread(raw: string, row: string, count: string): string {
+  return `@compute @workgroup_size(${WG})
+fn main(@builtin(local_invocation_id) lid : vec3<u32>, @builtin(workgroup_id) wid : vec3<u32>) {
+  let g = i32(wid.y);
+  let ${raw} = i32(wid.x) * ${WG} + i32(lid.x);
+  let live = ${raw} < ${count};
+  let ${row} = min(${raw}, ${count} - 1);
+  let base = (g * ${count} + ${row}) * u.D;`;
+}
+
 /** Loads rows j0.. of a [G, S, D] tensor `src` into tile `dst` [T, DM] (zero outside). */
 function loadTile(dst: string, src: string, rowsName: string, T: number, dm: number): string {
   return `
@@ -78,13 +91,7 @@ export function forwardShader(dm: number): string {
   return `${header('o', [...ro('q', 'k', 'v', 'mask'), { name: 'lse', access: 'read_write' }])}
 var<workgroup> tile : array<f32, ${T * dm}>;
 ${MASK_ROW}
-@compute @workgroup_size(${WG})
-fn main(@builtin(local_invocation_id) lid : vec3<u32>, @builtin(workgroup_id) wid : vec3<u32>) {
-  let g = i32(wid.y);
-  let r = i32(wid.x) * ${WG} + i32(lid.x);
-  let live = r < u.R;
-  let row = min(r, u.R - 1);
-  let base = (g * u.R + row) * u.D;
+${rowThread('r', 'row', 'u.R')}
   var qr : array<f32, ${dm}>;
   var acc : array<f32, ${dm}>;
   for (var d = 0; d < u.D; d = d + 1) { qr[d] = q[base + d] * u.scale; acc[d] = 0.0; }
@@ -147,13 +154,7 @@ export function dqShader(dm: number): string {
 var<workgroup> kt : array<f32, ${T * dm}>;
 var<workgroup> vt : array<f32, ${T * dm}>;
 ${MASK_ROW}
-@compute @workgroup_size(${WG})
-fn main(@builtin(local_invocation_id) lid : vec3<u32>, @builtin(workgroup_id) wid : vec3<u32>) {
-  let g = i32(wid.y);
-  let r = i32(wid.x) * ${WG} + i32(lid.x);
-  let live = r < u.R;
-  let row = min(r, u.R - 1);
-  let base = (g * u.R + row) * u.D;
+${rowThread('r', 'row', 'u.R')}
   var qr : array<f32, ${dm}>;
   var dor : array<f32, ${dm}>;
   var acc : array<f32, ${dm}>;
@@ -194,13 +195,7 @@ var<workgroup> qt : array<f32, ${T * dm}>;
 var<workgroup> dt : array<f32, ${T * dm}>;
 var<workgroup> st : array<f32, ${3 * T}>;
 ${MASK_ROW}
-@compute @workgroup_size(${WG})
-fn main(@builtin(local_invocation_id) lid : vec3<u32>, @builtin(workgroup_id) wid : vec3<u32>) {
-  let g = i32(wid.y);
-  let jr = i32(wid.x) * ${WG} + i32(lid.x);
-  let live = jr < u.S;
-  let j = min(jr, u.S - 1);
-  let base = (g * u.S + j) * u.D;
+${rowThread('jr', 'j', 'u.S')}
   var kr : array<f32, ${dm}>;
   var vr : array<f32, ${dm}>;
   var dka : array<f32, ${dm}>;
